@@ -1,0 +1,11 @@
+"""mqlab's simulation engine: pure Python, no I/O, virtual time, commands in, events out.
+
+``Simulation(seed)`` owns the clock and the broker models (``sim.rabbitmq``, ``sim.kafka``,
+``sim.sqs``); ``sim.subscribe(listener)`` receives every ``Event``.
+"""
+
+from .errors import EngineError, InvalidArgument, NotFound
+from .events import TERMINAL, Event
+from .simulation import Simulation
+
+__all__ = ["TERMINAL", "EngineError", "Event", "InvalidArgument", "NotFound", "Simulation"]

@@ -1,0 +1,67 @@
+"""A live daphne server in a forked process, and Debian's Chromium driven by Playwright."""
+
+import os
+from functools import partial
+from pathlib import Path
+
+import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _fresh_child_process():
+    """Runs in the forked server before it serves (see TOOLCHAIN.md): asgiref's class-level
+    executor loses its thread across fork, and channel layers must not be shared."""
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+    from concurrent.futures import ThreadPoolExecutor
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends.clear()
+    set_database_connection()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        process = DaphneProcess(
+            "127.0.0.1",
+            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+            setup=_fresh_child_process,
+        )
+        process.daemon = True
+        process.start()
+        while not process.ready.wait(timeout=1):
+            if not process.is_alive():
+                raise RuntimeError("the live daphne server died while starting")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join(timeout=5)
+
+
+@pytest.fixture
+def shots(request):
+    """Saves numbered screenshots under $MQLAB_SCREENSHOTS/<test name>/."""
+    folder = Path(os.environ.get("MQLAB_SCREENSHOTS", "test-screenshots")) / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 1000))
+
+    def shoot(page, label):
+        page.screenshot(path=str(folder / f"{next(counter):02d}-{label}.png"), full_page=True)
+
+    return shoot
