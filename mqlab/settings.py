@@ -6,6 +6,7 @@ machine: SQLite and the in-memory channel layer. Set ``MQLAB_REDIS_URL`` to use 
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,8 +70,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("MQLAB_DB", str(BASE_DIR / "db.sqlite3")),
-        # A file, not memory, so a live server in a forked process sees the test database.
-        "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
+        # A file, not memory, so a live server in a forked process sees the test database;
+        # one per test process so parallel runs never share it.
+        "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"mqlab-test-{os.getpid()}.sqlite3")},
     }
 }
 
