@@ -1,0 +1,265 @@
+/**
+ * The SVG diagram: draws the topology (columns of nodes, edges labelled by binding key) and
+ * keeps each node's counters and message cells in step with the snapshot's contents. It
+ * knows shapes (from styles.js), never broker rules. Tokens are drawn by tokens.js on the
+ * layer this module provides.
+ */
+
+import { layout, routeBetween } from "./layout.js";
+import { columnTitle, colourFor, counterText, shortName, styleFor } from "./styles.js";
+import { fit, svg, text } from "./svg.js";
+
+const SLOT_W = 12, SLOT_GAP = 3;
+
+export class Diagram {
+  constructor(root, { onSelectNode, onSelectMessage }) {
+    this.root = root;
+    this.onSelectNode = onSelectNode;
+    this.onSelectMessage = onSelectMessage;
+    this.nodes = new Map(); // id -> { box, group, counters, slots }
+    this.selected = null;
+    root.innerHTML = "";
+    svg("defs", {}, root).innerHTML =
+      '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" ' +
+      'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" ' +
+      'class="arrow-head"/></marker>';
+    this.columnLayer = svg("g", { class: "columns" }, root);
+    this.edgeLayer = svg("g", { class: "edges" }, root);
+    this.nodeLayer = svg("g", { class: "nodes" }, root);
+    this.tokenLayer = svg("g", { class: "tokens" }, root);
+    this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
+    this.emptyNote = null;
+    root.addEventListener("click", (e) => this.clicked(e));
+    root.addEventListener("keydown", (e) => {
+      if ((e.key === "Enter" || e.key === " ") && e.target.closest?.(".node")) {
+        e.preventDefault();
+        e.stopPropagation();
+        this.clicked(e);
+      }
+    });
+  }
+
+  render(topology, contents) {
+    this.layout = layout(topology);
+    const { width, height } = this.layout;
+    this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.root.style.setProperty("--diagram-ratio", `${width} / ${height}`);
+    for (const layer of [this.columnLayer, this.edgeLayer, this.nodeLayer]) layer.replaceChildren();
+    this.nodes.clear();
+    this.drawColumns(topology);
+    for (const route of this.layout.edges) this.drawEdge(route);
+    for (const box of this.layout.boxes.values()) this.drawNode(box, contents[box.node.id]);
+    if (this.selected && !this.nodes.has(this.selected)) this.selected = null;
+    this.select(this.selected);
+    this.root.dataset.nodes = String(this.nodes.size);
+  }
+
+  drawColumns(topology) {
+    const broker = topology.nodes?.[0]?.broker;
+    for (const { column, x } of this.layout.columns) {
+      text(columnTitle(broker, column), { x, y: 32, class: "column-title",
+        "text-anchor": "middle" }, this.columnLayer);
+    }
+    if (!topology.nodes?.length) {
+      text("Nothing declared yet: use the controls below to declare something.",
+        { x: 30, y: 80, class: "empty-note" }, this.columnLayer);
+    }
+  }
+
+  drawEdge(route) {
+    const g = svg("g", { class: `edge edge-${route.kind}`, "data-source": route.source,
+      "data-target": route.target }, this.edgeLayer);
+    svg("path", { d: route.d, class: "edge-line", "marker-end": "url(#arrow)" }, g);
+    if (route.label) {
+      const label = fit(route.label, 200, 13);
+      const w = label.length * 7.6 + 12;
+      svg("rect", { x: route.mid.x - w / 2, y: route.mid.y - 11, width: w, height: 20,
+        rx: 10, class: "edge-label-bg" }, g);
+      text(label, { x: route.mid.x, y: route.mid.y + 4, class: "edge-label",
+        "text-anchor": "middle" }, g);
+    }
+  }
+
+  drawNode(box, content) {
+    const { node, x, y, w, h } = box;
+    const style = styleFor(node);
+    const group = svg("g", {
+      class: `node kind-${node.kind} shape-${style.shape} broker-${node.broker}`,
+      transform: `translate(${x},${y})`, tabindex: 0, role: "button",
+      "data-node-id": node.id,
+    }, this.nodeLayer);
+    drawShape(style.shape, w, h, group);
+    const subtitle = node.props?.type ? `${node.props.type} ${node.kind}` : node.kind;
+    const compact = !style.slots;
+    text(fit(node.label, w - 16, 15), { x: w / 2, y: compact ? h / 2 - 2 : 19,
+      class: "node-label", "text-anchor": "middle" }, group);
+    const counters = text("", { x: w / 2, y: h - 9, class: "node-counters",
+      "text-anchor": "middle" }, group);
+    if (compact) counters.setAttribute("y", h / 2 + 16);
+    const slots = style.slots ? svg("g", { class: "slots", transform: "translate(0,28)" }, group)
+      : null;
+    svg("title", {}, group).textContent = `${subtitle} ${node.label}`;
+    const entry = { box, group, counters, slots, subtitle, overflow: null, overflowCount: 0 };
+    this.nodes.set(node.id, entry);
+    this.updateNode(node.id, content);
+  }
+
+  /** Apply a batch's patch: node id -> its full new contents (null when removed). */
+  update(patch) {
+    for (const [id, content] of Object.entries(patch)) {
+      if (this.nodes.has(id)) this.updateNode(id, content);
+    }
+  }
+
+  updateNode(id, content) {
+    const entry = this.nodes.get(id);
+    const node = entry.box.node;
+    const summary = counterText(node, content?.counters);
+    entry.counters.textContent = summary || (entry.slots ? "empty" : entry.subtitle);
+    entry.group.setAttribute("aria-label",
+      `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
+    if (entry.slots) this.drawSlots(entry, content);
+  }
+
+  /** The node's messages as coloured cells, oldest on the right (next out of a queue). */
+  drawSlots(entry, content) {
+    const messages = content?.messages || [];
+    const { w } = entry.box;
+    const room = Math.floor((w - 20 + SLOT_GAP) / (SLOT_W + SLOT_GAP));
+    const total = totalOf(styleFor(entry.box.node), content, messages.length);
+    const shown = messages.slice(0, total > room ? room - 1 : room);
+    entry.slots.replaceChildren();
+    shown.forEach((message, i) => {
+      const cx = w - 10 - (i + 1) * (SLOT_W + SLOT_GAP) + SLOT_GAP;
+      const cell = svg("rect", { x: cx, y: 0, width: SLOT_W, height: 18, rx: 3,
+        class: `slot${message.redelivered || message.state === "unacked" ? " slot-marked" : ""}`,
+        fill: colourFor(message), "data-message-id": message.id }, entry.slots);
+      svg("title", {}, cell).textContent = `${message.id}: ${message.body ?? ""}`;
+    });
+    if (total > shown.length) {
+      text(`+${total - shown.length}`, { x: 10, y: 14, class: "slot-more" }, entry.slots);
+    }
+  }
+
+  clicked(event) {
+    const slot = event.target.closest?.("[data-message-id]");
+    if (slot) {
+      this.onSelectMessage(slot.getAttribute("data-message-id"));
+      return;
+    }
+    const group = event.target.closest?.(".node");
+    if (group) this.onSelectNode(group.getAttribute("data-node-id"));
+  }
+
+  select(id) {
+    this.selected = id;
+    for (const [nodeId, entry] of this.nodes) {
+      entry.group.classList.toggle("selected", nodeId === id);
+    }
+  }
+
+  has(id) {
+    return this.nodes.has(id);
+  }
+
+  label(id) {
+    return this.nodes.get(id)?.box.node.label ?? shortName(id);
+  }
+
+  /** The path a token follows: the drawn edge when there is one, else a fresh route. */
+  route(source, target) {
+    const drawn = this.layout?.edges.find((e) => e.source === source && e.target === target);
+    if (drawn) return drawn.d;
+    const a = this.nodes.get(source)?.box, b = this.nodes.get(target)?.box;
+    return a && b ? routeBetween(a, b).d : null;
+  }
+
+  centre(id) {
+    const box = this.nodes.get(id)?.box;
+    return box ? { x: box.x + box.w / 2, y: box.y + box.h / 2 } : null;
+  }
+
+  /** A short floating mark above a node ("✓ acked"). */
+  mark(id, label, kind, duration) {
+    const box = this.nodes.get(id)?.box;
+    if (!box) return;
+    const el = text(label, { x: box.x + box.w - 4, y: box.y - 6, class: `mark mark-${kind}`,
+      "text-anchor": "end" }, this.markLayer);
+    const animation = el.animate(
+      [{ opacity: 1, transform: "translateY(0)" }, { opacity: 0, transform: "translateY(-14px)" }],
+      { duration, easing: "ease-out" });
+    animation.onfinish = () => el.remove();
+  }
+
+  /** Reduced motion: a brief highlight of the node instead of a travelling token. */
+  flash(id) {
+    const entry = this.nodes.get(id);
+    if (!entry) return;
+    entry.group.classList.remove("flash");
+    void entry.group.getBBox();
+    entry.group.classList.add("flash");
+    clearTimeout(entry.flashTimer);
+    entry.flashTimer = setTimeout(() => entry.group.classList.remove("flash"), 600);
+  }
+
+  /** Movements not animated (too many tokens in flight) are counted on their target. */
+  overflow(id, count) {
+    const entry = this.nodes.get(id);
+    if (!entry) return;
+    entry.overflowCount += count;
+    if (!entry.overflow) {
+      entry.overflow = svg("g", { class: "overflow" }, entry.group);
+      svg("circle", { cx: entry.box.w - 2, cy: 2, r: 15 }, entry.overflow);
+      text("", { x: entry.box.w - 2, y: 7, "text-anchor": "middle" }, entry.overflow);
+      svg("title", {}, entry.overflow);
+    }
+    const shown = entry.overflowCount > 999 ? "999+" : `+${entry.overflowCount}`;
+    entry.overflow.querySelector("text").textContent = shown;
+    entry.overflow.querySelector("title").textContent =
+      `${entry.overflowCount} movements not animated: too many at once`;
+    entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
+    clearTimeout(entry.overflowTimer);
+    entry.overflowTimer = setTimeout(() => {
+      entry.overflow?.remove();
+      entry.overflow = null;
+      entry.overflowCount = 0;
+    }, 1500);
+  }
+}
+
+function totalOf(style, content, listed) {
+  const counters = content?.counters || {};
+  const sum = style.total
+    .filter((k) => typeof counters[k] === "number")
+    .reduce((a, k) => a + counters[k], 0);
+  return Math.max(listed, sum);
+}
+
+function drawShape(shape, w, h, parent) {
+  const cls = "node-shape";
+  switch (shape) {
+    case "pill":
+      return svg("rect", { width: w, height: h, rx: h / 2, class: cls }, parent);
+    case "hex": {
+      const k = 16;
+      return svg("polygon", { points: `${k},0 ${w - k},0 ${w},${h / 2} ${w - k},${h} ${k},${h} 0,${h / 2}`,
+        class: cls }, parent);
+    }
+    case "round":
+      return svg("rect", { width: w, height: h, rx: 22, class: cls }, parent);
+    case "log": {
+      const g = svg("g", {}, parent);
+      svg("rect", { width: w, height: h, rx: 4, class: cls }, g);
+      svg("path", { d: `M10,${h - 24} H${w - 10}`, class: "log-axis" }, g);
+      return g;
+    }
+    case "queue": {
+      const g = svg("g", {}, parent);
+      svg("rect", { width: w, height: h, rx: 8, class: cls }, g);
+      svg("rect", { x: 6, y: 25, width: w - 12, height: 24, rx: 4, class: "queue-lane" }, g);
+      return g;
+    }
+    default:
+      return svg("rect", { width: w, height: h, rx: 6, class: cls }, parent);
+  }
+}

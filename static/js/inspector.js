@@ -1,0 +1,236 @@
+/**
+ * The inspector: click a queue, partition, consumer or token to see what it holds. A node's
+ * contents come from the snapshot (kept live by batch patches); a message's own history comes
+ * from the server as the "message" partial (htmx GET /rooms/<id>/messages/<message_id>/).
+ * A consumer's unacked messages get buttons for the room's ack / nack / reject commands, sent
+ * over the socket; their result or error shows beside the button that sent it.
+ */
+
+import { counterText, shortName } from "./styles.js";
+
+/** Hand-settlement commands offered on a held message, when the room has them. */
+const MESSAGE_ACTIONS = [
+  { command: "ack", label: "Ack" },
+  { command: "nack", label: "Nack" },
+  { command: "reject", label: "Reject" },
+];
+
+export class Inspector {
+  constructor(root, { roomId, state, sendCommand, labelOf, onClose }) {
+    this.root = root;
+    this.roomId = roomId;
+    this.state = state;
+    this.sendCommand = sendCommand;
+    this.labelOf = labelOf;
+    this.onClose = onClose;
+    this.title = root.querySelector("[data-inspector-title]");
+    this.nodePane = root.querySelector("[data-inspector-node]");
+    this.messagePane = root.querySelector("[data-inspector-message]");
+    this.nodeId = null;
+    root.querySelector("[data-inspector-close]").addEventListener("click", () => this.close());
+    root.addEventListener("click", (e) => this.clicked(e));
+    document.body.addEventListener("htmx:afterSwap", (e) => {
+      if (this.messagePane.contains(e.detail.target) || e.detail.target === this.messagePane) {
+        hydrate(this.messagePane, this.labelOf);
+      }
+    });
+  }
+
+  open() {
+    this.root.hidden = false;
+  }
+
+  close() {
+    this.root.hidden = true;
+    this.nodeId = null;
+    this.onClose();
+  }
+
+  showNode(id) {
+    this.nodeId = id;
+    this.messagePane.replaceChildren();
+    this.renderNode();
+    this.open();
+  }
+
+  /** The server's account of one message: where it is and everything that happened to it. */
+  showMessage(messageId) {
+    this.open();
+    if (!this.nodeId) {
+      this.title.textContent = `Message ${messageId}`;
+      this.nodePane.replaceChildren();
+    }
+    const url = `/rooms/${this.roomId}/messages/${encodeURIComponent(messageId)}/`;
+    window.htmx.ajax("GET", url, { target: this.messagePane, swap: "innerHTML" });
+  }
+
+  /** Called after each batch: redraw the open node when its contents changed. */
+  refresh(changed) {
+    if (this.nodeId && !this.root.hidden && (!changed || this.nodeId in changed)) {
+      this.renderNode();
+    }
+  }
+
+  renderNode() {
+    const node = (this.state.topology.nodes || []).find((n) => n.id === this.nodeId);
+    const content = this.state.contents[this.nodeId];
+    this.title.textContent = node ? `${node.kind} ${node.label}` : `${shortName(this.nodeId)} (gone)`;
+    const parts = [];
+    if (node) {
+      const summary = counterText(node, content?.counters);
+      if (summary) parts.push(el("p", { className: "inspector-counters" }, summary));
+      const props = { ...node.props };
+      if (Object.keys(props).length) parts.push(details("Settings", renderValue(props)));
+      const extra = { ...(content || {}) };
+      delete extra.messages;
+      delete extra.counters;
+      if (Object.keys(extra).length) parts.push(details("State", renderValue(extra)));
+    }
+    const messages = content?.messages || [];
+    const total = messages.length;
+    parts.push(el("h3", {}, total ? `Messages (${total}${total >= 100 ? "+" : ""}, oldest first)`
+      : "No messages here"));
+    const list = el("ol", { className: "inspector-messages" });
+    for (const message of messages) list.append(this.messageItem(node, message));
+    parts.push(list);
+    this.nodePane.replaceChildren(...parts);
+  }
+
+  messageItem(node, message) {
+    const li = el("li", { className: "inspector-message" });
+    const head = el("div", { className: "message-head" });
+    const open = el("button", { type: "button", className: "message-link",
+      title: "Show this message's history" }, message.id);
+    open.dataset.messageId = message.id;
+    head.append(open);
+    if (message.redelivered) head.append(el("span", { className: "badge badge-R" }, "redelivered"));
+    if (message["x-death"] || message.headers?.["x-death"]) {
+      head.append(el("span", { className: "badge badge-DL" }, "dead-lettered before"));
+    }
+    li.append(head);
+    if (message.body !== undefined) li.append(el("pre", { className: "message-body" }, String(message.body)));
+    const rest = { ...message };
+    delete rest.id;
+    delete rest.body;
+    if (Object.keys(rest).length) li.append(renderValue(rest));
+    const actions = this.actionsFor(node, message);
+    if (actions) li.append(actions);
+    return li;
+  }
+
+  /** Buttons for the room's settle commands, with args taken from the message and node. */
+  actionsFor(node, message) {
+    if (!node || message.delivery_tag === undefined) return null;
+    const bar = el("div", { className: "message-actions" });
+    for (const action of MESSAGE_ACTIONS) {
+      const form = document.querySelector(`form[data-command="${action.command}"]`);
+      if (!form) continue;
+      const button = el("button", { type: "button", className: `small action-${action.command}` },
+        action.label);
+      button.dataset.command = action.command;
+      button.dataset.args = JSON.stringify(argsFor(form, node, message));
+      bar.append(button);
+    }
+    bar.append(el("span", { className: "status", role: "status" }));
+    return bar.children.length > 1 ? bar : null;
+  }
+
+  clicked(event) {
+    const link = event.target.closest("[data-message-id]");
+    if (link) {
+      this.showMessage(link.dataset.messageId);
+      return;
+    }
+    const nodeLink = event.target.closest("[data-node-ref]");
+    if (nodeLink && nodeLink.dataset.nodeRef) {
+      this.showNode(nodeLink.dataset.nodeRef);
+      return;
+    }
+    const button = event.target.closest("button[data-command]");
+    if (button) this.settle(button);
+  }
+
+  settle(button) {
+    const status = button.parentElement.querySelector(".status");
+    const args = JSON.parse(button.dataset.args);
+    button.disabled = true;
+    this.sendCommand(button.dataset.command, args)
+      .then((result) => showStatus(status, true, result.message))
+      .catch((error) => showStatus(status, false, error.message, error.field))
+      .finally(() => { button.disabled = false; });
+  }
+}
+
+/**
+ * Each field of the command's form filled from what is known: the message's own value
+ * (delivery_tag...), the node's name when the field names its kind (consumer), else the
+ * form's current value.
+ */
+function argsFor(form, node, message) {
+  const args = {};
+  for (const input of form.querySelectorAll("[name]")) {
+    if (input.type === "hidden" && input.name === "csrfmiddlewaretoken") continue;
+    const name = input.name;
+    if (message[name] !== undefined) args[name] = message[name];
+    else if (node.props?.[name] !== undefined) args[name] = node.props[name];
+    else if (name === node.kind || name === `${node.kind}_tag` || name === `${node.kind}_name`) {
+      args[name] = node.name;
+    } else if (input.type === "checkbox") args[name] = input.checked;
+    else if (input.type !== "hidden" && input.value !== "") args[name] = input.value;
+  }
+  return args;
+}
+
+function showStatus(status, ok, message, field) {
+  status.className = `status ${ok ? "ok" : "error"}`;
+  status.textContent = field ? `${field}: ${message}` : message;
+}
+
+function el(tag, props = {}, textContent) {
+  const element = Object.assign(document.createElement(tag), props);
+  if (textContent !== undefined) element.textContent = textContent;
+  return element;
+}
+
+function details(summary, body) {
+  const d = el("details", { className: "inspector-section" });
+  d.append(el("summary", {}, summary), body);
+  return d;
+}
+
+/** Any JSON value as nested definition lists (headers, x-death, attributes...). */
+export function renderValue(value) {
+  if (value === null || typeof value !== "object") {
+    return el("span", { className: `value value-${value === null ? "null" : typeof value}` },
+      value === null ? "—" : String(value));
+  }
+  if (Array.isArray(value)) {
+    if (!value.length) return el("span", { className: "value value-null" }, "[]");
+    const list = el("ol", { className: "value-list" });
+    for (const item of value) {
+      const li = el("li");
+      li.append(renderValue(item));
+      list.append(li);
+    }
+    return list;
+  }
+  const dl = el("dl", { className: "kv" });
+  for (const [key, item] of Object.entries(value)) {
+    const dd = el("dd");
+    dd.append(renderValue(item));
+    dl.append(el("dt", {}, key), dd);
+  }
+  return dl;
+}
+
+/** Turn the message partial's JSON into readable lists, and node ids into names. */
+export function hydrate(root, labelOf) {
+  for (const holder of root.querySelectorAll("[data-json]")) {
+    const source = document.getElementById(holder.dataset.json);
+    if (!source) continue;
+    holder.replaceChildren(renderValue(JSON.parse(source.textContent)));
+  }
+  for (const ref of root.querySelectorAll("[data-node-ref]")) {
+    if (ref.dataset.nodeRef) ref.textContent = labelOf(ref.dataset.nodeRef);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Diagram layout from the topology alone: nodes in columns left to right by their `column`
+ * (producers → exchanges/topics → queues/partitions → consumers), empty columns squeezed out,
+ * each column ordered to keep edges from crossing (a node sits near the average row of the
+ * nodes it is connected to on its left) and centred vertically. Pure data in, boxes and SVG
+ * path strings out, so it is easy to reason about and needs no DOM.
+ */
+
+import { styleFor } from "./styles.js";
+
+export const GAP_X = 120; // between columns: room for edge labels
+export const GAP_Y = 30;
+export const MARGIN = 30;
+export const HEADER = 34; // column titles above the nodes
+
+export function layout(topology) {
+  const nodes = topology.nodes || [];
+  const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
+  const neighbours = neighbourMap(topology.edges || []);
+  const boxes = new Map();
+  const columnBoxes = [];
+  let x = MARGIN;
+  for (const column of columns) {
+    const members = orderColumn(nodes.filter((n) => n.column === column), neighbours, boxes);
+    const width = Math.max(...members.map((n) => styleFor(n).width));
+    let y = 0;
+    const placed = members.map((node) => {
+      const { width: w, height: h } = styleFor(node);
+      const box = { node, x: x + (width - w) / 2, y, w, h };
+      y += h + GAP_Y;
+      return box;
+    });
+    columnBoxes.push({ column, x, width, height: y - GAP_Y, placed });
+    for (const box of placed) boxes.set(box.node.id, box);
+    x += width + GAP_X;
+  }
+  const tallest = Math.max(0, ...columnBoxes.map((c) => c.height));
+  for (const c of columnBoxes) {
+    const shift = MARGIN + HEADER + (tallest - c.height) / 2;
+    for (const box of c.placed) box.y += shift;
+  }
+  const width = Math.max(x - GAP_X + MARGIN, 400);
+  const height = MARGIN + HEADER + tallest + MARGIN;
+  const edges = groupEdges(topology.edges || [], boxes);
+  return {
+    boxes, edges, width, height,
+    columns: columnBoxes.map((c) => ({ column: c.column, x: c.x + c.width / 2 })),
+  };
+}
+
+function neighbourMap(edges) {
+  const map = new Map();
+  const add = (a, b) => {
+    if (!map.has(a)) map.set(a, []);
+    map.get(a).push(b);
+  };
+  for (const e of edges) {
+    add(e.source, e.target);
+    add(e.target, e.source);
+  }
+  return map;
+}
+
+/** Barycentre ordering against the columns already placed; ties keep the server's order. */
+function orderColumn(members, neighbours, placed) {
+  const keyed = members.map((node, index) => {
+    const rows = (neighbours.get(node.id) || [])
+      .map((id) => placed.get(id))
+      .filter(Boolean)
+      .map((box) => box.y);
+    const key = rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : Infinity;
+    return { node, index, key };
+  });
+  keyed.sort((a, b) => (a.key === b.key ? a.index - b.index : a.key - b.key));
+  return keyed.map((k) => k.node);
+}
+
+/** Edges between the same two nodes share one path; their labels are joined. */
+function groupEdges(edges, boxes) {
+  const byPair = new Map();
+  for (const edge of edges) {
+    if (!boxes.has(edge.source) || !boxes.has(edge.target)) continue;
+    const pair = `${edge.source}\n${edge.target}`;
+    if (!byPair.has(pair)) byPair.set(pair, { source: edge.source, target: edge.target, edges: [] });
+    byPair.get(pair).edges.push(edge);
+  }
+  return [...byPair.values()].map((group) => {
+    const route = routeBetween(boxes.get(group.source), boxes.get(group.target));
+    const labels = [...new Set(group.edges.map((e) => e.label).filter((l) => l !== ""))];
+    return { ...group, ...route, label: labels.join(", "), kind: group.edges[0].kind };
+  });
+}
+
+/**
+ * A cubic Bézier from one box to another. Forward: right side to left side. Backward (a
+ * dead-letter route from a queue back to an exchange): left side to right side, the mirror
+ * image, drawn dashed by its kind. Same column: a bow out to the right. Returns the path and
+ * where its label goes.
+ */
+export function routeBetween(a, b) {
+  const ay = a.y + a.h / 2, by = b.y + b.h / 2;
+  if (b.x > a.x + a.w) return curve(a.x + a.w, ay, b.x, by, 1);
+  if (b.x + b.w < a.x) return curve(a.x, ay, b.x + b.w, by, -1);
+  const ax = a.x + a.w, ex = b.x + b.w;
+  const out = Math.max(ax, ex) + 60;
+  return {
+    d: `M${ax},${ay} C${out},${ay} ${out},${by} ${ex},${by}`,
+    mid: { x: out - 15, y: (ay + by) / 2 },
+  };
+}
+
+function curve(ax, ay, bx, by, direction) {
+  const bend = direction * Math.max(40, Math.abs(bx - ax) / 2);
+  return {
+    d: `M${ax},${ay} C${ax + bend},${ay} ${bx - bend},${by} ${bx},${by}`,
+    mid: { x: (ax + bx) / 2, y: (ay + by) / 2 },
+  };
+}

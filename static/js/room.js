@@ -1,0 +1,129 @@
+/**
+ * The room page's entry point: wires the socket to the diagram, the tokens, the event log,
+ * the inspector, the toolbar, the forms and the keyboard. It holds the one copy of the room's
+ * state (topology and node contents from the last snapshot, kept current by each batch's
+ * patch) and knows nothing of any broker.
+ */
+
+import { bindControls } from "./controls.js";
+import { Diagram } from "./diagram.js";
+import { EventLog } from "./eventlog.js";
+import { Inspector } from "./inspector.js";
+import { bindShortcuts } from "./shortcuts.js";
+import { RoomSocket } from "./socket.js";
+import { toast } from "./toast.js";
+import { Tokens } from "./tokens.js";
+import { Toolbar } from "./toolbar.js";
+
+const root = document.getElementById("room");
+const roomId = root.dataset.roomId;
+const state = { topology: { nodes: [], edges: [] }, contents: {}, snapshots: 0 };
+const help = document.getElementById("help");
+
+const diagram = new Diagram(document.getElementById("diagram"), {
+  onSelectNode: (id) => {
+    diagram.select(id);
+    inspector.showNode(id);
+  },
+  onSelectMessage: (id) => inspector.showMessage(id),
+});
+const tokens = new Tokens(diagram, { cap: 200, onSelectMessage: (id) => inspector.showMessage(id) });
+const labelOf = (id) => diagram.label(id);
+const log = new EventLog(document.getElementById("event-log"), {
+  labelOf, onSelectMessage: (id) => inspector.showMessage(id),
+});
+const controls = bindControls(root);
+
+const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${root.dataset.wsPath}`;
+const socket = new RoomSocket(url, {
+  snapshot(frame) {
+    state.topology = frame.topology;
+    state.contents = frame.contents;
+    tokens.clear();
+    diagram.render(state.topology, state.contents);
+    log.setNodes(state.topology);
+    if (state.snapshots > 0) {
+      log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);
+      topologyChanged();
+    }
+    state.snapshots += 1;
+    root.dataset.seq = frame.seq;
+    toolbar.setClock(frame);
+    tokens.speed = frame.speed;
+    applyControl(frame.control);
+    inspector.refresh(null);
+  },
+  events(frame) {
+    for (const [id, content] of Object.entries(frame.patch || {})) {
+      if (content === null) delete state.contents[id];
+      else state.contents[id] = content;
+    }
+    if (frame.topology) {
+      state.topology = frame.topology;
+      diagram.render(state.topology, state.contents);
+      log.setNodes(state.topology);
+      topologyChanged();
+    } else {
+      diagram.update(frame.patch || {});
+    }
+    tokens.play(frame.events);
+    log.add(frame.events, frame.dropped_events || 0);
+    inspector.refresh(frame.patch || {});
+    root.dataset.seq = frame.seq;
+    toolbar.setClock({ ...toolbar.clock, now: frame.now });
+  },
+  clock(frame) {
+    toolbar.setClock(frame);
+    tokens.speed = frame.speed;
+  },
+  control: applyControl,
+  error(frame) {
+    toast(frame.field ? `${frame.field}: ${frame.message}` : frame.message);
+  },
+  status(connection, seconds) {
+    toolbar.setConnection(connection, seconds);
+    root.dataset.connection = connection;
+  },
+});
+
+const toolbar = new Toolbar(document.querySelector("[data-toolbar]"), {
+  control: (action, value) => {
+    if (!socket.control(action, value)) toast("Not connected: wait for the connection to come back.");
+  },
+  help: openHelp,
+});
+
+const inspector = new Inspector(document.getElementById("inspector"), {
+  roomId, state, labelOf,
+  sendCommand: (name, args) => socket.command(name, args),
+  onClose: () => diagram.select(null),
+});
+
+function applyControl(control) {
+  toolbar.setControl(control);
+  controls.setEnabled(control.you);
+  root.dataset.you = String(control.you);
+}
+
+/** The forms' choices (exchange, queue, consumer names) follow the topology. */
+function topologyChanged() {
+  document.body.dispatchEvent(new CustomEvent("mqlab:topology"));
+}
+
+function openHelp() {
+  if (help.open) help.close();
+  else help.showModal();
+}
+
+bindShortcuts({
+  toggle: () => toolbar.toggle(),
+  step: () => toolbar.step(),
+  faster: () => toolbar.faster(),
+  slower: () => toolbar.slower(),
+  help: openHelp,
+  close: () => {
+    if (!help.open) inspector.close();
+  },
+});
+
+socket.connect();

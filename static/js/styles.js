@@ -1,0 +1,124 @@
+/**
+ * How each kind of node looks, as data. The diagram knows shapes, not brokers: a broker's
+ * nodes pick a shape here by `broker` and `kind`, and Kafka or SQS drawing plugs in by adding
+ * an entry (a partition drawn as a log with offsets, a queue with in-flight messages...).
+ *
+ * shape    one of the shapes diagram.js draws: "pill", "hex", "queue", "log", "round", "rect"
+ * width/height  size in diagram units
+ * counters the counter keys worth showing on the node, in order (others are shown after them)
+ * slots    true when the node's messages are drawn as cells (a queue's line, a log's records)
+ * total    the counters that add up to the messages the cells stand for (contents list at most
+ *          100 messages; the counters give the full count, shown as "+n")
+ */
+
+const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [] };
+
+const KINDS = {
+  "*": {
+    producer: { shape: "pill" },
+    exchange: { shape: "hex" },
+    topic: { shape: "hex" },
+    queue: { shape: "queue", width: 200, height: 74, counters: ["ready", "unacked"], slots: true,
+      total: ["ready"] },
+    partition: { shape: "log", width: 200, height: 74, counters: ["log_end", "lag"], slots: true },
+    consumer: { shape: "round", width: 196, height: 68, counters: ["unacked", "prefetch"],
+      slots: true, total: ["unacked"] },
+  },
+  kafka: {
+    partition: { shape: "log", width: 210, height: 78,
+      counters: ["log_start", "log_end", "committed", "lag"], slots: true },
+  },
+  sqs: {
+    queue: { shape: "queue", width: 200, height: 74,
+      counters: ["visible", "in_flight", "delayed"], slots: true,
+      total: ["visible", "in_flight", "delayed"] },
+  },
+};
+
+/** Column headings per broker (columns are producers, routers, stores, consumers). */
+const COLUMN_TITLES = {
+  "*": ["Producers", "Routers", "Stores", "Consumers"],
+  rabbitmq: ["Producers", "Exchanges", "Queues", "Consumers"],
+  kafka: ["Producers", "Topics", "Partitions", "Consumers"],
+  sqs: ["Senders", "Routers", "Queues", "Receivers"],
+};
+
+export function styleFor(node) {
+  const own = (KINDS[node.broker] || {})[node.kind];
+  return { ...DEFAULT, ...(KINDS["*"][node.kind] || {}), ...(own || {}) };
+}
+
+export function columnTitle(broker, column) {
+  const titles = COLUMN_TITLES[broker] || COLUMN_TITLES["*"];
+  return titles[column] ?? "";
+}
+
+/** "ready 3 · unacked 1": the preferred counters first, then any others the broker sends. */
+export function counterText(node, counters) {
+  if (!counters) return "";
+  const preferred = styleFor(node).counters.filter((key) => key in counters);
+  const others = Object.keys(counters).filter((key) => !preferred.includes(key));
+  return [...preferred, ...others]
+    .slice(0, 4)
+    .map((key) => `${key.replaceAll("_", " ")} ${formatCount(counters[key])}`)
+    .join(" · ");
+}
+
+function formatCount(value) {
+  if (typeof value !== "number") return String(value);
+  if (Math.abs(value) >= 10000) return `${(value / 1000).toFixed(value >= 100000 ? 0 : 1)}k`;
+  return String(value);
+}
+
+// Ten hues that stay distinct on a dark background and on a washed-out projector.
+const PALETTE = ["#38bdf8", "#f472b6", "#a3e635", "#fbbf24", "#c084fc",
+  "#34d399", "#fb7185", "#60a5fa", "#facc15", "#2dd4bf"];
+
+/** The key that colours a message: its routing key, partition or group, else its id. */
+export function colourKey(item) {
+  const d = item.details || item;
+  for (const key of ["routing_key", "partition", "group", "message_group_id"]) {
+    if (d[key] !== undefined && d[key] !== null && d[key] !== "") return `${key}:${d[key]}`;
+  }
+  return "";
+}
+
+export function colourFor(item) {
+  const key = colourKey(item);
+  if (!key) return "#cbd5e1";
+  let hash = 0;
+  for (const ch of key) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return PALETTE[hash % PALETTE.length];
+}
+
+/** Badges a moving token wears, so a learner tells a redelivery from a first delivery. */
+export function badgesFor(event) {
+  const d = event.details || {};
+  const badges = [];
+  if (d.redelivered || event.kind === "requeued") badges.push({ text: "R", title: "redelivered" });
+  if (event.kind === "dead-lettered") badges.push({ text: "DL", title: "dead-lettered" });
+  if (event.kind === "expired") badges.push({ text: "TTL", title: "expired" });
+  return badges;
+}
+
+/** What a message-event without a journey shows on its node. */
+export const NODE_MARKS = {
+  acked: "✓ acked",
+  nacked: "✗ nacked",
+  rejected: "✗ rejected",
+  expired: "TTL expired",
+  dropped: "✕ dropped",
+  returned: "↩ returned",
+  purged: "purged",
+  deleted: "deleted",
+  lost: "lost",
+  confirmed: "✓ confirmed",
+  "dead-lettered": "☠ dead-lettered",
+};
+
+/** Short readable name for a node id "rabbitmq:queue:orders" when the node is gone. */
+export function shortName(id) {
+  if (!id) return "";
+  const parts = id.split(":");
+  return parts.length >= 3 ? `${parts[1]} ${parts.slice(2).join(":")}` : id;
+}

@@ -1,0 +1,138 @@
+/**
+ * Tokens: every movement event (one with a source and a target node) sends a dot along the
+ * path between them, coloured by routing key / partition / group, with badges for
+ * redelivered, dead-lettered and expired messages. One message's movements play one after the
+ * other (publish → route → enqueue → deliver) while different messages move at once.
+ *
+ * Staying responsive: at most `cap` tokens exist at a time; movements beyond that are counted
+ * on their target node instead of drawn, and a message whose journey falls far behind skips to
+ * the end. With `prefers-reduced-motion` nothing travels: the target node flashes briefly.
+ */
+
+import { badgesFor, colourFor, NODE_MARKS } from "./styles.js";
+import { svg, text } from "./svg.js";
+
+const BASE_MS = 900; // a hop at 1× speed
+const MAX_BEHIND = 4; // a message more hops behind than this stops animating and catches up
+const SAMPLES = 16;
+
+export class Tokens {
+  constructor(diagram, { cap = 200, onSelectMessage }) {
+    this.diagram = diagram;
+    this.layer = diagram.tokenLayer;
+    this.cap = cap;
+    this.onSelectMessage = onSelectMessage;
+    this.speed = 1;
+    this.inFlight = 0;
+    this.started = 0;
+    this.skipped = 0;
+    this.journeys = new Map(); // message id -> { tail: Promise, pending: number }
+    this.reduced = matchMedia("(prefers-reduced-motion: reduce)");
+    // Path geometry needs an element in the document; this one is never shown.
+    this.probe = svg("path", { class: "probe", visibility: "hidden" }, this.layer);
+    this.layer.addEventListener("click", (e) => {
+      const token = e.target.closest(".token");
+      if (token) this.onSelectMessage(token.dataset.messageId);
+    });
+  }
+
+  get hop() {
+    return Math.min(4000, Math.max(120, BASE_MS / this.speed));
+  }
+
+  play(events) {
+    for (const event of events) {
+      if (event.message_id) this.follow(event);
+    }
+  }
+
+  /** Chain this movement after the message's previous one. */
+  follow(event) {
+    const id = event.message_id;
+    const journey = this.journeys.get(id) || { tail: Promise.resolve(), pending: 0 };
+    journey.pending += 1;
+    const run = () => {
+      journey.pending -= 1;
+      return journey.pending > MAX_BEHIND ? this.skip(event) : this.show(event);
+    };
+    journey.tail = journey.tail.then(run, run);
+    this.journeys.set(id, journey);
+    journey.tail.then(() => {
+      if (journey.pending === 0 && this.journeys.get(id) === journey) this.journeys.delete(id);
+    });
+  }
+
+  show(event) {
+    const { source, target, kind } = event;
+    const moves = source && target && source !== target &&
+      this.diagram.has(source) && this.diagram.has(target);
+    if (!moves) {
+      const at = this.diagram.has(target) ? target : source;
+      if (NODE_MARKS[kind]) this.diagram.mark(at, NODE_MARKS[kind], kind, this.hop * 1.5);
+      return Promise.resolve();
+    }
+    if (this.reduced.matches) {
+      this.diagram.flash(target);
+      if (NODE_MARKS[kind]) this.diagram.mark(target, NODE_MARKS[kind], kind, 600);
+      return Promise.resolve();
+    }
+    if (this.inFlight >= this.cap) return this.skip(event);
+    return this.travel(event);
+  }
+
+  skip(event) {
+    this.skipped += 1;
+    this.layer.dataset.skipped = String(this.skipped);
+    if (event.target && this.diagram.has(event.target)) this.diagram.overflow(event.target, 1);
+    return Promise.resolve();
+  }
+
+  travel(event) {
+    const d = this.diagram.route(event.source, event.target);
+    if (!d) return Promise.resolve();
+    const token = this.draw(event);
+    this.inFlight += 1;
+    this.started += 1;
+    this.layer.dataset.started = String(this.started);
+    const animation = token.animate(keyframes(this.probe, d), { duration: this.hop, easing: "ease-in-out",
+      fill: "forwards" });
+    return animation.finished.catch(() => {}).then(() => {
+      this.inFlight -= 1;
+      if (NODE_MARKS[event.kind]) this.diagram.mark(event.target, NODE_MARKS[event.kind],
+        event.kind, this.hop);
+      token.remove();
+    });
+  }
+
+  draw(event) {
+    const token = svg("g", { class: `token token-${event.kind}`, "data-message-id": event.message_id,
+      "data-kind": event.kind }, this.layer);
+    svg("circle", { r: 10, fill: colourFor(event), class: "token-dot" }, token);
+    const badges = badgesFor(event);
+    badges.forEach((badge, i) => {
+      const g = svg("g", { class: "token-badge", transform: `translate(${10 + i * 20},-12)` }, token);
+      svg("rect", { x: -2, y: -9, width: 20, height: 16, rx: 5 }, g);
+      text(badge.text, { x: 8, y: 3, "text-anchor": "middle" }, g);
+    });
+    const title = svg("title", {}, token);
+    title.textContent = `${event.message_id} ${event.kind}${badges.length ? ` (${badges.map((b) => b.title).join(", ")})` : ""}`;
+    return token;
+  }
+
+  clear() {
+    this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.cancel());
+    this.journeys.clear();
+  }
+}
+
+/** Sample the path into translate keyframes: WAAPI cannot animate along an SVG path. */
+function keyframes(probe, d) {
+  probe.setAttribute("d", d);
+  const length = probe.getTotalLength();
+  const frames = [];
+  for (let i = 0; i <= SAMPLES; i += 1) {
+    const p = probe.getPointAtLength((length * i) / SAMPLES);
+    frames.push({ transform: `translate(${p.x}px, ${p.y}px)`, opacity: i === SAMPLES ? 0.35 : 1 });
+  }
+  return frames;
+}

@@ -1,0 +1,101 @@
+/**
+ * The room's toolbar: play/pause, step, speed, reset, free play, who controls the room, the
+ * virtual clock and the connection state. Room-level controls go over the socket as
+ * {"type": "control"} frames; only the controller may send them, so they are disabled for a
+ * watcher.
+ */
+
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+
+export class Toolbar {
+  constructor(root, { control, help }) {
+    this.root = root;
+    this.sendControl = control;
+    this.help = help;
+    this.clock = { now: 0, speed: 1, paused: false, at: performance.now() };
+    this.you = false;
+    this.playLabel = root.querySelector("[data-play-label]");
+    this.playButton = root.querySelector('[data-action="toggle"]');
+    this.speedSelect = root.querySelector("[data-speed]");
+    this.clockOut = root.querySelector("[data-clock]");
+    this.roleOut = root.querySelector("[data-role]");
+    this.connection = root.querySelector("[data-connection]");
+    this.freePlay = root.querySelector("[data-free-play]");
+    root.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-action]");
+      if (button && this[button.dataset.action]) this[button.dataset.action]();
+    });
+    this.speedSelect.addEventListener("change", () =>
+      this.sendControl("speed", Number(this.speedSelect.value)));
+    this.freePlay?.addEventListener("change", () =>
+      this.sendControl("free_play", this.freePlay.checked));
+    setInterval(() => this.tick(), 100);
+  }
+
+  toggle() {
+    this.sendControl(this.clock.paused ? "resume" : "pause");
+  }
+
+  step() {
+    this.sendControl("step");
+  }
+
+  faster() {
+    this.changeSpeed(+1);
+  }
+
+  slower() {
+    this.changeSpeed(-1);
+  }
+
+  changeSpeed(direction) {
+    const index = SPEEDS.indexOf(this.clock.speed);
+    const next = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, (index < 0 ? 2 : index) + direction))];
+    if (next !== this.clock.speed) this.sendControl("speed", next);
+  }
+
+  reset() {
+    this.sendControl("reset");
+  }
+
+  setClock({ now, speed, paused }) {
+    this.clock = { now, speed, paused, at: performance.now() };
+    this.playLabel.textContent = paused ? "Play" : "Pause";
+    this.playButton.setAttribute("aria-pressed", String(!paused));
+    this.playButton.classList.toggle("paused", paused);
+    this.speedSelect.value = String(speed);
+    this.root.dataset.paused = String(paused);
+    this.root.dataset.speed = String(speed);
+    this.tick();
+  }
+
+  /** Between frames the clock runs on at the room's speed, so the display never stalls. */
+  tick() {
+    const { now, speed, paused, at } = this.clock;
+    const shown = paused ? now : now + ((performance.now() - at) / 1000) * speed;
+    this.clockOut.textContent = `t = ${shown.toFixed(1)} s`;
+  }
+
+  setControl({ you, free_play: freePlay }) {
+    this.you = you;
+    for (const el of this.root.querySelectorAll("[data-needs-control]")) el.disabled = !you;
+    if (this.freePlay) this.freePlay.checked = freePlay;
+    const owner = Boolean(this.freePlay);
+    let role;
+    if (!you) role = "You are watching";
+    else if (freePlay && !owner) role = "Free play: you can drive";
+    else role = freePlay ? "You control · free play on" : "You control this room";
+    this.roleOut.textContent = role;
+    this.roleOut.dataset.you = String(you);
+  }
+
+  setConnection(state, seconds) {
+    const words = {
+      connecting: "Connecting…",
+      open: "Live",
+      reconnecting: `Reconnecting in ${seconds ?? 1}s…`,
+    };
+    this.connection.dataset.state = state;
+    this.connection.textContent = words[state] || state;
+  }
+}
