@@ -109,3 +109,10 @@ LOGGING = {
         "mqlab": {"handlers": ["console"], "level": "INFO"},
     },
 }
+
+# Rooms (mqlab/rooms.py): a room nobody has watched for this long is saved and freed.
+MQLAB_ROOM_IDLE_SECONDS = float(os.environ.get("MQLAB_ROOM_IDLE_SECONDS", "300"))
+#: Events kept per room for the message inspector.
+MQLAB_HISTORY_EVENTS = 20000
+#: Events animated per frame; the rest are counted in "dropped_events" (patches stay exact).
+MQLAB_MAX_EVENTS_PER_FRAME = 500

@@ -1,6 +1,73 @@
-from django.http import HttpRequest, HttpResponse
+"""Pages and htmx endpoints. Commands posted here go through ``Room.run_command``, the same
+path as the socket's; the room's runner streams what they caused to every viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from mqlab.presets import all_presets
+from mqlab.rooms import Room, RoomNotFound, client_id, registry
+
+#: Form fields that belong to Django, not to the command.
+NOT_ARGUMENTS = {"csrfmiddlewaretoken"}
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"presets": [p.describe() for p in all_presets()]})
+
+
+@require_POST
+def create_room(request: HttpRequest) -> HttpResponse:
+    slug = request.POST.get("preset", "")
+    try:
+        room = registry.create(slug, client_id(request.session))
+    except LookupError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    # 303 See Other: the browser follows with a GET, so a reload never creates another room.
+    response = HttpResponse(status=303)
+    response["Location"] = reverse("room", args=[room.id])
+    return response
+
+
+def _room(room_id: str) -> Room:
+    try:
+        return registry.get(room_id)
+    except RoomNotFound as error:
+        raise Http404(str(error)) from None
+
+
+def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
+    return {"room": room.describe(), "can_control": room.can_control(client_id(request.session)),
+            "ws_path": f"/ws/rooms/{room.id}/", "command_groups": room.command_groups()}
+
+
+@require_GET
+def room_page(request: HttpRequest, room_id: str) -> HttpResponse:
+    room = _room(room_id)
+    return render(request, "room/room.html", _room_context(request, room))
+
+
+@require_GET
+def controls(request: HttpRequest, room_id: str) -> HttpResponse:
+    room = _room(room_id)
+    return render(request, "room/room.html#controls", _room_context(request, room))
+
+
+@require_POST
+def run_command(request: HttpRequest, room_id: str, name: str) -> HttpResponse:
+    room = _room(room_id)
+    args = {key: request.POST.get(key) for key in request.POST if key not in NOT_ARGUMENTS}
+    outcome = room.run_command(client_id(request.session), name, args)
+    return render(request, "room/room.html#status", {"status": outcome.status(name)})
+
+
+@require_GET
+def message(request: HttpRequest, room_id: str, message_id: str) -> HttpResponse:
+    room = _room(room_id)
+    return render(request, "room/room.html#message", {"message": room.message_info(message_id)})

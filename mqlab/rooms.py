@@ -1,0 +1,464 @@
+"""Rooms: the simulations the server runs, paced against the wall clock.
+
+A room is one ``engine.Simulation`` plus the broker's ``Lab`` (the channels and simulated
+applications its commands drive). The engine never sleeps and never reads the clock; pacing
+lives here, as in SimPy's ``rt.py``: every frame (~40 ms) the room's runner advances virtual
+time by the wall time that passed times the room's speed (0.25x to 8x), unless paused, then
+seals the events emitted since the last frame into one batch and broadcasts it to the room's
+group. Commands (from htmx forms and the socket alike: ``Room.run_command`` is the one path
+into the engine) take effect at once, at the current virtual time, followed by
+``advance(0)`` so what happens "now" (routing, deliveries) shows even while paused.
+
+Every command that passed validation is logged with its virtual time. With the preset and the
+seed, that log rebuilds the room exactly (the engine is deterministic): a room without viewers
+for ``MQLAB_ROOM_IDLE_SECONDS`` is saved to the database and freed, and its URL replays it.
+
+Batches follow Zulip's event queue: ``from_seq`` .. ``seq``, the events (the last
+``MQLAB_MAX_EVENTS_PER_FRAME`` of them; the animation needs no more), and a ``patch`` with
+the full new contents of each node whose contents changed, so a client's picture stays exact
+however many events were left out of the animation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from engine import EngineError, Event, Simulation
+from engine.events import TOPOLOGY_KINDS
+from mqlab import presets, wire
+from mqlab.commands import ArgumentError, BrokerKit, Preset, UnknownCommand, kit
+from mqlab.models import RoomRecord
+
+logger = logging.getLogger(__name__)
+
+FRAME_SECONDS = 0.04
+#: A runner that fell behind (a long garbage collection, a huge batch) catches up at most
+#: this much wall time in one frame, rather than lurching through minutes of virtual time.
+MAX_CATCH_UP_SECONDS = 0.25
+SAVE_EVERY_SECONDS = 10.0
+CLIENT_KEY = "mqlab_client"
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def client_id(session: Any) -> str:
+    """The browser's stable id, kept in its session (signed cookies have no session key)."""
+    value = session.get(CLIENT_KEY)
+    if not value:
+        value = session[CLIENT_KEY] = secrets.token_urlsafe(12)
+    return value
+
+
+class RoomNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command or control action came to, for a result or error frame / status."""
+
+    ok: bool
+    message: str
+    code: wire.ErrorCode | None = None
+    field: str | None = None
+    #: What the room's viewers must hear about: "clock", "control" or "snapshot".
+    announce: str | None = None
+
+    def status(self, command: str) -> dict[str, Any]:
+        return {"ok": self.ok, "message": self.message, "field": self.field,
+                "command": command}
+
+
+def advance_to(sim: Simulation, at: float) -> None:
+    """Run everything due up to exactly virtual time ``at`` (no float drift, so a replay
+    reaches the very instants the live run did)."""
+    seconds = at - sim.now
+    if seconds <= 0:
+        return
+    while sim.now + seconds < at:
+        seconds = math.nextafter(seconds, math.inf)
+    while sim.now + seconds > at:
+        seconds = math.nextafter(seconds, -math.inf)
+    sim.advance(seconds)
+
+
+def _topology_kinds(broker: str) -> frozenset[str]:
+    try:
+        package = importlib.import_module(f"engine.{broker}")
+    except ImportError:
+        return TOPOLOGY_KINDS
+    return TOPOLOGY_KINDS | getattr(package, "TOPOLOGY_KINDS", frozenset())
+
+
+class Room:
+    def __init__(self, room_id: str, preset: Preset, seed: int, owner: str, *,
+                 free_play: bool = False, speed: float = 1.0, paused: bool = False) -> None:
+        self.id = room_id
+        self.preset = preset
+        self.kit: BrokerKit = kit(preset.broker)
+        self.seed = seed
+        self.owner = owner
+        self.free_play = free_play
+        self.speed = speed
+        self.paused = paused
+        self.group = f"room.{room_id}"
+        self.lock = threading.RLock()
+        self.history: deque[Event] = deque(maxlen=_setting("MQLAB_HISTORY_EVENTS", 20000))
+        self.viewers = 0
+        self.idle_since = time.monotonic()
+        self.runner: asyncio.Task | None = None
+        self.saved_at_len = -1
+        self._topology_kinds = _topology_kinds(preset.broker)
+        self._replay([], 0.0)
+
+    # -- building and replaying --------------------------------------------------------------
+    def _reset_stream(self) -> None:
+        self._pending: list[Event] = []
+        self._topology_changed = False
+        self._flushed_seq = self.sim.seq
+        self._sent_contents = self._contents()
+
+    def _apply(self, command: Any, args: dict[str, Any], record: bool = True) -> str:
+        """Run a validated command now; raises EngineError. Logged even when the engine
+        refuses it, because a refusal may change state (RabbitMQ closes the channel)."""
+        if record:
+            self.log.append([self.sim.now, command.name, args])
+        try:
+            return command.run(self.lab, **args)
+        finally:
+            self.sim.advance(0)
+
+    @classmethod
+    def from_record(cls, record: RoomRecord) -> Room:
+        room = cls(record.id, presets.find(record.preset), record.seed, record.owner,
+                   free_play=record.free_play, speed=record.speed, paused=record.paused)
+        room._replay(record.log, record.now)
+        return room
+
+    def _replay(self, log: list[list[Any]], until: float) -> None:
+        """Rebuild from the preset and ``log``. Commands that failed live fail again the
+        same way (the engine is deterministic); their errors are expected here."""
+        with self.lock:
+            self.sim = Simulation(self.seed)
+            self.sim.subscribe(self._on_event)
+            self.lab = self.kit.new_lab(self.sim)
+            self.log = []
+            for name, raw_args in self.preset.steps:
+                command = self.kit.command(name)
+                self._apply(command, command.parse(raw_args), record=False)
+            for at, name, args in log:
+                advance_to(self.sim, at)
+                with contextlib.suppress(EngineError):
+                    self._apply(self.kit.command(name), args)
+            advance_to(self.sim, until)
+            self._reset_stream()
+            self.saved_at_len = len(self.log)
+
+    def definition(self) -> dict[str, Any]:
+        """The fields of the room's ``RoomRecord``."""
+        with self.lock:
+            return {"broker": self.preset.broker, "preset": self.preset.slug,
+                    "seed": self.seed, "owner": self.owner, "free_play": self.free_play,
+                    "speed": self.speed, "paused": self.paused, "now": self.sim.now,
+                    "log": list(self.log)}
+
+    def save(self) -> None:
+        definition = self.definition()
+        RoomRecord.objects.update_or_create(id=self.id, defaults=definition)
+        self.saved_at_len = len(definition["log"])
+
+    @property
+    def dirty(self) -> bool:
+        return self.saved_at_len != len(self.log)
+
+    # -- events --------------------------------------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        self.history.append(event)
+        if self.viewers:
+            self._pending.append(event)
+            if event.kind in self._topology_kinds:
+                self._topology_changed = True
+
+    def _contents(self) -> dict[str, Any]:
+        contents: dict[str, Any] = {}
+        for model in self.sim.brokers.values():
+            contents.update(model.contents())
+        return contents
+
+    def _seal_batch(self) -> dict[str, Any] | None:
+        """The events since the last batch as one frame, or None. Caller holds the lock."""
+        seq = self.sim.seq
+        if seq == self._flushed_seq:
+            return None
+        events, self._pending = self._pending, []
+        topology = self.sim.topology() if self._topology_changed else None
+        self._topology_changed = False
+        contents = self._contents()
+        # Diff by value rather than trusting events to name every node they change: a
+        # client's picture must end up equal to a fresh snapshot.
+        sent = self._sent_contents
+        patch = {node: value for node, value in contents.items() if sent.get(node) != value}
+        patch.update({node: None for node in sent.keys() - contents.keys()})
+        self._sent_contents = contents
+        cap = _setting("MQLAB_MAX_EVENTS_PER_FRAME", 500)
+        shown = events[-cap:] if len(events) > cap else events
+        frame = wire.events(self._flushed_seq + 1, seq, self.sim.now,
+                            [event.to_dict() for event in shown], patch, topology=topology,
+                            dropped=len(events) - len(shown), sent_at=time.time())
+        self._flushed_seq = seq
+        return frame
+
+    def take_batch(self) -> dict[str, Any] | None:
+        """The next batch as a channel-layer message (serialised once for every viewer)."""
+        with self.lock:
+            frame = self._seal_batch()
+        if frame is None:
+            return None
+        return {"type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
+
+    def join(self, client: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """For a new viewer or a resync: the batch others still need, then a snapshot that
+        starts right where that batch ends."""
+        with self.lock:
+            frame = self._seal_batch()
+            batch = None if frame is None else {
+                "type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
+            state = self.sim.snapshot()
+            snapshot = wire.snapshot(self.id, state, speed=self.speed, paused=self.paused,
+                                     you=self.can_control(client), free_play=self.free_play)
+        return batch, snapshot
+
+    # -- viewers and pacing --------------------------------------------------------------------
+    def attach(self) -> None:
+        with self.lock:
+            if self.viewers == 0:
+                # Nobody saw what happened meanwhile; the joining viewer's snapshot covers it.
+                self._reset_stream()
+            self.viewers += 1
+        if self.runner is None or self.runner.done():
+            self.runner = asyncio.get_running_loop().create_task(_pace(self))
+
+    def detach(self) -> None:
+        with self.lock:
+            self.viewers = max(0, self.viewers - 1)
+            if self.viewers == 0:
+                self.idle_since = time.monotonic()
+
+    def tick(self, wall_seconds: float) -> None:
+        with self.lock:
+            if not self.paused:
+                self.sim.advance(wall_seconds * self.speed)
+
+    # -- control -------------------------------------------------------------------------------
+    def can_control(self, client: str | None) -> bool:
+        return self.free_play or (client is not None and client == self.owner)
+
+    def run_command(self, client: str | None, name: str, raw_args: dict[str, Any]) -> Outcome:
+        """The one path into the engine for forms and the socket alike."""
+        if not self.can_control(client):
+            return Outcome(False, "you are watching this room; only its controller can send "
+                           "commands", code="not-allowed")
+        try:
+            command = self.kit.command(name)
+            args = command.parse(raw_args)
+        except UnknownCommand as error:
+            return Outcome(False, str(error), code="unknown-command", field="command")
+        except ArgumentError as error:
+            return Outcome(False, error.message, code="bad-argument", field=error.field)
+        with self.lock:
+            try:
+                message = self._apply(command, args)
+            except EngineError as error:
+                return Outcome(False, error.message, code="engine-error")
+            except Exception as error:  # a bug of ours, not the user's: say so, keep serving
+                logger.error("room %s: command %s%r failed: %r", self.id, name, args, error)
+                return Outcome(False, f"the simulator failed on this command ({error!r})",
+                               code="engine-error")
+        return Outcome(True, message)
+
+    def control(self, client: str | None, action: str, value: Any) -> Outcome:
+        """Pause, resume, step, speed, reset, free play (values checked by ``wire``)."""
+        if action == "free_play":
+            if client != self.owner:
+                return Outcome(False, "only the room's creator can hand control to everyone",
+                               code="not-allowed")
+            self.free_play = bool(value)
+            said = "everyone can drive the room" if value else "control taken back"
+            return Outcome(True, said, announce="control")
+        if not self.can_control(client):
+            return Outcome(False, "you are watching this room; only its controller can "
+                           f"{action} it", code="not-allowed")
+        with self.lock:
+            return getattr(self, f"_control_{action}")(value)
+
+    def _control_pause(self, value: Any) -> Outcome:
+        self.paused = True
+        return Outcome(True, "paused", announce="clock")
+
+    def _control_resume(self, value: Any) -> Outcome:
+        self.paused = False
+        return Outcome(True, "running", announce="clock")
+
+    def _control_speed(self, value: Any) -> Outcome:
+        self.speed = float(value)
+        return Outcome(True, f"speed {self.speed:g}x", announce="clock")
+
+    def _control_step(self, value: Any) -> Outcome:
+        due = self.sim.next_due()
+        if due is None:
+            return Outcome(True, "nothing is scheduled", announce="clock")
+        self.sim.step()
+        return Outcome(True, f"stepped to t={self.sim.now:g}s", announce="clock")
+
+    def _control_reset(self, value: Any) -> Outcome:
+        self._replay([], 0.0)
+        self.saved_at_len = -1
+        return Outcome(True, f"reset to {self.preset.title}", announce="snapshot")
+
+    def clock_frame(self) -> dict[str, Any]:
+        return wire.clock(self.sim.now, self.speed, self.paused)
+
+    # -- inspection ------------------------------------------------------------------------------
+    def command_groups(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return self.kit.command_groups(self.lab)
+
+    def describe(self) -> dict[str, str]:
+        return {"id": self.id, "broker": self.preset.broker, "title": self.preset.title,
+                "summary": self.preset.summary, "preset": self.preset.slug}
+
+    def message_info(self, message_id: str) -> dict[str, Any]:
+        """Where a message is, what it carries, and its history (from the ring buffer)."""
+        with self.lock:
+            where, summary = self._find_message(message_id)
+            events = [event for event in self.history if event.message_id == message_id]
+        if summary is None and events:
+            summary = events[-1].details or None
+        return {"id": message_id, "summary": summary, "where": where,
+                "events": [event.to_dict() for event in events]}
+
+    def _find_message(self, message_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        for node, value in self._contents().items():
+            for message in value.get("messages", ()):
+                if message.get("id") == message_id:
+                    return node, message
+        return None, None
+
+
+async def _pace(room: Room) -> None:
+    """The room's runner: advance, broadcast, and free the room once it has been idle."""
+    layer = get_channel_layer()
+    last = last_save = time.monotonic()
+    idle_limit = _setting("MQLAB_ROOM_IDLE_SECONDS", 300.0)
+    try:
+        while True:
+            await asyncio.sleep(FRAME_SECONDS)
+            now = time.monotonic()
+            room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+            last = now
+            batch = room.take_batch()
+            if batch is not None:
+                await layer.group_send(room.group, batch)
+            if room.viewers == 0 and now - room.idle_since >= idle_limit:
+                if await registry.free(room):
+                    return
+            elif room.dirty and now - last_save >= SAVE_EVERY_SECONDS:
+                await database_sync_to_async(room.save)()
+                last_save = now
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a bug in the server, not user input: keep the traceback
+        logger.exception("room %s: runner stopped", room.id)
+
+
+async def announce(room: Room, what: str) -> None:
+    """Tell every viewer of ``room`` about a clock, control or snapshot change."""
+    await get_channel_layer().group_send(room.group, {"type": f"room.{what}"})
+
+
+class Registry:
+    """The rooms running in this process, by id; freed rooms are loaded back on demand."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, Room] = {}
+        self._lock = threading.Lock()
+
+    def create(self, preset_slug: str, owner: str, seed: int | None = None) -> Room:
+        """Start a room from a preset (LookupError names the allowed slugs) and record it."""
+        preset = presets.find(preset_slug)
+        room = Room(secrets.token_urlsafe(8), preset,
+                    secrets.randbelow(2**31) if seed is None else seed, owner)
+        room.save()
+        with self._lock:
+            self._rooms[room.id] = room
+        return room
+
+    def running(self, room_id: str) -> Room | None:
+        with self._lock:
+            return self._rooms.get(room_id)
+
+    def get(self, room_id: str) -> Room:
+        """The running room, or the saved one started again (RoomNotFound if neither)."""
+        room = self.running(room_id)
+        if room is not None:
+            return room
+        record = RoomRecord.objects.filter(id=room_id).first()
+        if record is None:
+            raise RoomNotFound(f"no room {room_id!r}; it may never have existed")
+        room = Room.from_record(record)
+        with self._lock:
+            return self._rooms.setdefault(room_id, room)
+
+    async def aget(self, room_id: str) -> Room:
+        return self.running(room_id) or await database_sync_to_async(self.get)(room_id)
+
+    async def free(self, room: Room) -> bool:
+        """Save an idle room and forget it; False if a viewer came back meanwhile."""
+        await database_sync_to_async(room.save)()
+        with self._lock:
+            if room.viewers:
+                return False
+            if self._rooms.get(room.id) is room:
+                del self._rooms[room.id]
+        logger.info("room %s: idle, saved and freed", room.id)
+        return True
+
+    def __iter__(self) -> Iterator[Room]:
+        with self._lock:
+            return iter(list(self._rooms.values()))
+
+    async def stop_all(self) -> None:
+        """Cancel every runner, wait for them, and forget every room (tests; shutdown)."""
+        runners = [room.runner for room in self if room.runner is not None]
+        self.clear()
+        for runner in runners:
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+
+    def clear(self) -> None:
+        """Forget every room, cancelling its runner."""
+        for room in self:
+            if room.runner is not None:
+                room.runner.cancel()
+        with self._lock:
+            self._rooms.clear()
+
+
+registry = Registry()

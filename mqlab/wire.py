@@ -1,0 +1,189 @@
+"""The WebSocket wire format, version 1: the one module that knows the JSON shapes.
+
+Changes to the shared contract (/tmp/mqlab-web-contract.md), additive only:
+- a command field may carry ``"suggestions"``: existing names (exchanges, queues, consumers)
+  a form can offer while still accepting any value (so a learner can see the broker's own
+  NOT_FOUND error for a name that does not exist);
+- an events frame may carry ``"sent_at"``: the server's wall clock (Unix seconds) when the
+  batch was sealed, used by the streaming benchmark to measure latency; clients may ignore it.
+- a client ignores an events frame whose ``seq`` is not above the last ``seq`` it has (the
+  server already filters these, so a client normally never sees one).
+
+Every frame is a JSON object with ``"v": 1`` and a ``"type"``. The stream follows Zulip's
+event-queue idea: a snapshot carries the sequence number of the last event it includes; event
+batches carry ``from_seq`` .. ``seq``; a client whose last ``seq`` is not ``from_seq - 1``
+sends ``resync`` and gets a fresh snapshot, so start-up and recovery are one code path.
+
+Server -> client
+- ``snapshot``: room, seq, now, speed, paused, control {you, free_play}, topology, contents.
+- ``events``: from_seq, seq, now, events [event dicts], patch {node_id: contents or null},
+  topology (only after a topology-kind event), dropped_events (only when events were capped).
+- ``clock``: now, speed, paused.            - ``control``: you, free_play.
+- ``result``: ref, ok=true, message.        - ``error``: ref, code, message, field.
+
+Client -> server
+- ``command``: ref (optional string), command (name), args (object).
+- ``resync``.
+- ``control``: action (pause|resume|step|speed|reset|free_play), value.
+
+Frames larger than ``MAX_FRAME_BYTES`` are refused with a ``too-large`` error; the socket
+stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+#: Speeds a room may run at (virtual seconds per wall second).
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
+
+ErrorCode = Literal[
+    "bad-json", "bad-frame", "unknown-command", "bad-argument", "not-allowed", "too-large",
+    "engine-error", "not-found",
+]
+
+
+class WireError(Exception):
+    """A client frame the server cannot accept; becomes an ``error`` frame."""
+
+    def __init__(self, code: ErrorCode, message: str, *, ref: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+        self.field = field
+
+
+# -- client -> server ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CommandFrame:
+    command: str
+    args: dict[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ResyncFrame:
+    pass
+
+
+@dataclass(frozen=True)
+class ControlFrame:
+    action: str
+    value: Any = None
+
+
+ClientFrame = CommandFrame | ResyncFrame | ControlFrame
+
+
+def parse_client_frame(text: str) -> ClientFrame:
+    """Check one client frame and return it typed; raise WireError saying what is wrong."""
+    # Characters never outnumber UTF-8 bytes, and a character is at most 4 bytes: encode only
+    # when the length leaves a doubt.
+    if len(text) > MAX_FRAME_BYTES or (
+            len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES):
+        raise WireError("too-large", f"frames are limited to {MAX_FRAME_BYTES // 1024} KiB")
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise WireError("bad-json", f"the frame is not valid JSON ({error.msg} at "
+                        f"character {error.pos})") from None
+    if not isinstance(data, dict):
+        raise WireError("bad-frame", "a frame must be a JSON object")
+    ref = data.get("ref")
+    if ref is not None and not isinstance(ref, str | int):
+        raise WireError("bad-frame", "ref must be a string or a number", field="ref")
+    ref = None if ref is None else str(ref)
+    if data.get("v") != VERSION:
+        raise WireError("bad-frame", f"unsupported version {data.get('v')!r}; this server "
+                        f"speaks v {VERSION}", ref=ref, field="v")
+    kind = data.get("type")
+    if kind == "command":
+        return _command_frame(data, ref)
+    if kind == "resync":
+        return ResyncFrame()
+    if kind == "control":
+        return _control_frame(data, ref)
+    raise WireError("bad-frame", f"unknown frame type {kind!r}; use command, resync or "
+                    "control", ref=ref, field="type")
+
+
+def _command_frame(data: dict[str, Any], ref: str | None) -> CommandFrame:
+    name = data.get("command")
+    if not isinstance(name, str) or not name:
+        raise WireError("bad-frame", "a command frame needs a command name", ref=ref,
+                        field="command")
+    args = data.get("args", {})
+    if not isinstance(args, dict):
+        raise WireError("bad-frame", "args must be a JSON object", ref=ref, field="args")
+    return CommandFrame(name, args, ref)
+
+
+def _control_frame(data: dict[str, Any], ref: str | None) -> ControlFrame:
+    action = data.get("action")
+    if action not in CONTROL_ACTIONS:
+        raise WireError("bad-frame", f"unknown control action {action!r}; use one of "
+                        f"{', '.join(CONTROL_ACTIONS)}", ref=ref, field="action")
+    value = data.get("value")
+    if action == "speed" and (isinstance(value, bool) or value not in SPEEDS):
+        allowed = ", ".join(f"{speed:g}" for speed in SPEEDS)
+        raise WireError("bad-argument", f"speed must be one of {allowed}; got {value!r}",
+                        ref=ref, field="value")
+    if action == "free_play" and not isinstance(value, bool):
+        raise WireError("bad-argument", "free_play needs value true or false", ref=ref,
+                        field="value")
+    return ControlFrame(action, value)
+
+
+# -- server -> client ----------------------------------------------------------------------
+
+def dumps(frame: dict[str, Any]) -> str:
+    """Compact JSON text for a frame (the one serialiser, so every frame looks alike)."""
+    return json.dumps(frame, separators=(",", ":"), allow_nan=False)
+
+
+def snapshot(room_id: str, state: dict[str, Any], *, speed: float, paused: bool, you: bool,
+             free_play: bool) -> dict[str, Any]:
+    """``state`` is ``Simulation.snapshot()``: now, seq, topology, contents."""
+    return {"v": VERSION, "type": "snapshot", "room": room_id, "seq": state["seq"],
+            "now": state["now"], "speed": speed, "paused": paused,
+            "control": {"you": you, "free_play": free_play},
+            "topology": state["topology"], "contents": state["contents"]}
+
+
+def events(from_seq: int, seq: int, now: float, event_dicts: list[dict[str, Any]],
+           patch: dict[str, Any], *, topology: dict[str, Any] | None, dropped: int,
+           sent_at: float) -> dict[str, Any]:
+    frame: dict[str, Any] = {"v": VERSION, "type": "events", "from_seq": from_seq, "seq": seq,
+                             "now": now, "events": event_dicts, "patch": patch,
+                             "sent_at": sent_at}
+    if topology is not None:
+        frame["topology"] = topology
+    if dropped:
+        frame["dropped_events"] = dropped
+    return frame
+
+
+def clock(now: float, speed: float, paused: bool) -> dict[str, Any]:
+    return {"v": VERSION, "type": "clock", "now": now, "speed": speed, "paused": paused}
+
+
+def control(you: bool, free_play: bool) -> dict[str, Any]:
+    return {"v": VERSION, "type": "control", "you": you, "free_play": free_play}
+
+
+def result(ref: str | None, message: str) -> dict[str, Any]:
+    return {"v": VERSION, "type": "result", "ref": ref, "ok": True, "message": message}
+
+
+def error(code: ErrorCode, message: str, *, ref: str | None = None,
+          field: str | None = None) -> dict[str, Any]:
+    return {"v": VERSION, "type": "error", "ref": ref, "code": code, "message": message,
+            "field": field}
