@@ -1,0 +1,36 @@
+"""The RabbitMQ model: ``sim.rabbitmq`` with pika-shaped channels.
+
+Exchanges route (``exchanges.py``, topic patterns through ``topic_trie.py``), queues hold
+messages in order (``queues.py``), channels are the client API (``channel.py``), the model
+ties them together (``model.py``: registry and restart; ``routing.py``: publish and enqueue;
+``delivery.py``: dispatch, acks, TTL; ``dead_letter.py``: x-death). Each rule names the
+RabbitMQ document or source it follows.
+"""
+
+from .channel import Channel, Consumer
+from .errors import (
+    AccessRefused,
+    ChannelClosedByBroker,
+    ChannelWrongState,
+    CommandInvalid,
+    InvalidArgument,
+    NackError,
+    NotFound,
+    PreconditionFailed,
+    RabbitMQError,
+    ResourceLocked,
+    UnroutableError,
+)
+from .model import RabbitMQ
+from .properties import BasicProperties, Deliver, GetOk, Return
+from .topic_trie import TopicTrie, topic_matches
+
+#: RabbitMQ adds no topology kinds of its own beyond engine.events.TOPOLOGY_KINDS.
+TOPOLOGY_KINDS: frozenset[str] = frozenset()
+
+__all__ = [
+    "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
+    "ChannelWrongState", "CommandInvalid", "Consumer", "Deliver", "GetOk", "InvalidArgument",
+    "NackError", "NotFound", "PreconditionFailed", "RabbitMQ", "RabbitMQError",
+    "ResourceLocked", "Return", "TopicTrie", "UnroutableError", "topic_matches",
+]

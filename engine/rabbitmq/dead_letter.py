@@ -1,0 +1,68 @@
+"""Dead-lettering: the headers RabbitMQ writes when a message leaves a queue for a DLX.
+
+"Dead Letter Exchanges" (https://www.rabbitmq.com/docs/dlx): a message is dead-lettered when
+it is rejected or nacked with ``requeue=false`` (reason ``rejected``), when its TTL runs out
+(``expired``), when a length limit pushes it out (``maxlen``) or when a quorum queue's
+delivery limit is exceeded (``delivery_limit``). It is republished to the queue's
+``x-dead-letter-exchange`` with ``x-dead-letter-routing-key`` if set, else with its own
+routing keys. The ``x-death`` header is a list of tables, most recent first, one per
+(queue, reason) pair, with ``count``, ``reason``, ``queue``, ``time``, ``exchange``,
+``routing-keys`` and, for per-message TTL, ``original-expiration``; a repeat death for the
+same queue and reason increments ``count`` and moves the entry to the front.
+``x-first-death-{reason,queue,exchange}`` are set once; ``x-last-death-*`` (3.13+) every time.
+The ``expiration`` property is removed so the message does not expire again in the next queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .properties import BasicProperties
+
+REJECTED, EXPIRED, MAXLEN, DELIVERY_LIMIT = "rejected", "expired", "maxlen", "delivery_limit"
+
+
+def dead_lettered_properties(properties: BasicProperties, queue: str, reason: str,
+                             exchange: str, routing_keys: list[str], time: int
+                             ) -> BasicProperties:
+    """New properties carrying the death record; the old object is left untouched."""
+    headers = dict(properties.headers or {})
+    deaths: list[dict[str, Any]] = [dict(d) for d in headers.get("x-death", [])]
+    for index, death in enumerate(deaths):
+        if death.get("queue") == queue and death.get("reason") == reason:
+            death["count"] = death.get("count", 1) + 1
+            death["time"] = time
+            deaths.insert(0, deaths.pop(index))
+            break
+    else:
+        death = {"count": 1, "reason": reason, "queue": queue, "time": time,
+                 "exchange": exchange, "routing-keys": list(routing_keys)}
+        if properties.expiration is not None:
+            death["original-expiration"] = properties.expiration
+        deaths.insert(0, death)
+    headers["x-death"] = deaths
+    headers.setdefault("x-first-death-reason", reason)
+    headers.setdefault("x-first-death-queue", queue)
+    headers.setdefault("x-first-death-exchange", exchange)
+    headers["x-last-death-reason"] = reason
+    headers["x-last-death-queue"] = queue
+    headers["x-last-death-exchange"] = exchange
+    return properties.copy(headers=headers, expiration=None)
+
+
+def is_cycle(queue: str, reason: str, headers: dict[str, Any] | None) -> bool:
+    """Would dead-lettering into ``queue`` close a loop with no rejection in it?
+
+    "Dead Letter Exchanges", routing dead-lettered messages: a message that would come back
+    to a queue it already died in, with no ``rejected`` death on the way, is dropped, so an
+    automatic loop (e.g. two queues expiring into each other) cannot spin forever.
+    (``rabbit_dead_letter:is_cycle``.) ``headers`` already hold the new death.
+    """
+    if reason == REJECTED:
+        return False
+    for death in (headers or {}).get("x-death", []):
+        if death.get("reason") == REJECTED:
+            return False
+        if death.get("queue") == queue:
+            return True
+    return False

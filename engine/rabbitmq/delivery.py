@@ -1,0 +1,325 @@
+"""Delivery and acknowledgement: from a queue's head to a consumer, and back or out.
+
+A queue with ready messages and consumers with room pushes messages to them, taking turns
+("Consumers" guide: round-robin among competing consumers; a consumer at its prefetch limit
+is skipped, "Consumer Prefetch"). Deliveries run as soon as the clock runs
+(``sim.call_soon``), so ``sim.advance(0)`` delivers.
+
+A delivered copy stays unacked until ``basic.ack`` removes it, or ``basic.nack``/
+``basic.reject`` requeue it (back to its original position, ``redelivered=True``) or, with
+``requeue=false``, dead-letter or drop it ("Consumer Acknowledgements and Publisher
+Confirms"). An unknown delivery tag closes the channel with ``406 PRECONDITION_FAILED -
+unknown delivery tag N`` (same guide, "acknowledging on the wrong channel or twice").
+Quorum queues count failed deliveries (``x-delivery-count``) and dead-letter a message
+returned more times than ``x-delivery-limit`` with reason ``delivery_limit``
+("Quorum Queues", poison message handling).
+
+TTL ("TTL" guide): expired messages are removed (or dead-lettered) only when they reach the
+head of the queue; a message delivered before its expiry is not expired while unacked, and
+a requeued message keeps its original expiry time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import events as ev
+from .dead_letter import DELIVERY_LIMIT, EXPIRED, REJECTED, dead_lettered_properties, is_cycle
+from .errors import PreconditionFailed
+from .properties import Deliver, GetOk
+
+if TYPE_CHECKING:
+    from .channel import Channel, Consumer
+    from .message import Message
+    from .queues import Queue
+
+BROKER = "rabbitmq"
+
+
+class Delivery:
+    """Mixin of ``RabbitMQ``: dispatch, basic.get, settle, requeue, expiry, dead-lettering."""
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def _kick(self, queue: Queue) -> None:
+        if queue.ready and queue.consumers and not queue.dispatching:
+            queue.dispatching = True
+            self.sim.call_soon(self._dispatch, queue)
+
+    def _dispatch(self, queue: Queue) -> None:
+        """Deliver while there are ready messages and consumers with room. Callbacks run
+        inside; an ack they send frees room that this same loop uses."""
+        try:
+            ready = queue.ready
+            consumers = queue.consumers
+            now = self.sim.now
+            while ready and consumers:
+                consumer = _next_consumer(queue, consumers)
+                if consumer is None:
+                    break
+                message = ready.popleft()
+                queue.bytes -= message.size
+                expires = message.expires_at
+                if expires is not None and expires < now:
+                    self._dead_letter(queue, message, EXPIRED, queue.node, _expired_why(queue))
+                    continue
+                self._deliver(consumer, message)
+        finally:
+            queue.dispatching = False
+        if queue.expiry_timer is not None or (queue.ready and queue.ready[0].expires_at):
+            self._arm_expiry(queue)
+
+    def _deliver(self, consumer: Consumer, message: Message) -> None:
+        channel = consumer.channel
+        channel.next_tag += 1
+        tag = channel.next_tag
+        queue = message.queue
+        if message.delivery_count:
+            _count_header(message)
+        sim = self.sim
+        listening = sim.listening
+        if consumer.auto_ack:
+            message.queue = None
+            sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
+                     _delivered_why(queue, consumer, message) if listening else "",
+                     _delivery_details(message, tag, consumer.tag) if listening else None)
+            sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
+                     "auto-ack: acknowledged as it was sent")
+        else:
+            message.consumer = consumer
+            message.channel = channel
+            message.delivery_tag = tag
+            channel.unacked[tag] = message
+            consumer.unacked += 1
+            queue.unacked += 1
+            if listening:
+                sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
+                         _delivered_why(queue, consumer, message),
+                         _delivery_details(message, tag, consumer.tag))
+            else:
+                sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node)
+        consumer.callback(channel, Deliver(consumer.tag, tag, message.redelivered,
+                                           message.exchange, message.routing_key),
+                          message.properties, message.body)
+
+    def get(self, channel: Channel, queue_name: str, auto_ack: bool) -> Any:
+        """basic.get: the head message, or (None, None, None) when the queue is empty."""
+        queue = self._queue(channel, queue_name)
+        self._expire_head(queue)
+        if not queue.ready:
+            return None, None, None
+        if not channel.used_get:
+            channel.used_get = True
+            self._emit_topology(ev.CONSUMER_ADDED, source=queue.node, target=channel.getter_node,
+                                reason=f"channel {channel.channel_number} uses basic.get")
+        message = queue.pop()
+        if message.delivery_count:
+            _count_header(message)
+        channel.next_tag += 1
+        tag = channel.next_tag
+        self.sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, channel.getter_node,
+                      f"basic.get from '{queue.name}'" + (" (auto-ack)" if auto_ack else ""),
+                      _delivery_details(message, tag, None))
+        if auto_ack:
+            message.queue = None
+            self.sim.emit(ev.ACKED, BROKER, message.id, channel.getter_node, None,
+                          "auto-ack: acknowledged as it was sent")
+        else:
+            message.channel = channel
+            message.delivery_tag = tag
+            channel.unacked[tag] = message
+            queue.unacked += 1
+        self._arm_expiry(queue)
+        return (GetOk(tag, message.redelivered, message.exchange, message.routing_key,
+                      len(queue.ready)), message.properties, message.body)
+
+    # -- acknowledgements --------------------------------------------------------------------
+    def settle(self, channel: Channel, tag: int, multiple: bool, how: str,
+               requeue: bool) -> None:
+        """basic.ack / basic.nack / basic.reject of ``tag`` (and every earlier tag when
+        ``multiple``; tag 0 with ``multiple`` means all outstanding)."""
+        unacked = channel.unacked
+        if not multiple:
+            message = unacked.pop(tag, None)
+            if message is None:
+                raise self._fail(channel, PreconditionFailed(f"unknown delivery tag {tag}"))
+            self._settle_one(channel, message, how, requeue)
+            return
+        if tag != 0 and tag not in unacked:
+            raise self._fail(channel, PreconditionFailed(f"unknown delivery tag {tag}"))
+        for each in [t for t in unacked if tag == 0 or t <= tag]:
+            self._settle_one(channel, unacked.pop(each), how, requeue)
+
+    def _settle_one(self, channel: Channel, message: Message, how: str, requeue: bool) -> None:
+        consumer = message.consumer
+        holder = channel.getter_node if consumer is None else consumer.node
+        if consumer is not None:
+            consumer.unacked -= 1
+        message.consumer = None
+        message.channel = None
+        queue = message.queue
+        if queue is None:
+            return  # its queue was deleted meanwhile: nothing left to settle
+        queue.unacked -= 1
+        sim = self.sim
+        if how == "ack":
+            message.queue = None
+            sim.emit(ev.ACKED, BROKER, message.id, holder, None,
+                     f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
+        elif requeue:
+            self._requeue(queue, message, holder,
+                          f"basic.{how} with requeue=true")
+        else:
+            self._dead_letter(queue, message, REJECTED, holder,
+                              f"basic.{how} with requeue=false")
+        if queue.ready and queue.consumers and not queue.dispatching:
+            queue.dispatching = True
+            sim.call_soon(self._dispatch, queue)
+        if channel.global_prefetch:
+            for other in channel.consumers.values():
+                self._kick(other.queue)
+
+    def recover(self, channel: Channel, why: str = "basic.recover") -> None:
+        """Requeue every unacked delivery of ``channel`` (channel close, basic.recover)."""
+        for tag in list(channel.unacked):
+            message = channel.unacked.pop(tag)
+            consumer = message.consumer
+            holder = channel.getter_node if consumer is None else consumer.node
+            if consumer is not None:
+                consumer.unacked -= 1
+            message.consumer = None
+            message.channel = None
+            queue = message.queue
+            if queue is None:
+                continue
+            queue.unacked -= 1
+            self._requeue(queue, message, holder, why)
+            self._kick(queue)
+
+    def _requeue(self, queue: Queue, message: Message, holder: str, why: str) -> None:
+        message.redelivered = True
+        if queue.delivery_limit is not None:
+            message.delivery_count += 1
+            if message.delivery_count > queue.delivery_limit:
+                self._dead_letter(queue, message, DELIVERY_LIMIT, holder,
+                                  f"{why}, but it has now failed {message.delivery_count} "
+                                  f"deliveries (x-delivery-limit={queue.delivery_limit})")
+                return
+        queue.put_back(message)
+        self.sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
+                      f"{why} → back to its original place in '{queue.name}', "
+                      "redelivered=true", _message_details(message))
+        self._arm_expiry(queue)
+
+    # -- expiry ------------------------------------------------------------------------------
+    def _arm_expiry(self, queue: Queue) -> None:
+        """Keep one timer per queue, due when its head message expires."""
+        head = queue.ready[0] if queue.ready else None
+        due = None if head is None else head.expires_at
+        timer = queue.expiry_timer
+        if timer is not None:
+            if timer.at == due:
+                return
+            timer.cancel()
+            queue.expiry_timer = None
+        if due is not None:
+            queue.expiry_timer = self.sim.call_at(due, self._on_expiry_timer, queue)
+
+    def _on_expiry_timer(self, queue: Queue) -> None:
+        queue.expiry_timer = None
+        if self._queues.get(queue.name) is queue:
+            self._expire_head(queue)
+
+    def _expire_head(self, queue: Queue) -> None:
+        """Remove expired messages from the head; stop at the first live one."""
+        now = self.sim.now
+        ready = queue.ready
+        while ready and ready[0].expires_at is not None and ready[0].expires_at <= now:
+            self._dead_letter(queue, queue.pop(), EXPIRED, queue.node, _expired_why(queue))
+        self._arm_expiry(queue)
+
+    # -- dead-lettering ----------------------------------------------------------------------
+    def _dead_letter(self, queue: Queue, message: Message, reason: str, source: str,
+                     why: str) -> None:
+        """Send a copy that leaves ``queue`` for ``reason`` to the queue's dead-letter
+        exchange, or discard it when there is none ("Dead Letter Exchanges")."""
+        message.queue = None
+        dlx_name = queue.dead_letter_exchange
+        sim = self.sim
+        if dlx_name is None:
+            kind = ev.EXPIRED if reason == EXPIRED else ev.DROPPED
+            sim.emit(kind, BROKER, message.id, source, None,
+                     f"{why}; '{queue.name}' has no dead-letter exchange → discarded")
+            return
+        dlx = self._exchanges.get(dlx_name)
+        key = queue.dead_letter_routing_key
+        if key is None:
+            key = message.routing_key
+        message.properties = dead_lettered_properties(
+            message.properties, queue.name, reason, message.exchange, [message.routing_key],
+            int(sim.now))
+        sim.emit(ev.DEAD_LETTERED, BROKER, message.id, source, None if dlx is None else dlx.node,
+                 f"{why} → dead-letter exchange {dlx_name or '(default)'}",
+                 {**_message_details(message), "reason": reason})
+        if dlx is None:
+            sim.emit(ev.DROPPED, BROKER, message.id, source, None,
+                     f"dead-letter exchange '{dlx_name}' does not exist → discarded")
+            return
+        message.exchange = dlx_name
+        message.routing_key = key
+        message.redelivered = False
+        message.delivery_count = 0
+        self._route_dead_letter(dlx, message, reason)
+
+    def _route_dead_letter(self, dlx: Any, message: Message, reason: str) -> None:
+        routes = self._route(dlx, message.routing_key, message.properties.headers, message.id)
+        kept = [(q, via) for q, via in routes
+                if not is_cycle(q.name, reason, message.properties.headers)]
+        if not kept:
+            why = ("it would loop back to a queue it already died in, with no rejection in "
+                   "between (dead-letter cycle)" if routes else
+                   f"no queue is bound to it for key '{message.routing_key}'")
+            self.sim.emit(ev.DROPPED, BROKER, message.id, dlx.node, None,
+                          f"dead-letter exchange {dlx.name or '(default)'}: {why} → discarded")
+            return
+        self._enqueue_all(message, kept)
+
+
+def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
+    """The next consumer with room, in turn after the one served last."""
+    count = len(consumers)
+    start = queue.next_consumer
+    for step in range(count):
+        index = (start + step) % count
+        consumer = consumers[index]
+        if consumer.has_room():
+            queue.next_consumer = (index + 1) % count
+            return consumer
+    return None
+
+
+def _count_header(message: Message) -> None:
+    """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries)."""
+    headers = dict(message.properties.headers or {})
+    headers["x-delivery-count"] = message.delivery_count
+    message.properties = message.properties.copy(headers=headers)
+
+
+def _expired_why(queue: Queue) -> str:
+    return f"its TTL ran out at the head of '{queue.name}'"
+
+
+def _delivered_why(queue: Queue, consumer: Consumer, message: Message) -> str:
+    again = " again (redelivered=true)" if message.redelivered else ""
+    return f"'{queue.name}' delivered it to {consumer.tag}{again}"
+
+
+def _delivery_details(message: Message, tag: int, consumer_tag: str | None) -> dict[str, Any]:
+    details = message.inspect()
+    details["delivery_tag"] = tag
+    if consumer_tag is not None:
+        details["consumer_tag"] = consumer_tag
+    return details
+
+
+def _message_details(message: Message) -> dict[str, Any]:
+    return message.inspect()

@@ -1,0 +1,87 @@
+"""RabbitMQ's errors, named by its AMQP reply codes.
+
+When RabbitMQ refuses a channel-level command it closes the channel with a reply code and a
+text such as ``NOT_FOUND - no exchange 'x' in vhost '/'`` (AMQP 0-9-1 reference, "Constants";
+RabbitMQ's ``rabbit_channel`` builds the texts). The simulated channel closes the same way and
+raises ``ChannelClosedByBroker`` (pika's name) carrying ``reply_code`` and ``reply_text``.
+Bad Python arguments that pika itself would refuse raise ``InvalidArgument`` and change nothing.
+"""
+
+from __future__ import annotations
+
+from ..errors import EngineError, InvalidArgument
+
+__all__ = [
+    "AccessRefused",
+    "ChannelClosedByBroker",
+    "ChannelWrongState",
+    "CommandInvalid",
+    "InvalidArgument",
+    "NackError",
+    "NotFound",
+    "PreconditionFailed",
+    "RabbitMQError",
+    "ResourceLocked",
+    "UnroutableError",
+]
+
+
+class RabbitMQError(EngineError):
+    """Base of every RabbitMQ-model error."""
+
+    code = "RabbitMQError"
+
+
+class ChannelClosedByBroker(RabbitMQError):
+    """The broker closed the channel; ``reply_code``/``reply_text`` are what RabbitMQ sends."""
+
+    reply_code = 0
+
+    def __init__(self, detail: str) -> None:
+        self.reply_text = f"{self.code} - {detail}"
+        super().__init__(self.reply_text)
+
+
+class NotFound(ChannelClosedByBroker):
+    code = "NOT_FOUND"
+    reply_code = 404
+
+
+class AccessRefused(ChannelClosedByBroker):
+    code = "ACCESS_REFUSED"
+    reply_code = 403
+
+
+class ResourceLocked(ChannelClosedByBroker):
+    code = "RESOURCE_LOCKED"
+    reply_code = 405
+
+
+class PreconditionFailed(ChannelClosedByBroker):
+    code = "PRECONDITION_FAILED"
+    reply_code = 406
+
+
+class CommandInvalid(ChannelClosedByBroker):
+    code = "COMMAND_INVALID"
+    reply_code = 503
+
+
+class ChannelWrongState(RabbitMQError):
+    """A command on a channel that is already closed (pika's ``ChannelWrongStateError``)."""
+
+    code = "CHANNEL_ERROR"
+
+
+class UnroutableError(RabbitMQError):
+    """In confirm mode a ``mandatory`` message that no queue took came back (pika's name)."""
+
+    code = "NO_ROUTE"
+
+
+class NackError(RabbitMQError):
+    """In confirm mode the broker nacked the message (pika's name), e.g. a full queue with
+    ``x-overflow: reject-publish``."""
+
+    code = "NACK"
+

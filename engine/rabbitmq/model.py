@@ -1,0 +1,604 @@
+"""The RabbitMQ broker model: one vhost ("/") of exchanges, queues and channels.
+
+``sim.rabbitmq`` is a ``RabbitMQ``; clients talk to it through channels
+(``sim.rabbitmq.channel()``, see ``channel.py``). This module owns the registry (declare,
+bind, delete), the broker restart, and what the simulation asks of every broker model:
+the topology, each node's contents and where every message is. Publishing and routing live
+in ``routing.py``, delivery and acknowledgements in ``delivery.py``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .. import events as ev
+from ..broker import BrokerModel
+from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder, node_id
+from .channel import Channel, Consumer
+from .delivery import Delivery
+from .errors import AccessRefused, CommandInvalid, NotFound, PreconditionFailed, ResourceLocked
+from .exchanges import (
+    CLASSES,
+    DEFAULT,
+    DEFAULT_NODE_NAME,
+    PREDECLARED,
+    TYPES,
+    Binding,
+    DirectExchange,
+    Exchange,
+    binding_key,
+)
+from .queues import QUORUM, Queue
+from .routing import Routing
+
+if TYPE_CHECKING:
+    from ..simulation import Simulation
+
+BROKER = "rabbitmq"
+VHOST = "'/'"
+MAX_LISTED = 100
+#: Server-named queues look like RabbitMQ's: "amq.gen-" and 22 url-safe base64 characters.
+GENERATED_CHARS = string.ascii_letters + string.digits + "-_"
+
+
+def _node(kind: str, name: str) -> str:
+    return node_id(BROKER, kind, DEFAULT_NODE_NAME if kind == "exchange" and not name else name)
+
+
+class RabbitMQ(Routing, Delivery, BrokerModel):
+    """A simulated RabbitMQ broker (one vhost)."""
+
+    name = BROKER
+
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self._exchanges: dict[str, Exchange] = {}
+        self._queues: dict[str, Queue] = {}
+        self._channels: dict[int, Channel] = {}
+        self._channel_numbers = 0
+        self._consumer_numbers = 0
+        self._declare_builtins()
+
+    def _declare_builtins(self) -> None:
+        self._exchanges[DEFAULT] = DirectExchange(DEFAULT, "direct", _node("exchange", DEFAULT),
+                                                  durable=True)
+        for name, kind in PREDECLARED.items():
+            self._exchanges[name] = CLASSES[kind](name, kind, _node("exchange", name),
+                                                  durable=True)
+
+    # -- channels ----------------------------------------------------------------------------
+    def channel(self) -> Channel:
+        """Open a new channel (on a connection of its own)."""
+        self._channel_numbers += 1
+        channel = Channel(self, self._channel_numbers)
+        self._channels[channel.channel_number] = channel
+        return channel
+
+    def crash_connection(self, consumer_tag: str) -> None:
+        """Simulate the crash of the client behind ``consumer_tag``: its connection drops,
+        so its channel closes and its unacked messages return to their queues."""
+        for channel in self._channels.values():
+            if consumer_tag in channel.consumers:
+                self.close_channel(
+                    channel, f"connection of consumer {consumer_tag} crashed; its unacked "
+                    "messages go back to their queues")
+                return
+        raise NotFoundError(consumer_tag)
+
+    def _fail(self, channel: Channel, error: Exception) -> Exception:
+        """Close ``channel`` as RabbitMQ does for a channel error; return the error to raise."""
+        self.close_channel(channel, error.args[0], error=getattr(error, "reply_code", 0))
+        return error
+
+    # -- exchanges ---------------------------------------------------------------------------
+    def exchange_declare(self, channel: Channel, name: str, exchange_type: str, *,
+                         durable: bool, auto_delete: bool, internal: bool,
+                         arguments: dict[str, Any], passive: bool) -> None:
+        existing = self._exchanges.get(name)
+        if passive:
+            if existing is None:
+                raise self._fail(channel, NotFound(f"no exchange '{name}' in vhost {VHOST}"))
+            return
+        if not name:
+            raise self._fail(channel, AccessRefused(
+                "operation not permitted on the default exchange"))
+        if name.startswith("amq."):
+            # "Exchanges" guide: names starting with amq. are reserved for built-in exchanges.
+            raise self._fail(channel, AccessRefused(
+                f"exchange name '{name}' contains reserved prefix 'amq.*'"))
+        if exchange_type not in TYPES:
+            raise self._fail(channel, CommandInvalid(
+                f"unknown exchange type '{exchange_type}'; this simulation knows "
+                f"{', '.join(TYPES)}"))
+        wanted = {"type": exchange_type, "durable": durable, "auto_delete": auto_delete,
+                  "internal": internal, "arguments": arguments}
+        if existing is not None:
+            self._check_equivalent(channel, "exchange", name, _exchange_settings(existing),
+                                   wanted)
+            return
+        exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
+                                          durable=durable, auto_delete=auto_delete,
+                                          internal=internal, arguments=arguments)
+        self._exchanges[name] = exchange
+        self._emit_topology(ev.DECLARED, source=exchange.node,
+                            reason=f"exchange '{name}' declared ({exchange_type}"
+                            f"{', durable' if durable else ''})",
+                            details={"type": exchange_type, "durable": durable,
+                                     "auto_delete": auto_delete, "internal": internal,
+                                     "arguments": arguments})
+
+    def exchange_delete(self, channel: Channel, name: str, *, if_unused: bool) -> None:
+        exchange = self._exchanges.get(name)
+        if name == DEFAULT or name in PREDECLARED:
+            raise self._fail(channel, AccessRefused(
+                "operation not permitted on the default exchange" if not name
+                else f"exchange name '{name}' contains reserved prefix 'amq.*'"))
+        if exchange is None:
+            return  # exchange.delete of a missing exchange succeeds (idempotent since 3.x)
+        if if_unused and (exchange.bindings or self._bindings_to(exchange)):
+            raise self._fail(channel, PreconditionFailed(
+                f"exchange '{name}' in vhost {VHOST} in use"))
+        self._remove_exchange(exchange, f"exchange '{name}' deleted")
+
+    def _remove_exchange(self, exchange: Exchange, reason: str) -> None:
+        for binding in list(exchange.bindings.values()) + self._bindings_to(exchange):
+            self._drop_binding(binding, f"{reason}, so its binding goes too")
+        del self._exchanges[exchange.name]
+        self._emit_topology(ev.REMOVED, source=exchange.node, reason=reason)
+
+    def _bindings_to(self, exchange: Exchange) -> list[Binding]:
+        return [b for x in self._exchanges.values() for b in x.bindings.values()
+                if b.destination is exchange]
+
+    # -- queues ------------------------------------------------------------------------------
+    def queue_declare(self, channel: Channel, name: str, *, durable: bool, exclusive: bool,
+                      auto_delete: bool, arguments: dict[str, Any], passive: bool) -> str:
+        if not name and not passive:
+            name = self._generated_name()
+        existing = self._queues.get(name)
+        if passive:
+            if existing is None:
+                raise self._fail(channel, NotFound(f"no queue '{name}' in vhost {VHOST}"))
+            self._check_exclusive(channel, existing)
+            return name
+        if name.startswith("amq.") and existing is None and not name.startswith("amq.gen-"):
+            raise self._fail(channel, AccessRefused(
+                f"queue name '{name}' contains reserved prefix 'amq.*'"))
+        if existing is not None:
+            self._check_exclusive(channel, existing)
+            self._check_equivalent(channel, "queue", name, existing.settings(),
+                                   {"durable": durable, "exclusive": exclusive,
+                                    "auto_delete": auto_delete, "arguments": arguments})
+            return name
+        try:
+            queue = Queue(name, _node("queue", name), durable=durable, exclusive=exclusive,
+                          auto_delete=auto_delete, arguments=arguments,
+                          owner=channel if exclusive else None)
+        except PreconditionFailed as error:
+            raise self._fail(channel, error) from None
+        if queue.type == QUORUM and (not durable or exclusive or auto_delete):
+            # "Quorum Queues": they are always durable, never exclusive nor auto-delete.
+            what = "non-durable" if not durable else "exclusive" if exclusive else "auto-delete"
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid property '{what}' for queue '{name}' in vhost {VHOST}: quorum "
+                "queues must be durable, non-exclusive and not auto-delete"))
+        self._queues[name] = queue
+        self._emit_topology(ev.DECLARED, source=queue.node,
+                            reason=f"queue '{name}' declared ({_queue_traits(queue)})",
+                            details={"queue_type": queue.type, **queue.settings()})
+        return name
+
+    def _generated_name(self) -> str:
+        while True:
+            suffix = "".join(self.sim.random.choice(GENERATED_CHARS) for _ in range(22))
+            name = f"amq.gen-{suffix}"
+            if name not in self._queues:
+                return name
+
+    def _check_exclusive(self, channel: Channel, queue: Queue) -> None:
+        # "Queues" guide, exclusive queues: only the declaring connection may use one.
+        if queue.exclusive and queue.owner is not channel:
+            raise self._fail(channel, ResourceLocked(
+                f"cannot obtain exclusive access to locked queue '{queue.name}' in vhost "
+                f"{VHOST}. It could be originally declared on another connection or the "
+                "exclusive property value does not match that of the original declaration."))
+
+    def _check_equivalent(self, channel: Channel, what: str, name: str,
+                          current: dict[str, Any], wanted: dict[str, Any]) -> None:
+        """Re-declaring with other properties is refused (AMQP 0-9-1 exchange.declare /
+        queue.declare: "inequivalent arg")."""
+        for key, value in wanted.items():
+            if key == "arguments":
+                for arg in sorted(set(value) | set(current[key])):
+                    have, want = current[key].get(arg), value.get(arg)
+                    if have != want:
+                        raise self._fail(channel, PreconditionFailed(
+                            f"inequivalent arg '{arg}' for {what} '{name}' in vhost {VHOST}: "
+                            f"received {_amqp(want)} but current is {_amqp(have)}"))
+            elif current[key] != value:
+                raise self._fail(channel, PreconditionFailed(
+                    f"inequivalent arg '{key}' for {what} '{name}' in vhost {VHOST}: "
+                    f"received {_amqp(value)} but current is {_amqp(current[key])}"))
+
+    def _queue(self, channel: Channel, name: str) -> Queue:
+        queue = self._queues.get(name)
+        if queue is None:
+            raise self._fail(channel, NotFound(f"no queue '{name}' in vhost {VHOST}"))
+        self._check_exclusive(channel, queue)
+        return queue
+
+    def _exchange(self, channel: Channel, name: str) -> Exchange:
+        exchange = self._exchanges.get(name)
+        if exchange is None:
+            raise self._fail(channel, NotFound(f"no exchange '{name}' in vhost {VHOST}"))
+        return exchange
+
+    def queue_purge(self, channel: Channel, name: str) -> int:
+        queue = self._queue(channel, name)
+        messages = list(queue.ready)
+        queue.ready.clear()
+        queue.bytes = 0
+        for message in messages:
+            message.queue = None
+            self.sim.emit(ev.PURGED, BROKER, message.id, queue.node, None,
+                          f"queue '{name}' purged")
+        self._arm_expiry(queue)
+        return len(messages)
+
+    def queue_delete(self, channel: Channel, name: str, *, if_unused: bool,
+                     if_empty: bool) -> int:
+        queue = self._queues.get(name)
+        if queue is None:
+            return 0  # queue.delete of a missing queue succeeds (idempotent since 3.x)
+        self._check_exclusive(channel, queue)
+        if if_unused and queue.consumers:
+            raise self._fail(channel, PreconditionFailed(
+                f"queue '{name}' in vhost {VHOST} in use"))
+        if if_empty and queue.ready:
+            raise self._fail(channel, PreconditionFailed(
+                f"queue '{name}' in vhost {VHOST} not empty"))
+        return self._remove_queue(queue, f"queue '{name}' deleted", ev.DELETED)
+
+    def _remove_queue(self, queue: Queue, reason: str, fate: str) -> int:
+        """Delete a queue: consumers cancelled, bindings gone, every copy it held ``fate``."""
+        for consumer in list(queue.consumers):
+            self.cancel(consumer, f"{reason}; the broker cancels its consumers")
+        for binding in list(queue.bindings.values()):
+            self._drop_binding(binding, f"{reason}, so its binding goes too")
+        count = len(queue.ready)
+        for message in list(queue.ready):
+            message.queue = None
+            self.sim.emit(fate, BROKER, message.id, queue.node, None, reason)
+        queue.ready.clear()
+        for channel in self._channels.values():
+            for message in channel.unacked.values():
+                if message.queue is queue:  # the tag stays valid: acking it later is harmless
+                    message.queue = None
+                    self.sim.emit(fate, BROKER, message.id, _holder(message), None, reason)
+        if queue.expiry_timer is not None:
+            queue.expiry_timer.cancel()
+        del self._queues[queue.name]
+        self._emit_topology(ev.REMOVED, source=queue.node, reason=reason)
+        return count
+
+    # -- bindings ----------------------------------------------------------------------------
+    def bind(self, channel: Channel, source: str, destination: tuple[str, str],
+             routing_key: str, arguments: dict[str, Any]) -> None:
+        exchange = self._exchange(channel, source)
+        target = self._destination(channel, destination)
+        if not source:
+            raise self._fail(channel, AccessRefused(
+                "operation not permitted on the default exchange"))
+        _check_match_mode(self, channel, exchange, arguments)
+        binding = Binding(exchange, target, routing_key, arguments)
+        if binding.key in exchange.bindings:
+            return  # binding twice is a no-op
+        exchange.add(binding)
+        exchange.used = True
+        if isinstance(target, Queue):
+            target.bindings[binding.key] = binding
+        self._emit_topology(ev.BOUND, source=exchange.node, target=target.node,
+                            reason=f"{target.KIND} '{target.name}' bound to exchange "
+                            f"'{source}' with key '{routing_key}'",
+                            details={"routing_key": routing_key, "arguments": arguments})
+
+    def unbind(self, channel: Channel, source: str, destination: tuple[str, str],
+               routing_key: str, arguments: dict[str, Any]) -> None:
+        exchange = self._exchange(channel, source)
+        target = self._destination(channel, destination)
+        if not source:
+            raise self._fail(channel, AccessRefused(
+                "operation not permitted on the default exchange"))
+        binding = exchange.bindings.get(binding_key(source, target, routing_key, arguments))
+        if binding is None:
+            return  # unbinding a missing binding succeeds (RabbitMQ 3.x+)
+        self._drop_binding(binding, f"{target.KIND} '{target.name}' unbound from exchange "
+                           f"'{source}' (key '{routing_key}')")
+
+    def _destination(self, channel: Channel, destination: tuple[str, str]) -> Any:
+        kind, name = destination
+        if kind == "queue":
+            return self._queue(channel, name)
+        return self._exchange(channel, name)
+
+    def _drop_binding(self, binding: Binding, reason: str) -> None:
+        exchange = binding.source
+        if binding.key not in exchange.bindings:
+            return
+        exchange.remove(binding)
+        if isinstance(binding.destination, Queue):
+            binding.destination.bindings.pop(binding.key, None)
+        self._emit_topology(ev.UNBOUND, source=exchange.node, target=binding.destination.node,
+                            reason=reason, details={"routing_key": binding.routing_key})
+        # AMQP 0-9-1 exchange.declare auto-delete: gone once its last binding is removed.
+        if (exchange.auto_delete and not exchange.bindings
+                and self._exchanges.get(exchange.name) is exchange):
+            self._remove_exchange(exchange, f"exchange '{exchange.name}' auto-deleted: its "
+                                  "last binding was removed")
+
+    # -- consumers ---------------------------------------------------------------------------
+    def qos(self, channel: Channel, prefetch_count: int, global_qos: bool) -> None:
+        if global_qos:
+            channel.global_prefetch = prefetch_count
+            for consumer in channel.consumers.values():
+                self._kick(consumer.queue)
+        else:
+            channel.prefetch_count = prefetch_count
+
+    def consume(self, channel: Channel, queue_name: str, callback: Any, auto_ack: bool,
+                exclusive: bool, tag: str | None) -> str:
+        queue = self._queue(channel, queue_name)
+        if tag is None or tag == "":
+            channel.next_consumer += 1
+            tag = f"ctag{channel.channel_number}.{channel.next_consumer}"
+        if tag in channel.consumers:
+            raise self._fail(channel, PreconditionFailed(  # rabbit_channel's wording
+                f"attempt to reuse consumer tag '{tag}'"))
+        if exclusive and queue.consumers or any(c.exclusive for c in queue.consumers):
+            raise self._fail(channel, AccessRefused(
+                f"queue '{queue_name}' in vhost {VHOST} in exclusive use"))
+        consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
+                            channel.prefetch_count)
+        channel.consumers[tag] = consumer
+        queue.consumers.append(consumer)
+        queue.had_consumer = True
+        self._emit_topology(ev.CONSUMER_ADDED, source=queue.node, target=consumer.node,
+                            reason=f"{tag} consumes from '{queue_name}'"
+                            f"{' with auto-ack' if auto_ack else ''}"
+                            f"{f', prefetch {consumer.prefetch}' if consumer.prefetch else ''}",
+                            details={"auto_ack": auto_ack, "prefetch": consumer.prefetch,
+                                     "exclusive": exclusive, "channel": channel.channel_number})
+        self._kick(queue)
+        return tag
+
+    def cancel(self, consumer: Consumer, reason: str) -> None:
+        """Stop a consumer. Its unacked messages stay unacked on the channel (basic.cancel
+        does not requeue them; closing the channel does)."""
+        queue = consumer.queue
+        channel = consumer.channel
+        channel.consumers.pop(consumer.tag, None)
+        if consumer in queue.consumers:
+            index = queue.consumers.index(consumer)
+            queue.consumers.remove(consumer)
+            if index < queue.next_consumer:
+                queue.next_consumer -= 1
+            if queue.next_consumer >= len(queue.consumers):
+                queue.next_consumer = 0
+        self._emit_topology(ev.CONSUMER_REMOVED, source=queue.node, target=consumer.node,
+                            reason=reason)
+        # "Queues" guide: an auto-delete queue is deleted when its last consumer is cancelled.
+        if (queue.auto_delete and queue.had_consumer and not queue.consumers
+                and self._queues.get(queue.name) is queue):
+            self._remove_queue(queue, f"queue '{queue.name}' auto-deleted: its last consumer "
+                               "left", ev.DELETED)
+
+    def confirm_select(self, channel: Channel) -> None:
+        channel.confirming = True
+
+    def close_channel(self, channel: Channel, reason: str, error: int = 0) -> None:
+        """Close a channel: consumers cancelled, unacked messages requeued ("Consumer
+        Acknowledgements": on channel closure unacked deliveries are requeued), exclusive
+        queues of its connection deleted ("Queues" guide, exclusive queues)."""
+        if not channel.is_open:
+            return
+        channel.is_open = False
+        for consumer in list(channel.consumers.values()):
+            self.cancel(consumer, f"channel {channel.channel_number} closed")
+        self.recover(channel, why="channel closed")
+        for queue in list(self._queues.values()):
+            if queue.exclusive and queue.owner is channel:
+                self._remove_queue(queue, f"exclusive queue '{queue.name}' deleted: its "
+                                   "connection closed", ev.DELETED)
+        self._emit_topology(ev.CHANNEL_CLOSED, source=channel.node, reason=reason,
+                            details={"channel": channel.channel_number, "reply_code": error})
+
+    # -- restart -----------------------------------------------------------------------------
+    def restart(self) -> None:
+        """Stop and start the broker. Connections drop (their unacked messages requeue);
+        durable exchanges, queues and bindings come back with the persistent messages of
+        durable queues; everything else is lost, each loss an event.
+
+        "Queues" guide, durability: transient queues are deleted on node boot; messages
+        published as transient are discarded on restart even in a durable queue. Quorum
+        queues keep every message ("Quorum Queues": all data is written to disk).
+        """
+        for channel in list(self._channels.values()):
+            self.close_channel(channel, "broker restarted: the connection was lost")
+        for queue in list(self._queues.values()):
+            if not queue.durable:
+                self._remove_queue(queue, f"broker restarted: transient queue '{queue.name}' "
+                                   "is gone", ev.LOST)
+            elif queue.type != QUORUM:
+                self._lose_transient(queue)
+        for exchange in list(self._exchanges.values()):
+            if not exchange.durable:
+                self._remove_exchange(exchange, f"broker restarted: transient exchange "
+                                      f"'{exchange.name}' is gone")
+
+    def _lose_transient(self, queue: Queue) -> None:
+        kept = [m for m in queue.ready if m.persistent]
+        for message in queue.ready:
+            if not message.persistent:
+                message.queue = None
+                self.sim.emit(ev.LOST, BROKER, message.id, queue.node, None,
+                              f"broker restarted: transient message (delivery_mode 1) in "
+                              f"'{queue.name}' is gone")
+        queue.ready.clear()
+        queue.bytes = 0
+        for message in kept:
+            queue.put_back(message)
+        self._arm_expiry(queue)
+
+    # -- read-only views for the playground -------------------------------------------------
+    @property
+    def exchanges(self) -> dict[str, dict[str, Any]]:
+        """Exchange name -> its settings and bindings (plain data, a copy)."""
+        return {name: {**_exchange_settings(x), "bindings": [
+            {"destination": b.destination.name, "destination_kind": b.destination.KIND,
+             "routing_key": b.routing_key, "arguments": dict(b.arguments)}
+            for b in x.bindings.values()]} for name, x in self._exchanges.items()}
+
+    @property
+    def queues(self) -> dict[str, dict[str, Any]]:
+        """Queue name -> settings and counts (plain data, a copy)."""
+        return {name: {**q.settings(), "type": q.type, "ready": len(q.ready),
+                       "unacked": q.unacked, "consumers": [c.tag for c in q.consumers]}
+                for name, q in self._queues.items()}
+
+    @property
+    def consumers(self) -> dict[str, dict[str, Any]]:
+        """Consumer tag -> queue, channel number, settings and unacked delivery tags."""
+        found = {}
+        for channel in self._channels.values():
+            for tag, consumer in channel.consumers.items():
+                found[tag] = {
+                    "queue": consumer.queue.name, "channel": channel.channel_number,
+                    "auto_ack": consumer.auto_ack, "prefetch": consumer.prefetch,
+                    "exclusive": consumer.exclusive,
+                    "unacked": [t for t, m in channel.unacked.items() if m.consumer is consumer]}
+        return found
+
+    @property
+    def channels(self) -> dict[int, Channel]:
+        """Open channels by number (so a user can ack by hand on a consumer's channel)."""
+        return {n: c for n, c in self._channels.items() if c.is_open}
+
+    # -- what the simulation asks ------------------------------------------------------------
+    def topology(self, into: TopologyBuilder) -> None:
+        shown = self._shown_exchanges()
+        for channel in self._channels.values():
+            if channel.published_to and channel.is_open:
+                into.node(channel.node, broker=BROKER, kind="producer",
+                          name=f"ch{channel.channel_number}", column=PRODUCERS,
+                          label=f"channel {channel.channel_number}")
+                for name in channel.published_to:
+                    if name in shown:
+                        into.edge(channel.node, shown[name].node, kind="publishes")
+        for exchange in shown.values():
+            into.node(exchange.node, broker=BROKER, kind="exchange",
+                      name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
+                      label=exchange.name or "(default)", **_exchange_settings(exchange))
+            for binding in exchange.bindings.values():
+                into.edge(exchange.node, binding.destination.node, kind="binding",
+                          label=binding.routing_key, arguments=dict(binding.arguments))
+        for queue in self._queues.values():
+            into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
+                      queue_type=queue.type, **queue.settings())
+        self._consumer_nodes(into)
+
+    def _consumer_nodes(self, into: TopologyBuilder) -> None:
+        for channel in self._channels.values():
+            for consumer in channel.consumers.values():
+                into.node(consumer.node, broker=BROKER, kind="consumer", name=consumer.tag,
+                          column=CONSUMERS, channel=channel.channel_number,
+                          prefetch=consumer.prefetch, auto_ack=consumer.auto_ack)
+                into.edge(consumer.queue.node, consumer.node, kind="subscription")
+            if channel.used_get and channel.is_open:
+                into.node(channel.getter_node, broker=BROKER, kind="consumer",
+                          name=f"ch{channel.channel_number}.get", column=CONSUMERS,
+                          label=f"channel {channel.channel_number} (basic.get)",
+                          channel=channel.channel_number)
+
+    def _shown_exchanges(self) -> dict[str, Exchange]:
+        """Declared exchanges, and built-in ones once something used them."""
+        return {name: x for name, x in self._exchanges.items()
+                if x.used or (name != DEFAULT and name not in PREDECLARED)}
+
+    def contents(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for queue in self._queues.values():
+            listed = []
+            for message in queue.ready:
+                if len(listed) == MAX_LISTED:
+                    break
+                listed.append(message.inspect())
+            found[queue.node] = {"messages": listed, "counters": {
+                "ready": len(queue.ready), "unacked": queue.unacked, "bytes": queue.bytes,
+                "consumers": len(queue.consumers)}}
+        for channel in self._channels.values():
+            for message in channel.unacked.values():
+                if message.queue is None:
+                    continue
+                entry = found.setdefault(_holder(message), {"messages": [], "counters": {
+                    "unacked": 0}})
+                entry["counters"]["unacked"] += 1
+                if len(entry["messages"]) < MAX_LISTED:
+                    entry["messages"].append(message.inspect())
+        return found
+
+    def locations(self) -> Iterable[tuple[str, str]]:
+        for queue in self._queues.values():
+            for message in queue.ready:
+                yield message.id, queue.node
+        for channel in self._channels.values():
+            for message in channel.unacked.values():
+                if message.queue is not None:
+                    yield message.id, _holder(message)
+
+    def _emit_topology(self, kind: str, *, source: str, target: str | None = None,
+                       reason: str, details: dict[str, Any] | None = None) -> None:
+        self.sim.emit(kind, BROKER, None, source, target, reason, details)
+
+
+class NotFoundError(NotFound):
+    """``crash_connection`` named a consumer that does not exist (no channel to close)."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(f"no consumer '{tag}' on any open channel")
+
+
+def _holder(message: Any) -> str:
+    """The node holding an unacked copy: its consumer, or the channel that basic_get it."""
+    return message.consumer.node if message.consumer is not None else message.channel.getter_node
+
+
+def _exchange_settings(exchange: Exchange) -> dict[str, Any]:
+    return {"type": exchange.type, "durable": exchange.durable,
+            "auto_delete": exchange.auto_delete, "internal": exchange.internal,
+            "arguments": dict(exchange.arguments)}
+
+
+def _queue_traits(queue: Queue) -> str:
+    traits = [queue.type]
+    traits += [t for t, on in (("durable", queue.durable), ("exclusive", queue.exclusive),
+                                ("auto-delete", queue.auto_delete)) if on]
+    return ", ".join(traits)
+
+
+def _amqp(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    return f"'{value}'"
+
+
+def _check_match_mode(broker: RabbitMQ, channel: Channel, exchange: Exchange,
+                      arguments: dict[str, Any]) -> None:
+    from .exchanges import MATCH_MODES
+    mode = arguments.get("x-match")
+    if exchange.type == "headers" and mode is not None and mode not in MATCH_MODES:
+        raise broker._fail(channel, PreconditionFailed(
+            f"Invalid x-match field value {mode!r}; expected one of {', '.join(MATCH_MODES)}"))

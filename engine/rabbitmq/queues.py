@@ -1,0 +1,230 @@
+"""Queues: ordered ready messages, their consumers, and the arguments that shape them.
+
+A queue hands out its ready messages oldest first ("Queues" guide, ordering). Each message
+remembers its arrival position; a requeued message goes back to that position, which for a
+message taken from the head means the head again ("Consumer Acknowledgements and Publisher
+Confirms", redeliveries: "placed back in its original position in the queue if possible").
+With ``x-max-priority`` higher-priority messages go first, FIFO within a priority
+("Priority Queue Support"). The length and TTL rules live in the model, which sees time and
+events; this module only keeps order and counts.
+
+Queue arguments are checked the way RabbitMQ checks them at declare time: a bad value closes
+the channel with ``406 PRECONDITION_FAILED - invalid arg ...``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .errors import PreconditionFailed
+
+if TYPE_CHECKING:
+    from .channel import Channel, Consumer
+    from .exchanges import Binding
+    from .message import Message
+
+CLASSIC, QUORUM = "classic", "quorum"
+DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX = "drop-head", "reject-publish", "reject-publish-dlx"
+#: "Priority Queue Support": x-max-priority is between 1 and 255.
+MAX_PRIORITY = 255
+#: "Quorum Queues", poison message handling: since RabbitMQ 4.0 a quorum queue has a delivery
+#: limit of 20 unless x-delivery-limit says otherwise.
+QUORUM_DELIVERY_LIMIT = 20
+
+
+def _position(message: Message) -> int:
+    return message.position
+
+
+class PriorityReady:
+    """Ready messages of a priority queue: one FIFO per priority, highest served first."""
+
+    __slots__ = ("levels", "top")
+
+    def __init__(self, max_priority: int) -> None:
+        self.top = max_priority
+        self.levels: list[deque[Message]] = [deque() for _ in range(max_priority + 1)]
+
+    def level(self, message: Message) -> deque[Message]:
+        # "Priority Queue Support": a priority above the maximum counts as the maximum.
+        return self.levels[min(message.priority, self.top)]
+
+    def append(self, message: Message) -> None:
+        self.level(message).append(message)
+
+    def popleft(self) -> Message:
+        for level in reversed(self.levels):
+            if level:
+                return level.popleft()
+        raise IndexError("pop from an empty queue")
+
+    def __getitem__(self, index: int) -> Message:
+        if index != 0:
+            raise IndexError("only the head is addressable")
+        for level in reversed(self.levels):
+            if level:
+                return level[0]
+        raise IndexError("empty queue")
+
+    def remove(self, message: Message) -> None:
+        self.level(message).remove(message)
+
+    def clear(self) -> None:
+        for level in self.levels:
+            level.clear()
+
+    def __len__(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+    def __bool__(self) -> bool:
+        return any(self.levels)
+
+    def __iter__(self) -> Iterator[Message]:
+        for level in reversed(self.levels):
+            yield from level
+
+
+def insert_by_position(ready: deque[Message], message: Message) -> None:
+    """Put a requeued message back at its original place among the ready ones."""
+    if not ready or message.position < ready[0].position:
+        ready.appendleft(message)
+    elif message.position > ready[-1].position:
+        ready.append(message)
+    else:
+        ready.insert(bisect.bisect_left(ready, message.position, key=_position), message)
+
+
+class Queue:
+    KIND = "queue"
+    __slots__ = (
+        "name", "node", "durable", "exclusive", "owner", "auto_delete", "arguments", "type",
+        "max_length", "max_length_bytes", "overflow", "message_ttl", "max_priority",
+        "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
+        "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
+        "had_consumer", "bindings",
+    )
+
+    def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
+                 auto_delete: bool, arguments: dict[str, Any], owner: Channel | None) -> None:
+        self.name = name
+        self.node = node
+        self.durable = durable
+        self.exclusive = exclusive
+        self.owner = owner
+        self.auto_delete = auto_delete
+        self.arguments = dict(arguments)
+        settings = parse_arguments(name, arguments)
+        self.type: str = settings["type"]
+        self.max_length: int | None = settings["max_length"]
+        self.max_length_bytes: int | None = settings["max_length_bytes"]
+        self.overflow: str = settings["overflow"]
+        self.message_ttl: int | None = settings["message_ttl"]
+        self.max_priority: int | None = settings["max_priority"]
+        self.dead_letter_exchange: str | None = settings["dead_letter_exchange"]
+        self.dead_letter_routing_key: str | None = settings["dead_letter_routing_key"]
+        self.delivery_limit: int | None = settings["delivery_limit"]
+        self.ready: Any = deque() if self.max_priority is None else PriorityReady(self.max_priority)
+        self.bytes = 0
+        self.consumers: list[Consumer] = []
+        self.next_consumer = 0
+        #: copies delivered and not yet acked, over all consumers and basic_get
+        self.unacked = 0
+        self.dispatching = False
+        self.expiry_timer: Any = None
+        self.arrivals = 0
+        #: auto-delete queues go away when their last consumer leaves, not before the first
+        self.had_consumer = False
+        self.bindings: dict[tuple[Any, ...], Binding] = {}
+
+    def push(self, message: Message) -> None:
+        self.arrivals += 1
+        message.position = self.arrivals
+        message.queue = self
+        self.ready.append(message)
+        self.bytes += message.size
+
+    def pop(self) -> Message:
+        message = self.ready.popleft()
+        self.bytes -= message.size
+        return message
+
+    def put_back(self, message: Message) -> None:
+        if self.max_priority is None:
+            insert_by_position(self.ready, message)
+        else:
+            insert_by_position(self.ready.level(message), message)
+        self.bytes += message.size
+
+    def head(self) -> Message | None:
+        return self.ready[0] if self.ready else None
+
+    def over_limit(self) -> bool:
+        """Only ready messages count toward max-length ("Queue Length Limit")."""
+        return ((self.max_length is not None and len(self.ready) > self.max_length)
+                or (self.max_length_bytes is not None and self.bytes > self.max_length_bytes))
+
+    def would_overflow(self, size: int) -> bool:
+        """Would one more message of ``size`` bytes break a limit?"""
+        return ((self.max_length is not None and len(self.ready) + 1 > self.max_length)
+                or (self.max_length_bytes is not None
+                    and self.bytes + size > self.max_length_bytes))
+
+    def settings(self) -> dict[str, Any]:
+        return {"durable": self.durable, "exclusive": self.exclusive,
+                "auto_delete": self.auto_delete, "arguments": dict(self.arguments)}
+
+
+def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Read the x-arguments RabbitMQ understands; refuse bad values as RabbitMQ does."""
+    def bad(name: str, why: str) -> PreconditionFailed:
+        return PreconditionFailed(
+            f"invalid arg '{name}' for queue '{queue}' in vhost '/': {why}")
+
+    def whole(name: str, minimum: int) -> int | None:
+        value = arguments.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise bad(name, f"{value!r} is not an integer")
+        if value < minimum:
+            raise bad(name, f"{value!r} is below the minimum {minimum}")
+        return value
+
+    def text(name: str, allowed: tuple[str, ...] | None = None) -> str | None:
+        value = arguments.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or (allowed and value not in allowed):
+            choices = f"; allowed: {', '.join(allowed)}" if allowed else " (expected a string)"
+            raise bad(name, f"{value!r}{choices}")
+        return value
+
+    queue_type = text("x-queue-type", (CLASSIC, QUORUM)) or CLASSIC
+    max_priority = whole("x-max-priority", 1)
+    if max_priority is not None and max_priority > MAX_PRIORITY:
+        raise bad("x-max-priority", f"{max_priority} is above the maximum {MAX_PRIORITY}")
+    overflow = text("x-overflow", (DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX)) or DROP_HEAD
+    if queue_type == QUORUM and overflow == REJECT_PUBLISH_DLX:
+        # "Quorum Queues" feature matrix: quorum queues support drop-head and reject-publish.
+        raise bad("x-overflow", "quorum queues allow drop-head or reject-publish")
+    return {
+        "type": queue_type,
+        "max_length": whole("x-max-length", 0),
+        "max_length_bytes": whole("x-max-length-bytes", 0),
+        "overflow": overflow,
+        "message_ttl": whole("x-message-ttl", 0),
+        "max_priority": max_priority,
+        "dead_letter_exchange": text("x-dead-letter-exchange"),
+        "dead_letter_routing_key": text("x-dead-letter-routing-key"),
+        "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", 0)),
+    }
+
+
+def _delivery_limit(queue_type: str, given: int | None) -> int | None:
+    """Classic queues have no delivery limit ("Quorum Queues" feature matrix)."""
+    if queue_type != QUORUM:
+        return None
+    return QUORUM_DELIVERY_LIMIT if given is None else given

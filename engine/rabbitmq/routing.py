@@ -1,0 +1,233 @@
+"""Publishing and routing: from ``basic.publish`` to copies sitting in queues.
+
+A publish goes to one exchange, which picks destinations by its bindings (``exchanges.py``);
+a destination that is an exchange routes further (exchange-to-exchange bindings, each exchange
+visited once). Every matched queue gets its own copy, once even if several bindings matched.
+A message no queue takes is unroutable: an exchange's ``alternate-exchange`` gets it if set
+("Alternate Exchanges"), else it is returned to the publisher when ``mandatory`` (basic.return
+312 NO_ROUTE) or dropped ("Publishers" guide, unroutable messages).
+
+Entering a queue applies its limits: with ``x-max-length``/``x-max-length-bytes`` full,
+``drop-head`` (the default) pushes the oldest ready message out (dead-lettered ``maxlen``),
+``reject-publish`` refuses the new one (nacked under confirms) and ``reject-publish-dlx`` also
+dead-letters it ("Queue Length Limit"). TTL: a copy's expiry is the lower of the queue's
+``x-message-ttl`` and the message's ``expiration`` ("TTL" guide).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import events as ev
+from .dead_letter import MAXLEN
+from .errors import AccessRefused, NackError, NotFound, UnroutableError
+from .message import Message
+from .properties import BasicProperties, Return
+from .queues import DROP_HEAD, REJECT_PUBLISH_DLX, Queue
+
+if TYPE_CHECKING:
+    from .channel import Channel
+    from .exchanges import Exchange
+
+BROKER = "rabbitmq"
+#: AMQP 0-9-1 reply code of basic.return for an unroutable mandatory message.
+NO_ROUTE = 312
+
+Routes = list[tuple[Queue, "Exchange"]]
+
+
+class Routing:
+    """Mixin of ``RabbitMQ``: publish, route, enqueue, confirm."""
+
+    def publish(self, channel: Channel, exchange_name: str, routing_key: str,
+                body: bytes | str, properties: BasicProperties, mandatory: bool,
+                size: int) -> str:
+        exchange = self._exchanges.get(exchange_name)
+        if exchange is None:
+            raise self._fail(channel, NotFound(f"no exchange '{exchange_name}' in vhost '/'"))
+        if exchange.internal:
+            # "Exchanges" guide: an internal exchange only takes exchange-to-exchange traffic.
+            raise self._fail(channel, AccessRefused(
+                f"cannot publish to internal exchange '{exchange_name}' in vhost '/'"))
+        sim = self.sim
+        if exchange_name not in channel.published_to:
+            self._first_publish(channel, exchange)
+        message = Message(sim.new_id("m"), body, properties, exchange_name, routing_key, size)
+        if sim.listening:
+            sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node,
+                     f"published to {_exchange_label(exchange_name)} with routing key "
+                     f"'{routing_key}'", _published_details(message, mandatory))
+        else:
+            sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node)
+        routes = self._route(exchange, routing_key, properties.headers, message.id)
+        accepted = returned = True
+        if routes:
+            accepted = self._enqueue_all(message, routes)
+            returned = False
+        elif mandatory:
+            self._return(channel, exchange, message)
+        else:
+            returned = False
+            self._drop_unroutable(exchange, message)
+        if channel.confirming:
+            self._confirm(channel, exchange, message, accepted, returned)
+        return message.id
+
+    def _first_publish(self, channel: Channel, exchange: Exchange) -> None:
+        """The producer node (and a built-in exchange) appear in the diagram."""
+        channel.published_to[exchange.name] = None
+        exchange.used = True
+        self._emit_topology(ev.DECLARED, source=channel.node, target=exchange.node,
+                            reason=f"channel {channel.channel_number} publishes to "
+                            f"{_exchange_label(exchange.name)}")
+
+    def _route(self, exchange: Exchange, routing_key: str, headers: dict[str, Any] | None,
+               message_id: str) -> Routes:
+        """Queues a message reaches from ``exchange`` (each once), with the exchange that
+        handed it over."""
+        if not exchange.name:  # the default exchange: the queue named by the routing key
+            queue = self._queues.get(routing_key)
+            return [] if queue is None else [(queue, exchange)]
+        found: dict[Queue, Exchange] = {}
+        pending = [exchange]
+        seen = {exchange.name}
+        while pending:
+            current = pending.pop(0)
+            destinations = current.route(routing_key, headers)
+            if not destinations:
+                self._try_alternate(current, seen, pending, message_id)
+            for destination in destinations:
+                if isinstance(destination, Queue):
+                    found.setdefault(destination, current)
+                elif destination.name not in seen:
+                    seen.add(destination.name)
+                    pending.append(destination)
+                    self.sim.emit(ev.ROUTED, BROKER, message_id, current.node, destination.node,
+                                  f"exchange-to-exchange binding {current.name} → "
+                                  f"{destination.name}")
+        return list(found.items())
+
+    def _try_alternate(self, exchange: Exchange, seen: set[str], pending: list[Exchange],
+                       message_id: str) -> None:
+        """"Alternate Exchanges": what an exchange cannot route goes to its AE, if it exists."""
+        name = exchange.arguments.get("alternate-exchange")
+        alternate = self._exchanges.get(name) if isinstance(name, str) else None
+        if alternate is None or alternate.name in seen:
+            return
+        seen.add(alternate.name)
+        pending.append(alternate)
+        self.sim.emit(ev.ROUTED, BROKER, message_id, exchange.node, alternate.node,
+                      f"no binding of {exchange.name} matched → alternate exchange "
+                      f"{alternate.name}")
+
+    def _enqueue_all(self, message: Message, routes: Routes) -> bool:
+        """One copy per queue; False if a queue refused its copy (reject-publish)."""
+        copies = [message] + [message.copy() for _ in range(len(routes) - 1)]
+        accepted = True
+        for (queue, via), copy in zip(routes, copies, strict=True):
+            if not self._enqueue(queue, copy, via):
+                accepted = False
+        return accepted
+
+    def _enqueue(self, queue: Queue, message: Message, via: Exchange) -> bool:
+        if ((queue.max_length is not None or queue.max_length_bytes is not None)
+                and queue.overflow != DROP_HEAD and queue.would_overflow(message.size)):
+            self._refuse(queue, message, via)
+            return False
+        self._set_expiry(queue, message)
+        queue.push(message)
+        sim = self.sim
+        if sim.listening:
+            sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node,
+                     f"{_exchange_label(via.name)} routed it to queue '{queue.name}'",
+                     _message_details(message))
+        else:
+            sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node)
+        if queue.max_length is not None or queue.max_length_bytes is not None:
+            self._drop_head(queue)
+        if queue.consumers and not queue.dispatching:
+            queue.dispatching = True
+            sim.call_soon(self._dispatch, queue)
+        if message.expires_at is not None:
+            self._arm_expiry(queue)
+        return True
+
+    def _set_expiry(self, queue: Queue, message: Message) -> None:
+        ttl = queue.message_ttl
+        expiration = message.properties.expiration
+        if expiration is not None:
+            ttl = int(expiration) if ttl is None else min(ttl, int(expiration))
+        message.expires_at = None if ttl is None else self.sim.now + ttl / 1000
+
+    def _drop_head(self, queue: Queue) -> None:
+        """"Queue Length Limit", drop-head: the oldest ready messages make room."""
+        while queue.over_limit():
+            oldest = queue.pop()
+            self._dead_letter(queue, oldest, MAXLEN, queue.node,
+                              f"queue '{queue.name}' is over its length limit "
+                              f"({_limits(queue)}, drop-head): the oldest message goes")
+        self._arm_expiry(queue)
+
+    def _refuse(self, queue: Queue, message: Message, via: Exchange) -> None:
+        """"Queue Length Limit", reject-publish(-dlx): the newest message is turned away."""
+        why = (f"queue '{queue.name}' is full ({_limits(queue)}, {queue.overflow}): the new "
+               "message is refused")
+        if queue.overflow == REJECT_PUBLISH_DLX:
+            self._dead_letter(queue, message, MAXLEN, via.node, why)
+        else:
+            self.sim.emit(ev.DROPPED, BROKER, message.id, via.node, None, why)
+
+    def _return(self, channel: Channel, exchange: Exchange, message: Message) -> None:
+        text = "NO_ROUTE"
+        self.sim.emit(ev.RETURNED, BROKER, message.id, exchange.node, channel.node,
+                      f"no queue matched routing key '{message.routing_key}' and mandatory=true"
+                      f" → basic.return {NO_ROUTE} {text}", _message_details(message))
+        method = Return(NO_ROUTE, text, message.exchange, message.routing_key)
+        for callback in list(channel.return_callbacks):
+            self.sim.call_soon(callback, channel, method, message.properties, message.body)
+
+    def _drop_unroutable(self, exchange: Exchange, message: Message) -> None:
+        self.sim.emit(ev.DROPPED, BROKER, message.id, exchange.node, None,
+                      f"no binding of {_exchange_label(exchange.name)} matches routing key "
+                      f"'{message.routing_key}' → unroutable, discarded")
+
+    def _confirm(self, channel: Channel, exchange: Exchange, message: Message, accepted: bool,
+                 returned: bool) -> None:
+        """"Consumer Acknowledgements and Publisher Confirms": every publish on a confirm
+        channel gets basic.ack, or basic.nack when a queue refused it; an unroutable message
+        is acked (after its basic.return when mandatory)."""
+        channel.publish_seq += 1
+        verb = "basic.ack" if accepted else "basic.nack"
+        self.sim.emit(ev.CONFIRMED, BROKER, None, exchange.node, channel.node,
+                      f"{verb} for publish {channel.publish_seq} ({message.id})",
+                      {"message_id": message.id, "delivery_tag": channel.publish_seq,
+                       "ack": accepted})
+        if returned:
+            raise UnroutableError(
+                f"message {message.id} was returned: no queue matched routing key "
+                f"'{message.routing_key}' on {_exchange_label(exchange.name)}")
+        if not accepted:
+            raise NackError(f"message {message.id} was nacked: a queue refused it (full)")
+
+
+def _exchange_label(name: str) -> str:
+    return f"exchange '{name}'" if name else "the default exchange"
+
+
+def _limits(queue: Queue) -> str:
+    limits = []
+    if queue.max_length is not None:
+        limits.append(f"x-max-length={queue.max_length}")
+    if queue.max_length_bytes is not None:
+        limits.append(f"x-max-length-bytes={queue.max_length_bytes}")
+    return ", ".join(limits)
+
+
+def _message_details(message: Message) -> dict[str, Any]:
+    return message.inspect()
+
+
+def _published_details(message: Message, mandatory: bool) -> dict[str, Any]:
+    details = message.inspect()
+    details["mandatory"] = mandatory
+    return details

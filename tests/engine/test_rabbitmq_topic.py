@@ -1,0 +1,97 @@
+"""Topic exchange semantics, checked against RabbitMQ's tutorial five and its trie rules."""
+
+import pytest
+
+from engine import Simulation
+from engine.rabbitmq import TopicTrie, topic_matches
+
+# Tutorial five ("Topics"): Q1 is bound with *.orange.*, Q2 with *.*.rabbit and lazy.#.
+TUTORIAL = [
+    ("quick.orange.rabbit", {"Q1", "Q2"}),
+    ("lazy.orange.elephant", {"Q1", "Q2"}),
+    ("quick.orange.fox", {"Q1"}),
+    ("lazy.brown.fox", {"Q2"}),
+    ("lazy.pink.rabbit", {"Q2"}),  # matches two Q2 bindings, delivered once
+    ("quick.brown.fox", set()),
+    ("orange", set()),
+    ("quick.orange.new.rabbit", set()),
+    ("lazy.orange.new.rabbit", {"Q2"}),
+]
+
+
+@pytest.mark.parametrize(("routing_key", "queues"), TUTORIAL)
+def test_tutorial_five_routing_through_a_topic_exchange(routing_key, queues):
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("topic_logs", "topic")
+    for queue, keys in {"Q1": ["*.orange.*"], "Q2": ["*.*.rabbit", "lazy.#"]}.items():
+        ch.queue_declare(queue)
+        for key in keys:
+            ch.queue_bind(queue, "topic_logs", key)
+    ch.basic_publish("topic_logs", routing_key, b"x")
+    assert {name for name, q in sim.rabbitmq.queues.items() if q["ready"]} == queues
+    assert sum(q["ready"] for q in sim.rabbitmq.queues.values()) == len(queues)
+
+
+@pytest.mark.parametrize(("binding", "routing_key", "expected"), [
+    # '*' is exactly one word; '#' is zero or more words.
+    ("order.*", "order.created", True),
+    ("order.*", "order", False),
+    ("order.*", "order.created.eu", False),
+    ("*.created", "order.created", True),
+    ("*.created", "created", False),
+    ("#", "order.created.eu", True),
+    ("#", "", True),                     # '#' matches the empty key (zero words)
+    ("*", "", False),                    # '*' needs one word; "" has none
+    ("", "", True),                      # the empty binding matches only the empty key
+    ("", "a", False),
+    ("#.created", "created", True),      # '#' swallowing zero words
+    ("order.#", "order", True),
+    ("order.#.eu", "order.eu", True),
+    ("order.#.eu", "order.a.b.eu", True),
+    ("#.#", "a", True),
+    ("*.#.*", "a", False),
+    ("*.#.*", "a.b", True),
+    # Empty words are words: "a..b" is a, "", b; "." is two empty words.
+    ("a.*.b", "a..b", True),
+    ("*.*", ".", True),
+    ("*", ".", False),
+    ("a.*", "a.", True),
+    ("a", "a.", False),
+    # Literal words are compared exactly (case-sensitive, no substrings).
+    ("order.*", "Order.created", False),
+    ("ord.*", "order.created", False),
+])
+def test_topic_matches_follows_rabbitmq_word_rules(binding, routing_key, expected):
+    assert topic_matches(binding, routing_key) is expected
+
+
+def test_trie_returns_each_destination_once_even_when_several_keys_match():
+    trie = TopicTrie()
+    for key in ["lazy.#", "*.*.rabbit", "#"]:
+        trie.bind(key, "Q2")
+    trie.bind("*.orange.*", "Q1")
+    assert sorted(trie.match("lazy.orange.rabbit")) == ["Q1", "Q2"]
+
+
+def test_trie_unbind_removes_only_that_binding_and_prunes_empty_branches():
+    trie = TopicTrie()
+    trie.bind("a.b.c", "Q1")
+    trie.bind("a.#", "Q2")
+    trie.unbind("a.b.c", "Q1")
+    assert trie.match("a.b.c") == ["Q2"]
+    trie.unbind("a.#", "Q2")
+    assert trie.match("a.b.c") == []
+    assert trie._root.children == {}
+
+
+def test_unbinding_one_of_two_equal_keys_with_different_arguments_keeps_routing():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("t", "topic")
+    ch.queue_declare("q")
+    ch.queue_bind("q", "t", "a.*", arguments={"tag": 1})
+    ch.queue_bind("q", "t", "a.*", arguments={"tag": 2})
+    ch.queue_unbind("q", "t", "a.*", arguments={"tag": 1})
+    ch.basic_publish("t", "a.b", b"x")
+    assert sim.rabbitmq.queues["q"]["ready"] == 1
