@@ -1,0 +1,83 @@
+"""What a simulated app needs from a broker, and the one shape a received message takes.
+
+Producers and consumers are written once; an adapter per broker turns their few intentions
+(publish, ack, requeue, retry later, dead-letter, crash) into that broker's own calls, the
+way a real client library would be used. ``Delivery`` is a received message as the app sees
+it, whatever the broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..consumer import Consumer
+
+
+@dataclass
+class Delivery:
+    #: the message's idempotency key (the producer's id for the work, same on every copy)
+    key: str
+    body: str
+    #: 1 on the first attempt; counted by the broker (SQS receive count, quorum
+    #: x-delivery-count) or by the app's own retry header
+    attempt: int
+    #: where it came from (queue or topic name), for events
+    source: str
+    #: broker-specific handle: delivery tag, receipt handle, record
+    handle: Any = None
+    #: ordering key and its per-key sequence number, when the producer set them
+    ordering_key: str | None = None
+    seq: int | None = None
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+class ConsumerAdapter(Protocol):
+    broker: str
+    #: diagram node id the app's events name as their source
+    node: str
+
+    def open(self, app: Consumer, early_ack: bool) -> None:
+        """Start receiving; each message goes to ``app.receive``. With ``early_ack`` the
+        message is settled as soon as it arrives (at-most-once)."""
+
+    def want_more(self) -> None:
+        """The app has room for more work (pull-based brokers poll now)."""
+
+    def ack(self, delivery: Delivery) -> None: ...
+
+    def requeue(self, delivery: Delivery) -> None: ...
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        """Have the broker hand the message back after ``delay`` seconds."""
+
+    def dead_letter(self, delivery: Delivery) -> None: ...
+
+    def crash(self) -> None:
+        """Die without saying goodbye; the broker finds out its own way."""
+
+    def close(self) -> None:
+        """Leave cleanly (close the channel, leave the group, stop polling)."""
+
+    def depth(self, name: str) -> int:
+        """Messages waiting in queue (or records not consumed of topic) ``name``."""
+
+
+class ProducerAdapter(Protocol):
+    broker: str
+    node: str
+
+    def publish(self, messages: list[Outgoing]) -> list[str | None]:
+        """Send a batch; per message None when accepted, else the broker's refusal."""
+
+    def depth(self, name: str) -> int: ...
+
+
+@dataclass
+class Outgoing:
+    key: str
+    body: str
+    ordering_key: str | None = None
+    seq: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,187 @@
+"""The apps on RabbitMQ, through the pika-shaped channel API (``sim.rabbitmq.channel()``).
+
+* Consuming: ``basic_qos(prefetch)`` then ``basic_consume`` with the app's name as consumer
+  tag (so the diagram's consumer node is the app). At-most-once is ``auto_ack=True``: the
+  broker forgets the message as it sends it, and prefetch no longer applies ("Consumer
+  Acknowledgements and Publisher Confirms", automatic acknowledgement mode).
+* Failures: ``requeue`` is ``basic_nack(requeue=True)`` (straight back, redelivered flag set);
+  ``dead-letter`` is ``basic_reject(requeue=False)``, which sends the message to the queue's
+  ``x-dead-letter-exchange`` or, without one, drops it ("Dead Letter Exchanges").
+  ``retry`` uses delay queues: the message is republished to ``<queue>.retry.<n>`` with a
+  per-message ``expiration`` (the backoff), the original acked; that queue has no consumers and
+  dead-letters expired messages back to ``<queue>`` through the default exchange. Per-message
+  TTL expires only at the head of a queue ("Time-To-Live and Expiration": expired messages are
+  removed when they reach the head), so each attempt level gets its own queue to keep
+  similar delays together.
+* A crash drops the client's connection (``sim.rabbitmq.crash_connection``): its unacked
+  messages go back to the queue, redelivered.
+* Publishing uses publisher confirms: a ``reject-publish`` queue that is full nacks, and pika
+  raises ``NackError`` ("Queue Length Limit", overflow behaviour).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import EngineError
+from engine.rabbitmq import BasicProperties
+from engine.rabbitmq.errors import NackError, UnroutableError
+from engine.topology import node_id
+
+from .. import kinds
+from ..retry_names import retry_queue
+from .base import Delivery, Outgoing
+
+if TYPE_CHECKING:
+    from engine.rabbitmq.channel import Channel
+    from engine.simulation import Simulation
+
+    from ..consumer import Consumer
+
+BROKER = "rabbitmq"
+#: Where RabbitMQ's quorum queues count failed deliveries ("Quorum Queues", poison message
+#: handling: the x-delivery-count header).
+DELIVERY_COUNT = "x-delivery-count"
+
+
+def queue_depth(sim: Simulation, name: str) -> int:
+    """Ready messages in queue ``name`` (0 when it does not exist, e.g. before declare)."""
+    queue = sim.rabbitmq.queues.get(name)
+    return 0 if queue is None else queue["ready"]
+
+
+class RabbitConsumer:
+    broker = BROKER
+
+    def __init__(self, sim: Simulation, name: str, queue: str, *, prefetch: int | None = None,
+                 retry_levels: int = 0, reply: bool = False) -> None:
+        self.sim = sim
+        self.name = name
+        self.queue = queue
+        self.prefetch = prefetch
+        self.retry_levels = retry_levels
+        self.reply = reply
+        self.node = node_id(BROKER, "consumer", name)
+        self.channel: Channel | None = None
+        self.app: Consumer | None = None
+
+    def open(self, app: Consumer, early_ack: bool) -> None:
+        self.app = app
+        channel = self.channel = self.sim.rabbitmq.channel()
+        for attempt in range(1, self.retry_levels + 1):
+            channel.queue_declare(retry_queue(self.queue, attempt), arguments={
+                "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue})
+        if self.prefetch is not None:
+            channel.basic_qos(prefetch_count=self.prefetch)
+        channel.basic_consume(self.queue, self._on_message, auto_ack=early_ack,
+                              consumer_tag=self.name)
+
+    def _on_message(self, channel: Channel, method: Any, properties: BasicProperties,
+                    body: bytes | str) -> None:
+        headers = properties.headers or {}
+        text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+        attempt = int(headers.get(kinds.ATTEMPT_HEADER, 1))
+        if DELIVERY_COUNT in headers:
+            attempt = max(attempt, int(headers[DELIVERY_COUNT]) + 1)
+        key = properties.message_id or f"{self.queue}#{method.delivery_tag}"
+        assert self.app is not None
+        self.app.receive(Delivery(
+            key, text, attempt, self.queue, handle=(channel, method.delivery_tag, properties),
+            ordering_key=headers.get("ordering-key"), seq=headers.get(kinds.SEQ_HEADER),
+            headers=dict(headers)))
+
+    def want_more(self) -> None:
+        """Push-based: the broker sends as prefetch allows."""
+
+    def ack(self, delivery: Delivery) -> None:
+        channel, tag, properties = delivery.handle
+        if self.reply and properties.reply_to:
+            # The RPC server answers on the caller's queue, then acks the request
+            # (RabbitMQ tutorial six, "Remote procedure call").
+            channel.basic_publish("", properties.reply_to, f"reply to {delivery.body}",
+                                  BasicProperties(correlation_id=properties.correlation_id,
+                                                  message_id=delivery.key))
+        channel.basic_ack(tag)
+
+    def requeue(self, delivery: Delivery) -> None:
+        channel, tag, _ = delivery.handle
+        channel.basic_nack(tag, requeue=True)
+
+    def dead_letter(self, delivery: Delivery) -> None:
+        channel, tag, _ = delivery.handle
+        channel.basic_reject(tag, requeue=False)
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        channel, tag, properties = delivery.handle
+        level = min(delivery.attempt, self.retry_levels)
+        headers = {**(properties.headers or {}), kinds.ATTEMPT_HEADER: delivery.attempt + 1}
+        # Publish the copy first, then ack: a crash in between duplicates, never loses.
+        channel.basic_publish("", retry_queue(self.queue, level), delivery.body,
+                              properties.copy(headers=headers,
+                                              expiration=str(max(0, round(delay * 1000)))))
+        channel.basic_ack(tag)
+
+    def crash(self) -> None:
+        if self.channel is not None and self.channel.is_open:
+            self.sim.rabbitmq.crash_connection(self.name)
+        self.channel = None
+
+    def close(self) -> None:
+        if self.channel is not None and self.channel.is_open:
+            self.channel.close()
+        self.channel = None
+
+    def depth(self, name: str) -> int:
+        return queue_depth(self.sim, name)
+
+
+class RabbitProducer:
+    broker = BROKER
+
+    def __init__(self, sim: Simulation, name: str, exchange: str = "",
+                 routing_key: str = "{key}") -> None:
+        self.sim = sim
+        self.name = name
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self._channel: Channel | None = None
+
+    @property
+    def channel(self) -> Channel:
+        if self._channel is None or not self._channel.is_open:
+            self._channel = self.sim.rabbitmq.channel()
+            self._channel.confirm_delivery()
+        return self._channel
+
+    @property
+    def node(self) -> str:
+        return self.channel.node
+
+    def publish(self, messages: list[Outgoing]) -> list[str | None]:
+        return [self._publish_one(message) for message in messages]
+
+    def _publish_one(self, message: Outgoing) -> str | None:
+        options = message.options
+        headers: dict[str, Any] = {}
+        if message.ordering_key is not None:
+            headers["ordering-key"] = message.ordering_key
+            headers[kinds.SEQ_HEADER] = message.seq
+        properties = BasicProperties(
+            message_id=message.key, headers=headers or None,
+            priority=options.get("priority"),
+            delivery_mode=2 if options.get("persistent") else None,
+            expiration=str(options["expiration"]) if "expiration" in options else None,
+            reply_to=options.get("reply_to"),
+            correlation_id=message.key if "reply_to" in options else None)
+        routing_key = self.routing_key.format(key=message.ordering_key or "")
+        try:
+            self.channel.basic_publish(self.exchange, routing_key, message.body, properties)
+        except (NackError, UnroutableError) as error:
+            return f"broker refused the publish: {error}"
+        except EngineError as error:
+            # The channel closed (e.g. the exchange was deleted); the next publish reopens.
+            return f"publish failed: {error}"
+        return None
+
+    def depth(self, name: str) -> int:
+        return queue_depth(self.sim, name)

@@ -1,0 +1,284 @@
+"""Checks a schema cannot express: every name a scenario uses must be defined in it.
+
+The JSON Schema says a consumer has a ``queue``; only these checks know whether that queue is
+declared. Each problem is ``(path, message)`` where ``path`` is the JSON path of the culprit
+(``$.consumers[1].queue``) and the message says what is allowed (the names that exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.apps.bodies import template_fields, unknown_fields
+from engine.apps.retry_names import dead_letter_topic, retry_queue, retry_topic
+
+Problem = tuple[str, str]
+
+
+def _names(items: list[dict[str, Any]] | None) -> list[str]:
+    return [item["name"] for item in items or ()]
+
+
+def _unknown(path: str, what: str, name: str, known: list[str]) -> Problem:
+    allowed = ", ".join(repr(k) for k in known) if known else "none is defined"
+    return path, f"unknown {what} {name!r}; defined: {allowed}"
+
+
+def _duplicates(path: str, what: str, names: list[str]) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, name in enumerate(names):
+        if name in seen:
+            problems.append((f"{path}[{index}].name", f"{what} {name!r} is defined twice;"
+                             " names must be unique"))
+        seen.add(name)
+    return problems
+
+
+class Names:
+    """Every name a scenario defines, by broker."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        rabbit = spec.get("rabbitmq", {})
+        self.exchanges = ["", *_names(rabbit.get("exchanges"))]
+        self.rabbit_queues = _names(rabbit.get("queues"))
+        self.sqs_queues = _names(spec.get("sqs", {}).get("queues"))
+        self.topics = _names(spec.get("kafka", {}).get("topics"))
+        self._add_retry_names(spec.get("consumers", ()))
+        self.producers = _names(spec.get("producers"))
+        self.consumers = _names(spec.get("consumers"))
+        self.groups = sorted({c["group"] for c in spec.get("consumers", ()) if "group" in c})
+        self.brokers = {name for name in ("rabbitmq", "kafka", "sqs") if name in spec}
+
+    def _add_retry_names(self, consumers: Any) -> None:
+        """Retrying consumers create their retry queues / topics and Kafka DLT themselves."""
+        for consumer in consumers:
+            action = consumer.get("on_failure")
+            if action not in ("retry", "dead-letter"):
+                continue
+            attempts = consumer.get("retry", {}).get("max_attempts", 3)
+            if consumer["broker"] == "rabbitmq" and action == "retry":
+                self.rabbit_queues += [retry_queue(consumer["queue"], n)
+                                       for n in range(1, attempts)]
+            elif consumer["broker"] == "kafka":
+                topic = consumer["topic"]
+                if action == "retry":
+                    self.topics += [retry_topic(topic, n) for n in range(1, attempts)]
+                self.topics.append(dead_letter_topic(topic))
+        self.rabbit_queues = list(dict.fromkeys(self.rabbit_queues))
+        self.topics = list(dict.fromkeys(self.topics))
+
+    def queues(self, broker: str) -> list[str]:
+        if broker == "rabbitmq":
+            return self.rabbit_queues
+        if broker == "sqs":
+            return self.sqs_queues
+        return self.topics
+
+
+def check(spec: dict[str, Any]) -> list[Problem]:
+    """Every reference problem in a schema-valid scenario (empty when all is well)."""
+    names = Names(spec)
+    problems = _check_definitions(spec, names)
+    for index, producer in enumerate(spec.get("producers", ())):
+        problems += _check_producer(f"$.producers[{index}]", producer, names)
+    for index, consumer in enumerate(spec.get("consumers", ())):
+        problems += _check_consumer(f"$.consumers[{index}]", consumer, names)
+    for index, alert in enumerate(spec.get("alerts", ())):
+        problems += _check_queue(f"$.alerts[{index}].queue", alert["broker"], alert["queue"],
+                                 names)
+    for index, action in enumerate(spec.get("timeline", ())):
+        problems += _check_action(f"$.timeline[{index}]", action, spec, names)
+    for index, expectation in enumerate(spec.get("expect", ())):
+        problems += _check_expectation(f"$.expect[{index}]", expectation, spec, names)
+    return problems
+
+
+def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
+    problems = []
+    problems += _duplicates("$.rabbitmq.exchanges", "exchange", names.exchanges[1:])
+    problems += _duplicates("$.rabbitmq.queues", "queue",
+                            _names(spec.get("rabbitmq", {}).get("queues")))
+    problems += _duplicates("$.sqs.queues", "queue", names.sqs_queues)
+    problems += _duplicates("$.kafka.topics", "topic", _names(spec.get("kafka", {}).get("topics")))
+    problems += _duplicates("$.producers", "producer", names.producers)
+    problems += _duplicates("$.consumers", "consumer", names.consumers)
+    for index, binding in enumerate(spec.get("rabbitmq", {}).get("bindings", ())):
+        path = f"$.rabbitmq.bindings[{index}]"
+        if binding["queue"] not in names.rabbit_queues:
+            problems.append(_unknown(f"{path}.queue", "queue", binding["queue"],
+                                     names.rabbit_queues))
+        if binding["exchange"] not in names.exchanges[1:]:
+            problems.append(_unknown(f"{path}.exchange", "exchange", binding["exchange"],
+                                     names.exchanges[1:]))
+    for index, queue in enumerate(spec.get("rabbitmq", {}).get("queues", ())):
+        dlx = queue.get("arguments", {}).get("x-dead-letter-exchange")
+        if isinstance(dlx, str) and dlx not in names.exchanges:
+            problems.append(_unknown(f"$.rabbitmq.queues[{index}].arguments"
+                                     ".x-dead-letter-exchange", "exchange", dlx,
+                                     names.exchanges))
+    for index, queue in enumerate(spec.get("sqs", {}).get("queues", ())):
+        redrive = queue.get("redrive")
+        if redrive is None:
+            continue
+        path = f"$.sqs.queues[{index}].redrive.dlq"
+        if redrive["dlq"] not in names.sqs_queues:
+            problems.append(_unknown(path, "queue", redrive["dlq"], names.sqs_queues))
+        elif queue["name"].endswith(".fifo") != redrive["dlq"].endswith(".fifo"):
+            # "Amazon SQS dead-letter queues": the DLQ of a FIFO queue must be a FIFO queue
+            # (and of a standard queue a standard queue).
+            problems.append((path, f"{queue['name']!r} and its DLQ {redrive['dlq']!r} must both"
+                             " be FIFO (.fifo) or both standard"))
+    return problems
+
+
+def _check_broker_used(path: str, broker: str, names: Names) -> list[Problem]:
+    if broker in names.brokers:
+        return []
+    return [(path, f"broker {broker!r} has no topology: add a top-level {broker!r} section")]
+
+
+def _check_queue(path: str, broker: str, name: str, names: Names) -> list[Problem]:
+    known = names.queues(broker)
+    if name in known:
+        return []
+    return [_unknown(path, "topic" if broker == "kafka" else "queue", name, known)]
+
+
+def _check_producer(path: str, producer: dict[str, Any], names: Names) -> list[Problem]:
+    broker = producer["broker"]
+    problems = _check_broker_used(f"{path}.broker", broker, names)
+    if broker == "rabbitmq":
+        exchange = producer.get("exchange", "")
+        if exchange not in names.exchanges:
+            problems.append(_unknown(f"{path}.exchange", "exchange", exchange,
+                                     names.exchanges))
+        key = producer.get("routing_key", "")
+        bad = [field for field in _fields(key) if field != "key"]
+        if bad:
+            problems.append((f"{path}.routing_key", f"unknown field {{{bad[0]}}} in routing key"
+                             " template; allowed: {key}"))
+    elif broker == "sqs":
+        problems += _check_queue(f"{path}.queue", broker, producer["queue"], names)
+    else:
+        problems += _check_queue(f"{path}.topic", broker, producer["topic"], names)
+    body = producer.get("body")
+    if body is not None:
+        problems += _check_template(f"{path}.body", body)
+    pressure = producer.get("backpressure")
+    if pressure is not None:
+        problems += _check_queue(f"{path}.backpressure.queue", broker, pressure["queue"],
+                                 names)
+    rate = producer.get("rate", {})
+    if rate.get("kind") == "spike" and rate["end"] <= rate["start"]:
+        problems.append((f"{path}.rate.end", "a spike must end after it starts (end > start)"))
+    return problems
+
+
+def _fields(template: str) -> list[str]:
+    try:
+        return template_fields(template)
+    except ValueError:
+        return ["<malformed>"]
+
+
+def _check_template(path: str, template: str) -> list[Problem]:
+    try:
+        bad = unknown_fields(template)
+    except ValueError as error:
+        return [(path, f"malformed template ({error}); use {{n}}, {{key}}, {{seq}},"
+                 " {producer}, {t}, and {{ }} for literal braces")]
+    if bad:
+        return [(path, f"unknown field {{{bad[0]}}} in body template; allowed: {{n}}, {{key}},"
+                 " {seq}, {producer}, {t}")]
+    return []
+
+
+def _check_consumer(path: str, consumer: dict[str, Any], names: Names) -> list[Problem]:
+    broker = consumer["broker"]
+    problems = _check_broker_used(f"{path}.broker", broker, names)
+    if broker == "kafka":
+        problems += _check_queue(f"{path}.topic", broker, consumer["topic"], names)
+    else:
+        problems += _check_queue(f"{path}.queue", broker, consumer["queue"], names)
+    if broker == "sqs" and consumer.get("on_failure") == "dead-letter":
+        problems.append((f"{path}.on_failure", "SQS moves a message to its DLQ by itself (the"
+                         " queue's redrive policy, after maxReceiveCount receives): use"
+                         " 'requeue' (wait out the visibility timeout), 'retry' (change the"
+                         " visibility with backoff) or 'drop'"))
+    if "retry" in consumer and consumer.get("on_failure") != "retry":
+        problems.append((f"{path}.retry", "retry settings only apply with on_failure: 'retry'"))
+    return problems
+
+
+def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
+                  names: Names) -> list[Problem]:
+    problems: list[Problem] = []
+    if action["at"] > spec["duration"]:
+        problems.append((f"{path}.at", f"at {action['at']:g} is after the end of the scenario"
+                         f" (duration {spec['duration']:g})"))
+    if "producer" in action and action["producer"] not in names.producers:
+        problems.append(_unknown(f"{path}.producer", "producer", action["producer"],
+                                 names.producers))
+    if "consumer" in action and action["consumer"] not in names.consumers:
+        problems.append(_unknown(f"{path}.consumer", "consumer", action["consumer"],
+                                 names.consumers))
+    do = action["do"]
+    if do in ("kill-broker", "restore-broker"):
+        problems += _check_broker_used(f"{path}.do", "kafka", names)
+        count = spec.get("kafka", {}).get("brokers", 3)
+        if action["broker_id"] >= count:
+            problems.append((f"{path}.broker_id", f"kafka broker {action['broker_id']} does not"
+                             f" exist; broker ids are 0 to {count - 1}"))
+    elif do == "restart-broker":
+        problems += _check_broker_used(f"{path}.do", "rabbitmq", names)
+    elif do in ("redrive", "purge"):
+        problems += _check_queue(f"{path}.queue", action["broker"], action["queue"], names)
+        if do == "redrive" and action["broker"] != "sqs":
+            problems.append((f"{path}.broker", "redrive (start_message_move_task) is an SQS"
+                             " action; allowed: 'sqs'"))
+    elif do == "seek-to-beginning" and action.get("consumer") in names.consumers:
+        consumer = spec["consumers"][names.consumers.index(action["consumer"])]
+        if consumer["broker"] != "kafka":
+            problems.append((f"{path}.consumer", f"seek-to-beginning replays a Kafka log;"
+                             f" {action['consumer']!r} is a {consumer['broker']} consumer"))
+    return problems
+
+
+#: Which kind of name each metric's ``of`` refers to (None: no ``of`` allowed).
+METRIC_SUBJECTS = {
+    "published": "producer", "rejected": "producer", "throttled": "producer",
+    "delivered": None, "received": "consumer", "side_effects": "consumer",
+    "duplicates": "consumer", "skipped_duplicates": "consumer", "lost": "consumer",
+    "failures": "consumer", "retries": "consumer", "out_of_order": "consumer",
+    "dead_lettered": None, "alerts": None,
+    "depth": "queue", "max_depth": "queue", "lag": "group", "max_lag": "group",
+    "events": "kind",
+}
+#: Metrics that need an ``of``.
+NEEDS_SUBJECT = {"depth", "max_depth", "lag", "max_lag", "events"}
+
+
+def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, Any],
+                       names: Names) -> list[Problem]:
+    metric = expectation["metric"]
+    subject = METRIC_SUBJECTS[metric]
+    of = expectation.get("of")
+    problems: list[Problem] = []
+    if "at" in expectation and expectation["at"] > spec["duration"]:
+        problems.append((f"{path}.at", f"at {expectation['at']:g} is after the end of the"
+                         f" scenario (duration {spec['duration']:g})"))
+    if of is None:
+        if metric in NEEDS_SUBJECT:
+            problems.append((path, f"metric {metric!r} needs 'of': the {subject} to measure"))
+        return problems
+    if subject is None:
+        problems.append((f"{path}.of", f"metric {metric!r} is a total and takes no 'of'"))
+        return problems
+    known = {
+        "producer": names.producers, "consumer": names.consumers, "group": names.groups,
+        "queue": sorted({*names.rabbit_queues, *names.sqs_queues, *names.topics}),
+    }.get(subject)
+    if known is not None and of not in known:
+        problems.append(_unknown(f"{path}.of", subject, of, known))
+    return problems
