@@ -1,0 +1,54 @@
+"""The event kinds the SQS model emits, in SQS's own words.
+
+A message's life: ``sent`` (producer → queue), then ``delayed`` if a delay hides it, ``visible``
+whenever a receive may return it (delay ended, visibility timeout expired, visibility set to 0),
+``received`` (it goes in flight), ``visibility-changed``; and one end: ``deleted``, ``expired``
+(retention period), ``purged``, or a move: ``dead-lettered`` (to the DLQ; same MessageId, so
+not an end) or ``redriven`` (a move task re-sends it to another queue as a new message with a
+new MessageId: the old id ends there, the new one starts with ``enqueued``).
+``duplicate-ignored`` reports a FIFO send inside the deduplication window: no message is
+created, so it carries no message id (the original's id is in ``details``).
+"""
+
+from __future__ import annotations
+
+from ..events import (
+    CONSUMER_ADDED,
+    DEAD_LETTERED,
+    DECLARED,
+    DELETED,
+    ENQUEUED,
+    EXPIRED,
+    PURGED,
+    REMOVED,
+)
+from ..events import (
+    TERMINAL as SHARED_TERMINAL,
+)
+
+SENT = "sent"
+DELAYED = "delayed"
+VISIBLE = "visible"
+RECEIVED = "received"
+VISIBILITY_CHANGED = "visibility-changed"
+REDRIVEN = "redriven"
+DUPLICATE_IGNORED = "duplicate-ignored"
+#: A queue's attributes changed (redrive policy, timeouts): the drawing may change.
+QUEUE_UPDATED = "queue-updated"
+#: A message move task started or ended.
+MOVE_TASK_STARTED = "move-task-started"
+MOVE_TASK_ENDED = "move-task-ended"
+
+#: Kinds after which the diagram must be redrawn (engine.events.TOPOLOGY_KINDS covers
+#: declared, removed and consumer-added).
+TOPOLOGY_KINDS = frozenset({QUEUE_UPDATED, MOVE_TASK_STARTED, MOVE_TASK_ENDED})
+
+#: After one of these a message id is in no queue: the shared ends plus ``redriven``.
+TERMINAL = SHARED_TERMINAL | {REDRIVEN}
+
+__all__ = [
+    "CONSUMER_ADDED", "DEAD_LETTERED", "DECLARED", "DELAYED", "DELETED", "DUPLICATE_IGNORED",
+    "ENQUEUED", "EXPIRED", "MOVE_TASK_ENDED", "MOVE_TASK_STARTED", "PURGED", "QUEUE_UPDATED",
+    "RECEIVED", "REDRIVEN", "REMOVED", "SENT", "TERMINAL", "TOPOLOGY_KINDS", "VISIBILITY_CHANGED",
+    "VISIBLE",
+]
