@@ -1,0 +1,253 @@
+"""The cluster: brokers, where each partition's replicas live, leaders, the ISR, replication.
+
+Each partition has replicas on several brokers. One is the *leader* (it takes writes and
+serves reads); the others are *followers* that copy the leader's log. The *in-sync replica
+set* (ISR) is the leader plus the followers that have caught up. The *high watermark* is the
+offset every ISR member has reached: consumers read only below it, so a consumer never sees a
+record that a leader change could take back. Sources: Kafka documentation "Design:
+Replication"; kafka.cluster.Partition (maybeExpandIsr, maybeIncrementLeaderHW).
+
+Rules, each from Kafka:
+- Placement (AdminUtils.assignReplicasToBrokersRackUnaware, ZooKeeper-mode admin): partition
+  p's first replica is live broker (p + startIndex) % n; the others follow at a shift that
+  grows every n partitions; startIndex and the shift are random (here: sim.random). The first
+  replica is the preferred leader. (KRaft's StripedReplicaPlacer stripes the same way from a
+  random start.) create_partitions continues from partition 0's first replica
+  (AdminZkClient.addPartitions).
+- acks=all is refused with NotEnoughReplicasException while the ISR is smaller than
+  min.insync.replicas (Partition.appendRecordsToLeader); acks=1 and acks=0 are not.
+- Followers fetch right after the leader appends (here: ``sim.call_soon``, one "replicated"
+  event per record and follower); a follower whose log end reaches the high watermark rejoins
+  the ISR (isr-expanded).
+- A dead broker leaves every ISR (isr-shrunk). If it led a partition, the new leader is the
+  first replica in assignment order that is alive and in the ISR
+  (PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection). Records the new leader
+  does not have are truncated away ("lost": they were above the high watermark, so only
+  acks=0/acks=1 writes, or acks=all writes not yet acknowledged, can be lost).
+- unclean.leader.election.enable=false (the default): with no in-sync replica alive the
+  partition has no leader until one comes back. With true, the first live replica leads and
+  whatever it lacks is lost.
+"""
+
+from __future__ import annotations
+
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from .assignors import TopicPartition
+from .errors import LeaderNotAvailableException, NotEnoughReplicasException
+from .events import (
+    ISR_EXPANDED,
+    ISR_SHRUNK,
+    LEADER_ELECTED,
+    LOST,
+    REPLICATED,
+    broker_node,
+    partition_node,
+)
+from .log import PartitionLog, Record
+
+if TYPE_CHECKING:
+    from .model import Kafka
+    from .topic import Topic
+
+
+def place_replicas(brokers: list[int], count: int, replication_factor: int, rng: Random,
+                   first_partition: int = 0, fixed_start: int = -1) -> list[list[int]]:
+    """Replica lists for partitions ``first_partition ..``, as Kafka's rack-unaware admin."""
+    n = len(brokers)
+    start = fixed_start if fixed_start >= 0 else rng.randrange(n)
+    shift = fixed_start if fixed_start >= 0 else rng.randrange(n)
+    result = []
+    for partition in range(first_partition, first_partition + count):
+        if partition > 0 and partition % n == 0:
+            shift += 1
+        first = (partition + start) % n
+        replicas = [brokers[first]]
+        for j in range(replication_factor - 1):
+            replicas.append(brokers[(first + 1 + (shift + j) % (n - 1)) % n])
+        result.append(replicas)
+    return result
+
+
+class Partition:
+    """One partition: its log, replicas, leader, ISR and high watermark."""
+
+    __slots__ = ("kafka", "topic", "index", "tp", "node", "log", "replicas", "leader", "isr",
+                 "leo", "high_watermark", "leader_epoch", "_replicating", "sequences")
+
+    def __init__(self, kafka: Kafka, topic: Topic, index: int, replicas: list[int]) -> None:
+        self.kafka = kafka
+        self.topic = topic
+        self.index = index
+        self.tp = TopicPartition(topic.name, index)
+        self.node = partition_node(topic.name, index)
+        self.log = PartitionLog(topic.name, index)
+        self.replicas = replicas
+        self.leader: int | None = replicas[0]
+        self.isr = list(replicas)
+        self.leo = dict.fromkeys(replicas, 0)  # each replica's log end offset
+        self.high_watermark = 0
+        self.leader_epoch = 0
+        self._replicating = False
+        #: idempotent producers: producer id -> (last sequence number, its offset)
+        self.sequences: dict[int, tuple[int, int]] = {}
+
+    @property
+    def name(self) -> str:
+        return self.log.name
+
+    def check_writable(self, acks: str) -> None:
+        if self.leader is None:
+            raise LeaderNotAvailableException(
+                f"partition {self.name} has no leader: its in-sync replicas "
+                f"{self.isr} are down and unclean leader election is off; restore a broker")
+        if acks == "all" and len(self.isr) < self.topic.min_insync:
+            raise NotEnoughReplicasException(
+                f"partition {self.name} has {len(self.isr)} in-sync replica(s) {self.isr}, "
+                f"fewer than min.insync.replicas={self.topic.min_insync}; acks=all writes "
+                f"are refused until a replica catches up (acks=1 would be accepted)")
+
+    def append(self, key: Any, value: Any, headers: tuple[tuple[str, Any], ...],
+               size: int) -> Record:
+        """The leader writes a record; followers copy it soon after."""
+        record = self.log.append(key, value, headers, int(self.kafka.sim.now * 1000), size)
+        self.leo[self.leader] = self.log.log_end  # type: ignore[index]
+        if len(self.isr) == 1:
+            self.high_watermark = self.log.log_end
+        if len(self.replicas) > 1 and not self._replicating:
+            self._replicating = True
+            self.kafka.sim.call_soon(self._replicate)
+        if self.topic.cleanup:
+            self.kafka.cleaner.appended(self)
+        return record
+
+    def _replicate(self) -> None:
+        self._replicating = False
+        if self.leader is None:
+            return
+        end = self.log.log_end
+        alive = self.kafka.cluster.alive
+        for follower in self.replicas:
+            if follower == self.leader or not alive[follower]:
+                continue
+            self._copy(follower, end)
+            if follower not in self.isr and self.leo[follower] >= self.high_watermark:
+                self._expand_isr(follower)
+        self._advance_high_watermark()
+
+    def _copy(self, follower: int, end: int) -> None:
+        start = self.leo[follower]
+        if start >= end:
+            return
+        emit, kafka = self.kafka.emit, self.kafka
+        source, target = broker_node(self.leader), broker_node(follower)  # type: ignore[arg-type]
+        for record in self.log.read(start, end, end - start):
+            emit(REPLICATED, record.id, source, target,
+                 f"follower on broker {follower} copied offset {record.offset} from leader "
+                 f"broker {self.leader}" if kafka.sim.listening else "",
+                 {"partition": self.name, "offset": record.offset} if kafka.sim.listening
+                 else None)
+        self.leo[follower] = end
+
+    def _expand_isr(self, follower: int) -> None:
+        self.isr = [r for r in self.replicas if r in self.isr or r == follower]
+        self.kafka.emit(ISR_EXPANDED, None, self.node, broker_node(follower),
+                        f"broker {follower} caught up with the leader and rejoined the ISR of "
+                        f"{self.name}", {"partition": self.name, "isr": list(self.isr)})
+
+    def _advance_high_watermark(self) -> None:
+        if self.leader is not None:
+            self.high_watermark = max(self.high_watermark, min(self.leo[r] for r in self.isr))
+
+    def _schedule_catch_up(self) -> None:
+        alive = self.kafka.cluster.alive
+        behind = any(alive[r] and self.leo[r] < self.log.log_end for r in self.replicas
+                     if r != self.leader)
+        if self.leader is not None and behind and not self._replicating:
+            self._replicating = True
+            self.kafka.sim.call_soon(self._replicate)
+
+    # -- broker failure and recovery ----------------------------------------------------------
+    def broker_down(self, broker: int) -> None:
+        if broker == self.leader:
+            self._elect(f"leader broker {broker} went down")
+        elif broker in self.isr:
+            self._shrink_isr([broker], f"broker {broker} went down")
+        self._advance_high_watermark()
+
+    def broker_up(self, broker: int) -> None:
+        if self.leader is None:
+            unclean = self.topic.config["unclean.leader.election.enable"]
+            if broker in self.isr or unclean:
+                self._become_leader(broker, None, f"broker {broker} came back")
+                return
+        self._schedule_catch_up()
+
+    def _elect(self, why: str) -> None:
+        alive = self.kafka.cluster.alive
+        old = self.leader
+        candidates = [r for r in self.replicas if r in self.isr and alive[r]]
+        if candidates:
+            self._become_leader(candidates[0], old, why)
+            return
+        if self.topic.config["unclean.leader.election.enable"]:
+            live = [r for r in self.replicas if alive[r]]
+            if live:
+                self._become_leader(live[0], old, why + "; no in-sync replica is alive, so an "
+                                    "out-of-sync one leads (unclean.leader.election.enable=true)")
+                return
+        self.leader = None
+        self.kafka.emit(LEADER_ELECTED, None, self.node, None,
+                        f"{why}; no in-sync replica of {self.name} is alive and unclean "
+                        f"leader election is off, so the partition is offline",
+                        {"partition": self.name, "leader": None, "isr": list(self.isr)})
+
+    def _become_leader(self, broker: int, old: int | None, why: str) -> None:
+        alive = self.kafka.cluster.alive
+        clean = broker in self.isr
+        self.leader = broker
+        self.leader_epoch += 1
+        dead = [r for r in self.isr if not alive[r]]
+        if dead:
+            self._shrink_isr(dead, why)
+        if not clean:
+            self.isr = [broker]
+        self._truncate_to(self.leo[broker], broker)
+        self.kafka.emit(LEADER_ELECTED, None, broker_node(old) if old is not None else self.node,
+                        broker_node(broker),
+                        f"{why}; broker {broker} now leads {self.name} (leader epoch "
+                        f"{self.leader_epoch})" + ("" if clean else ", elected uncleanly"),
+                        {"partition": self.name, "leader": broker, "isr": list(self.isr),
+                         "epoch": self.leader_epoch, "clean": clean})
+        self._advance_high_watermark()
+        self._schedule_catch_up()
+
+    def _shrink_isr(self, gone: list[int], why: str) -> None:
+        self.isr = [r for r in self.isr if r not in gone]
+        self.kafka.emit(ISR_SHRUNK, None, self.node, None,
+                        f"{why}: ISR of {self.name} is now {self.isr}",
+                        {"partition": self.name, "isr": list(self.isr), "removed": gone})
+
+    def _truncate_to(self, end: int, leader: int) -> None:
+        """The new leader's log is the truth; records beyond its end are gone."""
+        if end >= self.log.log_end:
+            return
+        for record in self.log.truncate(end):
+            self.kafka.emit(LOST, record.id, self.node, None,
+                            f"offset {record.offset} never reached broker {leader}, the new "
+                            f"leader; it was above the high watermark, so it is truncated",
+                            {"partition": self.name, "offset": record.offset})
+        for replica in self.replicas:
+            self.leo[replica] = min(self.leo[replica], self.log.log_end)
+        self.high_watermark = min(self.high_watermark, self.log.log_end)
+
+
+class Cluster:
+    """Broker ids and whether each is up."""
+
+    def __init__(self, broker_ids: list[int]) -> None:
+        self.alive = dict.fromkeys(broker_ids, True)
+
+    def live(self) -> list[int]:
+        return [b for b, up in self.alive.items() if up]

@@ -1,0 +1,221 @@
+"""Consumer groups and their coordinator: membership, rebalances, committed offsets.
+
+A consumer group shares the partitions of the topics it subscribes to: each partition goes to
+exactly one member, so members beyond the partition count sit idle. The group coordinator (a
+broker) tracks members; a join, a leave (``close``) or a member whose session expired (a
+crash: no heartbeat for ``session.timeout.ms``, default 45 s) starts a *rebalance*; the group
+leader (the first member to join) runs the assignor and every member gets its partitions.
+Committed offsets belong to the group, per partition, so several groups read one topic
+independently. Sources: Kafka documentation "Consumer Groups", KIP-62 (session timeout
+separate from polling), KIP-429 (incremental cooperative rebalancing),
+ConsumerCoordinator.java (onJoinPrepare commits offsets first when auto-commit is on).
+
+- Eager strategies (range, roundrobin): at the start of a rebalance every member gives up all
+  its partitions; afterwards each starts reading its new partitions from the group's committed
+  offset. Records read but not committed are read again by whoever gets the partition
+  (at-least-once).
+- cooperative-sticky: members keep what they keep; a partition that moves is first revoked
+  from its owner in one rebalance and handed to its new owner in a second one (KIP-429).
+- Simplifications, said plainly: the rebalance completes at the same virtual instant it starts
+  (``sim.call_soon``; a ``poll`` completes a pending one at once, as a real poll blocks until
+  the join is done), with no group.initial.rebalance.delay.ms; a crashed member that has not
+  yet timed out when another rebalance completes is dropped from the group then (Kafka would
+  wait for it up to the rebalance timeout); committed offsets never expire
+  (offsets.retention.minutes is not modelled).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..clock import Timer
+from .assignors import TopicPartition, assign
+from .errors import InconsistentGroupProtocolException
+from .events import (
+    ASSIGNED,
+    COMMITTED,
+    CONSUMER_ADDED,
+    CONSUMER_REMOVED,
+    REBALANCE_COMPLETED,
+    REBALANCE_STARTED,
+    group_node,
+)
+
+if TYPE_CHECKING:
+    from .consumer import Consumer
+    from .model import Kafka
+
+
+class Group:
+    """One consumer group: its members, generation, assignment and committed offsets."""
+
+    def __init__(self, kafka: Kafka, group_id: str) -> None:
+        self.kafka = kafka
+        self.id = group_id
+        self.node = group_node(group_id)
+        self.members: dict[str, Consumer] = {}  # member id -> consumer, in join order
+        self.generation = 0
+        self.strategy: str | None = None
+        self.state = "Empty"
+        self.committed: dict[TopicPartition, int] = {}
+        self._pending: Timer | None = None
+        self._expiries: dict[str, Timer] = {}
+
+    # -- membership ---------------------------------------------------------------------------
+    def join(self, consumer: Consumer) -> None:
+        if self.members and consumer.strategy != self.strategy:
+            raise InconsistentGroupProtocolException(
+                f"consumer {consumer.client_id} uses {consumer.strategy!r} but group {self.id!r} "
+                f"uses {self.strategy!r}; every member must share an assignment strategy")
+        self.strategy = consumer.strategy
+        self.members[consumer.member_id] = consumer
+        self.kafka.emit(CONSUMER_ADDED, None, consumer.node, self.node,
+                        f"{consumer.client_id} joined group {self.id}",
+                        {"group": self.id, "member_id": consumer.member_id})
+        self.request_rebalance(f"{consumer.client_id} joined")
+
+    def leave(self, consumer: Consumer, why: str, rebalance: bool = True) -> None:
+        if consumer.member_id not in self.members:
+            return
+        del self.members[consumer.member_id]
+        timer = self._expiries.pop(consumer.member_id, None)
+        if timer is not None:
+            timer.cancel()
+        consumer.drop_assignment(f"{consumer.client_id} {why}")
+        self.kafka.emit(CONSUMER_REMOVED, None, consumer.node, self.node,
+                        f"{consumer.client_id} {why}", {"group": self.id,
+                                                        "member_id": consumer.member_id})
+        if rebalance:
+            self.request_rebalance(f"{consumer.client_id} {why}")
+
+    def crashed(self, consumer: Consumer) -> None:
+        """No more heartbeats: the coordinator notices after the session timeout."""
+        timeout = consumer.session_timeout_ms / 1000
+        self._expiries[consumer.member_id] = self.kafka.sim.call_later(
+            timeout, self.leave, consumer,
+            f"missed heartbeats for session.timeout.ms={consumer.session_timeout_ms}; the "
+            "coordinator removed it")
+
+    def is_member(self, consumer: Consumer) -> bool:
+        return self.members.get(consumer.member_id) is consumer
+
+    def subscribed_topics(self) -> set[str]:
+        return {topic for member in self.members.values() for topic in member.subscription}
+
+    # -- rebalance ----------------------------------------------------------------------------
+    def request_rebalance(self, why: str) -> None:
+        if self._pending is not None:
+            return
+        self.state = "PreparingRebalance"
+        self.kafka.emit(REBALANCE_STARTED, None, self.node, None,
+                        f"group {self.id} rebalances: {why}",
+                        {"group": self.id, "generation": self.generation,
+                         "strategy": self.strategy, "members": list(self.members)})
+        if self.strategy != "cooperative-sticky":
+            for member in self.members.values():
+                member.revoke(member.assignment(), "eager rebalance: every member gives up "
+                              "all its partitions first")
+        self._pending = self.kafka.sim.call_soon(self._complete)
+
+    def complete_pending_rebalance(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._complete()
+
+    def _complete(self) -> None:
+        self._pending = None
+        for member in [m for m in self.members.values() if not m.alive]:
+            self.leave(member, "did not rejoin the rebalance (crashed)", rebalance=False)
+        self.generation += 1
+        if not self.members:
+            self.state = "Empty"
+            self._emit_completed({})
+            return
+        target = self._target()
+        followup = self._hand_out(target) if self.strategy == "cooperative-sticky" else False
+        if self.strategy != "cooperative-sticky":
+            for member_id, member in self.members.items():
+                member.receive(target[member_id], self.generation, keep_positions=False)
+        self.state = "Stable"
+        self._emit_completed({m: [str(tp) for tp in c.assignment()]
+                              for m, c in self.members.items()})
+        if followup:
+            self.request_rebalance("partitions revoked by cooperative rebalance go to their "
+                                   "new owners")
+
+    def _target(self) -> dict[str, list[TopicPartition]]:
+        subscriptions = {m: c.subscription for m, c in self.members.items()}
+        counts = {}
+        for topic in self.subscribed_topics():
+            found = self.kafka.topics.get(topic)
+            if found is not None:
+                counts[topic] = len(found.partitions)
+        owned = {m: c.assignment() for m, c in self.members.items()}
+        return assign(self.strategy or "range", subscriptions, counts, owned)
+
+    def _hand_out(self, target: dict[str, list[TopicPartition]]) -> bool:
+        """Cooperative: revoke what moves, keep the rest, give out only unowned partitions."""
+        owner = {tp: m for m, c in self.members.items() for tp in c.assignment()}
+        followup = False
+        for member_id, member in self.members.items():
+            moving = [tp for tp in member.assignment() if tp not in target[member_id]]
+            if moving:
+                member.revoke(moving, "cooperative rebalance: these partitions move to "
+                              "another member")
+                followup = True
+        for member_id, member in self.members.items():
+            mine = [tp for tp in target[member_id] if owner.get(tp) in (None, member_id)]
+            member.receive(mine, self.generation, keep_positions=True)
+        return followup
+
+    def _emit_completed(self, assignment: dict[str, list[str]]) -> None:
+        self.kafka.emit(REBALANCE_COMPLETED, None, self.node, None,
+                        f"group {self.id} generation {self.generation}: "
+                        + (", ".join(f"{self.members[m].client_id}={tps or 'idle'}"
+                                     for m, tps in assignment.items()) or "no members"),
+                        {"group": self.id, "generation": self.generation,
+                         "strategy": self.strategy, "assignment": assignment})
+
+    def emit_assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        names = [str(tp) for tp in partitions]
+        self.kafka.emit(ASSIGNED, None, self.node, consumer.node,
+                        f"{consumer.client_id} owns {', '.join(names)}" if names else
+                        f"{consumer.client_id} gets no partition and stays idle",
+                        {"group": self.id, "generation": self.generation, "partitions": names})
+
+    # -- offsets ------------------------------------------------------------------------------
+    def commit(self, consumer: Consumer, offsets: dict[TopicPartition, int], how: str) -> None:
+        kafka = self.kafka
+        for tp, offset in offsets.items():
+            previous = self.committed.get(tp)
+            self.committed[tp] = offset
+            partition = kafka.partition(tp)
+            kafka.emit(COMMITTED, None, consumer.node,
+                       partition.node if partition is not None else self.node,
+                       f"group {self.id} committed offset {offset} for {tp} ({how})",
+                       {"group": self.id, "partition": str(tp), "offset": offset,
+                        "previous": previous, "lag": self.lag(tp)})
+
+    def lag(self, tp: TopicPartition) -> int | None:
+        """High watermark minus committed offset; None before the group commits anything."""
+        partition = self.kafka.partition(tp)
+        committed = self.committed.get(tp)
+        if partition is None or committed is None:
+            return None
+        return max(0, partition.high_watermark - committed)
+
+    def forget_topic(self, topic: str) -> None:
+        """A deleted topic's committed offsets go with it."""
+        for tp in [tp for tp in self.committed if tp.topic == topic]:
+            del self.committed[tp]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "group_id": self.id, "state": self.state, "generation": self.generation,
+            "strategy": self.strategy,
+            "members": {m: {"client_id": c.client_id, "assignment": [str(tp) for tp in
+                                                                    c.assignment()]}
+                        for m, c in self.members.items()},
+            "offsets": {str(tp): {"committed": off, "lag": self.lag(tp)}
+                        for tp, off in sorted(self.committed.items())},
+        }

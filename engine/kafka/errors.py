@@ -1,0 +1,98 @@
+"""Kafka's errors, under the names Kafka itself uses.
+
+Each error's ``code`` is the Java class name the Kafka client raises (or the broker's error
+name turned into one), e.g. ``UnknownTopicOrPartitionException``; a learner can look it up in
+Kafka's documentation as it is. Source: org.apache.kafka.common.errors (apache/kafka,
+clients/src/main/java/org/apache/kafka/common/errors/) and the client's own
+IllegalStateException / IllegalArgumentException uses in KafkaConsumer.java.
+"""
+
+from __future__ import annotations
+
+from ..errors import EngineError, InvalidArgument, NotFound
+
+
+class KafkaException(EngineError):
+    """Base of every Kafka error; ``code`` is the subclass's own (Kafka) name."""
+
+    code = "KafkaException"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = cls.__name__
+
+
+class IllegalArgumentException(KafkaException, InvalidArgument):
+    """A call's argument is not allowed (the Java client throws IllegalArgumentException)."""
+
+
+class IllegalStateException(KafkaException):
+    """The call is not allowed in the client's current state (closed, crashed, not assigned)."""
+
+
+class ConfigException(KafkaException, InvalidArgument):
+    """A producer or consumer setting has a value Kafka refuses."""
+
+
+class SerializationException(KafkaException, InvalidArgument):
+    """A key that no string/bytes serializer could turn into bytes."""
+
+
+class InvalidTopicException(KafkaException, InvalidArgument):
+    """A topic name breaks Kafka's naming rules."""
+
+
+class TopicExistsException(KafkaException):
+    """create_topic for a name that is taken."""
+
+
+class UnknownTopicOrPartitionException(KafkaException, NotFound):
+    """The topic, or that partition of it, does not exist."""
+
+
+class InvalidPartitionsException(KafkaException, InvalidArgument):
+    """A partition count that is not allowed (zero, or shrinking a topic)."""
+
+
+class InvalidReplicationFactorException(KafkaException, InvalidArgument):
+    """A replication factor below 1 or above the number of live brokers."""
+
+
+class InvalidConfigurationException(KafkaException, InvalidArgument):
+    """A topic config name or value the broker does not accept."""
+
+
+class NotEnoughReplicasException(KafkaException):
+    """acks=all write while the in-sync replicas are fewer than min.insync.replicas."""
+
+
+class InvalidRecordException(KafkaException, InvalidArgument):
+    """A record the broker refuses, e.g. a keyless record for a compacted topic."""
+
+
+class LeaderNotAvailableException(KafkaException):
+    """The partition has no leader (every in-sync replica is down)."""
+
+
+class BrokerNotAvailableException(KafkaException, NotFound):
+    """No broker with that id in the cluster."""
+
+
+class OffsetOutOfRangeException(KafkaException):
+    """A fetch position outside the log and auto.offset.reset is none."""
+
+
+class NoOffsetForPartitionException(KafkaException):
+    """No committed offset for a partition and auto.offset.reset is none."""
+
+
+class InvalidGroupIdException(KafkaException, InvalidArgument):
+    """Group operations (subscribe, commit) on a consumer that has no group.id."""
+
+
+class InconsistentGroupProtocolException(KafkaException):
+    """A member whose assignment strategy no member of the group shares."""
+
+
+class CommitFailedException(KafkaException):
+    """A commit from a consumer that is no longer a member of its group."""

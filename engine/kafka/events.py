@@ -1,0 +1,109 @@
+"""What the Kafka model emits, and the node ids its events point at.
+
+Records are never removed by consuming them: a record stays in its partition's log (one place,
+the partition node) until retention, compaction, topic deletion or a leader change truncates
+it, each of which is a terminal event. Record ids name the partition and offset,
+``"orders/0@5"``; an offset reused after an unclean truncation gets a suffix (``"orders/0@5.2"``).
+
+Kinds (besides the shared ones in engine.events):
+- produced: a producer sent a record (producer -> topic); appended: the leader wrote it
+  (topic -> partition); replicated: a follower copied it (broker -> broker); retried: the
+  producer re-sent after a lost response.
+- delivered: a consumer's poll returned the record (partition -> consumer); committed: a group's
+  committed offset for a partition moved (consumer -> partition, no record).
+- rebalance-started, revoked, assigned, rebalance-completed: a group's rebalance, step by step.
+- offset-reset: a consumer's position was outside the log (or unknown) and auto.offset.reset
+  moved it; seeked: the application moved a consumer's position.
+- leader-elected, broker-down, broker-up, isr-shrunk, isr-expanded: the cluster changing.
+- retention-deleted, compacted: the log cleaner removed a record (terminal).
+"""
+
+from __future__ import annotations
+
+from ..events import (
+    CONSUMER_ADDED,
+    CONSUMER_REMOVED,
+    DECLARED,
+    DELETED,
+    DELIVERED,
+    DROPPED,
+    LOST,
+    REMOVED,
+    TERMINAL,
+)
+from ..topology import node_id
+
+PRODUCED = "produced"
+APPENDED = "appended"
+REPLICATED = "replicated"
+RETRIED = "retried"
+COMMITTED = "committed"
+REBALANCE_STARTED = "rebalance-started"
+REVOKED = "revoked"
+ASSIGNED = "assigned"
+REBALANCE_COMPLETED = "rebalance-completed"
+OFFSET_RESET = "offset-reset"
+SEEKED = "seeked"
+LEADER_ELECTED = "leader-elected"
+BROKER_DOWN = "broker-down"
+BROKER_UP = "broker-up"
+ISR_SHRUNK = "isr-shrunk"
+ISR_EXPANDED = "isr-expanded"
+RETENTION_DELETED = "retention-deleted"
+COMPACTED = "compacted"
+PARTITIONS_ADDED = "partitions-added"
+PRODUCER_ADDED = "producer-added"
+CONSUMER_CRASHED = "consumer-crashed"
+
+#: Kafka's own kinds after which the web client redraws (the shared ones are in
+#: engine.events.TOPOLOGY_KINDS: declared, removed, consumer-added, consumer-removed).
+TOPOLOGY_KINDS = frozenset({
+    PARTITIONS_ADDED, PRODUCER_ADDED, CONSUMER_CRASHED, REVOKED, ASSIGNED, LEADER_ELECTED,
+    BROKER_DOWN, BROKER_UP, ISR_SHRUNK, ISR_EXPANDED,
+})
+
+#: After one of these a record is in no log any more (pass to conservation_violations).
+TERMINAL_KINDS = TERMINAL | {RETENTION_DELETED, COMPACTED}
+
+__all__ = [
+    "APPENDED", "ASSIGNED", "BROKER_DOWN", "BROKER_UP", "COMMITTED", "COMPACTED",
+    "CONSUMER_ADDED", "CONSUMER_CRASHED", "CONSUMER_REMOVED", "DECLARED", "DELETED",
+    "DELIVERED", "DROPPED", "ISR_EXPANDED", "ISR_SHRUNK", "LEADER_ELECTED", "LOST",
+    "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED", "REBALANCE_COMPLETED",
+    "REBALANCE_STARTED", "REMOVED", "REPLICATED", "RETENTION_DELETED", "RETRIED", "REVOKED", "SEEKED",
+    "TERMINAL_KINDS", "TOPOLOGY_KINDS",
+]
+
+BROKER = "kafka"
+
+
+def topic_node(topic: str) -> str:
+    return node_id(BROKER, "topic", topic)
+
+
+def partition_node(topic: str, partition: int) -> str:
+    return node_id(BROKER, "partition", f"{topic}/{partition}")
+
+
+def broker_node(broker_id: int) -> str:
+    return node_id(BROKER, "broker", str(broker_id))
+
+
+def producer_node(client_id: str) -> str:
+    return node_id(BROKER, "producer", client_id)
+
+
+def consumer_node(client_id: str) -> str:
+    return node_id(BROKER, "consumer", client_id)
+
+
+def group_node(group_id: str) -> str:
+    return node_id(BROKER, "group", group_id)
+
+
+def preview(value: object, limit: int = 200) -> str | None:
+    """A short text of a key or value for an inspector (bytes decoded leniently)."""
+    if value is None:
+        return None
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

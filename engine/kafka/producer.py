@@ -1,0 +1,241 @@
+"""The producer: sends records to a topic's partitions, with acks and idempotence.
+
+- ``acks`` (ProducerConfig "acks"): 0 = fire and forget (the producer never hears back; a
+  record sent to a partition without a leader is silently lost), 1 = the leader wrote it,
+  ``"all"`` (= -1) = every in-sync replica has it; the leader refuses acks=all writes while the
+  ISR is smaller than min.insync.replicas (NotEnoughReplicasException).
+- Idempotence (KIP-98, ProducerConfig "enable.idempotence", default true since Kafka 3.0):
+  the broker gives the producer an id and tracks a sequence number per partition; a retried
+  send that the broker already wrote is recognised and not written twice. Kafka requires
+  acks=all for it; when acks is 0 or 1 and idempotence was not set explicitly, the client turns
+  it off (Kafka 3.2+), which is what mqlab does whatever the argument (it cannot tell a
+  default from an explicit value).
+- A retry happens when a produce response is lost (``sim.kafka.lose_produce_responses``):
+  the record was written, the producer did not hear so, and sends it again (retries defaults
+  to MAX_INT). Without idempotence that writes a duplicate at a new offset.
+- Unknown topics are refused with UnknownTopicOrPartitionException: mqlab behaves as a broker
+  with auto.create.topics.enable=false (the usual production setting; Kafka's default is true).
+- ``send`` happens at once (mqlab has no linger.ms / send buffer); ``flush`` therefore has
+  nothing to wait for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import (
+    ConfigException,
+    InvalidRecordException,
+    SerializationException,
+    UnknownTopicOrPartitionException,
+)
+from .events import APPENDED, DROPPED, PRODUCED, RETRIED, preview, producer_node, topic_node
+from .partitioner import StickyPartitioner, key_bytes, partition_for_key
+
+if TYPE_CHECKING:
+    from .cluster import Partition
+    from .model import Kafka
+    from .topic import Topic
+
+_ACKS = {0: "0", "0": "0", 1: "1", "1": "1", "all": "all", -1: "all", "-1": "all"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMetadata:
+    """Where a sent record landed (Kafka's RecordMetadata); offset -1 when acks=0 lost it."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+
+
+class _Route(NamedTuple):
+    """A checked send: the partition it goes to and the record's headers and size."""
+
+    target: Partition
+    headers: tuple[tuple[str, Any], ...]
+    size: int
+    sticky: bool
+
+
+class Producer:
+    def __init__(self, kafka: Kafka, client_id: str, acks: Any, enable_idempotence: bool,
+                 batch_size: int) -> None:
+        if acks not in _ACKS:
+            raise ConfigException(f"acks={acks!r} is not allowed; use 0, 1 or 'all' (-1)")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigException(f"batch_size={batch_size!r} is not allowed; give bytes >= 1")
+        self.kafka = kafka
+        self.client_id = client_id
+        self.node = producer_node(client_id)
+        self.acks = _ACKS[acks]
+        self.idempotent = bool(enable_idempotence) and self.acks == "all"
+        self.batch_size = batch_size
+        self.producer_id = kafka.new_producer_id() if self.idempotent else -1
+        self._sequence: dict[tuple[str, int], int] = {}
+        self._sticky: dict[str, StickyPartitioner] = {}
+        self._topics: set[str] = set()
+        self.sent = 0
+
+    def send(self, topic: str, value: Any = None, key: str | bytes | None = None,
+             partition: int | None = None, headers: Any = None) -> RecordMetadata:
+        """Send one record; returns where it landed. Errors leave everything unchanged."""
+        return self._send(self._prepare(topic, value, key, partition, headers), value, key)
+
+    def send_batch(self, topic: str, records: Iterable[Any]) -> list[RecordMetadata]:
+        """Send several records to one topic. Each is a value, or a mapping with ``value``,
+        ``key``, ``partition``, ``headers``. All are checked before any is sent."""
+        prepared = []
+        for item in records:
+            fields = dict(item) if isinstance(item, Mapping) else {"value": item}
+            unknown = set(fields) - {"value", "key", "partition", "headers"}
+            if unknown:
+                raise ConfigException(f"send_batch record has unknown field(s) {sorted(unknown)}; "
+                                      "use value, key, partition, headers")
+            prepared.append((fields, self._prepare(topic, fields.get("value"), fields.get("key"),
+                                                   fields.get("partition"),
+                                                   fields.get("headers"))))
+        for _, route in prepared:
+            route.target.check_writable(self.acks)
+        return [self._send(route, fields.get("value"), fields.get("key"))
+                for fields, route in prepared]
+
+    def topics_sent_to(self) -> set[str]:
+        return set(self._topics)
+
+    def flush(self) -> None:
+        """Wait for buffered sends: mqlab sends at once, so there is never anything buffered."""
+
+    # -- internals -----------------------------------------------------------------------------
+    def _prepare(self, topic: str, value: Any, key: Any, partition: Any,
+                 headers: Any) -> _Route:
+        found = self.kafka.topic(topic)
+        if key is not None and not isinstance(key, str | bytes):
+            raise SerializationException(
+                f"key {key!r} is a {type(key).__name__}; keys are serialized as str or bytes")
+        if key is None and found.compact:
+            # LogValidator: "Compacted topic cannot accept message without key".
+            raise InvalidRecordException(
+                f"topic {topic!r} is compacted (cleanup.policy={found.config['cleanup.policy']})"
+                " and cannot accept a record without a key; give a key")
+        hdrs = _headers(headers)
+        size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
+        if partition is not None:
+            count = len(found.partitions)
+            if isinstance(partition, bool) or not isinstance(partition, int) \
+                    or not 0 <= partition < count:
+                raise UnknownTopicOrPartitionException(
+                    f"partition {partition!r} of topic {topic!r} does not exist; it has "
+                    f"partitions 0..{count - 1}")
+            return _Route(found.partitions[partition], hdrs, size, False)
+        if key is not None:
+            index = partition_for_key(key_bytes(key), len(found.partitions))
+            return _Route(found.partitions[index], hdrs, size, False)
+        return _Route(found.partitions[self._sticky_partition(found)], hdrs, size, True)
+
+    def _sticky_partition(self, topic: Topic) -> int:
+        sticky = self._sticky.get(topic.name)
+        if sticky is None:
+            sticky = self._sticky[topic.name] = StickyPartitioner(self.batch_size)
+        return sticky.current(_available(topic), len(topic.partitions), self.kafka.sim.random)
+
+    def _send(self, route: _Route, value: Any, key: Any) -> RecordMetadata:
+        target, headers, size = route.target, route.headers, route.size
+        if self.acks == "0" and target.leader is None:
+            return self._drop(target, value, key)
+        target.check_writable(self.acks)
+        record = target.append(key, value, headers, size)
+        self.sent += 1
+        self._topics.add(target.topic.name)
+        if route.sticky:
+            self._sticky[target.topic.name].record_appended(
+                size, _available(target.topic), len(target.topic.partitions),
+                self.kafka.sim.random)
+        self._emit_sent(target, record.id, record.offset, key, value, headers)
+        offset = record.offset
+        if self.idempotent:
+            seq = self._sequence.get(target.tp, -1) + 1
+            self._sequence[target.tp] = seq
+            target.sequences[self.producer_id] = (seq, offset)
+        if self.acks != "0" and self.kafka.take_lost_response():
+            offset = self._retry(target, value, key, headers, size)
+        return RecordMetadata(target.topic.name, target.index, offset, record.timestamp)
+
+    def _retry(self, target: Partition, value: Any, key: Any,
+               headers: tuple[tuple[str, Any], ...], size: int) -> int:
+        """The response was lost: send again. The broker spots an idempotent duplicate."""
+        if self.idempotent:
+            seq, original = target.sequences[self.producer_id]
+            self.kafka.emit(RETRIED, None, self.node, topic_node(target.topic.name),
+                            f"response lost; retry of sequence {seq} recognised by the broker "
+                            f"as a duplicate of offset {original}, not written again",
+                            {"partition": target.index, "duplicate": True, "offset": original,
+                             "producer_id": self.producer_id, "sequence": seq})
+            return original
+        self.kafka.emit(RETRIED, None, self.node, topic_node(target.topic.name),
+                        "response lost; retried without idempotence, so the broker writes it "
+                        "again", {"partition": target.index, "duplicate": False})
+        record = target.append(key, value, headers, size)
+        self._emit_sent(target, record.id, record.offset, key, value, headers)
+        return record.offset
+
+    def _emit_sent(self, target: Partition, record_id: str, offset: int, key: Any, value: Any,
+                   headers: tuple[tuple[str, Any], ...]) -> None:
+        kafka = self.kafka
+        topic = target.topic.name
+        tnode = topic_node(topic)
+        if not kafka.sim.listening:
+            kafka.emit(PRODUCED, record_id, self.node, tnode, "", None)
+            kafka.emit(APPENDED, record_id, tnode, target.node, "", None)
+            return
+        details = {"topic": topic, "partition": target.index, "offset": offset,
+                   "key": preview(key), "value": preview(value),
+                   "headers": {name: preview(v) for name, v in headers},
+                   "acks": self.acks, "leader": target.leader}
+        how = ("key hash" if key is not None else "sticky partitioner")
+        kafka.emit(PRODUCED, record_id, self.node, tnode,
+                   f"{self.client_id} sent to {topic} (acks={self.acks})", details)
+        kafka.emit(APPENDED, record_id, tnode, target.node,
+                   f"leader broker {target.leader} appended at offset {offset} of "
+                   f"{target.name} ({how})", details)
+
+    def _drop(self, target: Partition, value: Any, key: Any) -> RecordMetadata:
+        record_id = self.kafka.sim.new_id(f"{target.name}@unsent-")
+        self.kafka.emit(PRODUCED, record_id, self.node, topic_node(target.topic.name),
+                        f"{self.client_id} sent with acks=0", {"value": preview(value),
+                                                               "key": preview(key)})
+        self.kafka.emit(DROPPED, record_id, topic_node(target.topic.name), target.node,
+                        f"{target.name} has no leader; with acks=0 the producer never learns "
+                        "the record was lost", {"partition": target.index})
+        return RecordMetadata(target.topic.name, target.index, -1, int(self.kafka.sim.now * 1000))
+
+
+def _available(topic: Topic) -> list[int]:
+    return [p.index for p in topic.partitions if p.leader is not None]
+
+
+def _size(value: Any) -> int:
+    """Bytes a value takes in the log (payload only: Kafka adds ~70 bytes of overhead)."""
+    if value is None:
+        return 0
+    if isinstance(value, bytes):
+        return len(value)
+    return len(str(value).encode("utf-8"))
+
+
+def _headers(headers: Any) -> tuple[tuple[str, Any], ...]:
+    if headers is None:
+        return ()
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    try:
+        result = tuple((name, value) for name, value in pairs)
+    except (TypeError, ValueError):
+        raise ConfigException("headers must be a mapping or a list of (name, value) pairs") \
+            from None
+    for name, _ in result:
+        if not isinstance(name, str):
+            raise ConfigException(f"header name {name!r} must be a str")
+    return result
