@@ -6,6 +6,7 @@ dependency in synchronised waves. Exponential backoff grows the wait with each a
 The variants are those of the AWS Architecture Blog post "Exponential Backoff And Jitter"
 (Marc Brooker, 2015): ``"none"`` (the plain exponential), ``"full"`` (uniform in
 ``[0, wait]``), ``"equal"`` (half fixed, half random). The only randomness is ``sim.random``.
+Delays are whole milliseconds, the unit brokers take them in (RabbitMQ's ``expiration``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Backoff:
     def delay(self, attempt: int, rng: random.Random) -> float:
         wait = self.ceiling(attempt)
         if self.jitter == "full":
-            return rng.uniform(0, wait)
+            return round(rng.uniform(0, wait), 3)
         if self.jitter == "equal":
-            return wait / 2 + rng.uniform(0, wait / 2)
+            return round(wait / 2 + rng.uniform(0, wait / 2), 3)
         return wait

@@ -60,6 +60,8 @@ class Job:
     delivery: Delivery
     failure: str | None
     timers: list[Timer] = field(default_factory=list)
+    #: the side effect has happened (or was skipped as a duplicate)
+    effect_done: bool = False
 
 
 class Consumer:
@@ -119,6 +121,7 @@ class Consumer:
             return False
         self.running = False
         pending = [job.delivery for job in self._jobs] + list(self._buffer)
+        undone = [job.delivery for job in self._jobs if not job.effect_done] + list(self._buffer)
         for job in self._jobs:
             for timer in job.timers:
                 timer.cancel()
@@ -130,7 +133,7 @@ class Consumer:
         self._emit(kinds.CONSUMER_CRASHED, f"{what} with {len(pending)} message(s) in hand",
                    {"in_hand": [d.key for d in pending]})
         if self.guarantee == "at-most-once":
-            for delivery in pending:
+            for delivery in undone:
                 self._lose(delivery, "settled on arrival, and the app went down before the"
                            " work was done")
         return True
@@ -183,6 +186,7 @@ class Consumer:
     def _effect(self, job: Job) -> None:
         if job.failure is not None:
             return
+        job.effect_done = True
         delivery = job.delivery
         self._check_order(delivery)
         if self.guarantee == "effectively-once" and not self.store.first_time(delivery.key):

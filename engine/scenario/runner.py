@@ -34,6 +34,8 @@ from .topology import declare
 class Result:
     summary: dict[str, Any]
     outcomes: list[Outcome]
+    #: expectations whose checkpoint lies after the time the run stopped (``until``)
+    unchecked: list[dict[str, Any]]
 
     @property
     def ok(self) -> bool:
@@ -112,7 +114,8 @@ class Run:
         outcomes = list(self._checkpoints)
         outcomes += [judge(e, self.measure(e["metric"], e.get("of")))
                      for e in self.spec.get("expect", ()) if "at" not in e]
-        return Result(self.summary(), outcomes)
+        unchecked = [e for e in self.spec.get("expect", ()) if e.get("at", 0) > self.sim.now]
+        return Result(self.summary(), outcomes, unchecked)
 
     # -- measuring ---------------------------------------------------------------------------
     def depth(self, name: str) -> int:

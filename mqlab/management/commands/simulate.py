@@ -1,0 +1,92 @@
+"""``python manage.py simulate SCENARIO [--seed N] [--until T] [--jsonl]``: run one headless.
+
+SCENARIO is a file path or a library name (``python manage.py simulate --list``). Prints a
+summary (published, delivered, duplicated side effects, lost, dead-lettered, max depth, max
+lag, each expectation met or not); ``--jsonl`` prints every event as one JSON line instead,
+then the summary as a last JSON line. Same seed, same output. Exit status: 0 when every
+expectation is met, 1 when one is not, 2 when the scenario is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from engine.errors import EngineError
+from engine.events import Event
+from engine.scenario import Result, Run
+from mqlab.scenarios import ScenarioError, library_names, load
+
+
+class Command(BaseCommand):
+    help = "Run a scenario headless and print its summary (or its events as JSON lines)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("scenario", nargs="?", help="a scenario file or a library name")
+        parser.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+        parser.add_argument("--until", type=float, help="stop at this virtual time")
+        parser.add_argument("--jsonl", action="store_true", help="stream events as JSON lines")
+        parser.add_argument("--list", action="store_true", help="list the library")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["list"]:
+            for name in library_names():
+                self.stdout.write(name)
+            return
+        if not options["scenario"]:
+            raise CommandError("give a scenario file or library name (see --list)",
+                               returncode=2)
+        if options["until"] is not None and not options["until"] >= 0:
+            raise CommandError(f"--until {options['until']}: give a time >= 0", returncode=2)
+        try:
+            spec = load(options["scenario"])
+        except ScenarioError as error:
+            raise CommandError(str(error), returncode=2) from None
+        listeners = [self._print_event] if options["jsonl"] else []
+        try:
+            result = Run(spec, options["seed"], listeners).play(options["until"])
+        except EngineError as error:
+            raise CommandError(f"the broker refused the scenario: [{error.code}] {error}",
+                               returncode=2) from None
+        if options["jsonl"]:
+            self.stdout.write(json.dumps({"summary": result.summary, "expectations": [
+                o.as_dict() for o in result.outcomes]}, sort_keys=True))
+        else:
+            self._print_summary(result)
+        if not result.ok:
+            failed = sum(1 for o in result.outcomes if not o.met)
+            raise CommandError(f"{failed} expectation(s) not met", returncode=1)
+
+    def _print_event(self, event: Event) -> None:
+        self.stdout.write(json.dumps(event.to_dict(), sort_keys=True, default=str))
+
+    def _print_summary(self, result: Result) -> None:
+        s = result.summary
+        depth, lag = s["max_depth"], s["max_lag"]
+        lines = [
+            f"{s['title']}  (seed {s['seed']}, ran to t={s['until']:g}, {s['events']} events)",
+            f"  published       {s['published']:g}" + (
+                f"  (rejected {s['rejected']:g})" if s["rejected"] else ""),
+            f"  delivered       {s['delivered']:g}",
+            f"  side effects    {s['side_effects']:g}",
+            f"  duplicated      {s['duplicates']:g}",
+            f"  lost            {s['lost']:g}",
+            f"  dead-lettered   {s['dead_lettered']:g}",
+            f"  max depth       {depth['depth']:g}" + (
+                f"  ({depth['queue']})" if depth["queue"] else ""),
+            f"  max lag         {lag['lag']:g}" + (f"  ({lag['group']})" if lag["group"] else ""),
+        ]
+        for name, c in s["consumers"].items():
+            lines.append(f"  consumer {name} ({c['guarantee']}): received {c['received']},"
+                         f" {c['side_effect']} {c['side_effects']}, duplicated"
+                         f" {c['duplicates']}, lost {c['lost']}, failures {c['failures']}")
+        if s["alerts"]:
+            lines.append(f"  alerts          {s['alerts']}")
+        if result.outcomes or result.unchecked:
+            lines.append("expectations:")
+        lines += [f"  [{'ok' if o.met else 'FAIL'}] {o.describe()}" for o in result.outcomes]
+        lines += [f"  [skip] {e['metric']} at t={e['at']:g}: the run stopped before"
+                  for e in result.unchecked]
+        self.stdout.write("\n".join(lines))
