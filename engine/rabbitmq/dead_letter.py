@@ -8,7 +8,10 @@ delivery limit is exceeded (``delivery_limit``). It is republished to the queue'
 routing keys. The ``x-death`` header is a list of tables, most recent first, one per
 (queue, reason) pair, with ``count``, ``reason``, ``queue``, ``time``, ``exchange``,
 ``routing-keys`` and, for per-message TTL, ``original-expiration``; a repeat death for the
-same queue and reason increments ``count`` and moves the entry to the front.
+same queue and reason increments ``count`` and moves the entry to the front (keeping its
+first time, exchange and routing keys, as ``rabbit_dead_letter:update_x_death_header`` does).
+``original-expiration`` is written whenever the message had an ``expiration``, whatever the
+reason (``rabbit_dead_letter``'s ``per_msg_ttl_header``).
 ``x-first-death-{reason,queue,exchange}`` are set once; ``x-last-death-*`` (3.13+) every time.
 The ``expiration`` property is removed so the message does not expire again in the next queue.
 """
@@ -31,7 +34,6 @@ def dead_lettered_properties(properties: BasicProperties, queue: str, reason: st
     for index, death in enumerate(deaths):
         if death.get("queue") == queue and death.get("reason") == reason:
             death["count"] = death.get("count", 1) + 1
-            death["time"] = time
             deaths.insert(0, deaths.pop(index))
             break
     else:

@@ -14,9 +14,10 @@ Quorum queues count failed deliveries (``x-delivery-count``) and dead-letter a m
 returned more times than ``x-delivery-limit`` with reason ``delivery_limit``
 ("Quorum Queues", poison message handling).
 
-TTL ("TTL" guide): expired messages are removed (or dead-lettered) only when they reach the
-head of the queue; a message delivered before its expiry is not expired while unacked, and
-a requeued message keeps its original expiry time.
+TTL ("TTL" guide, "Per-Message TTL and Dead Lettering"): a classic queue removes (or
+dead-letters) an expired message only when it reaches the head; a quorum queue does so shortly
+after it expires, wherever it is. An unacked message does not expire, a requeued message keeps
+its original expiry time, and TTL 0 means "deliver now to a waiting consumer or expire".
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .. import events as ev
 from .dead_letter import DELIVERY_LIMIT, EXPIRED, REJECTED, dead_lettered_properties, is_cycle
 from .errors import PreconditionFailed
 from .properties import Deliver, GetOk
+from .queues import QUORUM
 
 if TYPE_CHECKING:
     from .channel import Channel, Consumer
@@ -212,9 +214,8 @@ class Delivery:
 
     # -- expiry ------------------------------------------------------------------------------
     def _arm_expiry(self, queue: Queue) -> None:
-        """Keep one timer per queue, due when its head message expires."""
-        head = queue.ready[0] if queue.ready else None
-        due = None if head is None else head.expires_at
+        """Keep one timer per queue, due when its next message may expire."""
+        due = _next_expiry(queue)
         timer = queue.expiry_timer
         if timer is not None:
             if timer.at == due:
@@ -230,9 +231,15 @@ class Delivery:
             self._expire_head(queue)
 
     def _expire_head(self, queue: Queue) -> None:
-        """Remove expired messages from the head; stop at the first live one."""
+        """Remove the messages whose TTL ran out: from the head only for a classic queue,
+        anywhere for a quorum queue ("TTL" guide, per-message TTL and dead lettering)."""
         now = self.sim.now
         ready = queue.ready
+        if queue.type == QUORUM:
+            for message in [m for m in ready if m.expires_at is not None and m.expires_at <= now]:
+                ready.remove(message)
+                queue.bytes -= message.size
+                self._dead_letter(queue, message, EXPIRED, queue.node, _expired_why(queue))
         while ready and ready[0].expires_at is not None and ready[0].expires_at <= now:
             self._dead_letter(queue, queue.pop(), EXPIRED, queue.node, _expired_why(queue))
         self._arm_expiry(queue)
@@ -297,6 +304,13 @@ def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
     return None
 
 
+def _next_expiry(queue: Queue) -> float | None:
+    """Classic queues look at the head only; quorum queues at every ready message."""
+    if queue.type == QUORUM:
+        return min((m.expires_at for m in queue.ready if m.expires_at is not None), default=None)
+    return queue.ready[0].expires_at if queue.ready else None
+
+
 def _count_header(message: Message) -> None:
     """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries)."""
     headers = dict(message.properties.headers or {})
@@ -305,7 +319,8 @@ def _count_header(message: Message) -> None:
 
 
 def _expired_why(queue: Queue) -> str:
-    return f"its TTL ran out at the head of '{queue.name}'"
+    where = "in" if queue.type == QUORUM else "at the head of"
+    return f"its TTL ran out {where} '{queue.name}'"
 
 
 def _delivered_why(queue: Queue, consumer: Consumer, message: Message) -> str:

@@ -152,7 +152,13 @@ class Queue:
         return message
 
     def put_back(self, message: Message) -> None:
-        if self.max_priority is None:
+        if self.type == QUORUM and self.delivery_limit is None:
+            # "Quorum Queues", repeated requeues: without a delivery limit a returned message
+            # goes to the back of the queue.
+            self.arrivals += 1
+            message.position = self.arrivals
+            self.ready.append(message)
+        elif self.max_priority is None:
             insert_by_position(self.ready, message)
         else:
             insert_by_position(self.ready.level(message), message)
@@ -207,6 +213,9 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
     if max_priority is not None and max_priority > MAX_PRIORITY:
         raise bad("x-max-priority", f"{max_priority} is above the maximum {MAX_PRIORITY}")
     overflow = text("x-overflow", (DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX)) or DROP_HEAD
+    if queue_type == QUORUM:
+        # "Quorum Queues" feature matrix (3.x): no message priorities; we keep one FIFO.
+        max_priority = None
     if queue_type == QUORUM and overflow == REJECT_PUBLISH_DLX:
         # "Quorum Queues" feature matrix: quorum queues support drop-head and reject-publish.
         raise bad("x-overflow", "quorum queues allow drop-head or reject-publish")
@@ -219,12 +228,13 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
         "max_priority": max_priority,
         "dead_letter_exchange": text("x-dead-letter-exchange"),
         "dead_letter_routing_key": text("x-dead-letter-routing-key"),
-        "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", 0)),
+        "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", -1)),
     }
 
 
 def _delivery_limit(queue_type: str, given: int | None) -> int | None:
-    """Classic queues have no delivery limit ("Quorum Queues" feature matrix)."""
-    if queue_type != QUORUM:
+    """Classic queues have no delivery limit ("Quorum Queues" feature matrix); on a quorum
+    queue -1 turns it off (RabbitMQ 4.0 release notes)."""
+    if queue_type != QUORUM or given == -1:
         return None
     return QUORUM_DELIVERY_LIMIT if given is None else given
