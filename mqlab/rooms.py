@@ -156,6 +156,7 @@ class Room:
         """Rebuild from the preset and ``log``. Commands that failed live fail again the
         same way (the engine is deterministic); their errors are expected here."""
         with self.lock:
+            self.history.clear()
             self.sim = Simulation(self.seed)
             self.sim.subscribe(self._on_event)
             self.lab = self.kit.new_lab(self.sim)
@@ -165,7 +166,7 @@ class Room:
                 self._apply(command, command.parse(raw_args), record=False)
             for at, name, args in log:
                 advance_to(self.sim, at)
-                with contextlib.suppress(EngineError):
+                with contextlib.suppress(EngineError, ArgumentError):
                     self._apply(self.kit.command(name), args)
             advance_to(self.sim, until)
             self._reset_stream()
@@ -215,7 +216,7 @@ class Room:
         # client's picture must end up equal to a fresh snapshot.
         sent = self._sent_contents
         patch = {node: value for node, value in contents.items() if sent.get(node) != value}
-        patch.update({node: None for node in sent.keys() - contents.keys()})
+        patch.update(dict.fromkeys(sorted(sent.keys() - contents.keys())))
         self._sent_contents = contents
         cap = _setting("MQLAB_MAX_EVENTS_PER_FRAME", 500)
         shown = events[-cap:] if len(events) > cap else events
@@ -287,6 +288,8 @@ class Room:
                 message = self._apply(command, args)
             except EngineError as error:
                 return Outcome(False, error.message, code="engine-error")
+            except ArgumentError as error:  # found by the lab: "no running consumer 'x'"
+                return Outcome(False, error.message, code="bad-argument", field=error.field)
             except Exception as error:  # a bug of ours, not the user's: say so, keep serving
                 logger.error("room %s: command %s%r failed: %r", self.id, name, args, error)
                 return Outcome(False, f"the simulator failed on this command ({error!r})",
