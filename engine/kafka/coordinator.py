@@ -81,7 +81,7 @@ class Group:
         timer = self._expiries.pop(consumer.member_id, None)
         if timer is not None:
             timer.cancel()
-        consumer.drop_assignment(f"{consumer.client_id} {why}")
+        consumer.revoke(consumer.assignment(), why)
         self.kafka.emit(CONSUMER_REMOVED, None, consumer.node, self.node,
                         f"{consumer.client_id} {why}", {"group": self.id,
                                                         "member_id": consumer.member_id})
