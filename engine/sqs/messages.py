@@ -101,13 +101,6 @@ def check_body(body: object) -> str:
     return body
 
 
-def check_size(message: Message, max_size: int) -> None:
-    if message.size > max_size:
-        raise InvalidParameterValue(
-            f"Message of {message.size} bytes (body and attributes) is too long: this queue's "
-            f"MaximumMessageSize is {max_size} bytes")
-
-
 def check_message_attributes(attributes: object) -> dict[str, dict[str, Any]]:
     if attributes is None:
         return {}
@@ -169,12 +162,12 @@ def _check_attribute_value(name: str, attribute: object) -> None:
 
 def _check_number(name: str, value: str) -> None:
     try:
-        number = Decimal(value)
+        number = Decimal(value)  # exact: no rounding to a context precision
     except InvalidOperation:
         raise InvalidParameterValue(
             f"Message attribute {name!r} of type Number holds {value!r}, which is not a "
             "number") from None
-    digits = number.normalize().as_tuple().digits if number else (0,)
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0") if number.is_finite() else ""
     if not number.is_finite() or len(digits) > 38 or (
             number and not Decimal("1e-128") <= abs(number) <= Decimal("1e126")):
         raise InvalidParameterValue(

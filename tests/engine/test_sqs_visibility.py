@@ -121,7 +121,7 @@ def test_change_visibility_counts_from_the_moment_of_the_call():
     assert sqs.receive_message(QueueUrl=url) == {}
     sim.advance(0.1)
     receive_one(sqs, url)
-    assert [k for k in kinds_of(events, sent["MessageId"])] == [
+    assert kinds_of(events, sent["MessageId"]) == [
         (0.0, "sent"), (0.0, "received"), (15.0, "visibility-changed"), (25.0, "visible"),
         (25.0, "received")]
 
