@@ -90,8 +90,6 @@ class Consumer:
         self._buffer: deque[Delivery] = deque()
         self._jobs: list[Job] = []
         self._wake: Timer | None = None
-        #: highest sequence number processed per ordering key, to spot reordering
-        self._last_seq: dict[str, int] = {}
 
     @property
     def node(self) -> str:
@@ -253,13 +251,13 @@ class Consumer:
             return
         if delivery.key in self.ledger.performed or delivery.key in self.store.keys:
             return
-        last = self._last_seq.get(delivery.ordering_key, 0)
+        last = self.ledger.last_seq.get(delivery.ordering_key, 0)
         if delivery.seq < last:
             self.out_of_order += 1
             self._emit(kinds.OUT_OF_ORDER, f"key {delivery.ordering_key}: #{delivery.seq}"
                        f" processed after #{last}", self._about(delivery))
         else:
-            self._last_seq[delivery.ordering_key] = delivery.seq
+            self.ledger.last_seq[delivery.ordering_key] = delivery.seq
 
     def _nth(self, key: str) -> str:
         count = self.ledger.performed[key]

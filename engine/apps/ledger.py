@@ -4,7 +4,8 @@ A broker can only promise delivery; what a customer notices is the side effect. 
 counts side effects per idempotency key, so a second email for the same order shows up as a
 *duplicate* and an order whose message was acknowledged but never processed shows up as
 *lost*. Consumers that stand for one service (competing instances of "billing") share one
-ledger, named by its ``label``.
+ledger, named by its ``label``; the ledger also remembers, per ordering key, the last
+sequence number the service processed, so work done out of order per key is visible.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ class Ledger:
     label: str
     performed: dict[str, int] = field(default_factory=dict)
     lost: set[str] = field(default_factory=set)
+    #: highest sequence number processed per ordering key, to spot reordering
+    last_seq: dict[str, int] = field(default_factory=dict)
 
     def perform(self, key: str) -> bool:
         """Record one side effect for ``key``; True when it had already happened (duplicate)."""

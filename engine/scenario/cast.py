@@ -84,13 +84,24 @@ def _adapter_settings(spec: dict[str, Any], policy: FailurePolicy) -> dict[str, 
             "wait": spec.get("wait", 20), "poll_interval": spec.get("poll_interval", 1.0)}
 
 
-def build_consumer(sim: Simulation, spec: dict[str, Any], services: Services) -> Consumer:
+def _default_attempts(spec: dict[str, Any], scenario: dict[str, Any]) -> int:
+    """On SQS the queue's redrive policy decides when a message goes to the DLQ, so the app
+    gives up after maxReceiveCount receives; elsewhere 3 attempts."""
+    if spec["broker"] == "sqs":
+        for queue in scenario.get("sqs", {}).get("queues", ()):
+            if queue["name"] == spec["queue"] and "redrive" in queue:
+                return queue["redrive"]["max_receive_count"]
+    return 3
+
+
+def build_consumer(sim: Simulation, spec: dict[str, Any], services: Services,
+                   scenario: dict[str, Any]) -> Consumer:
     retry = spec.get("retry", {})
     policy = FailurePolicy(
         on_failure=spec.get("on_failure", "requeue"),
         backoff=Backoff(retry.get("base", 1.0), retry.get("factor", 2.0),
                         retry.get("cap", 60.0), retry.get("jitter", "full")),
-        max_attempts=retry.get("max_attempts", 3))
+        max_attempts=retry.get("max_attempts", _default_attempts(spec, scenario)))
     adapter = consumer_adapter(sim, spec["broker"], spec["name"],
                                **_adapter_settings(spec, policy))
     label = spec.get("side_effect", spec["name"])

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from engine.simulation import Simulation
 
 #: Per broker, the event kinds that mean a message arrived in a queue / partition.
-ARRIVALS = {"rabbitmq": {"enqueued"}, "kafka": {"appended"}, "sqs": {"enqueued", "moved"}}
+ARRIVALS = {"rabbitmq": {"enqueued"}, "kafka": {"appended"},
+            "sqs": {"sent", "dead-lettered", "enqueued"}}
 #: Per broker, the event kinds that mean a message vanished without being processed.
 LOSSES = {"rabbitmq": {"dropped", "lost", "expired"}, "kafka": {"lost"},
           "sqs": {"expired", "lost"}}

@@ -60,7 +60,7 @@ class Run:
         self.producers: dict[str, Producer] = {
             p["name"]: build_producer(self.sim, p) for p in spec.get("producers", ())}
         self.consumers: dict[str, Consumer] = {
-            c["name"]: build_consumer(self.sim, c, self.services)
+            c["name"]: build_consumer(self.sim, c, self.services, spec)
             for c in spec.get("consumers", ())}
         self.alerts = [build_alert(self.sim, a, depth_function(self.sim, a["broker"]))
                        for a in spec.get("alerts", ())]
