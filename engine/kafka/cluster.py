@@ -162,9 +162,10 @@ class Partition:
 
     def _schedule_catch_up(self) -> None:
         alive = self.kafka.cluster.alive
-        behind = any(alive[r] and self.leo[r] < self.log.log_end for r in self.replicas
-                     if r != self.leader)
-        if self.leader is not None and behind and not self._replicating:
+        # a live follower that lags, or that is caught up but not yet back in the ISR
+        fetching = any(alive[r] and (self.leo[r] < self.log.log_end or r not in self.isr)
+                       for r in self.replicas if r != self.leader)
+        if self.leader is not None and fetching and not self._replicating:
             self._replicating = True
             self.kafka.sim.call_soon(self._replicate)
 

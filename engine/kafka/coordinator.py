@@ -85,6 +85,8 @@ class Group:
         self.kafka.emit(CONSUMER_REMOVED, None, consumer.node, self.node,
                         f"{consumer.client_id} {why}", {"group": self.id,
                                                         "member_id": consumer.member_id})
+        if consumer.state == "crashed":
+            self.kafka.forget_client(consumer.client_id)
         if rebalance:
             self.request_rebalance(f"{consumer.client_id} {why}")
 

@@ -32,6 +32,7 @@ from .errors import (
     UnknownTopicOrPartitionException,
 )
 from .events import APPENDED, DROPPED, PRODUCED, RETRIED, preview, producer_node, topic_node
+from .log import Record
 from .partitioner import StickyPartitioner, key_bytes, partition_for_key
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class _Route(NamedTuple):
     target: Partition
     headers: tuple[tuple[str, Any], ...]
     size: int
-    sticky: bool
+    how: str  # "explicit partition", "key hash" or "sticky partitioner"
 
 
 class Producer:
@@ -130,11 +131,12 @@ class Producer:
                 raise UnknownTopicOrPartitionException(
                     f"partition {partition!r} of topic {topic!r} does not exist; it has "
                     f"partitions 0..{count - 1}")
-            return _Route(found.partitions[partition], hdrs, size, False)
+            return _Route(found.partitions[partition], hdrs, size, "explicit partition")
         if key is not None:
             index = partition_for_key(key_bytes(key), len(found.partitions))
-            return _Route(found.partitions[index], hdrs, size, False)
-        return _Route(found.partitions[self._sticky_partition(found)], hdrs, size, True)
+            return _Route(found.partitions[index], hdrs, size, "key hash")
+        return _Route(found.partitions[self._sticky_partition(found)], hdrs, size,
+                      "sticky partitioner")
 
     def _sticky_partition(self, topic: Topic) -> int:
         sticky = self._sticky.get(topic.name)
@@ -150,23 +152,23 @@ class Producer:
         record = target.append(key, value, headers, size)
         self.sent += 1
         self._topics.add(target.topic.name)
-        if route.sticky:
+        if route.how == "sticky partitioner":
             self._sticky[target.topic.name].record_appended(
                 size, _available(target.topic), len(target.topic.partitions),
                 self.kafka.sim.random)
-        self._emit_sent(target, record.id, record.offset, key, value, headers)
+        self._emit_sent(target, record, route.how)
         offset = record.offset
         if self.idempotent:
             seq = self._sequence.get(target.tp, -1) + 1
             self._sequence[target.tp] = seq
             target.sequences[self.producer_id] = (seq, offset)
         if self.acks != "0" and self.kafka.take_lost_response():
-            offset = self._retry(target, value, key, headers, size)
+            offset = self._retry(route, value, key)
         return RecordMetadata(target.topic.name, target.index, offset, record.timestamp)
 
-    def _retry(self, target: Partition, value: Any, key: Any,
-               headers: tuple[tuple[str, Any], ...], size: int) -> int:
+    def _retry(self, route: _Route, value: Any, key: Any) -> int:
         """The response was lost: send again. The broker spots an idempotent duplicate."""
+        target = route.target
         if self.idempotent:
             seq, original = target.sequences[self.producer_id]
             self.kafka.emit(RETRIED, None, self.node, topic_node(target.topic.name),
@@ -178,13 +180,13 @@ class Producer:
         self.kafka.emit(RETRIED, None, self.node, topic_node(target.topic.name),
                         "response lost; retried without idempotence, so the broker writes it "
                         "again", {"partition": target.index, "duplicate": False})
-        record = target.append(key, value, headers, size)
-        self._emit_sent(target, record.id, record.offset, key, value, headers)
+        record = target.append(key, value, route.headers, route.size)
+        self._emit_sent(target, record, "retry")
         return record.offset
 
-    def _emit_sent(self, target: Partition, record_id: str, offset: int, key: Any, value: Any,
-                   headers: tuple[tuple[str, Any], ...]) -> None:
+    def _emit_sent(self, target: Partition, record: Record, how: str) -> None:
         kafka = self.kafka
+        record_id, offset = record.id, record.offset
         topic = target.topic.name
         tnode = topic_node(topic)
         if not kafka.sim.listening:
@@ -192,10 +194,9 @@ class Producer:
             kafka.emit(APPENDED, record_id, tnode, target.node, "", None)
             return
         details = {"topic": topic, "partition": target.index, "offset": offset,
-                   "key": preview(key), "value": preview(value),
-                   "headers": {name: preview(v) for name, v in headers},
+                   "key": preview(record.key), "value": preview(record.value),
+                   "headers": {name: preview(v) for name, v in record.headers},
                    "acks": self.acks, "leader": target.leader}
-        how = ("key hash" if key is not None else "sticky partitioner")
         kafka.emit(PRODUCED, record_id, self.node, tnode,
                    f"{self.client_id} sent to {topic} (acks={self.acks})", details)
         kafka.emit(APPENDED, record_id, tnode, target.node,
