@@ -2,24 +2,23 @@
  * The command forms (htmx): the server renders them from the room's command groups, with no
  * broker knowledge here either. This module
  * - marks the field a status names as invalid, so the error sits beside the culprit;
- * - keeps what the user typed, and each form's last status, when the forms are re-fetched
- *   after a topology change (names in the choices change, the user's typing must not);
+ * - after a topology change, merges the freshly rendered forms' name lists (datalists of
+ *   exchanges, queues, consumers; select choices) into the forms on the page, leaving what
+ *   the user typed, each form's last status and the focus alone (a whole swap would lose
+ *   them, and would orphan a status that is still on its way back);
  * - enables or disables the forms when control of the room changes hands.
  */
 
 export function bindControls(root) {
-  document.body.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (target?.id?.startsWith("status-")) markField(document.getElementById(target.id));
-  });
-  let saved = null;
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.target?.id === "controls") saved = saveForms(event.detail.target);
-  });
+  // After settling: htmx gives a swapped-in element its final attributes (the error class) then.
   document.body.addEventListener("htmx:afterSettle", (event) => {
-    if (saved && event.detail.target?.id === "controls") {
-      restoreForms(document.getElementById("controls"), saved);
-      saved = null;
+    const id = event.detail.target?.id;
+    if (id?.startsWith("status-")) markField(document.getElementById(id));
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const elt = event.detail.elt;
+    if (elt?.id === "controls" && event.detail.successful) {
+      mergeChoices(elt, event.detail.xhr.responseText);
     }
   });
   return {
@@ -30,6 +29,20 @@ export function bindControls(root) {
       controls.classList.toggle("watching", !enabled);
     },
   };
+}
+
+function mergeChoices(controls, html) {
+  const fresh = new DOMParser().parseFromString(html, "text/html");
+  for (const list of fresh.querySelectorAll("datalist[id]")) {
+    document.getElementById(list.id)?.replaceChildren(...list.children);
+  }
+  for (const select of fresh.querySelectorAll("select[id]")) {
+    const mine = document.getElementById(select.id);
+    if (!mine || !controls.contains(mine)) continue;
+    const value = mine.value;
+    mine.replaceChildren(...select.children);
+    if ([...mine.options].some((o) => o.value === value)) mine.value = value;
+  }
 }
 
 function markField(status) {
@@ -43,55 +56,9 @@ function markField(status) {
   if (!name || !status.classList.contains("error")) return;
   const input = [...form.querySelectorAll("[name]")].find((i) => i.name === name && i.type !== "hidden");
   if (!input) return;
+  const folded = input.closest("details");
+  if (folded) folded.open = true;
   input.setAttribute("aria-invalid", "true");
   input.setAttribute("aria-errormessage", status.id);
   input.closest(".field")?.classList.add("invalid");
-}
-
-function saveForms(controls) {
-  const forms = {};
-  for (const form of controls.querySelectorAll("form[data-command]")) {
-    const values = {};
-    for (const input of form.querySelectorAll("[name]")) {
-      if (input.type === "hidden") continue;
-      values[input.name] = input.type === "checkbox" ? input.checked : input.value;
-    }
-    const status = form.querySelector(".status");
-    forms[form.dataset.command] = { values, status: status?.outerHTML, open: openGroups(controls) };
-  }
-  const focused = document.activeElement;
-  const focus = focused?.name && controls.contains(focused)
-    ? { command: focused.form?.dataset.command, name: focused.name } : null;
-  return { forms, focus };
-}
-
-function openGroups(controls) {
-  return [...controls.querySelectorAll("details[data-group]")]
-    .filter((d) => d.open).map((d) => d.dataset.group);
-}
-
-function restoreForms(controls, saved) {
-  for (const form of controls.querySelectorAll("form[data-command]")) {
-    const old = saved.forms[form.dataset.command];
-    if (!old) continue;
-    for (const input of form.querySelectorAll("[name]")) {
-      if (!(input.name in old.values) || input.type === "hidden") continue;
-      if (input.type === "checkbox") input.checked = old.values[input.name];
-      else if (input.tagName === "SELECT" && ![...input.options].some((o) => o.value === old.values[input.name])) continue;
-      else input.value = old.values[input.name];
-    }
-    const status = form.querySelector(".status");
-    if (status && old.status) {
-      status.outerHTML = old.status;
-      markField(form.querySelector(".status"));
-    }
-  }
-  const open = Object.values(saved.forms)[0]?.open;
-  if (open) {
-    for (const d of controls.querySelectorAll("details[data-group]")) d.open = open.includes(d.dataset.group);
-  }
-  if (saved.focus) {
-    const form = controls.querySelector(`form[data-command="${saved.focus.command}"]`);
-    form?.querySelector(`[name="${saved.focus.name}"]:not([type=hidden])`)?.focus();
-  }
 }

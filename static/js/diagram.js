@@ -91,7 +91,7 @@ export class Diagram {
     drawShape(style.shape, w, h, group);
     const subtitle = node.props?.type ? `${node.props.type} ${node.kind}` : node.kind;
     const compact = !style.slots;
-    text(fit(node.label, w - 16, 15), { x: w / 2, y: compact ? h / 2 - 2 : 19,
+    text(fit(node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
       class: "node-label", "text-anchor": "middle" }, group);
     const counters = text("", { x: w / 2, y: h - 9, class: "node-counters",
       "text-anchor": "middle" }, group);
@@ -115,7 +115,7 @@ export class Diagram {
     const entry = this.nodes.get(id);
     const node = entry.box.node;
     const summary = counterText(node, content?.counters);
-    entry.counters.textContent = summary || (entry.slots ? "empty" : entry.subtitle);
+    entry.counters.textContent = summary || entry.subtitle;
     entry.group.setAttribute("aria-label",
       `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
     if (entry.slots) this.drawSlots(entry, content);

@@ -8,11 +8,14 @@
 
 import { counterText, shortName } from "./styles.js";
 
-/** Hand-settlement commands offered on a held message, when the room has them. */
+/**
+ * Hand-settlement commands offered on a held message, when the room has them; `set` fixes a
+ * field when the command has it (so "Reject" always means reject without requeue here).
+ */
 const MESSAGE_ACTIONS = [
-  { command: "ack", label: "Ack" },
-  { command: "nack", label: "Nack" },
-  { command: "reject", label: "Reject" },
+  { command: "ack", label: "Ack", set: { multiple: false } },
+  { command: "nack", label: "Nack + requeue", set: { multiple: false, requeue: true } },
+  { command: "reject", label: "Reject, no requeue", set: { requeue: false } },
 ];
 
 export class Inspector {
@@ -77,7 +80,7 @@ export class Inspector {
     this.title.textContent = node ? `${node.kind} ${node.label}` : `${shortName(this.nodeId)} (gone)`;
     const parts = [];
     if (node) {
-      const summary = counterText(node, content?.counters);
+      const summary = counterText(node, content?.counters, true);
       if (summary) parts.push(el("p", { className: "inspector-counters" }, summary));
       const props = { ...node.props };
       if (Object.keys(props).length) parts.push(details("Settings", renderValue(props)));
@@ -104,7 +107,7 @@ export class Inspector {
     open.dataset.messageId = message.id;
     head.append(open);
     if (message.redelivered) head.append(el("span", { className: "badge badge-R" }, "redelivered"));
-    if (message["x-death"] || message.headers?.["x-death"]) {
+    if (Object.keys(message).some((key) => key.replace("-", "_") === "x_death")) {
       head.append(el("span", { className: "badge badge-DL" }, "dead-lettered before"));
     }
     li.append(head);
@@ -128,7 +131,7 @@ export class Inspector {
       const button = el("button", { type: "button", className: `small action-${action.command}` },
         action.label);
       button.dataset.command = action.command;
-      button.dataset.args = JSON.stringify(argsFor(form, node, message));
+      button.dataset.args = JSON.stringify(argsFor(form, node, message, action.set));
       bar.append(button);
     }
     bar.append(el("span", { className: "status", role: "status" }));
@@ -166,12 +169,12 @@ export class Inspector {
  * (delivery_tag...), the node's name when the field names its kind (consumer), else the
  * form's current value.
  */
-function argsFor(form, node, message) {
+function argsFor(form, node, message, set) {
   const args = {};
   for (const input of form.querySelectorAll("[name]")) {
-    if (input.type === "hidden" && input.name === "csrfmiddlewaretoken") continue;
     const name = input.name;
-    if (message[name] !== undefined) args[name] = message[name];
+    if (name in set) args[name] = set[name];
+    else if (message[name] !== undefined) args[name] = message[name];
     else if (node.props?.[name] !== undefined) args[name] = node.props[name];
     else if (name === node.kind || name === `${node.kind}_tag` || name === `${node.kind}_name`) {
       args[name] = node.name;

@@ -8,7 +8,7 @@
 
 import { styleFor } from "./styles.js";
 
-export const GAP_X = 120; // between columns: room for edge labels
+export const GAP_X = 84; // between columns: room for edge labels
 export const GAP_Y = 30;
 export const MARGIN = 30;
 export const HEADER = 34; // column titles above the nodes

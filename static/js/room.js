@@ -82,7 +82,6 @@ const socket = new RoomSocket(url, {
   },
   status(connection, seconds) {
     toolbar.setConnection(connection, seconds);
-    root.dataset.connection = connection;
   },
 });
 

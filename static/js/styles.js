@@ -7,11 +7,14 @@
  * width/height  size in diagram units
  * counters the counter keys worth showing on the node, in order (others are shown after them)
  * slots    true when the node's messages are drawn as cells (a queue's line, a log's records)
+ * props    node settings worth showing beside the counters (a consumer's prefetch)
+ * empty    what the counter line says when the node holds nothing
  * total    the counters that add up to the messages the cells stand for (contents list at most
  *          100 messages; the counters give the full count, shown as "+n")
  */
 
-const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [] };
+const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [],
+  props: [], empty: "" };
 
 const KINDS = {
   "*": {
@@ -19,10 +22,10 @@ const KINDS = {
     exchange: { shape: "hex" },
     topic: { shape: "hex" },
     queue: { shape: "queue", width: 200, height: 74, counters: ["ready", "unacked"], slots: true,
-      total: ["ready"] },
+      total: ["ready"], empty: "empty" },
     partition: { shape: "log", width: 200, height: 74, counters: ["log_end", "lag"], slots: true },
-    consumer: { shape: "round", width: 196, height: 68, counters: ["unacked", "prefetch"],
-      slots: true, total: ["unacked"] },
+    consumer: { shape: "round", width: 196, height: 68, counters: ["unacked"], slots: true,
+      total: ["unacked"], props: ["prefetch"], empty: "idle" },
   },
   kafka: {
     partition: { shape: "log", width: 210, height: 78,
@@ -53,15 +56,24 @@ export function columnTitle(broker, column) {
   return titles[column] ?? "";
 }
 
-/** "ready 3 · unacked 1": the preferred counters first, then any others the broker sends. */
-export function counterText(node, counters) {
-  if (!counters) return "";
-  const preferred = styleFor(node).counters.filter((key) => key in counters);
-  const others = Object.keys(counters).filter((key) => !preferred.includes(key));
-  return [...preferred, ...others]
-    .slice(0, 4)
-    .map((key) => `${key.replaceAll("_", " ")} ${formatCount(counters[key])}`)
-    .join(" · ");
+/**
+ * "ready 3 · unacked 1": the style's preferred counters and settings; with `all`, every
+ * counter the broker sends (the inspector shows them all, the node only the telling ones).
+ */
+export function counterText(node, counters, all = false) {
+  const style = styleFor(node);
+  const have = counters || {};
+  const keys = all ? [...new Set([...style.counters.filter((k) => k in have), ...Object.keys(have)])]
+    : style.counters.filter((key) => key in have);
+  const parts = keys.map((key) => `${key.replaceAll("_", " ")} ${formatCount(have[key])}`);
+  if (!all && !keys.length && counters) {
+    parts.push(...Object.keys(have).slice(0, 3).map((k) => `${k} ${formatCount(have[k])}`));
+  }
+  if (!counters && style.empty) parts.push(style.empty);
+  for (const key of style.props) {
+    if (node.props?.[key] !== undefined) parts.push(`${key} ${node.props[key]}`);
+  }
+  return parts.join(" · ");
 }
 
 function formatCount(value) {

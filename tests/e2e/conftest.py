@@ -25,7 +25,10 @@ def _fresh_child_process():
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, django_db_setup):
+    # Depending on django_db_setup makes the test database exist before Playwright starts:
+    # sync Playwright keeps an event loop running, and Django refuses to create a database
+    # from a thread with a running loop (SynchronousOnlyOperation).
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

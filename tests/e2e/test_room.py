@@ -1,0 +1,180 @@
+"""The playground in a real browser: start a preset, drive it, and watch what moves.
+
+Each test saves a screenshot of every step (the `shots` fixture) so a person can judge how the
+page looks, not only whether it works.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+TASKS = "rabbitmq:queue:tasks"
+WORKERS = [f"rabbitmq:consumer:worker-{n}" for n in (1, 2, 3)]
+
+
+def node(page: Page, node_id: str):
+    return page.locator(f'#diagram [data-node-id="{node_id}"]')
+
+
+def start_room(page: Page, base_url: str, preset: str) -> str:
+    page.goto(base_url)
+    page.locator(f'button[data-preset="{preset}"]').click()
+    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    return page.url
+
+
+def pause(page: Page) -> None:
+    page.locator('[data-action="toggle"]').click()
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
+
+
+def open_group(page: Page, name: str) -> None:
+    group = page.locator(f'details[data-group="{name}"]')
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+
+
+def more_fields(form) -> None:
+    more = form.locator("details[data-more]")
+    if more.get_attribute("open") is None:
+        more.locator("summary").click()
+
+
+def publish(page: Page, body: str, count: int = 1) -> None:
+    form = page.locator('form[data-command="publish"]')
+    form.locator('[name="routing_key"]').fill("tasks")
+    form.locator('[name="body"]').fill(body)
+    if count != 1:
+        more_fields(form)
+        form.locator('[name="count"]').fill(str(count))
+    form.locator('button[type="submit"]').click()
+    expect(page.locator("#status-publish")).to_have_class(re.compile(r"\bok\b"))
+
+
+def holder_of_one_message(page: Page) -> str:
+    """The one worker whose node says it holds an unacked message."""
+    holders = page.locator("#diagram .node.kind-consumer").filter(has_text="unacked 1")
+    expect(holders).to_have_count(1)
+    return holders.get_attribute("data-node-id")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_moves_a_token_and_changes_the_queue_depth(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    expect(node(page, TASKS)).to_be_visible()
+    for worker in WORKERS:
+        expect(node(page, worker)).to_be_visible()
+    shots(page, "work-queue-started")
+
+    # Paused, time stands still: deliveries still happen at once, processing does not finish.
+    pause(page)
+    publish(page, "resize image {n}", count=5)
+    expect(page.locator("#diagram .token").first).to_be_attached()
+    shots(page, "tokens-in-flight")
+
+    # Three workers with prefetch 1 take one each; two wait in the queue.
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 2")
+    for worker in WORKERS:
+        expect(node(page, worker).locator(".node-counters")).to_contain_text("unacked 1")
+    log = page.locator("[data-log-list]")
+    expect(log.locator('li[data-kind="delivered"]')).to_have_count(3)
+    shots(page, "two-waiting-three-in-hand")
+
+    # Play: the fastest worker finishes, acks, and the queue drains.
+    page.locator('[data-action="toggle"]').click()
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 1", timeout=10000)
+    expect(log.locator('li[data-kind="acked"]').first).to_be_attached()
+    shots(page, "queue-draining")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_crashed_consumer_message_comes_back_redelivered_to_another(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    pause(page)
+    publish(page, "the only task")
+    expect(page.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
+    crashed = holder_of_one_message(page)
+    shots(page, "delivered-to-one-worker")
+
+    open_group(page, "Faults")
+    crash = page.locator('form[data-command="crash_consumer"]')
+    crash.locator('[name="consumer"]').fill(crashed.rsplit(":", 1)[1])
+    crash.locator('button[type="submit"]').click()
+    expect(page.locator("#status-crash_consumer")).to_have_class(re.compile(r"\bok\b"))
+
+    log = page.locator("[data-log-list]")
+    expect(log.locator('li[data-kind="requeued"]')).to_have_count(1)
+    expect(log.locator('li[data-kind="delivered"]')).to_have_count(2)
+    expect(node(page, crashed)).to_have_count(0)  # its connection is gone from the diagram
+    survivor = holder_of_one_message(page)
+    assert survivor != crashed
+    shots(page, "redelivered-after-crash")
+
+    node(page, survivor).click()
+    inspector = page.locator("#inspector")
+    expect(inspector).to_be_visible()
+    expect(inspector.locator(".inspector-message .badge-R")).to_have_text("redelivered")
+    expect(inspector.locator(".message-body")).to_have_text("the only task")
+    shots(page, "inspector-shows-redelivered")
+
+    inspector.locator(".message-link").first.click()
+    history = inspector.locator(".message-detail .history")
+    expect(history.locator("li.kind-requeued")).to_have_count(1)
+    expect(history.locator("li.kind-delivered")).to_have_count(2)
+    shots(page, "message-history")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_browser_watches_the_same_events(browser, page, live_server_url, shots):
+    room_url = start_room(page, live_server_url, "rabbitmq-work-queue")
+    watcher = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watcher.goto(room_url)
+    expect(watcher.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    expect(watcher.locator("[data-role]")).to_have_text("You are watching")
+    expect(watcher.locator('form[data-command="publish"] button[type="submit"]')).to_be_disabled()
+    expect(watcher.locator('[data-action="toggle"]')).to_be_disabled()
+
+    pause(page)
+    publish(page, "seen by everyone")
+    published = page.locator('[data-log-list] li[data-kind="published"]')
+    expect(published).to_have_count(1)
+    message_id = published.locator(".log-message").inner_text()
+    watched = watcher.locator('[data-log-list] li[data-kind="published"]')
+    expect(watched).to_have_count(1)
+    expect(watched.locator(".log-message")).to_have_text(message_id)
+    expect(watcher.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
+    expect(watcher.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
+    shots(page, "controller")
+    shots(watcher, "watcher")
+
+    # Free play hands the controls to everyone in the room.
+    page.locator("[data-free-play]").check()
+    expect(watcher.locator("[data-role]")).to_have_text("Free play: you can drive")
+    expect(watcher.locator('form[data-command="publish"] button[type="submit"]')).to_be_enabled()
+    shots(watcher, "watcher-in-free-play")
+    watcher.context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_input_shows_an_error_next_to_the_control(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    form = page.locator('form[data-command="publish"]')
+    more_fields(form)
+    form.locator('[name="count"]').fill("0")
+    form.locator('button[type="submit"]').click()
+    status = page.locator("#status-publish")
+    expect(status).to_have_class(re.compile(r"\berror\b"))
+    expect(status).to_contain_text("count")
+    expect(status).to_contain_text("at least 1")
+    expect(form.locator('[name="count"]')).to_have_attribute("aria-invalid", "true")
+    shots(page, "error-next-to-publish")
+
+    form.locator('[name="count"]').fill("1")
+    form.locator('[name="headers"]').fill('{"tenant": ')
+    form.locator('button[type="submit"]').click()
+    expect(status).to_contain_text("not valid JSON")
+    expect(form.locator('[name="headers"]')).to_have_attribute("aria-invalid", "true")
+    expect(form.locator('[name="count"]')).not_to_have_attribute("aria-invalid", "true")
+    shots(page, "json-error-next-to-headers")
