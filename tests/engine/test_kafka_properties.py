@@ -1,0 +1,218 @@
+"""Hypothesis: random Kafka sessions conserve records, only move offsets forward, never lose
+a committed record while it is retained, and replay identically.
+
+A state machine drives random sends (keys, partitions, acks), polls, commits, consumers
+joining / closing / crashing, seeks, broker kills and restores, lost produce responses,
+partition growth and clock advances (which run replication, session timeouts, auto-commits,
+retention and compaction). Invariants after every step:
+- conservation: every record id is in exactly one log, or its last event is terminal;
+- offsets only grow: each partition's log start and high watermark never go back;
+- a record once below the high watermark (committed, in Kafka's sense) is never "lost": it
+  stays in its log until retention, compaction or topic deletion removes it;
+- the same seed and operations give the same event list.
+"""
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from engine import EngineError, Simulation
+from engine.invariants import conservation_violations
+from engine.kafka import TERMINAL_KINDS
+
+GROUPS = {"billing": "range", "audit": "roundrobin", "sticky": "cooperative-sticky"}
+REMOVED_KINDS = {"retention-deleted", "compacted", "deleted"}
+
+
+class World:
+    def __init__(self, seed):
+        self.sim = Simulation(seed)
+        self.events = []
+        self.sim.subscribe(self.events.append)
+        kafka = self.sim.kafka
+        kafka.create_topic("orders", num_partitions=3, replication_factor=3,
+                           config={"min.insync.replicas": 2, "retention.ms": 400_000})
+        kafka.create_topic("prices", num_partitions=2, replication_factor=2,
+                           config={"cleanup.policy": "compact", "delete.retention.ms": 1000})
+        self.consumers = []
+
+    def perform(self, op):
+        name, *args = op
+        try:
+            getattr(self, f"do_{name}")(*args)
+        except EngineError:
+            pass  # refused; the state is unchanged
+
+    def pick(self, index):
+        live = [c for c in self.consumers if c.state == "active"]
+        return live[index % len(live)] if live else None
+
+    def do_send(self, topic, key, partition, acks, value, count):
+        kafka = self.sim.kafka
+        name = f"p-{acks}"
+        producer = kafka.producers.get(name) or kafka.producer(acks=acks, client_id=name)
+        for _ in range(count):
+            producer.send(topic, value=value, key=key, partition=partition)
+
+    def do_join(self, group, topics, reset, auto_commit):
+        consumer = self.sim.kafka.consumer(
+            group_id=group, auto_offset_reset=reset, enable_auto_commit=auto_commit,
+            partition_assignment_strategy=GROUPS[group], session_timeout_ms=10_000)
+        self.consumers.append(consumer)
+        consumer.subscribe(topics)
+
+    def do_poll(self, index, max_records):
+        consumer = self.pick(index)
+        if consumer is not None:
+            consumer.poll(max_records=max_records)
+
+    def do_poll_all(self):
+        for consumer in self.consumers:
+            if consumer.state == "active":
+                consumer.poll()
+
+    def do_commit(self, index):
+        consumer = self.pick(index)
+        if consumer is not None:
+            consumer.commit()
+
+    def do_seek_to_beginning(self, index):
+        consumer = self.pick(index)
+        if consumer is not None:
+            consumer.seek_to_beginning()
+
+    def do_close(self, index):
+        consumer = self.pick(index)
+        if consumer is not None:
+            consumer.close()
+
+    def do_crash(self, index):
+        consumer = self.pick(index)
+        if consumer is not None:
+            consumer.crash()
+
+    def do_kill(self, broker):
+        self.sim.kafka.kill_broker(broker)
+
+    def do_restore(self, broker):
+        self.sim.kafka.restore_broker(broker)
+
+    def do_lose_response(self):
+        self.sim.kafka.lose_produce_responses(1)
+
+    def do_grow(self, count):
+        self.sim.kafka.create_partitions("orders", count)
+
+    def do_advance(self, seconds):
+        self.sim.advance(seconds)
+
+
+class KafkaSessions(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.seed = 5
+        self.world = World(self.seed)
+        self.ops = []
+        self.watermarks = {}
+        self.committed_ids = set()
+
+    def run(self, *op):
+        self.ops.append(op)
+        self.world.perform(op)
+
+    @rule(topic=st.sampled_from(["orders", "prices"]),
+          key=st.none() | st.sampled_from(["a", "b", "c", "d"]),
+          partition=st.none() | st.integers(0, 3), acks=st.sampled_from([0, 1, "all"]),
+          value=st.none() | st.integers(0, 99), count=st.integers(1, 4))
+    def send(self, topic, key, partition, acks, value, count):
+        self.run("send", topic, key, partition, acks, value, count)
+
+    @rule(group=st.sampled_from(sorted(GROUPS)),
+          topics=st.sampled_from([["orders"], ["prices"], ["orders", "prices"]]),
+          reset=st.sampled_from(["earliest", "latest"]), auto_commit=st.booleans())
+    def join(self, group, topics, reset, auto_commit):
+        self.run("join", group, topics, reset, auto_commit)
+
+    @rule(index=st.integers(0, 5), max_records=st.integers(1, 4))
+    def poll(self, index, max_records):
+        self.run("poll", index, max_records)
+
+    @rule()
+    def poll_all(self):
+        self.run("poll_all")
+
+    @rule(index=st.integers(0, 5))
+    def commit(self, index):
+        self.run("commit", index)
+
+    @rule(index=st.integers(0, 5))
+    def seek_to_beginning(self, index):
+        self.run("seek_to_beginning", index)
+
+    @rule(index=st.integers(0, 5))
+    def close(self, index):
+        self.run("close", index)
+
+    @rule(index=st.integers(0, 5))
+    def crash(self, index):
+        self.run("crash", index)
+
+    @rule(broker=st.integers(1, 9))  # brokers 4..9 do not exist: most kills are refused
+    def kill(self, broker):
+        self.run("kill", broker)
+
+    @rule(broker=st.integers(1, 3))
+    def restore(self, broker):
+        self.run("restore", broker)
+
+    @rule()
+    def lose_response(self):
+        self.run("lose_response")
+
+    @rule(count=st.integers(3, 5))
+    def grow(self, count):
+        self.run("grow", count)
+
+    @rule(seconds=st.sampled_from([0, 0, 1, 6, 12, 300]))
+    def advance(self, seconds):
+        self.run("advance", seconds)
+
+    @invariant()
+    def every_record_is_in_one_log_or_ended(self):
+        problems = conservation_violations(self.world.events, self.world.sim.locations(),
+                                           terminal=TERMINAL_KINDS)
+        assert problems == []
+
+    @invariant()
+    def log_starts_and_high_watermarks_only_grow(self):
+        for topic in self.world.sim.kafka.topics.values():
+            for partition in topic.partitions:
+                now = (partition.log.log_start, partition.high_watermark)
+                before = self.watermarks.get(partition.name, (0, 0))
+                assert now[0] >= before[0] and now[1] >= before[1], partition.name
+                self.watermarks[partition.name] = now
+                offsets = [r.offset for r in partition.log.records()]
+                assert offsets == sorted(set(offsets))
+                self.committed_ids.update(r.id for r in partition.log.records()
+                                          if r.offset < partition.high_watermark)
+
+    @invariant()
+    def committed_records_leave_only_by_retention_compaction_or_deletion(self):
+        last = {}
+        for event in self.world.events:
+            if event.message_id in self.committed_ids:
+                last[event.message_id] = event.kind
+        located = {record_id for record_id, _ in self.world.sim.locations()}
+        for record_id in self.committed_ids - located:
+            assert last[record_id] in REMOVED_KINDS, (record_id, last[record_id])
+
+    def teardown(self):
+        replay = World(self.seed)
+        for op in self.ops:
+            replay.perform(op)
+        assert replay.events == self.world.events
+
+
+KafkaSessions.TestCase.settings = settings(max_examples=120, stateful_step_count=40,
+                                           deadline=None)
+test_random_kafka_sessions_conserve_records_and_replay_identically = KafkaSessions.TestCase
