@@ -47,7 +47,14 @@ class Names:
         self._add_retry_names(spec.get("consumers", ()))
         self.producers = _names(spec.get("producers"))
         self.consumers = _names(spec.get("consumers"))
-        self.groups = sorted({c["group"] for c in spec.get("consumers", ()) if "group" in c})
+        #: Kafka consumer group -> the topics its members read (retry topics included)
+        self.group_topics: dict[str, list[str]] = {}
+        for consumer in spec.get("consumers", ()):
+            if "group" in consumer:
+                topics = self.group_topics.setdefault(consumer["group"], [])
+                if consumer["topic"] not in topics:
+                    topics.append(consumer["topic"])
+        self.groups = sorted(self.group_topics)
         self.brokers = {name for name in ("rabbitmq", "kafka", "sqs") if name in spec}
 
     def _add_retry_names(self, consumers: Any) -> None:
@@ -226,10 +233,6 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
     do = action["do"]
     if do in ("kill-broker", "restore-broker"):
         problems += _check_broker_used(f"{path}.do", "kafka", names)
-        count = spec.get("kafka", {}).get("brokers", 3)
-        if action["broker_id"] >= count:
-            problems.append((f"{path}.broker_id", f"kafka broker {action['broker_id']} does not"
-                             f" exist; broker ids are 0 to {count - 1}"))
     elif do == "restart-broker":
         problems += _check_broker_used(f"{path}.do", "rabbitmq", names)
     elif do in ("redrive", "purge"):
@@ -237,6 +240,9 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
         if do == "redrive" and action["broker"] != "sqs":
             problems.append((f"{path}.broker", "redrive (start_message_move_task) is an SQS"
                              " action; allowed: 'sqs'"))
+        if do == "purge" and action["broker"] == "kafka":
+            problems.append((f"{path}.broker", "a Kafka topic cannot be purged (records leave"
+                             " by retention); allowed: 'rabbitmq', 'sqs'"))
     elif do == "seek-to-beginning" and action.get("consumer") in names.consumers:
         consumer = spec["consumers"][names.consumers.index(action["consumer"])]
         if consumer["broker"] != "kafka":

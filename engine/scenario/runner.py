@@ -48,6 +48,7 @@ class Run:
         self.spec = spec
         self.sim = Simulation(spec.get("seed", 0) if seed is None else seed)
         names = Names(spec)
+        self.group_topics = names.group_topics
         self.locate = {**dict.fromkeys(names.rabbit_queues, "rabbitmq"),
                        **dict.fromkeys(names.sqs_queues, "sqs"),
                        **dict.fromkeys(names.topics, "kafka")}
@@ -82,13 +83,13 @@ class Run:
 
     def _start(self) -> None:
         sim = self.sim
+        # Queue depth is the backlog of a queue; a Kafka topic keeps what was read, so its
+        # backlog is the group's lag (sampled below), not its size.
         for name, broker in self.locate.items():
-            if broker != "kafka" or name in {t["name"] for t in
-                                             self.spec.get("kafka", {}).get("topics", ())}:
+            if broker != "kafka":
                 self.recorder.watch_depth(name, depth_function(sim, broker))
-        for group in Names(self.spec).groups:
-            from engine.apps.adapters.kafka import group_lag
-            self.recorder.watch_lag(group, lambda g: group_lag(sim, g))
+        for group in self.group_topics:
+            self.recorder.watch_lag(group, self._lag)
         self.recorder.start_sampling(self.spec.get("sample_every", 1.0))
         for spec in self.spec.get("consumers", ()):
             sim.call_at(spec.get("start", 0.0), self.consumers[spec["name"]].start)
@@ -120,6 +121,10 @@ class Run:
     # -- measuring ---------------------------------------------------------------------------
     def depth(self, name: str) -> int:
         return depth_function(self.sim, self.locate[name])(name)
+
+    def _lag(self, group: str) -> int:
+        from engine.apps.adapters.kafka import group_lag
+        return group_lag(self.sim, group, self.group_topics.get(group, []))
 
     def _ledgers(self, of: str | None) -> list[Any]:
         if of is not None:
@@ -160,8 +165,7 @@ class Run:
         if metric == "max_depth":
             return recorder.max_depth.get(of or "", 0)
         if metric == "lag":
-            from engine.apps.adapters.kafka import group_lag
-            return group_lag(self.sim, of or "")
+            return self._lag(of or "")
         if metric == "max_lag":
             return recorder.max_lag.get(of or "", 0)
         return recorder.kinds[of or ""]  # "events": how many events of kind ``of``

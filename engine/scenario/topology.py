@@ -43,8 +43,6 @@ def _declare_rabbitmq(sim: Simulation, section: dict[str, Any]) -> None:
 
 def _declare_kafka(sim: Simulation, section: dict[str, Any]) -> None:
     kafka = sim.kafka
-    if "brokers" in section:
-        kafka.set_brokers(section["brokers"])
     for topic in section.get("topics", ()):
         kafka.create_topic(topic["name"], num_partitions=topic.get("partitions", 1),
                            replication_factor=topic.get("replication_factor", 1),

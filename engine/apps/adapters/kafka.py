@@ -1,0 +1,298 @@
+"""The apps on Kafka, through the Java-client-shaped API (``sim.kafka``).
+
+* Consuming is a poll loop: ``poll(max_records)``, then the records are handed to the app one
+  at a time as it has room (a Kafka consumer processes a partition in offset order). Auto-
+  commit is off: at-least-once commits the positions once every record of the poll is done
+  (``commitSync`` after processing); at-most-once commits right after the poll, before any
+  work. A crash commits nothing: the next owner of the partitions re-reads from the last
+  commit, after the group coordinator notices (session timeout) and rebalances.
+* Failures: Kafka has no per-message nack. ``requeue`` seeks back to the failed offset (a
+  blocking retry: the partition waits behind the failing record, as a default error handler
+  does). ``retry`` re-produces the record to ``<topic>-retry-<n>`` with a ``retry-at`` header
+  and moves on; records from a retry topic are held until their time has come (Spring for
+  Apache Kafka's non-blocking retries, which pause the retry topic's partition until then).
+  After the last attempt (or with ``dead-letter``) the record goes to ``<topic>-dlt``.
+* A restarted app is a new consumer with a new client id (``<name>-2``): Kafka keeps the
+  crashed one as a member until its session times out.
+* Producing is ``send(topic, value, key, headers)``; keyed records go to the partition of
+  murmur2(key), so one key's records stay in order in one partition.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import EngineError
+from engine.topology import node_id
+
+from .. import kinds
+from ..retry_names import dead_letter_topic, retry_topic
+from .base import Delivery, Outgoing
+
+if TYPE_CHECKING:
+    from engine.kafka.consumer import Consumer as KafkaConsumer
+    from engine.kafka.log import Record
+    from engine.simulation import Simulation
+
+    from ..consumer import Consumer
+
+BROKER = "kafka"
+RETRY_AT = "retry-at"
+
+
+def queue_depth(sim: Simulation, name: str) -> int:
+    """Records retained in topic ``name`` (log end - log start, over its partitions)."""
+    topic = sim.kafka.topics.get(name)
+    if topic is None:
+        return 0
+    return sum(p.log.log_end - p.log.log_start for p in topic.partitions)
+
+
+def group_lag(sim: Simulation, group: str, topics: list[str]) -> int:
+    """Records of ``topics`` the group has not committed yet: per partition, the high
+    watermark minus the committed offset (the log start when nothing is committed)."""
+    committed = sim.kafka.groups[group].committed if group in sim.kafka.groups else {}
+    lag = 0
+    for name in topics:
+        topic = sim.kafka.topics.get(name)
+        for partition in topic.partitions if topic is not None else ():
+            offset = committed.get(partition.tp, partition.log.log_start)
+            lag += max(0, partition.high_watermark - offset)
+    return lag
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _ensure_topic(sim: Simulation, name: str, like: str) -> None:
+    if name not in sim.kafka.topics:
+        source = sim.kafka.topics[like]
+        sim.kafka.create_topic(name, num_partitions=len(source.partitions))
+
+
+class KafkaConsumerAdapter:
+    broker = BROKER
+
+    def __init__(self, sim: Simulation, name: str, topic: str, group: str, *,
+                 auto_offset_reset: str = "earliest", assignment: str = "range",
+                 max_records: int = 10, poll_interval: float = 0.5, retry_levels: int = 0,
+                 dead_letter: bool = False) -> None:
+        self.sim = sim
+        self.name = name
+        self.topic = topic
+        self.group = group
+        self.auto_offset_reset = auto_offset_reset
+        self.assignment = assignment
+        self.max_records = max_records
+        self.poll_interval = poll_interval
+        self.retry_levels = retry_levels
+        self.dead_letter_on = dead_letter
+        self.client_id = name
+        self.app: Consumer | None = None
+        self.consumer: KafkaConsumer | None = None
+        self.early_ack = False
+        self._life = 0
+        #: records polled and not yet handed to the app, and handed but not finished
+        self._polled: deque[Record] = deque()
+        self._in_hand = 0
+        self._polling = False
+        self._held = False
+        self._producer: Any = None
+
+    @property
+    def node(self) -> str:
+        return node_id(BROKER, "consumer", self.client_id)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def open(self, app: Consumer, early_ack: bool) -> None:
+        self.app = app
+        self.early_ack = early_ack
+        self._life += 1
+        self.client_id = self.name if self._life == 1 else f"{self.name}-{self._life}"
+        topics = [self.topic, *(retry_topic(self.topic, n)
+                                for n in range(1, self.retry_levels + 1))]
+        for name in topics[1:]:
+            _ensure_topic(self.sim, name, self.topic)
+        if self.dead_letter_on:
+            _ensure_topic(self.sim, dead_letter_topic(self.topic), self.topic)
+        self.consumer = self.sim.kafka.consumer(
+            group_id=self.group, client_id=self.client_id,
+            auto_offset_reset=self.auto_offset_reset, enable_auto_commit=False,
+            partition_assignment_strategy=self.assignment)
+        self.consumer.subscribe(topics)
+        self._polled.clear()
+        self._in_hand = 0
+        self._polling = self._held = False
+        self.want_more()
+
+    def crash(self) -> None:
+        self._life += 1
+        if self.consumer is not None and self.consumer.alive:
+            self.consumer.crash()
+        self.consumer = None
+
+    def close(self) -> None:
+        self._life += 1
+        if self.consumer is not None and self.consumer.alive:
+            self.consumer.close()
+        self.consumer = None
+
+    def replay(self) -> None:
+        """Seek every assigned partition back to the beginning (a replay)."""
+        if self.consumer is not None:
+            self._polled.clear()
+            self.consumer.seek_to_beginning()
+
+    # -- the poll loop -----------------------------------------------------------------------
+    def want_more(self) -> None:
+        if self.consumer is None or self._held:
+            return
+        if self._polled:
+            self._hand_over()
+        elif self._in_hand == 0 and not self._polling:
+            self._polling = True
+            self.sim.call_soon(self._poll, self._life)
+
+    def _poll(self, life: int) -> None:
+        if life != self._life or self.consumer is None:
+            return
+        self._polling = False
+        records = self.consumer.poll(max_records=self.max_records)
+        if not records:
+            self._polling = True
+            self.sim.call_later(self.poll_interval, self._poll, life)
+            return
+        if self.early_ack:
+            self._commit()
+        self._polled.extend(records)
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        record = self._polled[0]
+        due = self._due(record)
+        if due > self.sim.now:
+            # A retry record whose backoff has not passed: wait for it.
+            self._held = True
+            self.sim.call_at(due, self._release, self._life)
+            return
+        self._polled.popleft()
+        self._in_hand += 1
+        assert self.app is not None
+        self.app.receive(self._delivery(record))
+
+    def _release(self, life: int) -> None:
+        if life == self._life:
+            self._held = False
+            if self.app is not None and self.app.running:
+                self.want_more()
+
+    @staticmethod
+    def _due(record: Record) -> float:
+        for name, value in record.headers:
+            if name == RETRY_AT:
+                return float(_text(value))
+        return 0.0
+
+    def _delivery(self, record: Record) -> Delivery:
+        headers = {name: _text(value) for name, value in record.headers}
+        key = _text(record.key) if record.key is not None else None
+        seq = headers.get(kinds.SEQ_HEADER)
+        return Delivery(headers.get(kinds.KEY_HEADER, record.id), _text(record.value),
+                        int(headers.get(kinds.ATTEMPT_HEADER, 1)), record.topic,
+                        handle=(self._life, record), ordering_key=key,
+                        seq=int(seq) if seq else None, headers=headers)
+
+    # -- settling ----------------------------------------------------------------------------
+    def _finished(self, delivery: Delivery) -> None:
+        life, _ = delivery.handle
+        if life != self._life:
+            return
+        self._in_hand -= 1
+        if self._in_hand == 0 and not self._polled and not self.early_ack:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self.consumer is None:
+            return
+        try:
+            self.consumer.commit()
+        except EngineError as error:
+            # e.g. CommitFailedException after a rebalance took the partitions away
+            self.sim.emit(kinds.SETTLE_FAILED, BROKER, source=self.node,
+                          reason=f"commit failed: [{error.code}] {error}",
+                          details={"consumer": self.name, "code": error.code})
+
+    def ack(self, delivery: Delivery) -> None:
+        self._finished(delivery)
+
+    def requeue(self, delivery: Delivery) -> None:
+        _, record = delivery.handle
+        if self.consumer is not None and delivery.handle[0] == self._life:
+            # Drop what was polled after it from the same partition and read again from it.
+            self._polled = deque(r for r in self._polled
+                                 if (r.topic, r.partition) != (record.topic, record.partition))
+            self.consumer.seek((record.topic, record.partition), record.offset)
+        self._finished(delivery)
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        level = min(delivery.attempt, self.retry_levels)
+        self._republish(delivery, retry_topic(self.topic, level),
+                        {kinds.ATTEMPT_HEADER: str(delivery.attempt + 1),
+                         RETRY_AT: repr(self.sim.now + delay)})
+        self._finished(delivery)
+
+    def dead_letter(self, delivery: Delivery) -> None:
+        self._republish(delivery, dead_letter_topic(self.topic), {})
+        self._finished(delivery)
+
+    def _republish(self, delivery: Delivery, topic: str, extra: dict[str, str]) -> None:
+        if self._producer is None:
+            self._producer = self.sim.kafka.producer(client_id=f"{self.name}-retries")
+        headers = {**delivery.headers, **extra}
+        _, record = delivery.handle
+        self._producer.send(topic, value=delivery.body, key=record.key,
+                            headers=list(headers.items()))
+
+    def depth(self, name: str) -> int:
+        return queue_depth(self.sim, name)
+
+
+class KafkaProducerAdapter:
+    broker = BROKER
+
+    def __init__(self, sim: Simulation, name: str, topic: str) -> None:
+        self.sim = sim
+        self.name = name
+        self.topic = topic
+        self._producer: Any = None
+
+    @property
+    def producer(self) -> Any:
+        if self._producer is None:
+            self._producer = self.sim.kafka.producer(client_id=self.name)
+        return self._producer
+
+    @property
+    def node(self) -> str:
+        return node_id(BROKER, "producer", self.name)
+
+    def publish(self, messages: list[Outgoing]) -> list[str | None]:
+        return [self._send(message) for message in messages]
+
+    def _send(self, message: Outgoing) -> str | None:
+        headers = [(kinds.KEY_HEADER, message.key)]
+        if message.seq is not None:
+            headers.append((kinds.SEQ_HEADER, str(message.seq)))
+        try:
+            self.producer.send(self.topic, value=message.body, key=message.ordering_key,
+                               partition=message.options.get("partition"), headers=headers)
+        except EngineError as error:
+            return f"[{error.code}] {error}"
+        return None
+
+    def depth(self, name: str) -> int:
+        return queue_depth(self.sim, name)
