@@ -541,6 +541,9 @@ class SQS(BrokerModel):
         destination.enqueue(copy, destination.delay)
         self.emit_message(kinds.ENQUEUED, copy, source.node, destination.node,
                           f"redriven from {source.name} (was {message.id}): a new message")
+        if destination.delay:
+            self.emit_message(kinds.DELAYED, copy, destination.node, destination.node,
+                              f"hidden for a delivery delay of {destination.delay} s")
 
     # -- what the simulation asks ----------------------------------------------------------
     def topology(self, into: TopologyBuilder) -> None:
