@@ -20,6 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine import Simulation
+from engine.apps.adapters.rabbitmq import RabbitProducer
+from engine.apps.bodies import FIELDS, unknown_fields
+from engine.apps.producer import Producer
+from engine.apps.rates import Steady
 from engine.clock import Timer
 from engine.rabbitmq import BasicProperties
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
@@ -92,6 +96,7 @@ class Lab:
         self.sim = sim
         self._admin: Any = None
         self.consumers: dict[str, ConsumerApp] = {}
+        self.producers: dict[str, Producer] = {}
 
     @property
     def admin(self) -> Any:
@@ -164,6 +169,37 @@ def publish_poison(lab: Lab, exchange: str, routing_key: str, body: str) -> str:
     message_id = lab.admin.basic_publish(exchange, routing_key, body,
                                          BasicProperties(headers={POISON_HEADER: True}))
     return f"published poison message {message_id}: consumers fail on it"
+
+
+def start_producer(lab: Lab, name: str, exchange: str, routing_key: str, rate: float,
+                   body: str, limit: int | None) -> str:
+    if name in lab.producers:
+        raise ArgumentError("name", f"a producer named {name!r} is already running; stop it "
+                            "first or pick another name")
+    try:
+        unknown = unknown_fields(body)
+    except ValueError as error:
+        raise ArgumentError("body", f"Body is not a valid template: {error}") from None
+    if unknown:
+        raise ArgumentError("body", f"Body names unknown field(s) {', '.join(unknown)}; use "
+                            f"{', '.join('{' + name + '}' for name in FIELDS)}")
+    # The adapter formats the routing key with the message key; this producer sends none.
+    adapter = RabbitProducer(lab.sim, name, exchange,
+                             routing_key.replace("{", "{{").replace("}", "}}"))
+    producer = Producer(lab.sim, name, adapter, rate=Steady(rate), body=body, limit=limit,
+                        start=lab.sim.now)
+    lab.producers[name] = producer
+    producer.start()
+    return f"producer {name!r} sends {rate:g} message(s)/s to {exchange or 'the default exchange'}"
+
+
+def stop_producer(lab: Lab, producer: str) -> str:
+    app = lab.producers.pop(producer, None)
+    if app is None:
+        known = ", ".join(sorted(lab.producers)) or "none"
+        raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
+    app.stop()
+    return f"producer {producer!r} stopped after {app.sent} message(s)"
 
 
 def _ids(ids: list[str]) -> str:
@@ -280,8 +316,16 @@ def crash_consumer(lab: Lab, consumer: str) -> str:
     ("Consumer Acknowledgements and Publisher Confirms": automatic requeueing)."""
     app = lab.consumer(consumer)
     app.stop_working()
-    app.channel.close(320, "CONNECTION_FORCED - consumer crashed")
+    lab.sim.rabbitmq.crash_connection(app.name)
     return f"consumer {consumer!r} crashed; its unacked messages are requeued"
+
+
+def restart_broker(lab: Lab) -> str:
+    """Every connection drops; only durable things and persistent messages come back."""
+    for app in lab.consumers.values():
+        app.stop_working()
+    lab.sim.rabbitmq.restart()
+    return "broker restarted: clients were disconnected; durable state survived"
 
 
 def ack(lab: Lab, consumer: str, delivery_tag: int, multiple: bool) -> str:
@@ -334,6 +378,18 @@ COMMANDS = (
     Command("publish_poison", "Publish a poison message", "Faults", publish_poison, (
         EXCHANGE, ROUTING_KEY, Field("body", "Body", default="poison pill"),
     ), help="A message every consumer fails to process.", danger=True),
+    Command("start_producer", "Start a producer", "Messages", start_producer, (
+        Field("name", "Name", required=True, default="producer-1"), EXCHANGE, ROUTING_KEY,
+        Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, maximum=1000),
+        Field("body", "Body", default="{producer}-{n}",
+              help="Fields: {n} (number), {producer}, {t} (virtual send time)."),
+        Field("limit", "Stop after (messages)", "int", minimum=1,
+              help="Leave blank to keep sending until stopped."),
+    ), help="A simulated service publishing at a steady rate, with publisher confirms."),
+    Command("stop_producer", "Stop a producer", "Messages", stop_producer, (
+        Field("producer", "Producer", required=True,
+              suggest=lambda lab: sorted(lab.producers)),
+    )),
     Command("declare_exchange", "Declare exchange", "Exchanges", declare_exchange, (
         Field("name", "Name", required=True, placeholder="orders"),
         Field("exchange_type", "Type", "choice", default="direct", choices=EXCHANGE_TYPES),
@@ -394,6 +450,9 @@ COMMANDS = (
     )),
     Command("crash_consumer", "Crash consumer", "Faults", crash_consumer, (CONSUMER,),
             help="Its connection drops: unacked messages go back to the queue.", danger=True),
+    Command("restart_broker", "Restart the broker", "Faults", restart_broker, (),
+            help="Connections drop; transient queues and non-persistent messages are lost.",
+            danger=True),
 )
 
 
