@@ -50,15 +50,24 @@ function markField(status) {
   if (!form) return;
   for (const input of form.querySelectorAll("[aria-invalid]")) {
     input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
     input.closest(".field")?.classList.remove("invalid");
   }
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
   const name = status.dataset.field;
   if (!name || !status.classList.contains("error")) return;
   const input = [...form.querySelectorAll("[name]")].find((i) => i.name === name && i.type !== "hidden");
   if (!input) return;
   const folded = input.closest("details");
   if (folded) folded.open = true;
+  // The message also sits right under the culprit: the form's own status may be out of view.
+  const message = document.createElement("small");
+  message.className = "field-error";
+  message.id = `${status.id}-field`;
+  message.textContent = (status.querySelector(".status-message") || status).textContent.trim();
+  input.after(message);
   input.setAttribute("aria-invalid", "true");
-  input.setAttribute("aria-errormessage", status.id);
+  input.setAttribute("aria-describedby", message.id);
   input.closest(".field")?.classList.add("invalid");
+  input.focus();
 }

@@ -43,7 +43,8 @@ export class Diagram {
     this.layout = layout(topology);
     const { width, height } = this.layout;
     this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    this.root.style.setProperty("--diagram-ratio", `${width} / ${height}`);
+    // A small topology must not blow up to giant boxes: cap the scale (CSS reads this).
+    this.root.style.setProperty("--diagram-width", `${width}px`);
     for (const layer of [this.columnLayer, this.edgeLayer, this.nodeLayer]) layer.replaceChildren();
     this.nodes.clear();
     this.drawColumns(topology);

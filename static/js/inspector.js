@@ -203,12 +203,13 @@ function details(summary, body) {
 
 /** Any JSON value as nested definition lists (headers, x-death, attributes...). */
 export function renderValue(value) {
-  if (value === null || typeof value !== "object") {
-    return el("span", { className: `value value-${value === null ? "null" : typeof value}` },
-      value === null ? "—" : String(value));
+  if (value === null || value === "" || typeof value !== "object") {
+    const blank = value === null || value === "";
+    return el("span", { className: `value value-${blank ? "null" : typeof value}` },
+      blank ? "(none)" : String(value));
   }
+  if (!Object.keys(value).length) return el("span", { className: "value value-null" }, "(none)");
   if (Array.isArray(value)) {
-    if (!value.length) return el("span", { className: "value value-null" }, "[]");
     const list = el("ol", { className: "value-list" });
     for (const item of value) {
       const li = el("li");

@@ -60,6 +60,7 @@ const socket = new RoomSocket(url, {
     }
     if (frame.topology) {
       state.topology = frame.topology;
+      tokens.land();
       diagram.render(state.topology, state.contents);
       log.setNodes(state.topology);
       topologyChanged();

@@ -119,6 +119,11 @@ export class Tokens {
     return token;
   }
 
+  /** Before the diagram is redrawn: land every token now, so none flies over stale geometry. */
+  land() {
+    this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.finish());
+  }
+
   clear() {
     this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.cancel());
     this.journeys.clear();

@@ -59,12 +59,13 @@ def live_server_url(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def shots(request):
-    """Saves numbered screenshots under $MQLAB_SCREENSHOTS/<test name>/."""
+    """Saves numbered screenshots under $MQLAB_SCREENSHOTS/<test name>/: the viewport, as a
+    person sees it (a full-page capture misdraws the sticky toolbar and the scrolling panels)."""
     folder = Path(os.environ.get("MQLAB_SCREENSHOTS", "test-screenshots")) / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
 
-    def shoot(page, label):
-        page.screenshot(path=str(folder / f"{next(counter):02d}-{label}.png"), full_page=True)
+    def shoot(page, label, full_page=False):
+        page.screenshot(path=str(folder / f"{next(counter):02d}-{label}.png"), full_page=full_page)
 
     return shoot
