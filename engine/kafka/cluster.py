@@ -118,7 +118,9 @@ class Partition:
         if len(self.replicas) > 1 and not self._replicating:
             self._replicating = True
             self.kafka.sim.call_soon(self._replicate)
-        if self.topic.cleanup:
+        # the cleaner cares about every append only for size limits and compaction; time
+        # retention depends on the oldest record alone
+        if self.topic.watch_appends or (self.topic.cleanup and len(self.log) == 1):
             self.kafka.cleaner.appended(self)
         return record
 

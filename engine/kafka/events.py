@@ -6,6 +6,7 @@ it, each of which is a terminal event. Record ids name the partition and offset,
 ``"orders/0@5"``; an offset reused after an unclean truncation gets a suffix (``"orders/0@5.2"``).
 
 Kinds (besides the shared ones in engine.events):
+- bound (shared kind): a producer sends to a topic for the first time (a new edge).
 - produced: a producer sent a record (producer -> topic); appended: the leader wrote it
   (topic -> partition); replicated: a follower copied it (broker -> broker); retried: the
   producer re-sent after a lost response.
@@ -21,6 +22,7 @@ Kinds (besides the shared ones in engine.events):
 from __future__ import annotations
 
 from ..events import (
+    BOUND,
     CONSUMER_ADDED,
     CONSUMER_REMOVED,
     DECLARED,
@@ -58,15 +60,15 @@ CONSUMER_CRASHED = "consumer-crashed"
 #: Kafka's own kinds after which the web client redraws (the shared ones are in
 #: engine.events.TOPOLOGY_KINDS: declared, removed, consumer-added, consumer-removed).
 TOPOLOGY_KINDS = frozenset({
-    PARTITIONS_ADDED, PRODUCER_ADDED, CONSUMER_CRASHED, REVOKED, ASSIGNED, LEADER_ELECTED,
-    BROKER_DOWN, BROKER_UP, ISR_SHRUNK, ISR_EXPANDED,
+    PARTITIONS_ADDED, PRODUCER_ADDED, CONSUMER_CRASHED, REVOKED, ASSIGNED, REBALANCE_COMPLETED,
+    LEADER_ELECTED, BROKER_DOWN, BROKER_UP, ISR_SHRUNK, ISR_EXPANDED,
 })
 
 #: After one of these a record is in no log any more (pass to conservation_violations).
 TERMINAL_KINDS = TERMINAL | {RETENTION_DELETED, COMPACTED}
 
 __all__ = [
-    "APPENDED", "ASSIGNED", "BROKER_DOWN", "BROKER_UP", "COMMITTED", "COMPACTED",
+    "APPENDED", "ASSIGNED", "BOUND", "BROKER_DOWN", "BROKER_UP", "COMMITTED", "COMPACTED",
     "CONSUMER_ADDED", "CONSUMER_CRASHED", "CONSUMER_REMOVED", "DECLARED", "DELETED",
     "DELIVERED", "DROPPED", "ISR_EXPANDED", "ISR_SHRUNK", "LEADER_ELECTED", "LOST",
     "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED", "REBALANCE_COMPLETED",

@@ -31,7 +31,16 @@ from .errors import (
     SerializationException,
     UnknownTopicOrPartitionException,
 )
-from .events import APPENDED, DROPPED, PRODUCED, RETRIED, preview, producer_node, topic_node
+from .events import (
+    APPENDED,
+    BOUND,
+    DROPPED,
+    PRODUCED,
+    RETRIED,
+    preview,
+    producer_node,
+    topic_node,
+)
 from .log import Record
 from .partitioner import StickyPartitioner, key_bytes, partition_for_key
 
@@ -122,8 +131,12 @@ class Producer:
             raise InvalidRecordException(
                 f"topic {topic!r} is compacted (cleanup.policy={found.config['cleanup.policy']})"
                 " and cannot accept a record without a key; give a key")
-        hdrs = _headers(headers)
-        size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
+        if headers is None:
+            hdrs: tuple[tuple[str, Any], ...] = ()
+            size = _size(key) + _size(value)
+        else:
+            hdrs = _headers(headers)
+            size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
         if partition is not None:
             count = len(found.partitions)
             if isinstance(partition, bool) or not isinstance(partition, int) \
@@ -151,7 +164,10 @@ class Producer:
         target.check_writable(self.acks)
         record = target.append(key, value, headers, size)
         self.sent += 1
-        self._topics.add(target.topic.name)
+        if target.topic.name not in self._topics:
+            self._topics.add(target.topic.name)
+            self.kafka.emit(BOUND, None, self.node, topic_node(target.topic.name),
+                            f"{self.client_id} sends to topic {target.topic.name}")
         if route.how == "sticky partitioner":
             self._sticky[target.topic.name].record_appended(
                 size, _available(target.topic), len(target.topic.partitions),
@@ -228,8 +244,6 @@ def _size(value: Any) -> int:
 
 
 def _headers(headers: Any) -> tuple[tuple[str, Any], ...]:
-    if headers is None:
-        return ()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     try:
         result = tuple((name, value) for name, value in pairs)

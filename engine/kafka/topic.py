@@ -96,7 +96,7 @@ def _integer(name: str, value: Any) -> int:
 class Topic:
     """A named set of partitions with its config."""
 
-    __slots__ = ("name", "config", "partitions", "compact", "delete", "cleanup")
+    __slots__ = ("name", "config", "partitions", "compact", "delete", "cleanup", "watch_appends")
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         self.name = name
@@ -108,6 +108,7 @@ class Topic:
         #: whether the log cleaner has anything to do for this topic
         self.cleanup = self.compact or config["retention.ms"] >= 0 or \
             config["retention.bytes"] >= 0
+        self.watch_appends = self.compact or (self.delete and config["retention.bytes"] >= 0)
 
     @property
     def min_insync(self) -> int:
