@@ -46,7 +46,7 @@ class Message:
     """A message in a queue; ``order`` sorts messages by arrival in their current queue."""
 
     __slots__ = (
-        "id", "body", "md5", "attributes", "attributes_md5", "size", "group_id", "dedup_id",
+        "id", "body", "md5", "attributes", "attributes_md5", "group_id", "dedup_id",
         "sequence_number", "sent_ms", "enqueued_at", "expires_at", "first_receive_ms",
         "receive_count", "received_at", "state", "visible_at", "receipt", "timer", "order",
         "server", "queue", "source_arn", "lapsed", "consumer",
@@ -59,7 +59,6 @@ class Message:
         self.md5 = body_md5(body)
         self.attributes = attributes
         self.attributes_md5 = attributes_md5(attributes) if attributes else None
-        self.size = message_size(body, attributes)
         self.group_id: str | None = None
         self.dedup_id: str | None = None
         self.sequence_number: str | None = None

@@ -126,6 +126,7 @@ class SQS(BrokerModel):
     def __init__(self, sim: Any) -> None:
         super().__init__(sim)
         self.queues: dict[str, Queue] = {}
+        self._by_url: dict[str, Queue] = {}
         self.consumers: dict[str, set[str]] = {}
         self.move_tasks: list[MoveTask] = []
         #: The opt-in realism setting (``sim.sqs.realism.enabled = True``); see realism.py.
@@ -164,12 +165,10 @@ class SQS(BrokerModel):
         return self.queues.get(arn[len(ARN_PREFIX):])
 
     def _queue(self, url: object) -> Queue:
-        if url is None:
-            raise MissingParameter("QueueUrl is required")
-        name = url[len(URL_PREFIX):] if isinstance(url, str) and url.startswith(URL_PREFIX) \
-            else None
-        queue = self.queues.get(name) if name else None
+        queue = self._by_url.get(url) if isinstance(url, str) else None
         if queue is None:
+            if url is None:
+                raise MissingParameter("QueueUrl is required")
             raise QueueDoesNotExist(
                 f"The specified queue does not exist: {url!r} (queue URLs look like "
                 f"{URL_PREFIX}<name>; create_queue returns them)")
@@ -199,6 +198,7 @@ class SQS(BrokerModel):
         redrive = self._check_policies(ARN_PREFIX + QueueName, fifo, attributes)
         queue = (FifoQueue if fifo else StandardQueue)(self, QueueName, attributes, tags)
         self.queues[QueueName] = queue
+        self._by_url[queue.url] = queue
         self._set_redrive(queue, redrive)
         self.sim.emit(kinds.DECLARED, "sqs", target=queue.node,
                       reason=f"{'FIFO' if fifo else 'standard'} queue {QueueName} created")
@@ -266,6 +266,7 @@ class SQS(BrokerModel):
         queue.purge(kinds.DELETED, f"queue {queue.name} deleted")
         queue.close()
         del self.queues[queue.name]
+        del self._by_url[queue.url]
         self._deleted_at[queue.name] = self.sim.now
         self.sim.emit(kinds.REMOVED, "sqs", source=queue.node,
                       reason=f"queue {queue.name} deleted")
