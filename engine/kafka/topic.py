@@ -39,7 +39,8 @@ def validate_name(name: object) -> str:
     if not isinstance(name, str) or not name:
         raise InvalidTopicException(f"topic name {name!r} is not allowed: give a non-empty string")
     if name in (".", ".."):
-        raise InvalidTopicException(f"topic name {name!r} is not allowed: '.' and '..' are reserved")
+        raise InvalidTopicException(
+            f"topic name {name!r} is not allowed: '.' and '..' are reserved")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidTopicException(
             f"topic name {name[:20]!r}... is {len(name)} characters; at most {MAX_NAME_LENGTH}")
