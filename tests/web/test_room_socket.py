@@ -16,6 +16,13 @@ def node_ids(frame, kind):
     return sorted(node["id"] for node in frame["topology"]["nodes"] if node["kind"] == kind)
 
 
+async def open_room(client=OWNER):
+    """A work-queue room, a socket on it, and the snapshot it got on connecting."""
+    room = await create_room()
+    socket = await connect(room.id, client=client)
+    return room, socket, await socket.receive_json_from()
+
+
 async def command(socket, command_name, ref="c1", **args):
     await socket.send_json_to({"v": 1, "type": "command", "ref": ref, "command": command_name,
                                "args": args})
@@ -43,9 +50,7 @@ async def events_until(socket, predicate, timeout=3.0):
 
 
 async def test_connect_sends_a_snapshot_of_the_preset(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    snapshot = await socket.receive_json_from()
+    room, socket, snapshot = await open_room()
     assert snapshot["v"] == 1 and snapshot["type"] == "snapshot"
     assert snapshot["room"] == room.id
     assert snapshot["control"] == {"you": True, "free_play": False}
@@ -66,9 +71,7 @@ async def test_a_viewer_gets_the_snapshot_without_control(rooms):
 
 
 async def test_publish_command_streams_its_events_with_patches(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     await command(socket, "publish", ref="p1", exchange="", routing_key="tasks", body="job")
     result = await next_frame(socket, "result")
     assert result == {"v": 1, "type": "result", "ref": "p1", "ok": True,
@@ -84,9 +87,7 @@ async def test_publish_command_streams_its_events_with_patches(rooms):
 
 
 async def test_batches_are_numbered_without_gaps_and_patch_touched_nodes(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    snapshot = await socket.receive_json_from()
+    room, socket, snapshot = await open_room()
     await control(socket, "pause")
     await command(socket, "publish", exchange="", routing_key="tasks", body="x {n}", count=5)
     frame = await next_frame(socket, "events")
@@ -106,9 +107,7 @@ async def test_batches_are_numbered_without_gaps_and_patch_touched_nodes(rooms):
 
 
 async def test_topology_change_sends_the_new_topology(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     await command(socket, "declare_queue", name="audit")
     await next_frame(socket, "result")
     frame = await next_frame(socket, "events")
@@ -120,9 +119,7 @@ async def test_topology_change_sends_the_new_topology(rooms):
 async def test_many_events_are_capped_for_animation_but_seq_and_patch_stay_exact(
         rooms, settings):
     settings.MQLAB_MAX_EVENTS_PER_FRAME = 10
-    room = await create_room()
-    socket = await connect(room.id)
-    snapshot = await socket.receive_json_from()
+    room, socket, snapshot = await open_room()
     await control(socket, "pause")
     await command(socket, "publish", exchange="", routing_key="tasks", count=50)
     frame = await next_frame(socket, "events")
@@ -159,9 +156,7 @@ async def test_many_events_are_capped_for_animation_but_seq_and_patch_stay_exact
      + "x" * (64 * 1024) + '"}}', "too-large", None),
 ])
 async def test_bad_frame_gets_an_error_and_the_connection_survives(rooms, text, code, field):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     await socket.send_to(text_data=text)
     error = await next_frame(socket, "error")
     assert (error["code"], error["field"]) == (code, field)
@@ -172,9 +167,7 @@ async def test_bad_frame_gets_an_error_and_the_connection_survives(rooms, text, 
 
 
 async def test_engine_error_message_is_the_brokers_own(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     await command(socket, "publish", ref="p9", exchange="nowhere", routing_key="k")
     error = await next_frame(socket, "error")
     assert error["ref"] == "p9" and error["code"] == "engine-error"
@@ -186,9 +179,7 @@ async def test_engine_error_message_is_the_brokers_own(rooms):
 
 
 async def test_binary_frames_are_refused(rooms):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     await socket.send_to(bytes_data=b"\x00\x01")
     error = await next_frame(socket, "error")
     assert error["code"] == "bad-frame"
@@ -288,9 +279,7 @@ async def test_unknown_room_gets_an_error_and_is_closed(rooms):
 
 
 async def test_error_frames_print_no_traceback(rooms, caplog):
-    room = await create_room()
-    socket = await connect(room.id)
-    await socket.receive_json_from()
+    room, socket, _ = await open_room()
     for text in ("{", json.dumps({"v": 1, "type": "command", "command": "nope"})):
         await socket.send_to(text_data=text)
         await next_frame(socket, "error")

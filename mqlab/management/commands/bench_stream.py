@@ -41,17 +41,21 @@ from mqlab.presets import find
 from mqlab.rooms import Room
 
 PRESET = "rabbitmq-playground"
-SETUP = [
-    ("declare_queue", {"name": "bench"}),
-    ("add_consumer", {"name": "sink", "queue": "bench", "ack_mode": "auto", "prefetch": 0}),
-]
+QUEUE = ("declare_queue", {"name": "bench"})
+SINK = ("add_consumer", {"name": "sink", "queue": "bench", "ack_mode": "auto", "prefetch": 0})
 
 
-def events_per_message() -> float:
+def setup(backlog: bool) -> list[tuple[str, dict[str, Any]]]:
+    """A queue drained by an auto-ack consumer; with ``backlog``, no consumer, so the queue
+    grows and every patch carries its first 100 messages (the heaviest frames)."""
+    return [QUEUE] if backlog else [QUEUE, SINK]
+
+
+def events_per_message(backlog: bool) -> float:
     """How many events one message of the benchmark's flow makes, measured offline on the
     same setup (publish, enqueue, confirm, deliver, ack: the engine decides, not us)."""
     room = Room("measure", find(PRESET), seed=0, owner="bench")
-    for name, args in SETUP:
+    for name, args in setup(backlog):
         room.run_command("bench", name, args)
     room.run_command("bench", "start_producer", {"name": "load", "routing_key": "bench",
                                                  "rate": 100, "limit": 1000})
@@ -147,9 +151,11 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=10.0)
         parser.add_argument("--per-client", action="store_true",
                             help="print one line per client")
+        parser.add_argument("--backlog", action="store_true",
+                            help="no consumer: the queue grows, so patches are large")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        per_message = events_per_message()
+        per_message = events_per_message(options["backlog"])
         with tempfile.TemporaryDirectory() as folder:
             env = {**os.environ, "MQLAB_DB": str(Path(folder) / "bench.sqlite3"),
                    "DJANGO_SETTINGS_MODULE": "mqlab.settings", "MQLAB_REDIS_URL": ""}
@@ -177,7 +183,8 @@ class Command(BaseCommand):
         out = self.stdout.write
         seconds = report["seconds"]
         out(f"bench_stream: {options['clients']} clients, {options['rate']:g} events/s asked "
-            f"({report['msg_rate']:g} msg/s x {per_message:g} events/msg), {seconds:.1f} s")
+            f"({report['msg_rate']:g} msg/s x {per_message:g} events/msg), {seconds:.1f} s"
+            f"{', backlog (large patches)' if options['backlog'] else ''}")
         out(f"server fed {report['fed'] / seconds:.0f} events/s; server CPU "
             f"{cpu / seconds:.0%} of one core")
         everyone: list[float] = []
@@ -260,7 +267,7 @@ async def _bench(port: int, options: dict[str, Any], per_message: float) -> dict
     room_id, session = await asyncio.to_thread(_create_room, port)
     boss_stats = Stats()
     boss = await _connect(port, room_id, boss_stats, session)
-    for number, (name, args) in enumerate(SETUP):
+    for number, (name, args) in enumerate(setup(options["backlog"])):
         answer = await boss.request(f"s{number}", {"type": "command", "command": name,
                                                    "args": args})
         if answer["type"] != "result":
