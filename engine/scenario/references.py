@@ -110,6 +110,10 @@ def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
     problems += _duplicates("$.kafka.topics", "topic", _names(spec.get("kafka", {}).get("topics")))
     problems += _duplicates("$.producers", "producer", names.producers)
     problems += _duplicates("$.consumers", "consumer", names.consumers)
+    for index, name in enumerate(names.consumers):
+        if name in names.producers:
+            problems.append((f"$.consumers[{index}].name", f"{name!r} is also a producer's"
+                             " name; apps need distinct names"))
     for index, binding in enumerate(spec.get("rabbitmq", {}).get("bindings", ())):
         path = f"$.rabbitmq.bindings[{index}]"
         if binding["queue"] not in names.rabbit_queues:
@@ -254,7 +258,7 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
 #: Which kind of name each metric's ``of`` refers to (None: no ``of`` allowed).
 METRIC_SUBJECTS = {
     "published": "producer", "rejected": "producer", "throttled": "producer",
-    "delivered": None, "received": "consumer", "side_effects": "consumer",
+    "delivered": None, "received": "consumer", "side_effects": "consumer or producer",
     "duplicates": "consumer", "skipped_duplicates": "consumer", "lost": "consumer",
     "failures": "consumer", "retries": "consumer", "out_of_order": "consumer",
     "dead_lettered": None, "alerts": None,
@@ -283,6 +287,7 @@ def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, A
         return problems
     known = {
         "producer": names.producers, "consumer": names.consumers, "group": names.groups,
+        "consumer or producer": [*names.consumers, *names.producers],
         "queue": sorted({*names.rabbit_queues, *names.sqs_queues, *names.topics}),
     }.get(subject)
     if known is not None and of not in known:

@@ -142,13 +142,21 @@ class Run:
             return sum(getattr(p, field) for p in producers)
         if metric in ("delivered", "received"):
             return sum(c.received for c in consumers)
+        if metric == "side_effects" and of in self.producers:
+            # Side effects of the messages this producer sent (keys are "<producer>-<n>").
+            prefix = f"{of}-"
+            return sum(count for ledger in self._ledgers(None)
+                       for key, count in ledger.performed.items() if key.startswith(prefix))
         if metric == "side_effects":
             return sum(ledger.total for ledger in self._ledgers(of))
         if metric == "duplicates":
             return sum(ledger.duplicates for ledger in self._ledgers(of))
         if metric == "lost":
             lost = sum(len(ledger.lost) for ledger in self._ledgers(of))
-            return lost if of is not None else lost + recorder.broker_losses
+            if of is not None:
+                return lost
+            nacked = sum(getattr(p.adapter, "nacked", 0) for p in self.producers.values())
+            return lost + recorder.broker_losses - nacked
         if metric in APP_COUNTS:
             kind = APP_COUNTS[metric]
             if of is None:

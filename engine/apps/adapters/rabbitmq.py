@@ -145,6 +145,9 @@ class RabbitProducer:
         self.exchange = exchange
         self.routing_key = routing_key
         self._channel: Channel | None = None
+        #: publishes the broker took in and refused (nacked); each also shows as a broker
+        #: ``dropped`` event, which is a refusal the producer knows of, not a silent loss
+        self.nacked = 0
 
     @property
     def channel(self) -> Channel:
@@ -176,8 +179,11 @@ class RabbitProducer:
         routing_key = self.routing_key.format(key=message.ordering_key or "")
         try:
             self.channel.basic_publish(self.exchange, routing_key, message.body, properties)
-        except (NackError, UnroutableError) as error:
+        except NackError as error:
+            self.nacked += 1
             return f"broker refused the publish: {error}"
+        except UnroutableError as error:
+            return f"broker returned the publish: {error}"
         except EngineError as error:
             # The channel closed (e.g. the exchange was deleted); the next publish reopens.
             return f"publish failed: {error}"

@@ -47,6 +47,8 @@ class Command(BaseCommand):
         listeners = [self._print_event] if options["jsonl"] else []
         try:
             result = Run(spec, options["seed"], listeners).play(options["until"])
+        except BrokenPipeError:
+            return  # the reader (e.g. `head`) stopped reading: nothing more to say
         except EngineError as error:
             raise CommandError(f"the broker refused the scenario: [{error.code}] {error}",
                                returncode=2) from None
