@@ -22,6 +22,7 @@ and shapes answers.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -221,6 +222,14 @@ class SQS(BrokerModel):
             queue.attributes.pop("RedrivePolicy", None)
         else:
             queue.redrive = RedrivePolicy(queue, *redrive)
+            # GetQueueAttributes answers the policy as compact JSON with a numeric count.
+            queue.attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": redrive[0], "maxReceiveCount": redrive[1]},
+                separators=(",", ":"))
+
+    def list_queue_tags(self, QueueUrl: str) -> Response:
+        queue = self._queue(QueueUrl)
+        return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     def get_queue_url(self, QueueName: str, QueueOwnerAWSAccountId: str | None = None) -> Response:
         queue = self.queues.get(QueueName)

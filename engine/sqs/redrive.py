@@ -6,7 +6,8 @@ Rules and sources (Amazon SQS Developer Guide unless said otherwise):
   exceeds the maxReceiveCount for a queue, Amazon SQS moves the message to a dead-letter queue
   (with its original message ID)". The move happens when a receive would return the message
   for the (maxReceiveCount + 1)-th time: that receive moves it instead (observed on AWS in
-  localstack/localstack#8234). Its receive count is kept. CreateQueue API Reference:
+  localstack/localstack#8234). AWS does not document the receive count after the move;
+  mqlab keeps it, so the first receive from the DLQ shows one more. CreateQueue API Reference:
   maxReceiveCount defaults to 10; the console allows 1 to 1,000.
 - "Configure a dead-letter queue": the DLQ must be of the same type as its source (a FIFO
   queue's DLQ is FIFO). The DLQ is an ordinary queue.

@@ -2,6 +2,8 @@
 CreateQueue, GetQueueUrl, ListQueues, Get/SetQueueAttributes, DeleteQueue, PurgeQueue;
 Developer Guide, "Amazon SQS standard queue quotas")."""
 
+import json
+
 import pytest
 
 from engine import Simulation
@@ -187,3 +189,18 @@ def test_purge_deletes_every_message_and_only_once_per_60_seconds(sim):
         sim.sqs.purge_queue(QueueUrl=url)
     sim.advance(0.1)
     assert sim.sqs.purge_queue(QueueUrl=url) == {}
+
+
+def test_tags_given_at_creation_are_listed(sim):
+    url = sim.sqs.create_queue(QueueName="q", tags={"team": "billing"})["QueueUrl"]
+    assert sim.sqs.list_queue_tags(QueueUrl=url) == {"Tags": {"team": "billing"}}
+
+
+def test_redrive_policy_reads_back_as_compact_json_with_a_numeric_count(sim):
+    sim.sqs.create_queue(QueueName="dlq")
+    url = sim.sqs.create_queue(QueueName="q", Attributes={"RedrivePolicy": json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq",
+         "maxReceiveCount": "5"})})["QueueUrl"]
+    policy = sim.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+    assert policy["Attributes"]["RedrivePolicy"] == (
+        '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":5}')
