@@ -250,27 +250,27 @@ class Kafka(BrokerModel):
     # -- faults -------------------------------------------------------------------------------
     def kill_broker(self, broker_id: int) -> None:
         """Stop a broker: it leaves every ISR and leaders move to in-sync followers."""
-        self._require_broker(broker_id)
-        if not self.cluster.alive[broker_id]:
-            return
-        self.cluster.alive[broker_id] = False
-        self.emit(BROKER_DOWN, None, broker_node(broker_id), None, f"broker {broker_id} stopped",
-                  {"broker": broker_id})
-        for partition in self._partitions():
-            if broker_id in partition.replicas:
-                partition.broker_down(broker_id)
+        self._switch_broker(broker_id, up=False)
 
     def restore_broker(self, broker_id: int) -> None:
         """Start a broker again: it catches up from the leaders and rejoins the ISRs."""
-        self._require_broker(broker_id)
-        if self.cluster.alive[broker_id]:
+        self._switch_broker(broker_id, up=True)
+
+    def _switch_broker(self, broker_id: int, up: bool) -> None:
+        if broker_id not in self.cluster.alive:
+            raise BrokerNotAvailableException(
+                f"broker {broker_id!r} does not exist; brokers are {list(self.cluster.alive)}")
+        if self.cluster.alive[broker_id] == up:
             return
-        self.cluster.alive[broker_id] = True
-        self.emit(BROKER_UP, None, broker_node(broker_id), None, f"broker {broker_id} restarted",
-                  {"broker": broker_id})
+        self.cluster.alive[broker_id] = up
+        self.emit(BROKER_UP if up else BROKER_DOWN, None, broker_node(broker_id), None,
+                  f"broker {broker_id} {'restarted' if up else 'stopped'}", {"broker": broker_id})
         for partition in self._partitions():
             if broker_id in partition.replicas:
-                partition.broker_up(broker_id)
+                if up:
+                    partition.broker_up(broker_id)
+                else:
+                    partition.broker_down(broker_id)
 
     def lose_produce_responses(self, count: int = 1) -> None:
         """The next ``count`` produce responses are lost on the way back (the records were
@@ -285,11 +285,6 @@ class Kafka(BrokerModel):
             self._lost_responses -= 1
             return True
         return False
-
-    def _require_broker(self, broker_id: int) -> None:
-        if broker_id not in self.cluster.alive:
-            raise BrokerNotAvailableException(
-                f"broker {broker_id!r} does not exist; brokers are {list(self.cluster.alive)}")
 
     def _partitions(self) -> Iterable[Partition]:
         for topic in self.topics.values():

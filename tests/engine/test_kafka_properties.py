@@ -43,10 +43,6 @@ class World:
         with suppress(EngineError):  # a refused call leaves the state unchanged
             getattr(self, f"do_{name}")(*args)
 
-    def pick(self, index):
-        live = [c for c in self.consumers if c.state == "active"]
-        return live[index % len(live)] if live else None
-
     def do_send(self, topic, key, partition, acks, value, count):
         kafka = self.sim.kafka
         name = f"p-{acks}"
@@ -61,35 +57,16 @@ class World:
         self.consumers.append(consumer)
         consumer.subscribe(topics)
 
-    def do_poll(self, index, max_records):
-        consumer = self.pick(index)
-        if consumer is not None:
-            consumer.poll(max_records=max_records)
+    def do_consumer(self, action, index, *args):
+        """Call ``action`` (poll, commit, seek_to_beginning, close, crash) on a live consumer."""
+        live = [c for c in self.consumers if c.state == "active"]
+        if live:
+            getattr(live[index % len(live)], action)(*args)
 
     def do_poll_all(self):
         for consumer in self.consumers:
             if consumer.state == "active":
                 consumer.poll()
-
-    def do_commit(self, index):
-        consumer = self.pick(index)
-        if consumer is not None:
-            consumer.commit()
-
-    def do_seek_to_beginning(self, index):
-        consumer = self.pick(index)
-        if consumer is not None:
-            consumer.seek_to_beginning()
-
-    def do_close(self, index):
-        consumer = self.pick(index)
-        if consumer is not None:
-            consumer.close()
-
-    def do_crash(self, index):
-        consumer = self.pick(index)
-        if consumer is not None:
-            consumer.crash()
 
     def do_kill(self, broker):
         self.sim.kafka.kill_broker(broker)
@@ -135,27 +112,16 @@ class KafkaSessions(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 5), max_records=st.integers(1, 4))
     def poll(self, index, max_records):
-        self.run("poll", index, max_records)
+        self.run("consumer", "poll", index, 0, max_records)
 
     @rule()
     def poll_all(self):
         self.run("poll_all")
 
-    @rule(index=st.integers(0, 5))
-    def commit(self, index):
-        self.run("commit", index)
-
-    @rule(index=st.integers(0, 5))
-    def seek_to_beginning(self, index):
-        self.run("seek_to_beginning", index)
-
-    @rule(index=st.integers(0, 5))
-    def close(self, index):
-        self.run("close", index)
-
-    @rule(index=st.integers(0, 5))
-    def crash(self, index):
-        self.run("crash", index)
+    @rule(action=st.sampled_from(["commit", "seek_to_beginning", "close", "crash"]),
+          index=st.integers(0, 5))
+    def consumer_action(self, action, index):
+        self.run("consumer", action, index)
 
     @rule(broker=st.integers(1, 9))  # brokers 4..9 do not exist: most kills are refused
     def kill(self, broker):

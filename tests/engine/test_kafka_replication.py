@@ -94,20 +94,8 @@ def test_no_in_sync_replica_alive_means_offline_unless_unclean_election_is_on():
     assert state(sim)["leader"] == last_in_sync
 
 
-def test_out_of_sync_replica_does_not_lead_with_unclean_election_off():
-    sim, _ = replicated()
-    replicas = state(sim)["replicas"]
-    sim.kafka.kill_broker(replicas[2])
-    sim.kafka.producer(acks=1).send("orders", value="a")
-    sim.advance(0)
-    sim.kafka.kill_broker(replicas[0])
-    sim.kafka.kill_broker(replicas[1])
-    sim.kafka.restore_broker(replicas[2])  # it missed offset 0
-    assert state(sim)["leader"] is None
-
-
-def test_unclean_election_lets_a_stale_replica_lead_and_loses_what_it_lacks():
-    sim, events = replicated(**{"unclean.leader.election.enable": "true"})
+def only_a_stale_replica_survives(sim):
+    """The third replica misses offset 0, then the two in-sync ones die and it comes back."""
     replicas = state(sim)["replicas"]
     sim.kafka.kill_broker(replicas[2])
     sim.kafka.producer(acks=1).send("orders", value="a")
@@ -115,7 +103,19 @@ def test_unclean_election_lets_a_stale_replica_lead_and_loses_what_it_lacks():
     sim.kafka.kill_broker(replicas[0])
     sim.kafka.kill_broker(replicas[1])
     sim.kafka.restore_broker(replicas[2])
-    assert state(sim)["leader"] == replicas[2] and state(sim)["log_end"] == 0
+    return replicas[2]
+
+
+def test_out_of_sync_replica_does_not_lead_with_unclean_election_off():
+    sim, _ = replicated()
+    only_a_stale_replica_survives(sim)
+    assert state(sim)["leader"] is None and state(sim)["log_end"] == 1
+
+
+def test_unclean_election_lets_a_stale_replica_lead_and_loses_what_it_lacks():
+    sim, events = replicated(**{"unclean.leader.election.enable": "true"})
+    stale = only_a_stale_replica_survives(sim)
+    assert state(sim)["leader"] == stale and state(sim)["log_end"] == 0
     assert [(e.kind, e.message_id) for e in events if e.kind == "lost"] == [("lost", "orders/0@0")]
 
 
