@@ -108,8 +108,12 @@ def _topology_kinds(broker: str) -> frozenset[str]:
 
 
 class Room:
+    """One running simulation: its clock settings, who controls it, its command log, its
+    event history (for the inspector) and the events not yet sent to its viewers."""
+
     def __init__(self, room_id: str, preset: Preset, seed: int, owner: str, *,
-                 free_play: bool = False, speed: float = 1.0, paused: bool = False) -> None:
+                 free_play: bool = False, speed: float = 1.0, paused: bool = False,
+                 log: list[list[Any]] | None = None, now: float = 0.0) -> None:
         self.id = room_id
         self.preset = preset
         self.kit: BrokerKit = kit(preset.broker)
@@ -126,7 +130,7 @@ class Room:
         self.runner: asyncio.Task | None = None
         self.saved_at_len = -1
         self._topology_kinds = _topology_kinds(preset.broker)
-        self._replay([], 0.0)
+        self._replay(log or [], now)
 
     # -- building and replaying --------------------------------------------------------------
     def _reset_stream(self) -> None:
@@ -147,14 +151,14 @@ class Room:
 
     @classmethod
     def from_record(cls, record: RoomRecord) -> Room:
-        room = cls(record.id, presets.find(record.preset), record.seed, record.owner,
-                   free_play=record.free_play, speed=record.speed, paused=record.paused)
-        room._replay(record.log, record.now)
-        return room
+        return cls(record.id, presets.find(record.preset), record.seed, record.owner,
+                   free_play=record.free_play, speed=record.speed, paused=record.paused,
+                   log=record.log, now=record.now)
 
     def _replay(self, log: list[list[Any]], until: float) -> None:
-        """Rebuild from the preset and ``log``. Commands that failed live fail again the
-        same way (the engine is deterministic); their errors are expected here."""
+        """Rebuild from the preset and ``log``, then run to virtual time ``until``. Commands
+        that failed live fail again the same way (the engine is deterministic), so their
+        errors are expected here; so is a command a newer mqlab no longer has."""
         with self.lock:
             self.history.clear()
             self.sim = Simulation(self.seed)
@@ -166,7 +170,7 @@ class Room:
                 self._apply(command, command.parse(raw_args), record=False)
             for at, name, args in log:
                 advance_to(self.sim, at)
-                with contextlib.suppress(EngineError, ArgumentError):
+                with contextlib.suppress(EngineError, ArgumentError, UnknownCommand):
                     self._apply(self.kit.command(name), args)
             advance_to(self.sim, until)
             self._reset_stream()
@@ -208,6 +212,9 @@ class Room:
         seq = self.sim.seq
         if seq == self._flushed_seq:
             return None
+        if not self.viewers:  # nobody to tell; whoever joins next starts from a snapshot
+            self._flushed_seq = seq
+            return None
         events, self._pending = self._pending, []
         topology = self.sim.topology() if self._topology_changed else None
         self._topology_changed = False
@@ -227,20 +234,16 @@ class Room:
         return frame
 
     def take_batch(self) -> dict[str, Any] | None:
-        """The next batch as a channel-layer message (serialised once for every viewer)."""
+        """The next batch as a channel-layer message, or None."""
         with self.lock:
             frame = self._seal_batch()
-        if frame is None:
-            return None
-        return {"type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
+        return _batch_message(frame)
 
     def join(self, client: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """For a new viewer or a resync: the batch others still need, then a snapshot that
         starts right where that batch ends."""
         with self.lock:
-            frame = self._seal_batch()
-            batch = None if frame is None else {
-                "type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
+            batch = _batch_message(self._seal_batch())
             state = self.sim.snapshot()
             snapshot = wire.snapshot(self.id, state, speed=self.speed, paused=self.paused,
                                      you=self.can_control(client), free_play=self.free_play)
@@ -365,6 +368,14 @@ class Room:
         return None, None
 
 
+def _batch_message(frame: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A batch for the room's group, serialised once for all its viewers (each consumer
+    only checks ``seq`` and forwards the text)."""
+    if frame is None:
+        return None
+    return {"type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
+
+
 async def _pace(room: Room) -> None:
     """The room's runner: advance, broadcast, and free the room once it has been idle."""
     layer = get_channel_layer()
@@ -374,7 +385,12 @@ async def _pace(room: Room) -> None:
         while True:
             await asyncio.sleep(FRAME_SECONDS)
             now = time.monotonic()
-            room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+            try:
+                room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+            except Exception:  # a bug in a model: stop the clock, keep the room and socket
+                logger.exception("room %s: the simulation failed; pausing the room", room.id)
+                room.paused = True
+                await announce(room, "clock")
             last = now
             batch = room.take_batch()
             if batch is not None:

@@ -351,7 +351,8 @@ def _flag(name: str, label: str, default: bool = False, help: str = "") -> Field
 
 def _optional(spec: Field) -> Field:
     """The same field, left blank to keep the current value."""
-    return Field(spec.name, spec.label, spec.kind, choices=spec.choices, minimum=spec.minimum,
+    choices = (("", "(keep current)"), *spec.choices) if spec.choices else None
+    return Field(spec.name, spec.label, spec.kind, choices=choices, minimum=spec.minimum,
                  maximum=spec.maximum, help="Leave blank to keep the current value.")
 
 

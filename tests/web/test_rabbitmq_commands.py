@@ -196,3 +196,13 @@ def test_bad_values_raise_an_argument_error_naming_the_field(raw, kind):
     with pytest.raises(ArgumentError) as caught:
         Field("x", "X", kind).parse(raw)
     assert caught.value.field == "x"
+
+
+def test_consumer_settings_left_blank_keep_the_current_values():
+    lab = room()
+    form = {"consumer": "worker-2", "prefetch": "", "ack_mode": "", "processing_time": "0.5",
+            "on_poison": ""}
+    outcome = lab.run_command(OWNER, "consumer_settings", form)
+    assert outcome.message == ("consumer 'worker-2': prefetch 1, after-processing, 0.5s per "
+                               "message, poison -> requeue")
+    assert not [e for e in lab.history if e.kind == "consumer-removed"]  # no re-subscribe

@@ -285,3 +285,19 @@ async def test_error_frames_print_no_traceback(rooms, caplog):
         await next_frame(socket, "error")
     assert not any(record.exc_info for record in caplog.records)
     await socket.disconnect()
+
+
+async def test_a_model_failing_during_a_tick_pauses_the_room_and_keeps_the_socket(
+        rooms, monkeypatch):
+    room, socket, _ = await open_room()
+
+    def broken_advance(seconds):
+        raise RuntimeError("model bug")
+
+    monkeypatch.setattr(room.sim, "advance", broken_advance)
+    clock = await next_frame(socket, "clock")
+    assert clock["paused"] is True and room.paused
+    monkeypatch.undo()
+    await command(socket, "publish", ref="after", routing_key="tasks")
+    assert (await next_frame(socket, "result"))["ref"] == "after"
+    await socket.disconnect()
