@@ -17,6 +17,9 @@ Rules and sources (Amazon SQS Developer Guide):
   FIFO message, increasing in the queue (here: a 20-digit counter).
 - "FIFO queue quotas": up to 120,000 messages in flight; past that SQS returns no error and no
   messages.
+- "Amazon SQS delay queues": on a FIFO queue a new DelaySeconds is retroactive, it "affects the
+  delay of messages already in the queue" (here: the messages still waiting for their delay,
+  counted from their send); on a standard queue it is not.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from .messages import VISIBLE, Message
+from . import kinds
+from .messages import DELAYED, VISIBLE, Message
 from .queue import Queue
 
 DEDUPLICATION_WINDOW = 300.0
@@ -46,6 +50,23 @@ class FifoQueue(Queue):
         self._dedup_times: deque[tuple[float, Any]] = deque()
         self._sequence = 10**19
         super().__init__(*args, **kwargs)
+
+    def configure(self) -> None:
+        before = getattr(self, "delay", None)
+        super().configure()
+        if before is not None and before != self.delay:
+            self._delay_again()
+
+    def _delay_again(self) -> None:
+        now = self.sim.now
+        for message in self.messages.values():
+            if message.state is DELAYED:
+                message.timer.cancel()
+                message.visible_at = max(now, message.enqueued_at + self.delay)
+                message.timer = self.sim.call_at(message.visible_at, self._delay_over, message)
+                self.model.emit_message(kinds.DELAYED, message, self.node, self.node,
+                                        f"queue DelaySeconds is now {self.delay} s (retroactive "
+                                        "on a FIFO queue)")
 
     # -- deduplication ---------------------------------------------------------------------
     def dedup_key(self, group: str, dedup_id: str) -> Any:

@@ -71,6 +71,7 @@ from .polling import Response, Waiter
 from .queue import ACCOUNT, ARN_PREFIX, IN_FLIGHT_LIMIT, URL_PREFIX, Queue, StandardQueue
 from .realism import Realism
 from .redrive import (
+    DEFAULT_MAX_RECEIVE_COUNT,
     MoveTask,
     RedrivePolicy,
     check_move_task,
@@ -186,7 +187,8 @@ class SQS(BrokerModel):
         existing = self.queues.get(QueueName)
         if existing is not None:
             # CreateQueue API: same name and same attributes returns the existing queue.
-            if all(existing.attributes.get(k) == v for k, v in attributes.items()):
+            if all(existing.attributes.get(k) == v
+                   for k, v in _comparable(attributes).items()):
                 return {"QueueUrl": existing.url}
             raise QueueNameExists(
                 f"A queue named {QueueName!r} already exists with different attributes")
@@ -693,6 +695,19 @@ def _system_attributes(message: Message, names: frozenset[str]) -> dict[str, str
 
 
 # -- checking requests ---------------------------------------------------------------------
+def _comparable(attributes: dict[str, str]) -> dict[str, str]:
+    """Attributes as the queue stores them (a RedrivePolicy in its compact form)."""
+    text = attributes.get("RedrivePolicy")
+    try:
+        policy = json.loads(text) if text else None
+        count = int(policy.get("maxReceiveCount", DEFAULT_MAX_RECEIVE_COUNT))
+        compact = json.dumps({"deadLetterTargetArn": policy["deadLetterTargetArn"],
+                              "maxReceiveCount": count}, separators=(",", ":"))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return attributes
+    return dict(attributes, RedrivePolicy=compact)
+
+
 def _integer(name: str, value: object, high: int, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidParameterValue(

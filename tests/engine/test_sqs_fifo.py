@@ -182,3 +182,15 @@ def test_fifo_receive_answers_group_sequence_and_deduplication_attributes():
     assert attributes["MessageGroupId"] == "g1"
     assert attributes["MessageDeduplicationId"] == "d1"
     assert attributes["SequenceNumber"] == sent["SequenceNumber"]
+
+
+def test_new_queue_delay_is_retroactive_on_fifo():
+    # "Amazon SQS delay queues": for FIFO queues the per-queue delay setting is retroactive.
+    sim, sqs, url, events = make({"DelaySeconds": "100"})
+    send(sqs, url, "x")
+    sim.advance(10)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "30"})
+    sim.advance(19.9)
+    assert sqs.receive_message(QueueUrl=url) == {}
+    sim.advance(0.1)
+    assert bodies(sqs.receive_message(QueueUrl=url)) == ["x"]

@@ -290,3 +290,15 @@ def test_delete_and_change_visibility_batches():
         {"Id": "b", "ReceiptHandle": handles[1]}, {"Id": "c", "ReceiptHandle": handles[2]}])
     assert deleted == {"Successful": [{"Id": "b"}, {"Id": "c"}], "Failed": []}
     assert bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["m0"]
+
+
+def test_new_queue_delay_is_not_retroactive_on_a_standard_queue():
+    # "Amazon SQS delay queues": for standard queues the per-queue delay is not retroactive.
+    sim, sqs, url, _ = make({"DelaySeconds": "100"})
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    sim.advance(10)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "30"})
+    sim.advance(89.9)
+    assert sqs.receive_message(QueueUrl=url) == {}
+    sim.advance(0.1)
+    assert bodies(sqs.receive_message(QueueUrl=url)) == ["x"]

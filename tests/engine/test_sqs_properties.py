@@ -30,6 +30,7 @@ operations = st.one_of(
     st.tuples(st.just("advance"), st.sampled_from([0, 0.5, 3, 10, 31, 70])),
     st.tuples(st.just("purge"), st.sampled_from(QUEUES)),
     st.tuples(st.just("redrive"), st.sampled_from(["std-dlq", "fifo-dlq.fifo"])),
+    st.tuples(st.just("set-delay"), st.sampled_from(QUEUES), st.sampled_from(["0", "2", "8"])),
 )
 
 
@@ -95,6 +96,8 @@ def apply(sqs, sim, kind, rest, handles, keep):
                                          WaitTimeSeconds=rest[1])
     if kind == "purge":
         return sqs.purge_queue(QueueUrl=url + name)
+    if kind == "set-delay":
+        return sqs.set_queue_attributes(QueueUrl=url + name, Attributes={"DelaySeconds": rest[1]})
     if not handles[name]:
         return None
     handle = handles[name][rest[1] % len(handles[name])]

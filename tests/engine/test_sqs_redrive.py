@@ -243,3 +243,11 @@ def test_move_task_source_must_be_a_dead_letter_queue_and_one_task_at_a_time():
         "Status"] == "CANCELLED"
     assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=[
         "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "2"
+
+
+def test_create_again_with_the_same_redrive_policy_written_differently_is_the_same_queue():
+    sim, sqs, source, dlq, _ = make(max_receive_count=3)
+    again = sqs.create_queue(QueueName="orders", Attributes={
+        "VisibilityTimeout": "10", "RedrivePolicy": json.dumps(
+            {"maxReceiveCount": "3", "deadLetterTargetArn": ARN + "orders-dlq"}, indent=2)})
+    assert again == {"QueueUrl": source}
