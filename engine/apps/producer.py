@@ -76,12 +76,21 @@ class Producer:
         if self.stop_at is not None and now >= self.stop_at or self._exhausted():
             self.flush()
             return
-        if count and self._held_back(count):
+        depth = self._pressure() if count else None
+        bp = self.backpressure
+        if depth is not None and bp is not None and bp.action == "slow":
+            self.throttled += 1
+            self._emit(kinds.PRODUCER_THROTTLED, f"{bp.queue} holds {depth} >="
+                       f" {bp.threshold}: {self.name} pauses {bp.pause:g}s", {"depth": depth})
+            self._timer = self.sim.call_later(bp.pause, self._tick, count)
             return
         for _ in range(count):
             if self._exhausted():
                 break
-            self.send()
+            if depth is None:
+                self.send()
+            else:
+                self._refuse(depth)
         assert self.rate is not None
         delay, count = self.rate.next(now, self.sim.random)
         if delay != float("inf"):
@@ -92,27 +101,23 @@ class Producer:
     def _exhausted(self) -> bool:
         return self.limit is not None and self._n >= self.limit
 
-    def _held_back(self, count: int) -> bool:
-        """Apply backpressure; True when this tick's messages are not sent now."""
+    def _pressure(self) -> int | None:
+        """The watched queue's depth when backpressure is engaged, else None."""
         bp = self.backpressure
         if bp is None:
-            return False
+            return None
         depth = self.adapter.depth(bp.queue)
-        if not bp.engaged(depth):
-            return False
-        if bp.action == "reject":
-            for _ in range(count):
-                self._n += 1
-                self.rejected += 1
-                self._emit(kinds.PUBLISH_REJECTED, f"{bp.queue} holds {depth} >= {bp.threshold}:"
-                           f" request {self.name}-{self._n} refused upstream (HTTP 503)",
-                           {"depth": depth})
-            return False
-        self.throttled += 1
-        self._emit(kinds.PRODUCER_THROTTLED, f"{bp.queue} holds {depth} >= {bp.threshold}:"
-                   f" {self.name} pauses {bp.pause:g}s", {"depth": depth})
-        self._timer = self.sim.call_later(bp.pause, self._tick, count)
-        return True
+        return depth if bp.engaged(depth) else None
+
+    def _refuse(self, depth: int) -> None:
+        """Backpressure by rejection: the request is refused before it becomes a message."""
+        assert self.backpressure is not None
+        bp = self.backpressure
+        self._n += 1
+        self.rejected += 1
+        self._emit(kinds.PUBLISH_REJECTED, f"{bp.queue} holds {depth} >= {bp.threshold}:"
+                   f" request {self.name}-{self._n} refused upstream (HTTP 503)",
+                   {"key": f"{self.name}-{self._n}", "depth": depth})
 
     # -- sending -----------------------------------------------------------------------------
     def send(self, body: str | None = None, key: str | None = None,
