@@ -17,6 +17,10 @@ Batches follow Zulip's event queue: ``from_seq`` .. ``seq``, the events (the las
 ``MQLAB_MAX_EVENTS_PER_FRAME`` of them; the animation needs no more), and a ``patch`` with
 the full new contents of each node whose contents changed, so a client's picture stays exact
 however many events were left out of the animation.
+
+Rooms live in the memory of one server process. With several daphne processes (Redis as the
+channel layer), a room's sockets and form posts must reach the process that runs it (sticky
+routing by room id); Redis then carries its broadcasts.
 """
 
 from __future__ import annotations

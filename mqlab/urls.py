@@ -8,5 +8,6 @@ urlpatterns = [
     path("rooms/<slug:room_id>/", views.room_page, name="room"),
     path("rooms/<slug:room_id>/controls/", views.controls, name="room-controls"),
     path("rooms/<slug:room_id>/commands/<slug:name>/", views.run_command, name="room-command"),
-    path("rooms/<slug:room_id>/messages/<str:message_id>/", views.message, name="room-message"),
+    # Kafka record ids hold a slash ("orders/0@5"), hence path rather than str.
+    path("rooms/<slug:room_id>/messages/<path:message_id>/", views.message, name="room-message"),
 ]

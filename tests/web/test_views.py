@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 
 from mqlab.models import RoomRecord
 from mqlab.presets import all_presets
@@ -149,3 +150,9 @@ def test_a_freed_room_answers_form_posts_after_replaying(owner, sync_rooms):
     html = post_command(owner, room_id, "bind", queue="later", exchange="amq.topic",
                         routing_key="#")
     assert "bound queue &#x27;later&#x27;" in html
+
+
+def test_message_ids_with_a_slash_reach_the_inspector():
+    match = resolve("/rooms/abc/messages/orders/0@5/")
+    assert match.url_name == "room-message"
+    assert match.kwargs == {"room_id": "abc", "message_id": "orders/0@5"}
