@@ -20,9 +20,9 @@ export class Diagram {
     this.selected = null;
     root.innerHTML = "";
     svg("defs", {}, root).innerHTML =
-      '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" ' +
-      'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" ' +
-      'class="arrow-head"/></marker>';
+      '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="13" ' +
+      'markerHeight="13" markerUnits="userSpaceOnUse" orient="auto-start-reverse">' +
+      '<path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker>';
     this.columnLayer = svg("g", { class: "columns" }, root);
     this.edgeLayer = svg("g", { class: "edges" }, root);
     this.nodeLayer = svg("g", { class: "nodes" }, root);
@@ -73,7 +73,7 @@ export class Diagram {
     svg("path", { d: route.d, class: "edge-line", "marker-end": "url(#arrow)" }, g);
     if (route.label) {
       const label = fit(route.label, 200, 13);
-      const w = label.length * 7.6 + 12;
+      const w = label.length * 7.8 + 14;
       svg("rect", { x: route.mid.x - w / 2, y: route.mid.y - 11, width: w, height: 20,
         rx: 10, class: "edge-label-bg" }, g);
       text(label, { x: route.mid.x, y: route.mid.y + 4, class: "edge-label",
@@ -128,7 +128,10 @@ export class Diagram {
     const { w } = entry.box;
     const room = Math.floor((w - 20 + SLOT_GAP) / (SLOT_W + SLOT_GAP));
     const total = totalOf(styleFor(entry.box.node), content, messages.length);
-    const shown = messages.slice(0, total > room ? room - 1 : room);
+    // When not all fit, the leftmost cells make way for the "+n" count.
+    const countWidth = (String(total).length + 1) * 7.5 + 4;
+    const fits = total > room ? room - Math.ceil(countWidth / (SLOT_W + SLOT_GAP)) : room;
+    const shown = messages.slice(0, Math.max(0, fits));
     entry.slots.replaceChildren();
     shown.forEach((message, i) => {
       const cx = w - 10 - (i + 1) * (SLOT_W + SLOT_GAP) + SLOT_GAP;

@@ -8,7 +8,9 @@
 
 import { styleFor } from "./styles.js";
 
-export const GAP_X = 84; // between columns: room for edge labels
+export const GAP_X = 84; // between columns, widened where a binding key needs the room
+const LABEL_CHAR = 7.8; // diagram units per character of an edge label (13px monospace)
+const LABEL_MAX_CHARS = 26; // diagram.js shortens longer labels
 export const GAP_Y = 30;
 export const MARGIN = 30;
 export const HEADER = 34; // column titles above the nodes
@@ -17,6 +19,7 @@ export function layout(topology) {
   const nodes = topology.nodes || [];
   const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
   const neighbours = neighbourMap(topology.edges || []);
+  const gaps = labelGaps(nodes, topology.edges || []);
   const boxes = new Map();
   const columnBoxes = [];
   let x = MARGIN;
@@ -32,20 +35,34 @@ export function layout(topology) {
     });
     columnBoxes.push({ column, x, width, height: y - GAP_Y, placed });
     for (const box of placed) boxes.set(box.node.id, box);
-    x += width + GAP_X;
+    x += width + (gaps.get(column) || GAP_X);
   }
   const tallest = Math.max(0, ...columnBoxes.map((c) => c.height));
   for (const c of columnBoxes) {
     const shift = MARGIN + HEADER + (tallest - c.height) / 2;
     for (const box of c.placed) box.y += shift;
   }
-  const width = Math.max(x - GAP_X + MARGIN, 400);
+  const last = columns[columns.length - 1];
+  const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 400);
   const height = MARGIN + HEADER + tallest + MARGIN;
   const edges = groupEdges(topology.edges || [], boxes);
   return {
     boxes, edges, width, height,
     columns: columnBoxes.map((c) => ({ column: c.column, x: c.x + c.width / 2 })),
   };
+}
+
+/** Per column: the gap to its right, wide enough for the longest label of an edge leaving it. */
+function labelGaps(nodes, edges) {
+  const columnOf = new Map(nodes.map((n) => [n.id, n.column]));
+  const gaps = new Map();
+  for (const edge of edges) {
+    const column = columnOf.get(edge.source);
+    if (column === undefined || !edge.label) continue;
+    const chars = Math.min(edge.label.length, LABEL_MAX_CHARS);
+    gaps.set(column, Math.max(gaps.get(column) || GAP_X, chars * LABEL_CHAR + 40));
+  }
+  return gaps;
 }
 
 function neighbourMap(edges) {

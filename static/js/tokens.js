@@ -15,6 +15,8 @@ import { svg, text } from "./svg.js";
 const BASE_MS = 900; // a hop at 1× speed
 const MAX_BEHIND = 4; // a message more hops behind than this stops animating and catches up
 const SAMPLES = 16;
+const STAGGER_MS = 40; // messages published together leave one after another, as a stream
+const STAGGER_SPAN_MS = 2000;
 
 export class Tokens {
   constructor(diagram, { cap = 200, onSelectMessage }) {
@@ -41,15 +43,18 @@ export class Tokens {
   }
 
   play(events) {
+    let fresh = 0;
     for (const event of events) {
-      if (event.message_id) this.follow(event);
+      if (!event.message_id) continue;
+      const starting = !this.journeys.has(event.message_id);
+      this.follow(event, starting ? (fresh++ * STAGGER_MS) % STAGGER_SPAN_MS : 0);
     }
   }
 
-  /** Chain this movement after the message's previous one. */
-  follow(event) {
+  /** Chain this movement after the message's previous one (a new journey waits `delay` ms). */
+  follow(event, delay) {
     const id = event.message_id;
-    const journey = this.journeys.get(id) || { tail: Promise.resolve(), pending: 0 };
+    const journey = this.journeys.get(id) || { tail: wait(delay), pending: 0 };
     journey.pending += 1;
     const run = () => {
       journey.pending -= 1;
@@ -128,6 +133,10 @@ export class Tokens {
     this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.cancel());
     this.journeys.clear();
   }
+}
+
+function wait(ms) {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 /** Sample the path into translate keyframes: WAAPI cannot animate along an SVG path. */

@@ -33,7 +33,7 @@ def pause(page: Page) -> None:
 def open_group(page: Page, name: str) -> None:
     group = page.locator(f'details[data-group="{name}"]')
     if group.get_attribute("open") is None:
-        group.locator("summary").click()
+        group.locator("> summary").click()
 
 
 def more_fields(form) -> None:
@@ -178,3 +178,88 @@ def test_bad_input_shows_an_error_next_to_the_control(page, live_server_url, sho
     expect(form.locator('[name="headers"]')).to_have_attribute("aria-invalid", "true")
     expect(form.locator('[name="count"]')).not_to_have_attribute("aria-invalid", "true")
     shots(page, "json-error-next-to-headers")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rejecting_by_hand_in_the_inspector_dead_letters_the_message(page, live_server_url,
+                                                                      shots):
+    start_room(page, live_server_url, "rabbitmq-dead-letter")
+    pause(page)
+    open_group(page, "Consumers")
+    settings = page.locator('form[data-command="consumer_settings"]')
+    settings.locator('[name="consumer"]').fill("order-worker")
+    settings.locator('[name="ack_mode"]').select_option("manual")
+    settings.locator('button[type="submit"]').click()
+    expect(page.locator("#status-consumer_settings")).to_have_class(re.compile(r"\bok\b"))
+
+    form = page.locator('form[data-command="publish"]')
+    form.locator('[name="routing_key"]').fill("orders")
+    form.locator('[name="body"]').fill("order 66: malformed")
+    form.locator('button[type="submit"]').click()
+    worker = node(page, "rabbitmq:consumer:order-worker")
+    expect(worker.locator(".node-counters")).to_contain_text("unacked 1")
+
+    worker.click()
+    inspector = page.locator("#inspector")
+    held = inspector.locator(".inspector-message")
+    expect(held.locator(".message-body")).to_have_text("order 66: malformed")
+    shots(page, "held-by-a-manual-consumer")
+    held.locator('button[data-command="reject"]').click()
+    expect(held.locator(".status")).to_have_class(re.compile(r"\bok\b"))
+
+    log = page.locator("[data-log-list]")
+    expect(log.locator('li[data-kind="dead-lettered"]')).to_have_count(1)
+    parked = node(page, "rabbitmq:queue:dead-letters")
+    expect(parked.locator(".node-counters")).to_contain_text("ready 1")
+    parked.click()
+    expect(inspector.locator(".message-body")).to_have_text("order 66: malformed")
+    expect(inspector.locator(".badge-DL")).to_be_visible()
+    expect(inspector.locator(".kv dt", has_text="x_death")).to_be_visible()
+    shots(page, "parked-with-x-death")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    pause(page)
+    publish(page, "burst {n}", count=1000)
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997")
+    tokens = page.locator("#diagram .tokens .token")
+    for _ in range(5):
+        assert tokens.count() <= 200
+        page.wait_for_timeout(100)
+    expect(page.locator("#diagram .overflow").first).to_be_attached()
+    shots(page, "burst-with-overflow-counts")
+    assert page.locator("[data-log-list] > li").count() <= 300
+    # Still responsive: the toolbar answers at once.
+    page.locator('[data-action="toggle"]').click()
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "false")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reduced_motion_flashes_nodes_instead_of_moving_tokens(page, live_server_url, shots):
+    page.emulate_media(reduced_motion="reduce")
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    pause(page)
+    publish(page, "calm")
+    expect(page.locator("#diagram .node.flash").first).to_be_attached()
+    shots(page, "reduced-motion-flash")
+    assert page.locator("#diagram .tokens").get_attribute("data-started") is None
+    expect(page.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_projector_mode_enlarges_type_and_keeps_it(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-topic")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.locator('[data-display-toggle="large"]').click()
+    page.locator('[data-display-toggle="contrast"]').click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\blarge\b.*\bcontrast\b"))
+    page.reload()
+    expect(page.locator("html")).to_have_class(re.compile(r"\blarge\b.*\bcontrast\b"))
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    page.locator("#diagram").scroll_into_view_if_needed()
+    shots(page, "projector-topic-routing")
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    shots(page, "keyboard-help")
