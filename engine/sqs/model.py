@@ -9,8 +9,15 @@ and coded as SQS's own (``sim.sqs.exceptions.QueueDoesNotExist``). Queue URLs lo
 receipt handles are readable (``orders/<MessageId>/<receive number>``) where AWS's are opaque.
 
 Time is the simulation's virtual clock: timestamps (SentTimestamp, CreatedTimestamp, ...) count
-from the start of the simulation. ``receive_message`` never blocks: see
-``engine.sqs.polling`` for how long polls resolve (``receive_message_async``). The optional
+from the start of the simulation.
+
+Long polling: a synchronous call cannot block, so ``receive_message`` with WaitTimeSeconds
+returns at once with what is receivable now (asking every server, as a long poll does) or
+``{}``. Simulated consumers use ``receive_message_async(callback, QueueUrl=..., ...)`` with the
+same parameters: the request waits in virtual time and ``callback(response)`` runs as soon as a
+message becomes receivable (send, delay end, visibility timeout expiry, visibility set to 0,
+dead-letter or redrive arrival) or, when WaitTimeSeconds ends, with ``{}`` (details in
+``engine.sqs.polling``). The optional
 ``consumer`` argument of the receives is an mqlab extension (boto3 has no receiver identity):
 it draws a consumer node holding the messages it received.
 
@@ -275,9 +282,9 @@ class SQS(BrokerModel):
     def delete_queue(self, QueueUrl: str) -> Response:
         queue = self._queue(QueueUrl)
         queue.purge(kinds.DELETED, f"queue {queue.name} deleted")
-        queue.close()
         del self.queues[queue.name]
         del self._by_url[queue.url]
+        queue.close()  # last: its waiting polls' callbacks see the queue gone
         self._deleted_at[queue.name] = self.sim.now
         self.sim.emit(kinds.REMOVED, "sqs", source=queue.node,
                       reason=f"queue {queue.name} deleted")

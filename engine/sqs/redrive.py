@@ -75,6 +75,7 @@ def dead_letter(source: Queue, message: Message, target: Queue, limit: int) -> N
     if target.fifo:
         message.enqueued_at = source.sim.now
         message.dedup_id = message.id
+        message.sequence_number = target.next_sequence_number()
     target.enqueue(message, 0)
 
 
