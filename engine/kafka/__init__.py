@@ -13,6 +13,7 @@ from .errors import (
     BrokerNotAvailableException,
     CommitFailedException,
     ConfigException,
+    GroupIdNotFoundException,
     IllegalArgumentException,
     IllegalStateException,
     InconsistentGroupProtocolException,
@@ -39,7 +40,7 @@ from .producer import Producer, RecordMetadata
 
 __all__ = [
     "STRATEGIES", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
-    "BrokerNotAvailableException", "CommitFailedException", "ConfigException", "Consumer",
+    "BrokerNotAvailableException", "CommitFailedException", "ConfigException", "Consumer", "GroupIdNotFoundException",
     "IllegalArgumentException", "IllegalStateException", "InconsistentGroupProtocolException",
     "InvalidConfigurationException", "InvalidGroupIdException", "InvalidPartitionsException",
     "InvalidRecordException", "InvalidReplicationFactorException", "InvalidTopicException",

@@ -45,7 +45,7 @@ from .events import (
     broker_node,
     partition_node,
 )
-from .log import PartitionLog, Record
+from .log import PartitionLog, Record, timestamp_ms
 
 if TYPE_CHECKING:
     from .model import Kafka
@@ -111,7 +111,7 @@ class Partition:
     def append(self, key: Any, value: Any, headers: tuple[tuple[str, Any], ...],
                size: int) -> Record:
         """The leader writes a record; followers copy it soon after."""
-        record = self.log.append(key, value, headers, int(self.kafka.sim.now * 1000), size)
+        record = self.log.append(key, value, headers, timestamp_ms(self.kafka.sim), size)
         self.leo[self.leader] = self.log.log_end  # type: ignore[index]
         if len(self.isr) == 1:
             self.high_watermark = self.log.log_end

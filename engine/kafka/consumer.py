@@ -42,7 +42,6 @@ from .errors import (
 )
 from .events import (
     CONSUMER_CRASHED,
-    CONSUMER_REMOVED,
     DELIVERED,
     OFFSET_RESET,
     REVOKED,
@@ -363,8 +362,7 @@ class Consumer:
         if group is not None and group.is_member(self):
             group.leave(self, "closed and left the group")
         else:
-            self.kafka.emit(CONSUMER_REMOVED, None, self.node, None, f"{self.client_id} closed")
-        self.kafka.forget_client(self.client_id)
+            self.kafka.remove_consumer(self, "closed")
 
     def crash(self) -> None:
         """Die without leaving the group or committing; the coordinator notices only after
@@ -378,6 +376,8 @@ class Consumer:
         group = self.group
         if group is not None and group.is_member(self):
             group.crashed(self)
+        else:
+            self.kafka.remove_consumer(self, "crashed outside any group")
 
     def _stop(self, state: str) -> None:
         self.state = state

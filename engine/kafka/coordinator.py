@@ -34,8 +34,8 @@ from .errors import InconsistentGroupProtocolException
 from .events import (
     ASSIGNED,
     COMMITTED,
-    CONSUMER_ADDED,
-    CONSUMER_REMOVED,
+    JOINED,
+    LEFT,
     REBALANCE_COMPLETED,
     REBALANCE_STARTED,
     group_node,
@@ -69,7 +69,7 @@ class Group:
                 f"uses {self.strategy!r}; every member must share an assignment strategy")
         self.strategy = consumer.strategy
         self.members[consumer.member_id] = consumer
-        self.kafka.emit(CONSUMER_ADDED, None, consumer.node, self.node,
+        self.kafka.emit(JOINED, None, consumer.node, self.node,
                         f"{consumer.client_id} joined group {self.id}",
                         {"group": self.id, "member_id": consumer.member_id})
         self.request_rebalance(f"{consumer.client_id} joined")
@@ -82,11 +82,10 @@ class Group:
         if timer is not None:
             timer.cancel()
         consumer.revoke(consumer.assignment(), why)
-        self.kafka.emit(CONSUMER_REMOVED, None, consumer.node, self.node,
-                        f"{consumer.client_id} {why}", {"group": self.id,
-                                                        "member_id": consumer.member_id})
-        if consumer.state == "crashed":
-            self.kafka.forget_client(consumer.client_id)
+        self.kafka.emit(LEFT, None, consumer.node, self.node, f"{consumer.client_id} {why}",
+                        {"group": self.id, "member_id": consumer.member_id})
+        if not consumer.alive:
+            self.kafka.remove_consumer(consumer, why)
         if rebalance:
             self.request_rebalance(f"{consumer.client_id} {why}")
 

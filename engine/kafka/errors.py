@@ -90,6 +90,10 @@ class InvalidGroupIdException(KafkaException, InvalidArgument):
     """Group operations (subscribe, commit) on a consumer that has no group.id."""
 
 
+class GroupIdNotFoundException(KafkaException, NotFound):
+    """No consumer group with that id."""
+
+
 class InconsistentGroupProtocolException(KafkaException):
     """A member whose assignment strategy no member of the group shares."""
 

@@ -12,7 +12,10 @@ Kinds (besides the shared ones in engine.events):
   producer re-sent after a lost response.
 - delivered: a consumer's poll returned the record (partition -> consumer); committed: a group's
   committed offset for a partition moved (consumer -> partition, no record).
-- rebalance-started, revoked, assigned, rebalance-completed: a group's rebalance, step by step.
+- rebalance-started, revoked, assigned, rebalance-completed: a group's rebalance, step by step;
+  joined / left: a consumer entered or left its group (consumer -> group); consumer-crashed.
+- producer-added / producer-removed, consumer-added / consumer-removed (shared): a client was
+  created or closed (a crashed consumer is removed once its group notices).
 - offset-reset: a consumer's position was outside the log (or unknown) and auto.offset.reset
   moved it; seeked: the application moved a consumer's position.
 - leader-elected, broker-down, broker-up, isr-shrunk, isr-expanded: the cluster changing.
@@ -55,12 +58,15 @@ RETENTION_DELETED = "retention-deleted"
 COMPACTED = "compacted"
 PARTITIONS_ADDED = "partitions-added"
 PRODUCER_ADDED = "producer-added"
+PRODUCER_REMOVED = "producer-removed"
+JOINED = "joined"
+LEFT = "left"
 CONSUMER_CRASHED = "consumer-crashed"
 
 #: Kafka's own kinds after which the web client redraws (the shared ones are in
 #: engine.events.TOPOLOGY_KINDS: declared, removed, consumer-added, consumer-removed).
 TOPOLOGY_KINDS = frozenset({
-    PARTITIONS_ADDED, PRODUCER_ADDED, CONSUMER_CRASHED, REVOKED, ASSIGNED, REBALANCE_COMPLETED,
+    PARTITIONS_ADDED, PRODUCER_ADDED, PRODUCER_REMOVED, JOINED, LEFT, CONSUMER_CRASHED, REVOKED, ASSIGNED, REBALANCE_COMPLETED,
     LEADER_ELECTED, BROKER_DOWN, BROKER_UP, ISR_SHRUNK, ISR_EXPANDED,
 })
 
@@ -70,8 +76,9 @@ TERMINAL_KINDS = TERMINAL | {RETENTION_DELETED, COMPACTED}
 __all__ = [
     "APPENDED", "ASSIGNED", "BOUND", "BROKER_DOWN", "BROKER_UP", "COMMITTED", "COMPACTED",
     "CONSUMER_ADDED", "CONSUMER_CRASHED", "CONSUMER_REMOVED", "DECLARED", "DELETED",
-    "DELIVERED", "DROPPED", "ISR_EXPANDED", "ISR_SHRUNK", "LEADER_ELECTED", "LOST",
-    "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED", "REBALANCE_COMPLETED",
+    "DELIVERED", "DROPPED", "ISR_EXPANDED", "ISR_SHRUNK", "JOINED", "LEADER_ELECTED", "LEFT", "LOST",
+    "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED", "PRODUCER_REMOVED",
+    "REBALANCE_COMPLETED",
     "REBALANCE_STARTED", "REMOVED", "REPLICATED", "RETENTION_DELETED", "RETRIED", "REVOKED",
     "SEEKED", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
 ]

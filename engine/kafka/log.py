@@ -18,9 +18,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..simulation import Simulation
 
 _offset_of = attrgetter("offset")
+
+
+def timestamp_ms(sim: Simulation) -> int:
+    """Kafka timestamps are whole milliseconds; mqlab's clock counts seconds."""
+    return round(sim.now * 1000)
 
 
 @dataclass(frozen=True, slots=True)

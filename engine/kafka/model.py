@@ -26,6 +26,7 @@ from .consumer import Consumer
 from .coordinator import Group
 from .errors import (
     BrokerNotAvailableException,
+    GroupIdNotFoundException,
     IllegalArgumentException,
     InvalidPartitionsException,
     InvalidReplicationFactorException,
@@ -36,10 +37,13 @@ from .events import (
     BROKER,
     BROKER_DOWN,
     BROKER_UP,
+    CONSUMER_ADDED,
+    CONSUMER_REMOVED,
     DECLARED,
     DELETED,
     PARTITIONS_ADDED,
     PRODUCER_ADDED,
+    PRODUCER_REMOVED,
     REMOVED,
     broker_node,
     preview,
@@ -207,6 +211,8 @@ class Kafka(BrokerModel):
                             auto_commit_interval_ms, partition_assignment_strategy,
                             session_timeout_ms)
         self.consumers[client_id] = consumer
+        self.emit(CONSUMER_ADDED, None, None, consumer.node, f"consumer {client_id} created",
+                  {"group": group_id, "strategy": consumer.strategy})
         return consumer
 
     def _client_id(self, client_id: str | None, prefix: str) -> str:
@@ -228,8 +234,15 @@ class Kafka(BrokerModel):
                 "node per client, so give each a different id")
         return client_id
 
-    def forget_client(self, client_id: str) -> None:
-        self.consumers.pop(client_id, None)
+    def remove_consumer(self, consumer: Consumer, why: str) -> None:
+        """A closed or crashed consumer leaves the drawing."""
+        self.consumers.pop(consumer.client_id, None)
+        self.emit(CONSUMER_REMOVED, None, consumer.node, None, f"{consumer.client_id} {why}")
+
+    def remove_producer(self, producer: Producer) -> None:
+        self.producers.pop(producer.client_id, None)
+        self.emit(PRODUCER_REMOVED, None, producer.node, None,
+                  f"producer {producer.client_id} closed")
 
     def group(self, group_id: str) -> Group:
         group = self.groups.get(group_id)
@@ -238,8 +251,9 @@ class Kafka(BrokerModel):
         return group
 
     def describe_group(self, group_id: str) -> dict[str, Any]:
+        """Members, their partitions, and committed offsets with lag (kafka-consumer-groups)."""
         if group_id not in self.groups:
-            raise IllegalArgumentException(f"group {group_id!r} does not exist (groups: "
+            raise GroupIdNotFoundException(f"group {group_id!r} does not exist (groups: "
                                            f"{', '.join(sorted(self.groups)) or 'none'})")
         return self.groups[group_id].describe()
 

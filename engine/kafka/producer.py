@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import (
     ConfigException,
+    IllegalStateException,
     InvalidRecordException,
     SerializationException,
     UnknownTopicOrPartitionException,
@@ -41,7 +42,7 @@ from .events import (
     producer_node,
     topic_node,
 )
-from .log import Record
+from .log import Record, timestamp_ms
 from .partitioner import StickyPartitioner, key_bytes, partition_for_key
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class Producer:
         self._sticky: dict[str, StickyPartitioner] = {}
         self._topics: set[str] = set()
         self.sent = 0
+        self.closed = False
 
     def send(self, topic: str, value: Any = None, key: str | bytes | None = None,
              partition: int | None = None, headers: Any = None) -> RecordMetadata:
@@ -119,9 +121,18 @@ class Producer:
     def flush(self) -> None:
         """Wait for buffered sends: mqlab sends at once, so there is never anything buffered."""
 
+    def close(self) -> None:
+        """Stop the producer; later sends raise IllegalStateException (as KafkaProducer)."""
+        if not self.closed:
+            self.closed = True
+            self.kafka.remove_producer(self)
+
     # -- internals -----------------------------------------------------------------------------
     def _prepare(self, topic: str, value: Any, key: Any, partition: Any,
                  headers: Any) -> _Route:
+        if self.closed:
+            raise IllegalStateException(
+                f"Cannot perform operation after producer has been closed ({self.client_id})")
         found = self.kafka.topic(topic)
         if key is not None and not isinstance(key, str | bytes):
             raise SerializationException(
@@ -227,7 +238,7 @@ class Producer:
         self.kafka.emit(DROPPED, record_id, topic_node(target.topic.name), target.node,
                         f"{target.name} has no leader; with acks=0 the producer never learns "
                         "the record was lost", {"partition": target.index})
-        return RecordMetadata(target.topic.name, target.index, -1, int(self.kafka.sim.now * 1000))
+        return RecordMetadata(target.topic.name, target.index, -1, timestamp_ms(self.kafka.sim))
 
 
 def _available(topic: Topic) -> list[int]:

@@ -6,6 +6,7 @@ from engine import EngineError, Simulation
 from engine.kafka import (
     BrokerNotAvailableException,
     ConfigException,
+    GroupIdNotFoundException,
     IllegalArgumentException,
     IllegalStateException,
     InvalidConfigurationException,
@@ -134,3 +135,16 @@ def test_every_kafka_error_is_an_engine_error_with_its_kafka_name(sim):
     with pytest.raises(EngineError) as error:
         sim.kafka.create_topic("orders")
     assert error.value.code == "TopicExistsException"
+
+
+def test_a_closed_producer_refuses_to_send(sim):
+    producer = sim.kafka.producer(client_id="shop")
+    producer.close()
+    with pytest.raises(IllegalStateException, match="closed"):
+        producer.send("orders", value="x")
+    assert "kafka:producer:shop" not in {n["id"] for n in sim.topology()["nodes"]}
+
+
+def test_describing_an_unknown_group_names_it(sim):
+    with pytest.raises(GroupIdNotFoundException, match="'nobody'"):
+        sim.kafka.describe_group("nobody")

@@ -73,10 +73,14 @@ def test_close_leaves_at_once_and_the_rest_take_over():
     sim, events = setup()
     c1, c2 = member(sim, "c1"), member(sim, "c2")
     sim.advance(0)
+    del events[:]
     c2.close()
     sim.advance(0)
     assert c1.assignment() == [("orders", p) for p in range(4)]
-    assert [e.kind for e in events][-1] == "rebalance-completed"
+    assert [(e.kind, e.source) for e in events if e.kind != "revoked"] == [
+        ("left", "kafka:consumer:c2"), ("consumer-removed", "kafka:consumer:c2"),
+        ("rebalance-started", "kafka:group:g"), ("assigned", "kafka:group:g"),
+        ("rebalance-completed", "kafka:group:g")]
 
 
 def test_crash_is_noticed_only_after_the_session_timeout():

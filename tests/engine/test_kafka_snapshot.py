@@ -7,11 +7,13 @@ from engine.kafka import TOPOLOGY_KINDS
 
 def scenario(sim):
     kafka = sim.kafka
+    clients = {}
     yield lambda: kafka.create_topic("orders", num_partitions=2, replication_factor=2)
-    producer = kafka.producer(client_id="shop")
-    yield lambda: producer.send("orders", value="v", key="k")
-    c1 = kafka.consumer(group_id="g", client_id="c1")
-    c2 = kafka.consumer(group_id="g", client_id="c2")
+    yield lambda: clients.update(shop=kafka.producer(client_id="shop"))
+    yield lambda: clients["shop"].send("orders", value="v", key="k")
+    yield lambda: clients.update(c1=kafka.consumer(group_id="g", client_id="c1"))
+    yield lambda: clients.update(c2=kafka.consumer(group_id="g", client_id="c2"))
+    c1, c2 = clients["c1"], clients["c2"]
     yield lambda: c1.subscribe(["orders"])
     yield lambda: sim.advance(0)
     yield lambda: c2.subscribe(["orders"])
@@ -25,7 +27,9 @@ def scenario(sim):
     yield lambda: sim.advance(45)
     yield lambda: c1.close()
     yield lambda: sim.advance(0)
+    yield lambda: clients["shop"].close()
     yield lambda: kafka.delete_topic("orders")
+    yield lambda: kafka.consumer(client_id="loner").crash()
 
 
 def test_every_change_to_the_drawing_comes_with_a_topology_event():
