@@ -40,7 +40,8 @@ from .producer import Producer, RecordMetadata
 
 __all__ = [
     "STRATEGIES", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
-    "BrokerNotAvailableException", "CommitFailedException", "ConfigException", "Consumer", "GroupIdNotFoundException",
+    "BrokerNotAvailableException", "CommitFailedException", "ConfigException", "Consumer",
+    "GroupIdNotFoundException",
     "IllegalArgumentException", "IllegalStateException", "InconsistentGroupProtocolException",
     "InvalidConfigurationException", "InvalidGroupIdException", "InvalidPartitionsException",
     "InvalidRecordException", "InvalidReplicationFactorException", "InvalidTopicException",
