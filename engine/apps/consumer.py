@@ -118,8 +118,9 @@ class Consumer:
         if not self.running:
             return False
         self.running = False
-        pending = [job.delivery for job in self._jobs] + list(self._buffer)
-        undone = [job.delivery for job in self._jobs if not job.effect_done] + list(self._buffer)
+        waiting = list(self._buffer) + self.adapter.held()
+        pending = [job.delivery for job in self._jobs] + waiting
+        undone = [job.delivery for job in self._jobs if not job.effect_done] + waiting
         for job in self._jobs:
             for timer in job.timers:
                 timer.cancel()

@@ -54,6 +54,9 @@ class ConsumerAdapter(Protocol):
 
     def dead_letter(self, delivery: Delivery) -> None: ...
 
+    def held(self) -> list[Delivery]:
+        """Messages received from the broker and not handed to the app yet."""
+
     def crash(self) -> None:
         """Die without saying goodbye; the broker finds out its own way."""
 

@@ -96,6 +96,7 @@ class KafkaConsumerAdapter:
         self.consumer: KafkaConsumer | None = None
         self.early_ack = False
         self._life = 0
+        self._incarnation = 0
         #: records polled and not yet handed to the app, and handed but not finished
         self._polled: deque[Record] = deque()
         self._in_hand = 0
@@ -112,7 +113,9 @@ class KafkaConsumerAdapter:
         self.app = app
         self.early_ack = early_ack
         self._life += 1
-        self.client_id = self.name if self._life == 1 else f"{self.name}-{self._life}"
+        self._incarnation += 1
+        self.client_id = self.name if self._incarnation == 1 else \
+            f"{self.name}-{self._incarnation}"
         topics = [self.topic, *(retry_topic(self.topic, n)
                                 for n in range(1, self.retry_levels + 1))]
         for name in topics[1:]:
@@ -128,6 +131,10 @@ class KafkaConsumerAdapter:
         self._in_hand = 0
         self._polling = self._held = False
         self.want_more()
+
+    def held(self) -> list[Delivery]:
+        """Records polled but not handed to the app yet (lost with it at-most-once)."""
+        return [self._delivery(record) for record in self._polled]
 
     def crash(self) -> None:
         self._life += 1

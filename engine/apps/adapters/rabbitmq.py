@@ -121,6 +121,10 @@ class RabbitConsumer:
                                               expiration=str(max(0, round(delay * 1000)))))
         channel.basic_ack(tag)
 
+    def held(self) -> list[Delivery]:
+        """Nothing: every message received is handed to the app at once."""
+        return []
+
     def crash(self) -> None:
         if self.channel is not None and self.channel.is_open:
             self.sim.rabbitmq.crash_connection(self.name)

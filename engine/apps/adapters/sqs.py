@@ -157,6 +157,10 @@ class SqsConsumer:
     def dead_letter(self, delivery: Delivery) -> None:
         self._set_visibility(delivery.handle, 0)
 
+    def held(self) -> list[Delivery]:
+        """Nothing: every message received is handed to the app at once."""
+        return []
+
     def crash(self) -> None:
         self._life += 1
         self._polling = False
