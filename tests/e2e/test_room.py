@@ -82,6 +82,15 @@ def test_publish_moves_a_token_and_changes_the_queue_depth(page, live_server_url
     expect(log.locator('li[data-kind="delivered"]')).to_have_count(3)
     shots(page, "two-waiting-three-in-hand")
 
+    # The log filters by kind and by node: worker-2 saw exactly one delivery.
+    page.locator("[data-log-kind]").select_option("delivered")
+    expect(log.locator("li:visible")).to_have_count(3)
+    page.locator("[data-log-node]").select_option(WORKERS[1])
+    expect(log.locator("li:visible")).to_have_count(1)
+    expect(log.locator("li:visible .log-route")).to_have_text("tasks → worker-2")
+    page.locator("[data-log-kind]").select_option("")
+    page.locator("[data-log-node]").select_option("")
+
     # Play: the fastest worker finishes, acks, and the queue drains.
     page.locator('[data-action="toggle"]').click()
     expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 1", timeout=10000)
@@ -263,3 +272,27 @@ def test_projector_mode_enlarges_type_and_keeps_it(page, live_server_url, shots)
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
     shots(page, "keyboard-help")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_connection_reconnects_and_catches_up(page, live_server_url, shots):
+    # Every socket the page opens goes through this route, so the test can cut one.
+    sockets = []
+
+    def relay(ws):
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r"/ws/rooms/"), relay)
+    room_url = start_room(page, live_server_url, "rabbitmq-work-queue")
+    pause(page)
+    sockets[-1].close()
+    expect(page.locator("[data-connection]")).to_have_text(re.compile("Reconnecting"))
+    shots(page, "connection-lost")
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    assert len(sockets) == 2
+    expect(page.locator("[data-log-list] .log-note")).to_contain_text("Fresh snapshot")
+    publish(page, "after the outage")
+    expect(page.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
+    shots(page, "live-again")
+    assert page.url == room_url
