@@ -138,7 +138,8 @@ class Room:
 
     # -- building and replaying --------------------------------------------------------------
     def _reset_stream(self) -> None:
-        self._pending: list[Event] = []
+        # Only the events a frame can animate are kept; seq and the patch say the rest.
+        self._pending: deque[Event] = deque(maxlen=_setting("MQLAB_MAX_EVENTS_PER_FRAME", 500))
         self._topology_changed = False
         self._flushed_seq = self.sim.seq
         self._sent_contents = self._contents()
@@ -219,7 +220,8 @@ class Room:
         if not self.viewers:  # nobody to tell; whoever joins next starts from a snapshot
             self._flushed_seq = seq
             return None
-        events, self._pending = self._pending, []
+        shown = list(self._pending)
+        self._pending.clear()
         topology = self.sim.topology() if self._topology_changed else None
         self._topology_changed = False
         contents = self._contents()
@@ -229,11 +231,9 @@ class Room:
         patch = {node: value for node, value in contents.items() if sent.get(node) != value}
         patch.update(dict.fromkeys(sorted(sent.keys() - contents.keys())))
         self._sent_contents = contents
-        cap = _setting("MQLAB_MAX_EVENTS_PER_FRAME", 500)
-        shown = events[-cap:] if len(events) > cap else events
         frame = wire.events(self._flushed_seq + 1, seq, self.sim.now,
                             [event.to_dict() for event in shown], patch, topology=topology,
-                            dropped=len(events) - len(shown), sent_at=time.time())
+                            dropped=seq - self._flushed_seq - len(shown), sent_at=time.time())
         self._flushed_seq = seq
         return frame
 
