@@ -91,10 +91,9 @@ def parse_client_frame(text: str) -> ClientFrame:
             len(text) * 4 > MAX_FRAME_BYTES and len(text.encode()) > MAX_FRAME_BYTES):
         raise WireError("too-large", f"frames are limited to {MAX_FRAME_BYTES // 1024} KiB")
     try:
-        data = json.loads(text)
+        data = loads(text)
     except ValueError as error:
-        raise WireError("bad-json", f"the frame is not valid JSON ({error.msg} at "
-                        f"character {error.pos})") from None
+        raise WireError("bad-json", f"the frame is not valid JSON ({error})") from None
     if not isinstance(data, dict):
         raise WireError("bad-frame", "a frame must be a JSON object")
     ref = data.get("ref")
@@ -140,6 +139,22 @@ def _control_frame(data: dict[str, Any], ref: str | None) -> ControlFrame:
         raise WireError("bad-argument", "free_play needs value true or false", ref=ref,
                         field="value")
     return ControlFrame(action, value)
+
+
+def loads(text: str) -> Any:
+    """Strict JSON: what a browser's ``JSON.parse`` accepts, so whatever a client sends can be
+    sent back to every client. ValueError (saying why) for NaN/Infinity, which Python's
+    parser would take, and for nesting too deep to handle."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{error.msg} at character {error.pos}") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON; use a number or null")
 
 
 # -- server -> client ----------------------------------------------------------------------

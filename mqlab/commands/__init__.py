@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+from mqlab import wire
+
 FieldKind = Literal["text", "int", "float", "bool", "choice", "json", "textarea"]
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
@@ -120,10 +122,10 @@ class Field:
         value = raw
         if isinstance(raw, str):
             try:
-                value = json.loads(raw)
+                value = wire.loads(raw)
             except ValueError as error:
-                raise ArgumentError(self.name, f"{self.label} is not valid JSON: {error.msg} "
-                                    f"at character {error.pos}") from None
+                raise ArgumentError(self.name, f"{self.label} is not valid JSON: "
+                                    f"{error}") from None
         if not isinstance(value, dict):
             raise ArgumentError(self.name, f"{self.label} must be a JSON object such as "
                                 '{"key": "value"}')

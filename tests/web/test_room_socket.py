@@ -135,6 +135,9 @@ async def test_many_events_are_capped_for_animation_but_seq_and_patch_stay_exact
 
 @pytest.mark.parametrize(("text", "code", "field"), [
     ("{not json", "bad-json", None),
+    ('{"v": 1, "type": "command", "command": "publish", "args": {"headers": {"x": NaN}}}',
+     "bad-json", None),
+    ("[" * 20000 + "]" * 20000, "bad-json", None),
     ("[1, 2]", "bad-frame", None),
     ('{"type": "resync"}', "bad-frame", "v"),
     ('{"v": 1, "type": "dance"}', "bad-frame", "type"),

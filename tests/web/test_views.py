@@ -156,3 +156,10 @@ def test_message_ids_with_a_slash_reach_the_inspector():
     match = resolve("/rooms/abc/messages/orders/0@5/")
     assert match.url_name == "room-message"
     assert match.kwargs == {"room_id": "abc", "message_id": "orders/0@5"}
+
+
+def test_form_json_with_infinity_is_refused_naming_the_field(owner):
+    room_id = start_room(owner)
+    html = post_command(owner, room_id, "publish", routing_key="tasks",
+                        headers='{"retry": Infinity}')
+    assert 'data-field="headers"' in html and "Infinity is not JSON" in html
