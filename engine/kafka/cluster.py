@@ -27,13 +27,21 @@ Rules, each from Kafka:
 - unclean.leader.election.enable=false (the default): with no in-sync replica alive the
   partition has no leader until one comes back. With true, the first live replica leads and
   whatever it lacks is lost.
+- Leadership goes back to the preferred (first) replica: with auto.leader.rebalance.enable
+  (default true) the controller checks every leader.imbalance.check.interval.seconds (300) and,
+  for a broker that leads fewer than it should by more than
+  leader.imbalance.per.broker.percentage (10 %), moves leadership back to it where it is in
+  the ISR (KafkaController.checkAndTriggerAutoLeaderRebalance; KRaft's QuorumController
+  balances leaders the same way).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from ..clock import Timer
 from .assignors import TopicPartition
 from .errors import LeaderNotAvailableException, NotEnoughReplicasException
 from .events import (
@@ -48,6 +56,7 @@ from .events import (
 from .log import PartitionLog, Record, timestamp_ms
 
 if TYPE_CHECKING:
+    from ..simulation import Simulation
     from .model import Kafka
     from .topic import Topic
 
@@ -226,6 +235,16 @@ class Partition:
         self._advance_high_watermark()
         self._schedule_catch_up()
 
+    @property
+    def preferred(self) -> int:
+        return self.replicas[0]
+
+    def elect_preferred(self) -> None:
+        """Move leadership back to the preferred replica (it must be alive and in the ISR)."""
+        self._become_leader(self.preferred, self.leader,
+                            f"preferred leader election: broker {self.preferred} is back in "
+                            "the ISR (auto.leader.rebalance.enable)")
+
     def _shrink_isr(self, gone: list[int], why: str) -> None:
         self.isr = [r for r in self.isr if r not in gone]
         self.kafka.emit(ISR_SHRUNK, None, self.node, None,
@@ -246,11 +265,37 @@ class Partition:
         self.high_watermark = min(self.high_watermark, self.log.log_end)
 
 
+IMBALANCE_CHECK_SECONDS = 300
+IMBALANCE_PERCENTAGE = 10
+
+
 class Cluster:
-    """Broker ids and whether each is up."""
+    """Broker ids, whether each is up, and the controller's leader-balance check."""
 
     def __init__(self, broker_ids: list[int]) -> None:
         self.alive = dict.fromkeys(broker_ids, True)
+        self._balance_check: Timer | None = None
 
     def live(self) -> list[int]:
         return [b for b, up in self.alive.items() if up]
+
+    def schedule_leader_balance(self, sim: Simulation, partitions: Callable[[], Iterable[Partition]]
+                                ) -> None:
+        """Run the controller's check at its next interval (counted from cluster start)."""
+        if self._balance_check is not None:
+            return
+        at = (sim.now // IMBALANCE_CHECK_SECONDS + 1) * IMBALANCE_CHECK_SECONDS
+        self._balance_check = sim.call_at(at, self._balance_leaders, partitions)
+
+    def _balance_leaders(self, partitions: Callable[[], Iterable[Partition]]) -> None:
+        self._balance_check = None
+        preferred: dict[int, list[Partition]] = {}
+        for partition in partitions():
+            preferred.setdefault(partition.preferred, []).append(partition)
+        for broker, owned in preferred.items():
+            displaced = [p for p in owned if p.leader != broker]
+            if not self.alive[broker] or len(displaced) * 100 <= IMBALANCE_PERCENTAGE * len(owned):
+                continue
+            for partition in displaced:
+                if broker in partition.isr:
+                    partition.elect_preferred()

@@ -104,7 +104,8 @@ class Consumer:
 
     @property
     def group(self) -> Group | None:
-        return self.kafka.group(self.group_id) if self.group_id is not None else None
+        """This consumer's group, once someone has joined it."""
+        return self.kafka.groups.get(self.group_id) if self.group_id is not None else None
 
     # -- subscription -------------------------------------------------------------------------
     def subscribe(self, topics: Iterable[str] | str) -> None:
@@ -115,20 +116,17 @@ class Consumer:
             if not isinstance(name, str) or not name:
                 raise IllegalArgumentException(
                     f"topic {name!r} in subscribe() is not allowed; give non-empty topic names")
-        group = self._require_group("subscribe")
+        group_id = self._require_group_id("subscribe")
         if not names:
             self.unsubscribe()
             return
-        joined = group.is_member(self)
-        previous = self.subscription
-        self.subscription = sorted(set(names))
-        if not joined:
-            try:
-                group.join(self)
-            except Exception:
-                self.subscription = previous
-                raise
-        elif previous != self.subscription:
+        group = self.kafka.group(group_id)
+        previous, wanted = self.subscription, sorted(set(names))
+        if not group.is_member(self):
+            group.join(self)  # may refuse; the rebalance it starts reads the subscription later
+            self.subscription = wanted
+        elif previous != wanted:
+            self.subscription = wanted
             group.request_rebalance(f"{self.client_id} changed its subscription")
 
     def unsubscribe(self) -> None:
@@ -282,8 +280,9 @@ class Consumer:
     def commit(self, offsets: Mapping[tuple[str, int], int] | None = None) -> None:
         """commitSync: store the positions (or the given offsets) as the group's offsets."""
         self._check_usable()
-        group = self._require_group("commit")
-        if not group.is_member(self):
+        self._require_group_id("commit")
+        group = self.group
+        if group is None or not group.is_member(self):
             raise CommitFailedException(
                 f"{self.client_id} is not a member of group {self.group_id!r}; subscribe first")
         chosen = self._consumed() if offsets is None else self._checked_offsets(offsets)
@@ -292,8 +291,9 @@ class Consumer:
     def committed(self, tp: tuple[str, int]) -> int | None:
         """The group's committed offset for ``tp``, or None."""
         self._check_usable()
-        group = self._require_group("committed")
-        return group.committed.get(TopicPartition(*tp))
+        self._require_group_id("committed")
+        group = self.group
+        return group.committed.get(TopicPartition(*tp)) if group is not None else None
 
     def _consumed(self) -> dict[TopicPartition, int]:
         return {tp: pos for tp in self._assignment
@@ -394,12 +394,11 @@ class Consumer:
             raise IllegalStateException(f"consumer {self.client_id} has crashed; create a new "
                                         "consumer to take its place")
 
-    def _require_group(self, action: str) -> Group:
-        group = self.group
-        if group is None:
+    def _require_group_id(self, action: str) -> str:
+        if self.group_id is None:
             raise InvalidGroupIdException(
                 f"{action}() needs a group: create the consumer with group_id=...")
-        return group
+        return self.group_id
 
     def _assigned(self, tp: Any, message: str) -> TopicPartition:
         try:

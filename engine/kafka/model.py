@@ -257,6 +257,20 @@ class Kafka(BrokerModel):
                                            f"{', '.join(sorted(self.groups)) or 'none'})")
         return self.groups[group_id].describe()
 
+    def lag(self, group_id: str, tp: tuple[str, int]) -> int | None:
+        """High watermark minus the group's committed offset (None before any commit)."""
+        self.require_partition(TopicPartition(*tp))
+        group = self.groups.get(group_id)
+        return group.lag(TopicPartition(*tp)) if group is not None else None
+
+    def describe_cluster(self) -> list[dict[str, Any]]:
+        """Each broker: whether it is up, the partitions it leads and those it follows."""
+        return [{"broker": b, "alive": up,
+                 "leads": [p.name for p in self._partitions() if p.leader == b],
+                 "follows": [p.name for p in self._partitions()
+                             if b in p.replicas and p.leader != b]}
+                for b, up in self.cluster.alive.items()]
+
     def new_producer_id(self) -> int:
         self._producer_ids += 1
         return 1000 + self._producer_ids
@@ -285,6 +299,8 @@ class Kafka(BrokerModel):
                     partition.broker_up(broker_id)
                 else:
                     partition.broker_down(broker_id)
+        if up:
+            self.cluster.schedule_leader_balance(self.sim, self._partitions)
 
     def lose_produce_responses(self, count: int = 1) -> None:
         """The next ``count`` produce responses are lost on the way back (the records were
@@ -326,9 +342,9 @@ class Kafka(BrokerModel):
         for client_id, consumer in self.consumers.items():
             into.node(consumer.node, broker=BROKER, kind="consumer", name=client_id,
                       column=CONSUMERS, group=consumer.group_id, state=consumer.state)
-            if consumer.group_id is not None:
-                into.edge(self.groups[consumer.group_id].node if consumer.group_id in
-                          self.groups else consumer.node, consumer.node, kind="member")
+            group = consumer.group
+            if group is not None and group.is_member(consumer):
+                into.edge(group.node, consumer.node, kind="member")
             for tp in consumer.assignment():
                 into.edge(f"kafka:partition:{tp}", consumer.node, kind="assigned",
                           label=consumer.group_id or "")
@@ -346,13 +362,10 @@ class Kafka(BrokerModel):
 
     def contents(self) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = {}
-        for broker_id, up in self.cluster.alive.items():
-            leads = [p.name for p in self._partitions() if p.leader == broker_id]
-            follows = [p.name for p in self._partitions()
-                       if broker_id in p.replicas and p.leader != broker_id]
-            result[broker_node(broker_id)] = {"messages": [], "counters": {
-                "leader_for": len(leads), "replica_for": len(leads) + len(follows)},
-                "alive": up, "leads": leads, "follows": follows}
+        for broker in self.describe_cluster():
+            result[broker_node(broker["broker"])] = {"messages": [], "counters": {
+                "leader_for": len(broker["leads"]),
+                "replica_for": len(broker["leads"]) + len(broker["follows"])}, **broker}
         for name, topic in self.topics.items():
             result[topic_node(name)] = {"messages": [], "counters": {
                 "partitions": len(topic.partitions),

@@ -20,6 +20,8 @@ import struct
 from collections.abc import Sequence
 from random import Random
 
+from .errors import IllegalArgumentException
+
 _SEED = 0x9747B28C
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
@@ -55,14 +57,21 @@ def to_positive(number: int) -> int:
     return number & 0x7FFFFFFF
 
 
-def partition_for_key(key: bytes, num_partitions: int) -> int:
-    """The partition Kafka's default partitioner picks for a keyed record."""
-    return to_positive(murmur2(key)) % num_partitions
+def partition_for_key(key: bytes | str, num_partitions: int) -> int:
+    """The partition Kafka's default partitioner picks for a keyed record (a str key is
+    hashed as its UTF-8 bytes, as the StringSerializer sends it)."""
+    if isinstance(num_partitions, bool) or not isinstance(num_partitions, int) \
+            or num_partitions < 1:
+        raise IllegalArgumentException(
+            f"num_partitions={num_partitions!r} is not allowed; give a whole number >= 1")
+    if not isinstance(key, bytes | bytearray | str):
+        raise IllegalArgumentException(f"key {key!r} is a {type(key).__name__}; give bytes")
+    return to_positive(murmur2(key_bytes(key))) % num_partitions
 
 
-def key_bytes(key: str | bytes) -> bytes:
+def key_bytes(key: str | bytes | bytearray) -> bytes:
     """The bytes Kafka hashes: StringSerializer encodes UTF-8, ByteArraySerializer passes."""
-    return key.encode("utf-8") if isinstance(key, str) else key
+    return key.encode("utf-8") if isinstance(key, str) else bytes(key)
 
 
 class StickyPartitioner:

@@ -43,7 +43,7 @@ from .events import (
     topic_node,
 )
 from .log import Record, timestamp_ms
-from .partitioner import StickyPartitioner, key_bytes, partition_for_key
+from .partitioner import StickyPartitioner, partition_for_key
 
 if TYPE_CHECKING:
     from .cluster import Partition
@@ -157,7 +157,7 @@ class Producer:
                     f"partitions 0..{count - 1}")
             return _Route(found.partitions[partition], hdrs, size, "explicit partition")
         if key is not None:
-            index = partition_for_key(key_bytes(key), len(found.partitions))
+            index = partition_for_key(key, len(found.partitions))
             return _Route(found.partitions[index], hdrs, size, "key hash")
         return _Route(found.partitions[self._sticky_partition(found)], hdrs, size,
                       "sticky partitioner")

@@ -174,3 +174,19 @@ def test_acks_0_to_a_partition_without_leader_is_silently_dropped():
     meta = sim.kafka.producer(acks=0).send("orders", value="a")
     assert meta.offset == -1
     assert [e.kind for e in events][-2:] == ["produced", "dropped"]
+
+
+def test_leadership_returns_to_the_preferred_replica_at_the_next_imbalance_check():
+    sim, events = replicated()
+    preferred = state(sim)["replicas"][0]
+    sim.kafka.kill_broker(preferred)
+    sim.advance(10)
+    sim.kafka.restore_broker(preferred)
+    sim.advance(0)
+    assert preferred in state(sim)["isr"] and state(sim)["leader"] != preferred
+    sim.advance(289.9)
+    assert state(sim)["leader"] != preferred
+    sim.advance(0.1)  # leader.imbalance.check.interval.seconds=300, from cluster start
+    assert state(sim)["leader"] == preferred
+    elected = [e for e in events if e.kind == "leader-elected"][-1]
+    assert elected.at == 300 and "preferred leader election" in elected.reason
