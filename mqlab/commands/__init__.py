@@ -53,6 +53,8 @@ class Field:
     placeholder: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    #: Text longer than this is refused: a lesson never needs more, and rooms share memory.
+    max_length: int = 10_000
 
     def describe(self, lab: Any) -> dict[str, Any]:
         """The field as the templates render it (see the web contract)."""
@@ -79,6 +81,13 @@ class Field:
     def _parse_text(self, raw: Any) -> str:
         if not isinstance(raw, str):
             raise ArgumentError(self.name, f"{self.label} must be text; got {raw!r}")
+        if len(raw) > self.max_length:
+            raise ArgumentError(self.name, f"{self.label} is {len(raw)} characters long; at "
+                                f"most {self.max_length}")
+        try:
+            raw.encode()
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") from JSON
+            raise ArgumentError(self.name, f"{self.label} is not valid Unicode text") from None
         return raw
 
     _parse_textarea = _parse_text

@@ -189,7 +189,7 @@ def test_form_strings_and_json_values_parse_alike(raw, kind, expected):
 
 @pytest.mark.parametrize(("raw", "kind"), [
     ("3.5", "int"), (True, "int"), ("nan", "float"), ("maybe", "bool"), ("[1]", "json"),
-    ("{", "json"), (5, "text"),
+    ("{", "json"), (5, "text"), ("\ud800", "text"), ("x" * 10_001, "textarea"),
 ])
 def test_bad_values_raise_an_argument_error_naming_the_field(raw, kind):
     from mqlab.commands import Field
