@@ -1,0 +1,96 @@
+"""``manage.py simulate``: the headless run, its summary, JSON lines, seeds and exit codes."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def simulate(*args):
+    out = io.StringIO()
+    call_command("simulate", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_summary_names_the_numbers_and_each_expectation():
+    text = simulate("poison-message-retries")
+    lines = text.splitlines()
+    assert lines[0] == ("Poison message: retries with backoff, then the DLQ  (seed 3, ran to"
+                        " t=60, 158 events)")
+    assert "  dead-lettered   1" in lines
+    assert "  duplicated      0" in lines
+    assert "  max depth       1  (payments.dlq)" in lines
+    assert "  [ok] dead_lettered == 1: met (actual 1)" in lines
+
+
+def test_jsonl_streams_every_event_then_the_summary():
+    lines = simulate("topic-routing", "--jsonl").splitlines()
+    events = [json.loads(line) for line in lines[:-1]]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert {"at", "kind", "broker", "message_id", "source", "target", "reason",
+            "details"} <= set(events[0])
+    last = json.loads(lines[-1])
+    assert last["summary"]["events"] == len(events)
+    assert all(e["met"] for e in last["expectations"])
+
+
+def test_same_seed_same_jsonl_and_another_seed_differs():
+    first = simulate("kafka-ordering-per-key", "--jsonl", "--seed", "5")
+    assert first == simulate("kafka-ordering-per-key", "--jsonl", "--seed", "5")
+    assert first != simulate("kafka-ordering-per-key", "--jsonl", "--seed", "6")
+
+
+def test_until_stops_early_and_says_which_checkpoints_were_not_reached():
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("simulate", "kafka-replay", "--until", "20", stdout=out)
+    assert failed.value.returncode == 1  # the end-of-run expectations are not met at t=20
+    lines = out.getvalue().splitlines()
+    assert "ran to t=20," in lines[0]
+    assert "  [skip] side_effects at t=29: the run stopped before" in lines
+
+
+def test_an_unmet_expectation_exits_1(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({
+        "title": "t", "description": "d", "duration": 5,
+        "rabbitmq": {"queues": [{"name": "q"}]},
+        "expect": [{"metric": "depth", "of": "q", "op": "==", "value": 3}]}))
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("simulate", str(path), stdout=out)
+    assert failed.value.returncode == 1
+    assert "  [FAIL] depth of q == 3: NOT MET (actual 0)" in out.getvalue()
+
+
+def test_an_invalid_scenario_exits_2_with_the_problems(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"title": "t", "description": "d", "duration": 5,
+                                "consumers": [{"name": "c", "broker": "rabbitmq"}]}))
+    with pytest.raises(CommandError) as failed:
+        simulate(str(path))
+    assert failed.value.returncode == 2
+    assert "$.consumers[0].queue: required property 'queue' is missing" in str(failed.value)
+
+
+def test_list_prints_the_library():
+    assert "delivery-guarantees" in simulate("--list").splitlines()
+
+
+def test_the_process_exit_status_follows_the_expectations(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({
+        "title": "t", "description": "d", "duration": 1,
+        "rabbitmq": {"queues": [{"name": "q"}]},
+        "expect": [{"metric": "depth", "of": "q", "op": "==", "value": 1}]}))
+    command = [sys.executable, "manage.py", "simulate"]
+    failing = subprocess.run([*command, str(path)], cwd=ROOT, capture_output=True, text=True)
+    passing = subprocess.run([*command, "direct-routing"], cwd=ROOT, capture_output=True,
+                             text=True)
+    assert (failing.returncode, passing.returncode) == (1, 0)
