@@ -90,7 +90,7 @@ def test_retry_topics_then_the_dead_letter_topic():
     sim.advance(30)
     assert worker.ledger.performed == {"shop-2": 1}  # not blocked behind the poison record
     assert retried == [(0.5, 2), (3.0, 4)]
-    assert {"orders-retry-1", "orders-retry-2", "orders-dlt"} <= set(sim.kafka.topics)
+    assert {"orders-retry-0", "orders-retry-1", "orders-dlt"} <= set(sim.kafka.topics)
     dlt = sim.kafka.topics["orders-dlt"].partitions[0].log
     assert dlt.log_end - dlt.log_start == 1
 

@@ -10,7 +10,10 @@
   blocking retry: the partition waits behind the failing record, as a default error handler
   does). ``retry`` re-produces the record to ``<topic>-retry-<n>`` with a ``retry-at`` header
   and moves on; records from a retry topic are held until their time has come (Spring for
-  Apache Kafka's non-blocking retries, which pause the retry topic's partition until then).
+  Apache Kafka's non-blocking retries: "the retry topic consumer checks the timestamp and if
+  it's not due it pauses the consumption for that topic's partition", reference guide,
+  "Non-Blocking Retries"). One consumer reads the main and the retry topics here, so a held
+  retry record also holds back the main topic; Spring runs one listener per retry topic.
   After the last attempt (or with ``dead-letter``) the record goes to ``<topic>-dlt``.
 * A restarted app is a new consumer with a new client id (``<name>-2``): Kafka keeps the
   crashed one as a member until its session times out.
