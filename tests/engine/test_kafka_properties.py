@@ -6,7 +6,8 @@ joining / closing / crashing, seeks, broker kills and restores, lost produce res
 partition growth and clock advances (which run replication, session timeouts, auto-commits,
 retention and compaction). Invariants after every step:
 - conservation: every record id is in exactly one log, or its last event is terminal;
-- offsets only grow: each partition's log start and high watermark never go back;
+- offsets only grow: each partition's log start and high watermark never go back, and
+  log start <= high watermark <= log end;
 - a record once below the high watermark (committed, in Kafka's sense) is never "lost": it
   stays in its log until retention, compaction or topic deletion removes it;
 - the same seed and operations give the same event list.
@@ -150,10 +151,12 @@ class KafkaSessions(RuleBasedStateMachine):
         assert problems == []
 
     @invariant()
-    def log_starts_and_high_watermarks_only_grow(self):
+    def log_start_high_watermark_and_log_end_stay_in_order_and_only_grow(self):
         for topic in self.world.sim.kafka.topics.values():
             for partition in topic.partitions:
-                now = (partition.log.log_start, partition.high_watermark)
+                log = partition.log
+                assert log.log_start <= partition.high_watermark <= log.log_end, partition.name
+                now = (log.log_start, partition.high_watermark)
                 before = self.watermarks.get(partition.name, (0, 0))
                 assert now[0] >= before[0] and now[1] >= before[1], partition.name
                 self.watermarks[partition.name] = now
