@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from engine.errors import EngineError
+
 from . import kinds
 from .backoff import Backoff
 from .durations import Duration
@@ -45,6 +47,9 @@ Guarantee = Literal["at-most-once", "at-least-once", "effectively-once"]
 GUARANTEES = ("at-most-once", "at-least-once", "effectively-once")
 OnFailure = Literal["requeue", "retry", "dead-letter", "drop"]
 ON_FAILURE = ("requeue", "retry", "dead-letter", "drop")
+#: A consumer that cannot connect (its queue is gone, ...) tries again this much later, as a
+#: client library's reconnect loop does.
+RECONNECT_EVERY = 5.0
 
 
 @dataclass
@@ -100,7 +105,14 @@ class Consumer:
         if self.running:
             return
         self.running = True
-        self.adapter.open(self, self.guarantee == "at-most-once")
+        try:
+            self.adapter.open(self, self.guarantee == "at-most-once")
+        except EngineError as error:
+            self.running = False
+            self._emit(kinds.CONNECT_FAILED, f"{self.name} could not start consuming:"
+                       f" [{error.code}] {error}; retrying in {RECONNECT_EVERY:g}s",
+                       {"code": error.code})
+            self.sim.call_later(RECONNECT_EVERY, self.start)
 
     def crash(self) -> None:
         """Die mid-work: in-flight timers stop; settled-but-unprocessed work is lost; the

@@ -26,12 +26,14 @@ PUBLISH_REJECTED = "publish-rejected"
 PRODUCER_THROTTLED = "producer-throttled"
 ALERT = "alert"
 SETTLE_FAILED = "settle-failed"
+CONNECT_FAILED = "connect-failed"
+ACTION_FAILED = "action-failed"
 
 APP_KINDS = frozenset({
     SIDE_EFFECT, DUPLICATE_SIDE_EFFECT, DUPLICATE_SKIPPED, PROCESSING_STARTED,
     PROCESSING_FAILED, WORK_LOST, RETRY_SCHEDULED, GAVE_UP, OUT_OF_ORDER, RATE_LIMITED,
     CONSUMER_CRASHED, CONSUMER_RESTARTED, PUBLISH_REJECTED, PRODUCER_THROTTLED, ALERT,
-    SETTLE_FAILED,
+    SETTLE_FAILED, CONNECT_FAILED, ACTION_FAILED,
 })
 
 #: Header / attribute name that carries a message's idempotency key from producer to consumer.

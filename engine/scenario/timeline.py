@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.apps import kinds
+from engine.errors import EngineError
+
 if TYPE_CHECKING:
     from .runner import Run
 
@@ -19,7 +22,28 @@ RECONNECT_AFTER = 1.0
 
 def schedule(run: Run, actions: list[dict[str, Any]]) -> None:
     for action in actions:
-        run.sim.call_at(action["at"], perform, run, action)
+        run.sim.call_at(action["at"], attempt, run, action)
+
+
+def attempt(run: Run, action: dict[str, Any]) -> None:
+    """Perform an action; if the broker refuses it, say so in an event and go on, as the
+    person at the console would."""
+    try:
+        perform(run, action)
+    except EngineError as error:
+        run.sim.emit(kinds.ACTION_FAILED, _broker_of(run, action),
+                     reason=f"{action['do']} refused: [{error.code}] {error}",
+                     details={"action": dict(action), "code": error.code})
+
+
+def _broker_of(run: Run, action: dict[str, Any]) -> str:
+    if "broker" in action:
+        return action["broker"]
+    if "consumer" in action:
+        return run.consumers[action["consumer"]].adapter.broker
+    if "producer" in action:
+        return run.producers[action["producer"]].adapter.broker
+    return "kafka" if action["do"] in ("kill-broker", "restore-broker") else "rabbitmq"
 
 
 def perform(run: Run, action: dict[str, Any]) -> None:

@@ -111,3 +111,25 @@ def test_the_broker_refuses_a_topology_it_would_refuse():
     with pytest.raises(EngineError) as refused:
         run(data)
     assert "x-overflow" in str(refused.value)
+
+
+def test_consumers_keep_trying_to_reconnect_when_their_queue_is_gone():
+    data = spec(timeline=[{"at": 2, "do": "restart-broker"}], duration=20)
+    seen = []
+    result = Run(data, listeners=[seen.append])
+    result.play()
+    failures = [e for e in seen if e.kind == "connect-failed"]
+    assert [e.at for e in failures] == [3, 8, 13, 18]  # reconnect after 1 s, then every 5 s
+    assert "NOT_FOUND" in failures[0].reason
+    assert not result.consumers["w"].running
+
+
+def test_a_refused_action_is_reported_and_the_run_goes_on():
+    data = spec(timeline=[{"at": 1, "do": "purge", "broker": "rabbitmq", "queue": "tasks"}])
+    seen = []
+    result = Run(data, listeners=[seen.append])
+    result.sim.rabbitmq.channel().queue_delete("tasks")  # someone deleted it by hand
+    outcome = result.play()
+    [refused] = [e for e in seen if e.kind == "action-failed"]
+    assert refused.at == 1 and "NOT_FOUND" in refused.reason
+    assert outcome.summary["until"] == 30
