@@ -6,7 +6,7 @@
  */
 
 import { layout, routeBetween } from "./layout.js";
-import { columnTitle, colourFor, counterText, shortName, styleFor } from "./styles.js";
+import { columnTitle, colourFor, counterText, edgeStyleFor, shortName, styleFor } from "./styles.js";
 import { fit, svg, text } from "./svg.js";
 
 const SLOT_W = 12, SLOT_GAP = 3;
@@ -68,7 +68,10 @@ export class Diagram {
   }
 
   drawEdge(route) {
-    const g = svg("g", { class: `edge edge-${route.kind}`, "data-source": route.source,
+    const style = edgeStyleFor(route.source.split(":")[0], route.kind);
+    const classes = ["edge", `edge-${route.kind}`, style.quiet && "edge-quiet",
+      style.dashed && "edge-dashed"].filter(Boolean).join(" ");
+    const g = svg("g", { class: classes, "data-source": route.source,
       "data-target": route.target }, this.edgeLayer);
     svg("path", { d: route.d, class: "edge-line", "marker-end": "url(#arrow)" }, g);
     if (route.label) {
@@ -117,28 +120,42 @@ export class Diagram {
     const node = entry.box.node;
     const summary = counterText(node, content?.counters);
     entry.counters.textContent = summary || entry.subtitle;
+    squeeze(entry.counters, entry.box.w - 12, 7.9);
     entry.group.setAttribute("aria-label",
       `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
     if (entry.slots) this.drawSlots(entry, content);
   }
 
-  /** The node's messages as coloured cells, oldest on the right (next out of a queue). */
+  /**
+   * The node's messages as coloured cells. A queue's oldest message sits on the right, next
+   * out towards the consumers; a log's records run left to right by offset (the producer
+   * appends on the right), with the first and last offsets shown written under them.
+   */
   drawSlots(entry, content) {
     const messages = content?.messages || [];
+    const style = styleFor(entry.box.node);
     const { w } = entry.box;
     const room = Math.floor((w - 20 + SLOT_GAP) / (SLOT_W + SLOT_GAP));
-    const total = totalOf(styleFor(entry.box.node), content, messages.length);
+    const total = totalOf(style, content, messages.length);
     // When not all fit, the leftmost cells make way for the "+n" count.
     const countWidth = (String(total).length + 1) * 7.5 + 4;
-    const fits = total > room ? room - Math.ceil(countWidth / (SLOT_W + SLOT_GAP)) : room;
-    const shown = messages.slice(0, Math.max(0, fits));
+    const fits = Math.max(0, total > room ? room - Math.ceil(countWidth / (SLOT_W + SLOT_GAP)) : room);
+    const log = style.shape === "log";
+    const shown = log ? messages.slice(Math.max(0, messages.length - fits)) : messages.slice(0, fits);
     entry.slots.replaceChildren();
+    const logStart = total > shown.length ? 10 + countWidth : 10;
     shown.forEach((message, i) => {
-      const cx = w - 10 - (i + 1) * (SLOT_W + SLOT_GAP) + SLOT_GAP;
+      const cx = log ? logStart + i * (SLOT_W + SLOT_GAP)
+        : w - 10 - (i + 1) * (SLOT_W + SLOT_GAP) + SLOT_GAP;
       const cell = svg("rect", { x: cx, y: 0, width: SLOT_W, height: 18, rx: 3,
-        class: `slot${message.redelivered || message.state === "unacked" ? " slot-marked" : ""}`,
+        class: `slot${message.redelivered ? " slot-marked" : ""}${message.state ? ` slot-${message.state}` : ""}`,
         fill: colourFor(message), "data-message-id": message.id }, entry.slots);
       svg("title", {}, cell).textContent = `${message.id}: ${message.body ?? ""}`;
+      const edgeCell = i === 0 || i === shown.length - 1;
+      if (log && edgeCell && message.offset !== undefined) {
+        text(String(message.offset), { x: cx + SLOT_W / 2, y: 30, class: "slot-offset",
+          "text-anchor": "middle" }, entry.slots);
+      }
     });
     if (total > shown.length) {
       text(`+${total - shown.length}`, { x: 10, y: 14, class: "slot-more" }, entry.slots);
@@ -159,6 +176,10 @@ export class Diagram {
     this.selected = id;
     for (const [nodeId, entry] of this.nodes) {
       entry.group.classList.toggle("selected", nodeId === id);
+    }
+    for (const edge of this.edgeLayer.children) {
+      const touches = id !== null && (edge.dataset.source === id || edge.dataset.target === id);
+      edge.classList.toggle("edge-focus", touches);
     }
   }
 
@@ -231,6 +252,16 @@ export class Diagram {
   }
 }
 
+/** Long counter lines are narrowed to the node's width rather than spilling out of it. */
+function squeeze(el, width, charWidth) {
+  if (el.textContent.length * charWidth > width) {
+    el.setAttribute("textLength", width);
+    el.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  } else {
+    el.removeAttribute("textLength");
+  }
+}
+
 function totalOf(style, content, listed) {
   const counters = content?.counters || {};
   const sum = style.total
@@ -251,12 +282,8 @@ function drawShape(shape, w, h, parent) {
     }
     case "round":
       return svg("rect", { width: w, height: h, rx: 22, class: cls }, parent);
-    case "log": {
-      const g = svg("g", {}, parent);
-      svg("rect", { width: w, height: h, rx: 4, class: cls }, g);
-      svg("path", { d: `M10,${h - 24} H${w - 10}`, class: "log-axis" }, g);
-      return g;
-    }
+    case "log":
+      return svg("rect", { width: w, height: h, rx: 3, class: cls }, parent);
     case "queue": {
       const g = svg("g", {}, parent);
       svg("rect", { width: w, height: h, rx: 8, class: cls }, g);

@@ -29,6 +29,8 @@ export class Inspector {
     this.title = root.querySelector("[data-inspector-title]");
     this.nodePane = root.querySelector("[data-inspector-node]");
     this.messagePane = root.querySelector("[data-inspector-message]");
+    // Outside the node pane, which is redrawn as the node changes: an answer stays put.
+    this.status = root.querySelector("[data-inspector-status]");
     this.nodeId = null;
     root.querySelector("[data-inspector-close]").addEventListener("click", () => this.close());
     root.addEventListener("click", (e) => this.clicked(e));
@@ -50,6 +52,7 @@ export class Inspector {
   }
 
   showNode(id) {
+    if (id !== this.nodeId) showStatus(this.status, true, "");
     this.nodeId = id;
     this.messagePane.replaceChildren();
     this.renderNode();
@@ -134,8 +137,7 @@ export class Inspector {
       button.dataset.args = JSON.stringify(argsFor(form, node, message, action.set));
       bar.append(button);
     }
-    bar.append(el("span", { className: "status", role: "status" }));
-    return bar.children.length > 1 ? bar : null;
+    return bar.children.length ? bar : null;
   }
 
   clicked(event) {
@@ -154,7 +156,7 @@ export class Inspector {
   }
 
   settle(button) {
-    const status = button.parentElement.querySelector(".status");
+    const status = this.status;
     const args = JSON.parse(button.dataset.args);
     button.disabled = true;
     this.sendCommand(button.dataset.command, args)
@@ -185,7 +187,7 @@ function argsFor(form, node, message, set) {
 }
 
 function showStatus(status, ok, message, field) {
-  status.className = `status ${ok ? "ok" : "error"}`;
+  status.className = message ? `status ${ok ? "ok" : "error"}` : "status";
   status.textContent = field ? `${field}: ${message}` : message;
 }
 

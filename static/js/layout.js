@@ -46,8 +46,10 @@ export function layout(topology) {
   const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 400);
   const height = MARGIN + HEADER + tallest + MARGIN;
   const edges = groupEdges(topology.edges || [], boxes);
+  // Bows between nodes of one column may reach past the last column.
+  const reach = Math.max(0, ...edges.map((e) => e.reach || 0));
   return {
-    boxes, edges, width, height,
+    boxes, edges, width: Math.max(width, reach + MARGIN), height,
     columns: columnBoxes.map((c) => ({ column: c.column, x: c.x + c.width / 2 })),
   };
 }
@@ -104,7 +106,12 @@ function groupEdges(edges, boxes) {
   return [...byPair.values()].map((group) => {
     const route = routeBetween(boxes.get(group.source), boxes.get(group.target));
     const labels = [...new Set(group.edges.map((e) => e.label).filter((l) => l !== ""))];
-    return { ...group, ...route, label: labels.join(", "), kind: group.edges[0].kind };
+    const label = labels.join(", ");
+    // A bow's label is centred on its outer edge: the picture must be wide enough for it.
+    if (route.reach && label) {
+      route.reach += (Math.min(label.length, LABEL_MAX_CHARS) * LABEL_CHAR + 14) / 2;
+    }
+    return { ...group, ...route, label, kind: group.edges[0].kind };
   });
 }
 
@@ -119,10 +126,11 @@ export function routeBetween(a, b) {
   if (b.x > a.x + a.w) return curve(a.x + a.w, ay, b.x, by, 1);
   if (b.x + b.w < a.x) return curve(a.x, ay, b.x + b.w, by, -1);
   const ax = a.x + a.w, ex = b.x + b.w;
-  const out = Math.max(ax, ex) + 60;
+  const out = Math.max(ax, ex) + 40 + Math.min(40, Math.abs(by - ay) / 6);
   return {
     d: `M${ax},${ay} C${out},${ay} ${out},${by} ${ex},${by}`,
-    mid: { x: out - 15, y: (ay + by) / 2 },
+    mid: { x: out - 10, y: (ay + by) / 2 },
+    reach: out + 10,
   };
 }
 

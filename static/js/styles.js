@@ -7,6 +7,7 @@
  * width/height  size in diagram units
  * counters the counter keys worth showing on the node, in order (others are shown after them)
  * slots    true when the node's messages are drawn as cells (a queue's line, a log's records)
+ * labels   shorter names for long counter keys ("ApproximateNumberOfMessages" -> "visible")
  * props    node settings worth showing beside the counters (a consumer's prefetch)
  * empty    what the counter line says when the node holds nothing
  * total    the counters that add up to the messages the cells stand for (contents list at most
@@ -14,7 +15,7 @@
  */
 
 const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [],
-  props: [], empty: "" };
+  props: [], empty: "", labels: {} };
 
 const KINDS = {
   "*": {
@@ -28,15 +29,40 @@ const KINDS = {
       total: ["unacked"], props: ["prefetch"], empty: "idle" },
   },
   kafka: {
-    partition: { shape: "log", width: 210, height: 78,
-      counters: ["log_start", "log_end", "committed", "lag"], slots: true },
+    partition: { shape: "log", width: 210, height: 80,
+      counters: ["log_start", "log_end", "lag"], slots: true, total: ["records"],
+      labels: { log_start: "start", log_end: "end" }, empty: "empty log" },
+    broker: { shape: "rect", width: 170, height: 50, counters: ["leader_for", "replica_for"],
+      labels: { leader_for: "leads", replica_for: "replicas" } },
+    group: { shape: "pill" },
   },
   sqs: {
-    queue: { shape: "queue", width: 200, height: 74,
-      counters: ["visible", "in_flight", "delayed"], slots: true,
-      total: ["visible", "in_flight", "delayed"] },
+    queue: { shape: "queue", width: 210, height: 74,
+      counters: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed"],
+      labels: { ApproximateNumberOfMessages: "visible",
+        ApproximateNumberOfMessagesNotVisible: "in flight",
+        ApproximateNumberOfMessagesDelayed: "delayed" },
+      slots: true, empty: "empty",
+      total: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed"] },
   },
 };
+
+/**
+ * How each kind of edge is drawn. quiet: faint and unlabelled until one of its ends is
+ * selected (Kafka's replica edges would drown the picture otherwise); dashed: a route a
+ * message only takes when something went wrong (dead-letter, redrive).
+ */
+const EDGE_KINDS = {
+  "*": { "dead-letter": { dashed: true }, redrive: { dashed: true } },
+  kafka: { replica: { quiet: true } },
+};
+
+export function edgeStyleFor(broker, kind) {
+  return { quiet: false, dashed: false, ...(EDGE_KINDS["*"][kind] || {}),
+    ...((EDGE_KINDS[broker] || {})[kind] || {}) };
+}
 
 /** Column headings per broker (columns are producers, routers, stores, consumers). */
 const COLUMN_TITLES = {
@@ -65,7 +91,8 @@ export function counterText(node, counters, all = false) {
   const have = counters || {};
   const keys = all ? [...new Set([...style.counters.filter((k) => k in have), ...Object.keys(have)])]
     : style.counters.filter((key) => key in have);
-  const parts = keys.map((key) => `${key.replaceAll("_", " ")} ${formatCount(have[key])}`);
+  const name = (key) => style.labels[key] ?? key.replaceAll("_", " ");
+  const parts = keys.map((key) => `${name(key)} ${formatCount(have[key])}`);
   if (!all && !keys.length && counters) {
     parts.push(...Object.keys(have).slice(0, 3).map((k) => `${k} ${formatCount(have[k])}`));
   }
@@ -89,7 +116,8 @@ const PALETTE = ["#38bdf8", "#f472b6", "#a3e635", "#fbbf24", "#c084fc",
 /** The key that colours a message: its routing key, partition or group, else its id. */
 export function colourKey(item) {
   const d = item.details || item;
-  for (const key of ["routing_key", "partition", "group", "message_group_id"]) {
+  for (const key of ["routing_key", "key", "partition", "group", "message_group_id",
+    "MessageGroupId"]) {
     if (d[key] !== undefined && d[key] !== null && d[key] !== "") return `${key}:${d[key]}`;
   }
   return "";
