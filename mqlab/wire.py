@@ -7,7 +7,10 @@ Changes to the shared contract (/tmp/mqlab-web-contract.md), additive only:
 - an events frame may carry ``"sent_at"``: the server's wall clock (Unix seconds) when the
   batch was sealed, used by the streaming benchmark to measure latency; clients may ignore it.
 - a client ignores an events frame whose ``seq`` is not above the last ``seq`` it has (the
-  server already filters these, so a client normally never sees one).
+  server already filters these, so a client normally never sees one);
+- a socket opened on a room that does not exist gets an ``error`` frame with code
+  ``not-found`` and is closed with code 4404;
+- NaN and Infinity are refused as ``bad-json`` (browsers cannot parse them back).
 
 Every frame is a JSON object with ``"v": 1`` and a ``"type"``. The stream follows Zulip's
 event-queue idea: a snapshot carries the sequence number of the last event it includes; event
