@@ -205,10 +205,10 @@ function details(summary, body) {
 
 /** Any JSON value as nested definition lists (headers, x-death, attributes...). */
 export function renderValue(value) {
-  if (value === null || value === "" || typeof value !== "object") {
-    const blank = value === null || value === "";
-    return el("span", { className: `value value-${blank ? "null" : typeof value}` },
-      blank ? "(none)" : String(value));
+  if (value === "") return el("span", { className: "value value-null" }, '""');
+  if (value === null || typeof value !== "object") {
+    return el("span", { className: `value value-${value === null ? "null" : typeof value}` },
+      value === null ? "(none)" : String(value));
   }
   if (!Object.keys(value).length) return el("span", { className: "value value-null" }, "(none)");
   if (Array.isArray(value)) {
@@ -222,9 +222,11 @@ export function renderValue(value) {
   }
   const dl = el("dl", { className: "kv" });
   for (const [key, item] of Object.entries(value)) {
-    const dd = el("dd");
+    // A nested table gets the full width under its key, not a sliver beside it.
+    const nested = item !== null && typeof item === "object" && Object.keys(item).length > 0;
+    const dd = el("dd", { className: nested ? "nested" : "" });
     dd.append(renderValue(item));
-    dl.append(el("dt", {}, key), dd);
+    dl.append(el("dt", { className: nested ? "nested" : "" }, key), dd);
   }
   return dl;
 }

@@ -226,6 +226,7 @@ def test_rejecting_by_hand_in_the_inspector_dead_letters_the_message(page, live_
     expect(inspector.locator(".message-body")).to_have_text("order 66: malformed")
     expect(inspector.locator(".badge-DL")).to_be_visible()
     expect(inspector.locator(".kv dt", has_text="x_death")).to_be_visible()
+    inspector.scroll_into_view_if_needed()
     shots(page, "parked-with-x-death")
 
 
