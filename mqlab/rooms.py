@@ -43,7 +43,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine import EngineError, Event, Simulation
-from engine.events import TOPOLOGY_KINDS
+from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import presets, wire
 from mqlab.commands import ArgumentError, BrokerKit, Preset, UnknownCommand, kit
 from mqlab.models import RoomRecord
@@ -356,9 +356,17 @@ class Room:
 
     def message_info(self, message_id: str) -> dict[str, Any]:
         """Where a message is, what it carries, and its history (from the ring buffer)."""
+        # A copy ("m7.2": routed to a second queue) starts life inside its original's
+        # routing; the original's publish and routing tell where the copy came from.
+        root = message_id.split(".", 1)[0]
         with self.lock:
             where, summary = self._find_message(message_id)
             events = [event for event in self.history if event.message_id == message_id]
+            if root != message_id and events:
+                first = events[0].seq
+                events[:0] = [event for event in self.history
+                              if event.message_id == root and event.seq < first
+                              and event.kind in (PUBLISHED, ROUTED)]
         if summary is None and events:
             summary = events[-1].details or None
         return {"id": message_id, "summary": summary, "where": where,

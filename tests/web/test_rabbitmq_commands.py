@@ -206,3 +206,13 @@ def test_consumer_settings_left_blank_keep_the_current_values():
     assert outcome.message == ("consumer 'worker-2': prefetch 1, after-processing, 0.5s per "
                                "message, poison -> requeue")
     assert not [e for e in lab.history if e.kind == "consumer-removed"]  # no re-subscribe
+
+
+def test_a_copys_history_begins_with_its_originals_publish():
+    lab = room("rabbitmq-fanout")
+    run(lab, "publish", exchange="notifications", routing_key="")
+    copies = [e.message_id for e in lab.history if e.kind == "enqueued"]
+    assert copies == ["m1", "m1.2", "m1.3"]
+    history = lab.message_info("m1.3")["events"]
+    assert [(e["kind"], e["message_id"]) for e in history][:2] == [
+        ("published", "m1"), ("enqueued", "m1.3")]
