@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Timer
+from .arguments import as_list, is_whole, topic_partition, whole
 from .assignors import STRATEGIES, TopicPartition
 from .errors import (
     CommitFailedException,
@@ -111,7 +112,7 @@ class Consumer:
     def subscribe(self, topics: Iterable[str] | str) -> None:
         """Join the group for these topics (a new list replaces the old one)."""
         self._check_usable()
-        names = [topics] if isinstance(topics, str) else list(topics)
+        names = [topics] if isinstance(topics, str) else as_list(topics, "topics")
         for name in names:
             if not isinstance(name, str) or not name:
                 raise IllegalArgumentException(
@@ -144,10 +145,7 @@ class Consumer:
     def poll(self, timeout_ms: float = 0, max_records: int | None = None) -> list[Record]:
         """Records readable now, up to max_records (default max.poll.records=500)."""
         self._check_usable()
-        limit = MAX_POLL_RECORDS if max_records is None else max_records
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise IllegalArgumentException(f"max_records={max_records!r} is not allowed; "
-                                           "give a whole number >= 1")
+        limit = MAX_POLL_RECORDS if max_records is None else whole("max_records", max_records, 1)
         if not self.subscription:
             raise IllegalStateException(
                 f"{self.client_id} is not subscribed to any topics; call subscribe() first")
@@ -249,7 +247,7 @@ class Consumer:
         """Read ``tp`` from ``offset`` next (checked against the log on the next poll)."""
         self._check_usable()
         key = self._assigned(tp, "No current assignment for partition")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        if not is_whole(offset, 0):
             raise IllegalArgumentException(
                 f"seek offset {offset!r} for {key} is not allowed; give a whole number >= 0")
         self._seek(key, offset, f"{self.client_id} seeks {key} to offset {offset}")
@@ -264,7 +262,8 @@ class Consumer:
     def _seek_to(self, where: str, partitions: Iterable[tuple[str, int]] | None) -> None:
         self._check_usable()
         chosen = self.assignment() if partitions is None else \
-            [self._assigned(tp, "No current assignment for partition") for tp in partitions]
+            [self._assigned(tp, "No current assignment for partition")
+             for tp in as_list(partitions, "partitions")]
         for tp in chosen:
             self._seek(tp, where, f"{self.client_id} seeks {tp} to the "
                        f"{'beginning' if where == 'earliest' else 'end'}")
@@ -293,18 +292,21 @@ class Consumer:
         self._check_usable()
         self._require_group_id("committed")
         group = self.group
-        return group.committed.get(TopicPartition(*tp)) if group is not None else None
+        return group.committed.get(topic_partition(tp)) if group is not None else None
 
     def _consumed(self) -> dict[TopicPartition, int]:
         return {tp: pos for tp in self._assignment
                 if isinstance(pos := self._positions.get(tp), int)}
 
     def _checked_offsets(self, offsets: Mapping[tuple[str, int], int]) -> dict[TopicPartition, int]:
+        if not isinstance(offsets, Mapping):
+            raise IllegalArgumentException(
+                f"offsets must map (topic, partition) to an offset, not {offsets!r}")
         result = {}
         for tp, offset in offsets.items():
-            key = TopicPartition(*tp)
+            key = topic_partition(tp)
             self.kafka.require_partition(key)
-            if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            if not is_whole(offset, 0):
                 raise IllegalArgumentException(
                     f"commit offset {offset!r} for {key} is not allowed; give a whole number >= 0")
             result[key] = offset
@@ -401,11 +403,7 @@ class Consumer:
         return self.group_id
 
     def _assigned(self, tp: Any, message: str) -> TopicPartition:
-        try:
-            key = TopicPartition(*tp)
-        except TypeError:
-            raise IllegalArgumentException(
-                f"{tp!r} is not a (topic, partition) pair") from None
+        key = topic_partition(tp)
         if key not in self._assignment:
             raise IllegalStateException(f"{message}: {key} (assigned: "
                                         f"{', '.join(map(str, self._assignment)) or 'none'})")

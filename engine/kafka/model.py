@@ -9,16 +9,26 @@ Contents shown per node (``contents()``): a partition lists its newest 100 recor
 first, with the log start, log end, high watermark, leader, replicas, ISR and each group's
 committed offset and lag; a consumer its assignment and positions; a group its members and
 generation; a broker whether it is up and what it leads.
+
+Time: a call acts at the current virtual instant. ``send`` appends to the leader at once and
+returns the offset; followers copy the record when the simulation next runs what is due
+(``sim.advance(0)``), and only then does the high watermark pass it — so on a replicated
+topic a consumer sees a record after ``advance(0)``. A rebalance completes in the same instant
+(at ``advance(0)`` or the group's next ``poll``). Session timeouts, auto-commits, retention
+checks and the controller's leader balancing are timers on the virtual clock.
+
+Subscribing to a topic that does not exist yet is allowed, as in Kafka: the group rebalances
+when the topic is created.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..broker import BrokerModel
-from ..simulation import Simulation
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
+from .arguments import is_whole, topic_partition, whole
 from .assignors import TopicPartition
 from .cleaner import LogCleaner
 from .cluster import Cluster, Partition, place_replicas
@@ -52,6 +62,9 @@ from .events import (
 from .producer import Producer
 from .topic import Topic, validate_config, validate_name
 
+if TYPE_CHECKING:
+    from ..simulation import Simulation
+
 MAX_LISTED = 100
 
 
@@ -81,8 +94,8 @@ class Kafka(BrokerModel):
         validate_name(name)
         if name in self.topics:
             raise TopicExistsException(f"Topic '{name}' already exists.")
-        _check_count("num_partitions", num_partitions, InvalidPartitionsException)
-        _check_count("replication_factor", replication_factor, InvalidReplicationFactorException)
+        whole("num_partitions", num_partitions, 1, InvalidPartitionsException)
+        whole("replication_factor", replication_factor, 1, InvalidReplicationFactorException)
         live = self.cluster.live()
         if replication_factor > len(live):
             raise InvalidReplicationFactorException(
@@ -119,7 +132,7 @@ class Kafka(BrokerModel):
         hash to other partitions: per-key ordering across the change is not kept."""
         topic = self.topic(name)
         current = len(topic.partitions)
-        _check_count("total_count", total_count, InvalidPartitionsException)
+        whole("total_count", total_count, 1, InvalidPartitionsException)
         if total_count <= current:
             raise InvalidPartitionsException(
                 f"Topic currently has {current} partitions, which is higher than or equal to "
@@ -158,7 +171,7 @@ class Kafka(BrokerModel):
                 "high_watermark": partition.high_watermark, "leader_epoch": partition.leader_epoch}
 
     def topic(self, name: str) -> Topic:
-        topic = self.topics.get(name)
+        topic = self.topics.get(name) if isinstance(name, str) else None
         if topic is None:
             known = ", ".join(sorted(self.topics)) or "none yet"
             raise UnknownTopicOrPartitionException(
@@ -166,10 +179,11 @@ class Kafka(BrokerModel):
         return topic
 
     def partition(self, tp: TopicPartition) -> Partition | None:
-        topic = self.topics.get(tp[0])
-        if topic is None or not 0 <= tp[1] < len(topic.partitions):
+        name, index = tp
+        topic = self.topics.get(name) if isinstance(name, str) else None
+        if topic is None or not is_whole(index, 0) or index >= len(topic.partitions):
             return None
-        return topic.partitions[tp[1]]
+        return topic.partitions[index]
 
     def require_partition(self, tp: TopicPartition) -> Partition:
         topic = self.topic(tp[0])
@@ -252,16 +266,17 @@ class Kafka(BrokerModel):
 
     def describe_group(self, group_id: str) -> dict[str, Any]:
         """Members, their partitions, and committed offsets with lag (kafka-consumer-groups)."""
-        if group_id not in self.groups:
+        if not isinstance(group_id, str) or group_id not in self.groups:
             raise GroupIdNotFoundException(f"group {group_id!r} does not exist (groups: "
                                            f"{', '.join(sorted(self.groups)) or 'none'})")
         return self.groups[group_id].describe()
 
     def lag(self, group_id: str, tp: tuple[str, int]) -> int | None:
         """High watermark minus the group's committed offset (None before any commit)."""
-        self.require_partition(TopicPartition(*tp))
-        group = self.groups.get(group_id)
-        return group.lag(TopicPartition(*tp)) if group is not None else None
+        key = topic_partition(tp)
+        self.require_partition(key)
+        group = self.groups.get(group_id) if isinstance(group_id, str) else None
+        return group.lag(key) if group is not None else None
 
     def describe_cluster(self) -> list[dict[str, Any]]:
         """Each broker: whether it is up, the partitions it leads and those it follows."""
@@ -285,7 +300,7 @@ class Kafka(BrokerModel):
         self._switch_broker(broker_id, up=True)
 
     def _switch_broker(self, broker_id: int, up: bool) -> None:
-        if broker_id not in self.cluster.alive:
+        if not is_whole(broker_id, 0) or broker_id not in self.cluster.alive:
             raise BrokerNotAvailableException(
                 f"broker {broker_id!r} does not exist; brokers are {list(self.cluster.alive)}")
         if self.cluster.alive[broker_id] == up:
@@ -305,10 +320,7 @@ class Kafka(BrokerModel):
     def lose_produce_responses(self, count: int = 1) -> None:
         """The next ``count`` produce responses are lost on the way back (the records were
         written): producers retry, and only idempotent ones avoid duplicates."""
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise IllegalArgumentException(f"count={count!r} is not allowed; give a whole "
-                                           "number >= 0")
-        self._lost_responses += count
+        self._lost_responses += whole("count", count, 0)
 
     def take_lost_response(self) -> bool:
         if self._lost_responses:
@@ -412,7 +424,3 @@ def _record_view(record: Any, high_watermark: int) -> dict[str, Any]:
             "timestamp": record.timestamp, "size": record.size,
             "committed": record.offset < high_watermark}
 
-
-def _check_count(name: str, value: Any, error: type[Exception]) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise error(f"{name}={value!r} is not allowed; it must be a whole number >= 1")

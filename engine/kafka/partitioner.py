@@ -20,6 +20,7 @@ import struct
 from collections.abc import Sequence
 from random import Random
 
+from .arguments import whole
 from .errors import IllegalArgumentException
 
 _SEED = 0x9747B28C
@@ -60,10 +61,7 @@ def to_positive(number: int) -> int:
 def partition_for_key(key: bytes | str, num_partitions: int) -> int:
     """The partition Kafka's default partitioner picks for a keyed record (a str key is
     hashed as its UTF-8 bytes, as the StringSerializer sends it)."""
-    if isinstance(num_partitions, bool) or not isinstance(num_partitions, int) \
-            or num_partitions < 1:
-        raise IllegalArgumentException(
-            f"num_partitions={num_partitions!r} is not allowed; give a whole number >= 1")
+    whole("num_partitions", num_partitions, 1)
     if not isinstance(key, bytes | bytearray | str):
         raise IllegalArgumentException(f"key {key!r} is a {type(key).__name__}; give bytes")
     return to_positive(murmur2(key_bytes(key))) % num_partitions

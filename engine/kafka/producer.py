@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .arguments import as_list, is_whole
 from .errors import (
     ConfigException,
     IllegalStateException,
@@ -75,9 +76,9 @@ class _Route(NamedTuple):
 class Producer:
     def __init__(self, kafka: Kafka, client_id: str, acks: Any, enable_idempotence: bool,
                  batch_size: int) -> None:
-        if acks not in _ACKS:
+        if not isinstance(acks, int | str) or acks not in _ACKS:
             raise ConfigException(f"acks={acks!r} is not allowed; use 0, 1 or 'all' (-1)")
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if not is_whole(batch_size, 1):
             raise ConfigException(f"batch_size={batch_size!r} is not allowed; give bytes >= 1")
         self.kafka = kafka
         self.client_id = client_id
@@ -101,7 +102,7 @@ class Producer:
         """Send several records to one topic. Each is a value, or a mapping with ``value``,
         ``key``, ``partition``, ``headers``. All are checked before any is sent."""
         prepared = []
-        for item in records:
+        for item in as_list(records, "records"):
             fields = dict(item) if isinstance(item, Mapping) else {"value": item}
             unknown = set(fields) - {"value", "key", "partition", "headers"}
             if unknown:
@@ -150,8 +151,7 @@ class Producer:
             size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
         if partition is not None:
             count = len(found.partitions)
-            if isinstance(partition, bool) or not isinstance(partition, int) \
-                    or not 0 <= partition < count:
+            if not is_whole(partition, 0) or partition >= count:
                 raise UnknownTopicOrPartitionException(
                     f"partition {partition!r} of topic {topic!r} does not exist; it has "
                     f"partitions 0..{count - 1}")
