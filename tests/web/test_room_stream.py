@@ -78,11 +78,12 @@ async def test_snapshot_plus_batches_equals_a_fresh_snapshot_over_the_socket(roo
         await socket.send_json_to({"v": 1, "type": "command", "command": name, "args": args})
     for _ in range(6):
         await socket.send_json_to({"v": 1, "type": "control", "action": "step"})
-    while not await socket.receive_nothing(timeout=0.3):
-        frame = await socket.receive_json_from()
+    # Every batch up to the room's last event, then whatever clock frame is still coming.
+    while picture.seq != room.sim.seq or not await socket.receive_nothing(timeout=0.2):
+        frame = await socket.receive_json_from(timeout=3)
         if frame["type"] in ("events", "clock"):
             picture.apply(frame)
-    assert picture.seq == room.sim.seq > 40
+    assert picture.seq > 40
     await socket.send_json_to({"v": 1, "type": "resync"})
     assert picture.matches(await socket.receive_json_from())
     await socket.disconnect()
