@@ -69,3 +69,17 @@ def shots(request):
         page.screenshot(path=str(folder / f"{next(counter):02d}-{label}.png"), full_page=full_page)
 
     return shoot
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(request):
+    """A browser test fails if the page threw: an uncaught error in a module is a broken page
+    even when the assertions happen to pass."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert not errors, f"the page threw: {errors}"
