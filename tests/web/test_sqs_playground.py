@@ -1,0 +1,481 @@
+"""SQS in the playground, as a learner drives it: every command through ``Room.run_command``
+(the one path forms and the socket share), whole traces of what happens to the messages, bad
+arguments named, presets that build and run, and a client's picture kept exact by batches."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from django.test import Client
+
+from engine.invariants import conservation_violations
+from engine.sqs import TERMINAL
+from mqlab.presets import find
+from mqlab.rooms import Room
+from tests.web.test_room_stream import Picture
+
+OWNER = "me"
+Q = "sqs:queue:"
+YOU = "sqs:consumer:you"
+
+
+def room(preset: str = "sqs-playground") -> Room:
+    return Room("t", find(preset), seed=1, owner=OWNER)
+
+
+def run(lab: Room, command: str, **args) -> str:
+    outcome = lab.run_command(OWNER, command, args)
+    assert outcome.ok, outcome.message
+    return outcome.message
+
+
+def refused(lab: Room, command: str, **args):
+    outcome = lab.run_command(OWNER, command, args)
+    assert not outcome.ok
+    return outcome
+
+
+def trace(lab: Room, message_id: str) -> list[tuple[float, str, str | None]]:
+    return [(e.at, e.kind, e.target) for e in lab.history if e.message_id == message_id]
+
+
+def sent_ids(lab: Room) -> list[str]:
+    return [e.message_id for e in lab.history if e.kind == "sent"]
+
+
+def with_dlq(visibility: int = 5, max_receive_count: int = 1) -> Room:
+    lab = room()
+    run(lab, "create_queue", name="jobs-dlq")
+    run(lab, "create_queue", name="jobs", visibility_timeout=visibility,
+        dead_letter_queue="jobs-dlq", max_receive_count=max_receive_count)
+    return lab
+
+
+# -- queues ----------------------------------------------------------------------------------
+
+def test_create_queue_turns_form_fields_into_sqs_string_attributes():
+    lab = with_dlq(visibility=7, max_receive_count=4)
+    said = run(lab, "create_queue", name="slow", delay_seconds=3, retention_period=120,
+               receive_wait_time=20)
+    assert said == ("created standard queue 'slow' with DelaySeconds=3, "
+                    "MessageRetentionPeriod=120, ReceiveMessageWaitTimeSeconds=20")
+    url = lab.sim.sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
+    attributes = lab.sim.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    assert attributes["Attributes"]["VisibilityTimeout"] == "7"
+    assert json.loads(attributes["Attributes"]["RedrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:jobs-dlq",
+        "maxReceiveCount": 4}
+    edge = next(e for e in lab.sim.topology()["edges"] if e["kind"] == "dead-letter")
+    assert (edge["source"], edge["target"], edge["label"]) == (
+        Q + "jobs", Q + "jobs-dlq", "maxReceiveCount 4")
+
+
+def test_create_fifo_queue_with_content_based_deduplication():
+    lab = room()
+    run(lab, "create_queue", name="o.fifo", fifo=True, content_based_deduplication=True)
+    node = next(n for n in lab.sim.topology()["nodes"] if n["id"] == Q + "o.fifo")
+    assert node["props"]["fifo"] is True
+    assert node["props"]["attributes"]["ContentBasedDeduplication"] == "true"
+
+
+def test_set_queue_attributes_raises_the_visibility_timeout_of_later_receives():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=10)
+    assert run(lab, "set_queue_attributes", queue="q", visibility_timeout=60) == \
+        "queue 'q' now has VisibilityTimeout=60"
+    run(lab, "send_message", queue="q", body="slow work")
+    run(lab, "receive_message", queue="q")
+    [entry] = lab.sim.snapshot()["contents"][Q + "q"]["messages"]
+    assert entry["visible_at"] == 60
+
+
+def test_purge_and_delete_queue_remove_every_message():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "send_message", queue="q", body="m{n}", count=3)
+    assert run(lab, "purge_queue", queue="q") == "purged 3 message(s) from 'q'"
+    assert [e.kind for e in lab.history][-3:] == ["purged"] * 3
+    assert run(lab, "delete_queue", queue="q") == "deleted queue 'q' and every message in it"
+    assert Q + "q" not in {n["id"] for n in lab.sim.topology()["nodes"]}
+
+
+# -- send, receive, delete, visibility -------------------------------------------------------
+
+def test_received_message_reappears_after_its_visibility_timeout_then_moves_to_the_dlq():
+    lab = with_dlq(visibility=5, max_receive_count=1)
+    run(lab, "send_message", queue="jobs", body="resize photo")
+    said = run(lab, "receive_message", queue="jobs")
+    message = sent_ids(lab)[0]
+    assert said == (f"received 1 message(s): {message} (receive count 1, receipt handle "
+                    f"jobs/{message}/1)")
+    lab.sim.advance(5)
+    assert run(lab, "receive_message", queue="jobs") == \
+        "short poll on 'jobs': nothing receivable now"
+    assert trace(lab, message) == [
+        (0, "sent", Q + "jobs"), (0, "received", YOU), (5, "visible", Q + "jobs"),
+        (5, "dead-lettered", Q + "jobs-dlq")]
+    moved = [e for e in lab.history if e.kind == "dead-lettered"][0]
+    assert moved.reason == ("received 2 times > maxReceiveCount 1: moved to dead-letter "
+                            "queue jobs-dlq")
+
+
+def test_in_flight_message_shows_its_receive_count_countdown_and_holder():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=30)
+    run(lab, "send_message", queue="q", body="hello")
+    run(lab, "receive_message", queue="q", visibility_timeout=12, receiver="alice")
+    lab.sim.advance(2)
+    contents = lab.sim.snapshot()["contents"]
+    [entry] = contents[Q + "q"]["messages"]
+    assert (entry["state"], entry["receive_count"], entry["visible_at"], entry["visible_in"],
+            entry["consumer"]) == ("in-flight", 1, 12, 10, "alice")
+    assert [m["id"] for m in contents["sqs:consumer:alice"]["messages"]] == [entry["id"]]
+    assert contents[Q + "q"]["counters"]["ApproximateNumberOfMessagesNotVisible"] == 1
+
+
+def test_delete_by_message_id_uses_its_latest_receipt_handle():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "send_message", queue="q", body="once")
+    message = sent_ids(lab)[0]
+    run(lab, "receive_message", queue="q")
+    assert run(lab, "delete_message", queue="q", message_id=message) == \
+        f"deleted message {message}"
+    assert trace(lab, message)[-1][1] == "deleted"
+
+
+def test_delete_with_a_stale_receipt_handle_succeeds_and_deletes_nothing():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=1)
+    run(lab, "send_message", queue="q", body="twice")
+    message = sent_ids(lab)[0]
+    run(lab, "receive_message", queue="q")
+    lab.sim.advance(1)
+    run(lab, "receive_message", queue="q")
+    said = run(lab, "delete_message", queue="q", receipt_handle=f"q/{message}/1")
+    assert said == (f"request succeeded, but q/{message}/1 is not the message's latest receipt "
+                    "handle: nothing was deleted")
+    assert message in lab.sim.sqs.queues["q"].messages
+
+
+def test_change_visibility_to_zero_makes_the_message_receivable_at_once():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "send_message", queue="q", body="retry me")
+    message = sent_ids(lab)[0]
+    run(lab, "receive_message", queue="q")
+    assert run(lab, "change_visibility", queue="q", message_id=message,
+               visibility_timeout=0) == f"q/{message}/1: visible again now"
+    assert run(lab, "receive_message", queue="q").startswith(
+        f"received 1 message(s): {message} (receive count 2")
+
+
+def test_long_poll_by_hand_returns_when_a_delayed_message_becomes_visible():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "send_message", queue="q", body="soon", delay_seconds=4)
+    assert run(lab, "receive_message", queue="q", wait_time=20) == (
+        "long poll on 'q': answered as soon as a message is receivable, or empty after 20 s")
+    assert lab.sim.snapshot()["contents"][Q + "q"]["counters"]["WaitingReceives"] == 1
+    lab.sim.advance(4)
+    assert [(at, kind) for at, kind, _ in trace(lab, sent_ids(lab)[0])] == [
+        (0, "sent"), (0, "delayed"), (4, "visible"), (4, "received")]
+
+
+def test_long_poll_by_hand_ends_empty_after_its_wait():
+    lab = room()
+    run(lab, "create_queue", name="q", receive_wait_time=3)
+    run(lab, "receive_message", queue="q")  # the queue's own wait: a long poll
+    lab.sim.advance(3)
+    [empty] = [e for e in lab.history if e.kind == "empty-receive"]
+    assert (empty.at, empty.source, empty.target, empty.reason) == (
+        3, Q + "q", YOU, "long poll ended after 3 s: no message")
+
+
+def test_message_attributes_are_typed_for_sqs():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "send_message", queue="q", body="b", attributes={"tenant": "acme", "weight": 3})
+    [entry] = lab.sim.snapshot()["contents"][Q + "q"]["messages"]
+    assert entry["attributes"] == {"tenant": "acme", "weight": "3"}
+
+
+def test_duplicate_fifo_send_is_accepted_and_never_delivered():
+    lab = room()
+    run(lab, "create_queue", name="o.fifo", fifo=True)
+    run(lab, "send_message", queue="o.fifo", body="pay 10", group_id="alice",
+        deduplication_id="pay-1")
+    said = run(lab, "send_message", queue="o.fifo", body="pay 10 again", group_id="alice",
+               deduplication_id="pay-1")
+    first = sent_ids(lab)[0]
+    assert said == (f"sent {first} to 'o.fifo'; 1 accepted as duplicate(s) within the 5-minute "
+                    "deduplication window: answered with success, never delivered")
+    run(lab, "receive_message", queue="o.fifo", max_messages=10)
+    run(lab, "delete_message", queue="o.fifo", message_id=first)
+    assert run(lab, "receive_message", queue="o.fifo") == \
+        "short poll on 'o.fifo': nothing receivable now"
+    assert [e.kind for e in lab.history if e.kind in ("sent", "duplicate-ignored")] == \
+        ["sent", "duplicate-ignored"]
+
+
+def test_fifo_group_in_flight_is_locked_while_other_groups_go_on():
+    lab = room()
+    run(lab, "create_queue", name="o.fifo", fifo=True, content_based_deduplication=True)
+    run(lab, "send_message", queue="o.fifo", body="a{n}", group_id="a", count=2)
+    run(lab, "send_message", queue="o.fifo", body="b{n}", group_id="b")
+    run(lab, "receive_message", queue="o.fifo")
+    assert lab.sim.snapshot()["contents"][Q + "o.fifo"]["locked_groups"] == ["a"]
+    assert "b1" in lab.sim.sqs.receive_message(
+        QueueUrl=lab.sim.sqs.queues["o.fifo"].url)["Messages"][0]["Body"]
+
+
+def test_redrive_sends_dlq_messages_back_as_new_messages():
+    lab = with_dlq(visibility=1, max_receive_count=1)
+    run(lab, "send_message", queue="jobs", body="stuck")
+    old = sent_ids(lab)[0]
+    run(lab, "receive_message", queue="jobs")
+    lab.sim.advance(1)
+    run(lab, "receive_message", queue="jobs")
+    assert run(lab, "start_redrive", dead_letter_queue="jobs-dlq") == \
+        "redrive started: messages of 'jobs-dlq' move back to the queues they came from"
+    lab.sim.advance(1)
+    redriven = next(e for e in lab.history if e.kind == "redriven")
+    new = redriven.details["new_message_id"]
+    assert (redriven.message_id, redriven.target) == (old, Q + "jobs")
+    assert [m["id"] for m in lab.sim.snapshot()["contents"][Q + "jobs"]["messages"]] == [new]
+
+
+# -- simulated apps --------------------------------------------------------------------------
+
+def test_crashed_consumers_message_reappears_for_another_after_the_visibility_timeout():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=8)
+    run(lab, "add_consumer", name="w1", queue="q", processing_time=5)
+    run(lab, "send_message", queue="q", body="job")
+    run(lab, "add_consumer", name="w2", queue="q", processing_time=1)
+    run(lab, "crash_consumer", consumer="w1")
+    lab.sim.advance(10)
+    assert trace(lab, sent_ids(lab)[0]) == [
+        (0, "sent", Q + "q"), (0, "received", "sqs:consumer:w1"), (8, "visible", Q + "q"),
+        (8, "received", "sqs:consumer:w2"), (9, "deleted", None)]
+
+
+def test_consumer_that_deletes_on_receipt_loses_the_work_when_it_crashes():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "add_consumer", name="w", queue="q", delete_when="on-receipt", processing_time=5)
+    run(lab, "send_message", queue="q", body="job")
+    run(lab, "crash_consumer", consumer="w")
+    assert [e.kind for e in lab.history][-3:] == ["deleted", "app-crashed", "work-lost"]
+
+
+def test_consumer_that_releases_a_failure_sees_it_again_at_once():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=30)
+    run(lab, "add_consumer", name="w", queue="q", processing_time=1, on_failure="release")
+    run(lab, "send_message", queue="q", body="poison pill")
+    lab.sim.advance(2.5)
+    received = [at for at, kind, _ in trace(lab, sent_ids(lab)[0]) if kind == "received"]
+    assert received == [0, 1, 2]
+
+
+def test_stopped_consumer_can_be_added_again_and_restart_needs_a_down_consumer():
+    lab = room()
+    run(lab, "create_queue", name="q")
+    run(lab, "add_consumer", name="w", queue="q")
+    assert refused(lab, "restart_consumer", consumer="w").message == "consumer 'w' is running"
+    run(lab, "crash_consumer", consumer="w")
+    assert run(lab, "restart_consumer", consumer="w") == "consumer 'w' restarted and polls again"
+    run(lab, "remove_consumer", consumer="w")
+    run(lab, "add_consumer", name="w", queue="q")
+
+
+def test_producer_sends_on_the_virtual_clock_until_stopped():
+    lab = room()
+    run(lab, "create_queue", name="q.fifo", fifo=True)
+    run(lab, "start_producer", name="p", queue="q.fifo", rate=2, group_id="g")
+    lab.sim.advance(1.9)
+    assert run(lab, "stop_producer", producer="p") == "producer 'p' stopped after 3 message(s)"
+    lab.sim.advance(5)
+    sent = [e for e in lab.history if e.kind == "sent"]
+    assert [e.at for e in sent] == [0.5, 1, 1.5]  # one per 1/rate s, the first after 0.5 s
+    assert {e.details["group_id"] for e in sent} == {"g"}
+
+
+def test_realism_is_seeded_and_off_by_default():
+    lab = room()
+    assert lab.sim.sqs.realism.enabled is False
+    run(lab, "realism", enabled=True)
+    assert lab.sim.sqs.realism.enabled is True
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "args", "field", "says"), [
+    ("send_message", {"queue": "nope", "body": "x"}, "queue",
+     "no queue 'nope'; queues: jobs-dlq, jobs"),
+    ("receive_message", {"queue": "jobs", "max_messages": 11}, "max_messages",
+     "MaxNumberOfMessages must be at most 10; got 11"),
+    ("receive_message", {"queue": "jobs", "wait_time": 21}, "wait_time",
+     "WaitTimeSeconds must be at most 20; got 21"),
+    ("change_visibility", {"queue": "jobs", "visibility_timeout": 43201}, "visibility_timeout",
+     "VisibilityTimeout (s) must be at most 43200; got 43201"),
+    ("delete_message", {"queue": "jobs"}, "receipt_handle",
+     "give a receipt handle (a receive returns one) or the id of a received message"),
+    ("delete_message", {"queue": "jobs", "message_id": "m9"}, "message_id",
+     "no message 'm9' in queue 'jobs'"),
+    ("create_queue", {"name": "x", "max_receive_count": 3}, "dead_letter_queue",
+     "maxReceiveCount needs a dead-letter queue to move messages to"),
+    ("create_queue", {"name": "x", "dead_letter_queue": "gone"}, "dead_letter_queue",
+     "no queue 'gone'; queues: jobs-dlq, jobs"),
+    ("create_queue", {"name": "x", "fifo": "maybe"}, "fifo",
+     "FifoQueue must be true or false; got 'maybe'"),
+    ("set_queue_attributes", {"queue": "jobs"}, "visibility_timeout",
+     "nothing to change: fill in at least one attribute"),
+    ("start_redrive", {"dead_letter_queue": "jobs", "destination": "nowhere"}, "destination",
+     "no queue 'nowhere'; queues: jobs-dlq, jobs"),
+    ("crash_consumer", {"consumer": "ghost"}, "consumer", "no consumer 'ghost'; consumers: "
+     "none yet"),
+    ("add_consumer", {"name": "w", "queue": "jobs", "failure_rate": 2}, "failure_rate",
+     "Failure rate must be at most 1; got 2.0"),
+    ("send_message", {"queue": "jobs", "body": "x", "colour": "red"}, "colour",
+     "send_message has no argument 'colour'; it takes queue, body, group_id, "
+     "deduplication_id, delay_seconds, attributes, count"),
+])
+def test_bad_arguments_are_named_with_what_is_allowed(command, args, field, says):
+    lab = with_dlq()
+    before = lab.sim.snapshot()
+    outcome = refused(lab, command, **args)
+    assert (outcome.code, outcome.field, outcome.message) == ("bad-argument", field, says)
+    assert lab.sim.snapshot() == before
+
+
+@pytest.mark.parametrize(("command", "args", "says"), [
+    ("send_message", {"queue": "o.fifo", "body": "x"},
+     "The request must contain the parameter MessageGroupId: o.fifo is a FIFO queue"),
+    ("create_queue", {"name": "plain", "fifo": True},
+     "FIFO queue name 'plain' must end with the .fifo suffix"),
+    ("start_redrive", {"dead_letter_queue": "o.fifo"},
+     "Source queue o.fifo must be configured as a dead-letter queue of another queue"),
+])
+def test_sqs_refusals_come_back_in_sqs_words(command, args, says):
+    lab = room()
+    run(lab, "create_queue", name="o.fifo", fifo=True)
+    outcome = refused(lab, command, **args)
+    assert outcome.code == "engine-error"
+    assert says in outcome.message
+
+
+@pytest.mark.django_db
+def test_a_form_post_runs_the_command_and_names_a_bad_field(sync_rooms):
+    client = Client()
+    client.post("/rooms/", {"preset": "sqs-dlq-redrive"})
+    room_id = next(iter(sync_rooms)).id
+    groups = client.get(f"/rooms/{room_id}/").context["command_groups"]
+    assert [g["name"] for g in groups] == ["Messages", "Queues", "Consumers", "Faults"]
+    ok = client.post(f"/rooms/{room_id}/commands/send_message/", {
+        "queue": "orders", "body": "from the form", "group_id": "", "deduplication_id": "",
+        "delay_seconds": "", "attributes": "", "count": "1"}).content.decode()
+    assert "sent 00000000-0000-4000-8000-000000000004 to &#x27;orders&#x27;" in ok
+    bad = client.post(f"/rooms/{room_id}/commands/receive_message/", {
+        "queue": "orders", "max_messages": "0"}).content.decode()
+    assert 'data-field="max_messages"' in bad
+    assert "MaxNumberOfMessages must be at least 1; got 0" in bad
+
+
+# -- presets ---------------------------------------------------------------------------------
+
+PRESETS = ["sqs-visibility-timeout", "sqs-dlq-redrive", "sqs-fifo-groups", "sqs-long-polling",
+           "sqs-playground"]
+
+
+@pytest.mark.parametrize("slug", PRESETS)
+def test_every_preset_builds_runs_and_conserves_its_messages(slug):
+    lab = room(slug)
+    lab.sim.advance(60)
+    assert conservation_violations(lab.history, lab.sim.locations(), TERMINAL) == []
+    again = room(slug)
+    again.sim.advance(60)
+    assert list(again.history) == list(lab.history)
+
+
+def test_visibility_preset_processes_the_report_twice():
+    lab = room("sqs-visibility-timeout")
+    lab.sim.advance(26)
+    report = sent_ids(lab)[0]
+    assert [(at, kind, target) for at, kind, target in trace(lab, report)] == [
+        (0, "sent", Q + "reports"), (0, "received", "sqs:consumer:worker-1"),
+        (10, "visible", Q + "reports"), (10, "received", "sqs:consumer:worker-2"),
+        (20, "visible", Q + "reports"), (20, "received", "sqs:consumer:worker-1")]
+    assert [e.at for e in lab.history if e.kind == "duplicate-side-effect"] == [25]
+
+
+def test_dlq_preset_moves_the_poison_order_on_its_fourth_receive_then_redrives_it():
+    lab = room("sqs-dlq-redrive")
+    lab.sim.advance(18)
+    poison = sent_ids(lab)[2]
+    moved = [(at, kind) for at, kind, _ in trace(lab, poison) if kind == "dead-lettered"]
+    assert moved == [(17, "dead-lettered")]
+    run(lab, "remove_consumer", consumer="worker")
+    run(lab, "start_redrive", dead_letter_queue="orders-dlq")
+    lab.sim.advance(1)
+    assert trace(lab, poison)[-1][1:] == ("redriven", Q + "orders")
+
+
+def test_fifo_preset_serves_bob_while_alice_is_locked_and_ignores_a_duplicate():
+    lab = room("sqs-fifo-groups")
+    first = [(e.target, e.details["group_id"]) for e in lab.history if e.kind == "received"]
+    assert first == [("sqs:consumer:worker-1", "alice"), ("sqs:consumer:worker-2", "bob")]
+    assert lab.sim.snapshot()["contents"][Q + "orders.fifo"]["locked_groups"] == \
+        ["alice", "bob"]
+    said = run(lab, "send_message", queue="orders.fifo", body="alice order 1",
+               group_id="alice")
+    assert "1 accepted as duplicate(s)" in said
+
+
+def test_long_polling_preset_short_poller_makes_many_empty_requests():
+    lab = room("sqs-long-polling")
+    lab.sim.advance(40)
+    empty = [e.target for e in lab.history if e.kind == "empty-receive"]
+    assert empty.count("sqs:consumer:short-poller") > 20 * empty.count(
+        "sqs:consumer:long-poller")
+    received = {e.target: e.at for e in lab.history if e.kind == "received"
+                and e.at < 10.6}
+    assert received == {"sqs:consumer:long-poller": 10, "sqs:consumer:short-poller": 10.5}
+
+
+# -- the stream ------------------------------------------------------------------------------
+
+def without_countdowns(contents):
+    """``visible_in`` counts down with the clock, with no event to announce it (clients count
+    down from ``visible_at``); everything else must match exactly."""
+    contents = copy.deepcopy(contents)
+    for node in contents.values():
+        for message in node.get("messages", []):
+            message.pop("visible_in", None)
+    return contents
+
+
+def test_snapshot_plus_batches_equals_a_fresh_snapshot():
+    lab = room("sqs-dlq-redrive")
+    lab.viewers = 1
+    _, snapshot = lab.join(OWNER)
+    picture = Picture(snapshot)
+    lesson = [("wait", 3), ("send_message", {"queue": "orders", "body": "x", "count": 2}),
+              ("receive_message", {"queue": "orders-dlq", "wait_time": 20}), ("wait", 15),
+              ("start_redrive", {"dead_letter_queue": "orders-dlq"}),
+              ("create_queue", {"name": "extra.fifo", "fifo": True}), ("wait", 4)]
+    for name, args in lesson:
+        if name == "wait":
+            lab.tick(args)
+        else:
+            run(lab, name, **args)
+        batch = lab.take_batch()
+        if batch is not None:
+            picture.apply(json.loads(batch["text"]))
+    _, fresh = lab.join(OWNER)
+    assert picture.topology == fresh["topology"]
+    assert without_countdowns(picture.contents) == without_countdowns(fresh["contents"])
+    assert picture.seq == fresh["seq"]
