@@ -1,15 +1,17 @@
 """The log cleaner: retention by time and size, and log compaction.
 
 Brokers check their logs every ``log.retention.check.interval.ms`` (default 300000 = 5 min,
-counted from broker start); mqlab runs that check on the virtual clock, scheduled only when
-some log has something due, so an idle simulation stays idle.
+counted from broker start; https://kafka.apache.org/documentation/#brokerconfigs); mqlab runs
+that check on the virtual clock, scheduled only when some log has something due, so an idle
+simulation stays idle.
 
 - cleanup.policy=delete (Kafka documentation "Topic-Level Configs"; UnifiedLog
   deleteRetentionMsBreachedSegments / deleteRetentionSizeBreachedSegments): a record older
   than retention.ms (now − timestamp > retention.ms) is deleted; while the log minus its oldest
   record is still at least retention.bytes, the oldest record is deleted. Only records below
   the high watermark are deleted. The log start offset moves past deleted records.
-- cleanup.policy=compact (documentation "Log Compaction"): for each key only the latest record
+- cleanup.policy=compact (documentation "Log Compaction",
+  https://kafka.apache.org/documentation/#compaction): for each key only the latest record
   survives; a record with a null value (tombstone) deletes the key and is itself removed once
   it is older than delete.retention.ms. Offsets never change, so a compacted log has gaps.
   Kafka's cleaner skips the active segment and waits for min.cleanable.dirty.ratio; mqlab

@@ -5,7 +5,8 @@ serves reads); the others are *followers* that copy the leader's log. The *in-sy
 set* (ISR) is the leader plus the followers that have caught up. The *high watermark* is the
 offset every ISR member has reached: consumers read only below it, so a consumer never sees a
 record that a leader change could take back. Sources: Kafka documentation "Design:
-Replication"; kafka.cluster.Partition (maybeExpandIsr, maybeIncrementLeaderHW).
+Replication" (https://kafka.apache.org/documentation/#replication); kafka.cluster.Partition
+(maybeExpandIsr, maybeIncrementLeaderHW).
 
 Rules, each from Kafka:
 - Placement (AdminUtils.assignReplicasToBrokersRackUnaware, ZooKeeper-mode admin): partition

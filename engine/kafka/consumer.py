@@ -5,8 +5,8 @@ watermark, in offset order; ordering holds within a partition only. Reading does
 anything: committing stores the position as the group's offset, so whoever owns the partition
 next starts there. Sources: KafkaConsumer javadoc ("Offsets and Consumer Position",
 "Automatic Offset Committing", "Manual Offset Control", "Controlling The Consumer's
-Position"); ConsumerConfig docs for auto.offset.reset, enable.auto.commit,
-auto.commit.interval.ms, max.poll.records (default 500).
+Position"); consumer configs auto.offset.reset, enable.auto.commit, auto.commit.interval.ms,
+max.poll.records (default 500) at https://kafka.apache.org/documentation/#consumerconfigs.
 
 - With no committed offset, auto.offset.reset decides: earliest = the log start, latest = the
   high watermark, none = NoOffsetForPartitionException. A position outside the log (retention

@@ -6,7 +6,8 @@ broker) tracks members; a join, a leave (``close``) or a member whose session ex
 crash: no heartbeat for ``session.timeout.ms``, default 45 s) starts a *rebalance*; the group
 leader (the first member to join) runs the assignor and every member gets its partitions.
 Committed offsets belong to the group, per partition, so several groups read one topic
-independently. Sources: Kafka documentation "Consumer Groups", KIP-62 (session timeout
+independently. Sources: Kafka documentation "Consumers"
+(https://kafka.apache.org/documentation/#intro_consumers), KIP-62 (session timeout
 separate from polling), KIP-429 (incremental cooperative rebalancing),
 ConsumerCoordinator.java (onJoinPrepare commits offsets first when auto-commit is on).
 
@@ -16,6 +17,8 @@ ConsumerCoordinator.java (onJoinPrepare commits offsets first when auto-commit i
   (at-least-once).
 - cooperative-sticky: members keep what they keep; a partition that moves is first revoked
   from its owner in one rebalance and handed to its new owner in a second one (KIP-429).
+- This is the classic group protocol (group.protocol=classic). Kafka 4's consumer protocol
+  (KIP-848) assigns on the broker and never stops the whole group; mqlab does not model it.
 - Simplifications, said plainly: the rebalance completes at the same virtual instant it starts
   (``sim.call_soon``; a ``poll`` completes a pending one at once, as a real poll blocks until
   the join is done), with no group.initial.rebalance.delay.ms; a crashed member that has not

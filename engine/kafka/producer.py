@@ -16,7 +16,10 @@
 - Unknown topics are refused with UnknownTopicOrPartitionException: mqlab behaves as a broker
   with auto.create.topics.enable=false (the usual production setting; Kafka's default is true).
 - ``send`` happens at once (mqlab has no linger.ms / send buffer); ``flush`` therefore has
-  nothing to wait for.
+  nothing to wait for. It returns the offset the leader gave the record; with acks=all the
+  Java client completes the send only when every in-sync replica has it (the high watermark
+  passed it) — mqlab does not make the caller wait for that.
+Producer configs: https://kafka.apache.org/documentation/#producerconfigs
 """
 
 from __future__ import annotations

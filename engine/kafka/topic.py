@@ -2,9 +2,11 @@
 
 A topic is a name plus a number of partitions; each partition is an independent ordered log
 (ordering holds only within a partition). Configs and defaults are Kafka's topic-level configs
-(Kafka documentation, "Topic-Level Configs"): retention.ms 604800000 (7 days), retention.bytes
--1 (no limit), cleanup.policy delete, min.insync.replicas 1, unclean.leader.election.enable
-false, delete.retention.ms 86400000 (how long a compacted topic keeps tombstones).
+(Kafka documentation, "Topic-Level Configs",
+https://kafka.apache.org/documentation/#topicconfigs): retention.ms 604800000 (7 days),
+retention.bytes -1 (no limit), cleanup.policy delete, min.insync.replicas 1,
+unclean.leader.election.enable false, delete.retention.ms 86400000 (how long a compacted
+topic keeps tombstones).
 """
 
 from __future__ import annotations
