@@ -16,7 +16,7 @@ export class Toolbar {
     this.you = false;
     this.playLabel = root.querySelector("[data-play-label]");
     this.playButton = root.querySelector('[data-action="toggle"]');
-    this.speedSelect = root.querySelector("[data-speed]");
+    this.speedSelect = root.querySelector("[data-speed-select]");
     this.clockOut = root.querySelector("[data-clock]");
     this.roleOut = root.querySelector("[data-role]");
     this.connection = root.querySelector("[data-connection]");
@@ -25,8 +25,11 @@ export class Toolbar {
       const button = e.target.closest("[data-action]");
       if (button && this[button.dataset.action]) this[button.dataset.action]();
     });
-    this.speedSelect.addEventListener("change", () =>
-      this.sendControl("speed", Number(this.speedSelect.value)));
+    this.wantedSpeed = null;
+    this.speedSelect.addEventListener("change", () => {
+      this.wantedSpeed = Number(this.speedSelect.value);
+      this.sendControl("speed", this.wantedSpeed);
+    });
     this.freePlay?.addEventListener("change", () =>
       this.sendControl("free_play", this.freePlay.checked));
     setInterval(() => this.tick(), 100);
@@ -48,10 +51,14 @@ export class Toolbar {
     this.changeSpeed(-1);
   }
 
+  /** Steps from the speed last asked for, so quick presses add up before the server answers. */
   changeSpeed(direction) {
-    const index = SPEEDS.indexOf(this.clock.speed);
+    const from = this.wantedSpeed ?? this.clock.speed;
+    const index = SPEEDS.indexOf(from);
     const next = SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, (index < 0 ? 2 : index) + direction))];
-    if (next !== this.clock.speed) this.sendControl("speed", next);
+    if (next === from) return;
+    this.wantedSpeed = next;
+    this.sendControl("speed", next);
   }
 
   reset() {
@@ -60,6 +67,7 @@ export class Toolbar {
 
   setClock({ now, speed, paused }) {
     this.clock = { now, speed, paused, at: performance.now() };
+    if (speed === this.wantedSpeed) this.wantedSpeed = null;
     this.playLabel.textContent = paused ? "Play" : "Pause";
     this.playButton.setAttribute("aria-pressed", String(!paused));
     this.playButton.classList.toggle("paused", paused);
@@ -78,6 +86,7 @@ export class Toolbar {
 
   setControl({ you, free_play: freePlay }) {
     this.you = you;
+    this.wantedSpeed = null;
     for (const el of this.root.querySelectorAll("[data-needs-control]")) el.disabled = !you;
     if (this.freePlay) this.freePlay.checked = freePlay;
     const owner = Boolean(this.freePlay);

@@ -301,3 +301,25 @@ def test_a_dropped_connection_reconnects_and_catches_up(page, live_server_url, s
     expect(page.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
     shots(page, "live-again")
     assert page.url == room_url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reset_and_keyboard_shortcuts_drive_the_clock(page, live_server_url, shots):
+    start_room(page, live_server_url, "rabbitmq-work-queue")
+    toolbar = page.locator("[data-toolbar]")
+    page.locator("#diagram").focus()
+    page.keyboard.press("Space")
+    expect(toolbar).to_have_attribute("data-paused", "true")
+    page.keyboard.press("+")
+    expect(toolbar).to_have_attribute("data-speed", "2")
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    expect(toolbar).to_have_attribute("data-speed", "0.5")
+    expect(page.get_by_label("Speed")).to_have_value("0.5")
+
+    publish(page, "before the reset", count=5)
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 2")
+    page.locator('[data-action="reset"]').click()
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 0")
+    expect(page.locator("[data-log-list] .log-note")).to_contain_text("Fresh snapshot")
+    shots(page, "after-reset")
