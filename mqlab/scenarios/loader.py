@@ -88,7 +88,7 @@ def problems_in(data: Any) -> list[tuple[str, str]]:
     if errors:
         problems: list[tuple[str, str]] = []
         for error in errors:
-            for problem in _explain(error, data):
+            for problem in explain(error, data):
                 if problem not in problems:
                     problems.append(problem)
         return problems
@@ -96,9 +96,9 @@ def problems_in(data: Any) -> list[tuple[str, str]]:
 
 
 # -- turning jsonschema's errors into "path: what is allowed" --------------------------------
-def _explain(error: ValidationError, data: Any) -> list[tuple[str, str]]:
+def explain(error: ValidationError, data: Any) -> list[tuple[str, str]]:
     if error.validator in ("allOf", "anyOf") and error.context:
-        return [problem for sub in error.context for problem in _explain(sub, data)]
+        return [problem for sub in error.context for problem in explain(sub, data)]
     path = error.json_path
     validator, expected = error.validator, error.validator_value
     if validator == "additionalProperties":
@@ -109,6 +109,10 @@ def _explain(error: ValidationError, data: Any) -> list[tuple[str, str]]:
     if validator == "required":
         missing = error.message.split("'")[1]
         return [(f"{path}.{missing}", f"required property {missing!r} is missing")]
+    if validator == "dependentRequired":
+        missing, given = error.message.split("'")[1::2][:2]
+        return [(f"{path}.{missing}", f"required property {missing!r} is missing (needed"
+                 f" when {given!r} is given)")]
     if error.schema is False:
         return _forbidden(error, data)
     if validator in ("enum", "const"):
