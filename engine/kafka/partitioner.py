@@ -64,7 +64,12 @@ def partition_for_key(key: bytes | str, num_partitions: int) -> int:
     whole("num_partitions", num_partitions, 1)
     if not isinstance(key, bytes | bytearray | str):
         raise IllegalArgumentException(f"key {key!r} is a {type(key).__name__}; give bytes")
-    return to_positive(murmur2(key_bytes(key))) % num_partitions
+    return hash_partition(key_bytes(key), num_partitions)
+
+
+def hash_partition(data: bytes, num_partitions: int) -> int:
+    """partition_for_key without the argument checks (the producer has checked already)."""
+    return (murmur2(data) & 0x7FFFFFFF) % num_partitions
 
 
 def key_bytes(key: str | bytes | bytearray) -> bytes:

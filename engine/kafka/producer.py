@@ -47,7 +47,7 @@ from .events import (
     topic_node,
 )
 from .log import Record, timestamp_ms
-from .partitioner import StickyPartitioner, partition_for_key
+from .partitioner import StickyPartitioner, hash_partition
 
 if TYPE_CHECKING:
     from .cluster import Partition
@@ -160,7 +160,8 @@ class Producer:
                     f"partitions 0..{count - 1}")
             return _Route(found.partitions[partition], hdrs, size, "explicit partition")
         if key is not None:
-            index = partition_for_key(key, len(found.partitions))
+            index = hash_partition(key if isinstance(key, bytes) else key.encode("utf-8"),
+                                   len(found.partitions))
             return _Route(found.partitions[index], hdrs, size, "key hash")
         return _Route(found.partitions[self._sticky_partition(found)], hdrs, size,
                       "sticky partitioner")
