@@ -18,6 +18,8 @@ export class Diagram {
     this.onSelectMessage = onSelectMessage;
     this.nodes = new Map(); // id -> { box, group, counters, slots }
     this.selected = null;
+    /** A broker module may draw a node's cells itself: `paint(entry, content)` -> true. */
+    this.cellPainter = null;
     root.innerHTML = "";
     svg("defs", {}, root).innerHTML =
       '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="13" ' +
@@ -123,7 +125,7 @@ export class Diagram {
     squeeze(entry.counters, entry.box.w - 12, 7.9);
     entry.group.setAttribute("aria-label",
       `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
-    if (entry.slots) this.drawSlots(entry, content);
+    if (entry.slots && !this.cellPainter?.(entry, content)) this.drawSlots(entry, content);
   }
 
   /**

@@ -5,6 +5,7 @@
  * patch) and knows nothing of any broker.
  */
 
+import { brokerHooks } from "./brokers/index.js";
 import { bindControls } from "./controls.js";
 import { Diagram } from "./diagram.js";
 import { EventLog } from "./eventlog.js";
@@ -19,6 +20,8 @@ const root = document.getElementById("room");
 const roomId = root.dataset.roomId;
 const state = { topology: { nodes: [], edges: [] }, contents: {}, snapshots: 0 };
 const help = document.getElementById("help");
+// Until the broker's drawing module (if any) loads, its hooks do nothing.
+let broker = { rendered() {}, events() {}, clock() {} };
 
 const diagram = new Diagram(document.getElementById("diagram"), {
   onSelectNode: (id) => {
@@ -41,6 +44,7 @@ const socket = new RoomSocket(url, {
     state.contents = frame.contents;
     tokens.clear();
     diagram.render(state.topology, state.contents);
+    broker.rendered();
     log.setNodes(state.topology);
     if (state.snapshots > 0) {
       log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);
@@ -49,6 +53,7 @@ const socket = new RoomSocket(url, {
     state.snapshots += 1;
     root.dataset.seq = frame.seq;
     toolbar.setClock(frame);
+    broker.clock(frame);
     tokens.speed = frame.speed;
     applyControl(frame.control);
     inspector.refresh(null);
@@ -67,14 +72,17 @@ const socket = new RoomSocket(url, {
     } else {
       diagram.update(frame.patch || {});
     }
+    broker.rendered();
     tokens.play(frame.events);
     log.add(frame.events, frame.dropped_events || 0);
     inspector.refresh(frame.patch || {});
     root.dataset.seq = frame.seq;
     toolbar.setClock({ ...toolbar.clock, now: frame.now });
+    broker.events(frame);
   },
   clock(frame) {
     toolbar.setClock(frame);
+    broker.clock(frame);
     tokens.speed = frame.speed;
   },
   control: applyControl,
@@ -126,4 +134,9 @@ bindShortcuts({
   },
 });
 
-socket.connect();
+brokerHooks(root.dataset.broker, { diagram, tokens, state, root, clock: () => toolbar.clock })
+  .then((hooks) => {
+    broker = hooks;
+    broker.rendered();
+  })
+  .finally(() => socket.connect());
