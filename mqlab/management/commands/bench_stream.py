@@ -153,12 +153,16 @@ class Command(BaseCommand):
                             help="print one line per client")
         parser.add_argument("--backlog", action="store_true",
                             help="no consumer: the queue grows, so patches are large")
+        parser.add_argument("--redis", default="", metavar="URL",
+                            help="broadcast through channels-redis at URL instead of the "
+                                 "in-memory layer")
 
     def handle(self, *args: Any, **options: Any) -> None:
         per_message = events_per_message(options["backlog"])
         with tempfile.TemporaryDirectory() as folder:
             env = {**os.environ, "MQLAB_DB": str(Path(folder) / "bench.sqlite3"),
-                   "DJANGO_SETTINGS_MODULE": "mqlab.settings", "MQLAB_REDIS_URL": ""}
+                   "DJANGO_SETTINGS_MODULE": "mqlab.settings",
+                   "MQLAB_REDIS_URL": options["redis"]}
             base = settings.BASE_DIR
             subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                            cwd=base, env=env, check=True)
@@ -184,7 +188,8 @@ class Command(BaseCommand):
         seconds = report["seconds"]
         out(f"bench_stream: {options['clients']} clients, {options['rate']:g} events/s asked "
             f"({report['msg_rate']:g} msg/s x {per_message:g} events/msg), {seconds:.1f} s"
-            f"{', backlog (large patches)' if options['backlog'] else ''}")
+            f"{', backlog (large patches)' if options['backlog'] else ''}"
+            f"{', through Redis' if options['redis'] else ''}")
         out(f"server fed {report['fed'] / seconds:.0f} events/s; server CPU "
             f"{cpu / seconds:.0%} of one core")
         everyone: list[float] = []
