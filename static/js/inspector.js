@@ -10,13 +10,22 @@ import { counterText, shortName } from "./styles.js";
 
 /**
  * Hand-settlement commands offered on a held message, when the room has them; `set` fixes a
- * field when the command has it (so "Reject" always means reject without requeue here).
+ * field when the command has it (so "Reject" always means reject without requeue here);
+ * `needs` is the message field that makes the action apply (its delivery tag, receipt
+ * handle...), `when` an optional further test on the message. Broker modules add theirs
+ * with `addMessageActions`.
  */
 const MESSAGE_ACTIONS = [
-  { command: "ack", label: "Ack", set: { multiple: false } },
-  { command: "nack", label: "Nack + requeue", set: { multiple: false, requeue: true } },
-  { command: "reject", label: "Reject, no requeue", set: { requeue: false } },
+  { command: "ack", label: "Ack", set: { multiple: false }, needs: "delivery_tag" },
+  { command: "nack", label: "Nack + requeue", set: { multiple: false, requeue: true },
+    needs: "delivery_tag" },
+  { command: "reject", label: "Reject, no requeue", set: { requeue: false },
+    needs: "delivery_tag" },
 ];
+
+export function addMessageActions(...actions) {
+  MESSAGE_ACTIONS.push(...actions);
+}
 
 export class Inspector {
   constructor(root, { roomId, state, sendCommand, labelOf, onClose }) {
@@ -126,9 +135,11 @@ export class Inspector {
 
   /** Buttons for the room's settle commands, with args taken from the message and node. */
   actionsFor(node, message) {
-    if (!node || message.delivery_tag === undefined) return null;
+    const actions = MESSAGE_ACTIONS.filter((action) => message[action.needs] !== undefined &&
+      (!action.when || action.when(message)));
+    if (!node || !actions.length) return null;
     const bar = el("div", { className: "message-actions" });
-    for (const action of MESSAGE_ACTIONS) {
+    for (const action of actions) {
       const form = document.querySelector(`form[data-command="${action.command}"]`);
       if (!form) continue;
       const button = el("button", { type: "button", className: `small action-${action.command}` },
