@@ -49,6 +49,7 @@ from .events import (
     SEEKED,
     consumer_node,
     preview,
+    record_view,
 )
 from .log import Record
 
@@ -96,6 +97,8 @@ class Consumer:
         self._assignment: list[TopicPartition] = []
         #: next offset per partition; None = from the committed offset, or a reset strategy
         self._positions: dict[TopicPartition, int | str | None] = {}
+        #: first offset polled per partition since the position was last set (for contents)
+        self._read_from: dict[TopicPartition, int] = {}
         self._cursor = 0
         self._auto_commit: Timer | None = None
 
@@ -176,6 +179,7 @@ class Consumer:
         if not records:
             return records
         self._positions[tp] = records[-1].offset + 1
+        self._read_from.setdefault(tp, records[0].offset)
         kafka = self.kafka
         if not kafka.sim.listening:
             for record in records:
@@ -270,6 +274,7 @@ class Consumer:
 
     def _seek(self, tp: TopicPartition, where: int | str, reason: str) -> None:
         self._positions[tp] = where
+        self._read_from.pop(tp, None)
         partition = self.kafka.partition(tp)
         self.kafka.emit(SEEKED, None, self.node,
                         partition.node if partition is not None else None, reason,
@@ -335,6 +340,7 @@ class Consumer:
         self._assignment = [tp for tp in self._assignment if tp not in partitions]
         for tp in partitions:
             self._positions.pop(tp, None)
+            self._read_from.pop(tp, None)
         self.kafka.emit(REVOKED, None, self.node, group.node if group is not None else None,
                         f"{self.client_id} gives up {', '.join(map(str, partitions))}: {why}",
                         {"group": self.group_id, "partitions": [str(tp) for tp in partitions]})
@@ -344,6 +350,7 @@ class Consumer:
         """The group's new assignment for this member."""
         if not keep_positions:
             self._positions = {}
+            self._read_from = {}
         self._assignment = sorted(partitions)
         self._positions = {tp: self._positions.get(tp) for tp in self._assignment}
         self._cursor = 0
@@ -387,6 +394,17 @@ class Consumer:
             self._auto_commit.cancel()
             self._auto_commit = None
 
+    def _uncommitted(self) -> list[Record]:
+        group = self.group
+        result: list[Record] = []
+        for tp, start in self._read_from.items():
+            position, partition = self._positions.get(tp), self.kafka.partition(tp)
+            committed = group.committed.get(tp) if group is not None else None
+            if isinstance(position, int) and partition is not None:
+                first = max(start, committed) if committed is not None else start
+                result.extend(partition.log.read(first, position, position - first))
+        return result
+
     # -- checks -------------------------------------------------------------------------------
     def _check_usable(self) -> None:
         if self.state == "closed":
@@ -410,9 +428,12 @@ class Consumer:
         return key
 
     def contents(self) -> dict[str, Any]:
+        """Assignment and positions; ``messages`` are the records polled since the group's last
+        commit (newest 100, oldest first): the ones a crash now would make someone read again."""
+        uncommitted = self._uncommitted()
         return {
-            "messages": [],
-            "counters": {"assigned": len(self._assignment)},
+            "messages": [record_view(r) for r in uncommitted[-100:]],
+            "counters": {"assigned": len(self._assignment), "uncommitted": len(uncommitted)},
             "state": self.state, "group": self.group_id, "member_id": self.member_id,
             "assignment": [str(tp) for tp in self._assignment],
             "position": {str(tp): pos for tp, pos in self._positions.items()},

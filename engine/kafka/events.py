@@ -24,6 +24,8 @@ Kinds (besides the shared ones in engine.events):
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..events import (
     BOUND,
     CONSUMER_ADDED,
@@ -116,3 +118,11 @@ def preview(value: object, limit: int = 200) -> str | None:
         return None
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def record_view(record: Any, committed: bool = True) -> dict[str, Any]:
+    """A record as an inspector shows it (``committed``: below the high watermark)."""
+    return {"id": record.id, "offset": record.offset, "key": preview(record.key),
+            "body": preview(record.value),
+            "headers": {name: preview(value) for name, value in record.headers},
+            "timestamp": record.timestamp, "size": record.size, "committed": committed}

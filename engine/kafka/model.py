@@ -56,7 +56,7 @@ from .events import (
     PRODUCER_REMOVED,
     REMOVED,
     broker_node,
-    preview,
+    record_view,
     topic_node,
 )
 from .producer import Producer
@@ -403,7 +403,7 @@ class Kafka(BrokerModel):
             if committed is not None or partition.topic.name in group.subscribed_topics():
                 groups[group_id] = {"committed": committed, "lag": group.lag(partition.tp)}
         return {
-            "messages": [_record_view(r, partition.high_watermark)
+            "messages": [record_view(r, r.offset < partition.high_watermark)
                          for r in log.last(MAX_LISTED)],
             "counters": {"records": len(log), "bytes": log.size, "log_start": log.log_start,
                          "log_end": log.log_end, "high_watermark": partition.high_watermark},
@@ -417,10 +417,4 @@ class Kafka(BrokerModel):
             for record in partition.log.records():
                 yield record.id, node
 
-
-def _record_view(record: Any, high_watermark: int) -> dict[str, Any]:
-    return {"id": record.id, "offset": record.offset, "key": preview(record.key),
-            "body": preview(record.value), "headers": {n: preview(v) for n, v in record.headers},
-            "timestamp": record.timestamp, "size": record.size,
-            "committed": record.offset < high_watermark}
 

@@ -266,3 +266,17 @@ def test_commit_from_a_consumer_outside_the_group_fails():
     loner = sim.kafka.consumer(group_id="g", client_id="loner")
     with pytest.raises(CommitFailedException, match="loner"):
         loner.commit()
+
+
+def test_consumer_contents_list_what_it_polled_since_the_last_commit():
+    sim, _ = setup(partitions=1)
+    c1 = member(sim, "c1", enable_auto_commit=False)
+    fill(sim, 5, partitions=1)
+    c1.poll(max_records=2)
+    c1.commit()
+    c1.poll()
+    contents = sim.snapshot()["contents"]["kafka:consumer:c1"]
+    assert [m["id"] for m in contents["messages"]] == ["orders/0@2", "orders/0@3", "orders/0@4"]
+    assert contents["counters"] == {"assigned": 1, "uncommitted": 3}
+    c1.commit()
+    assert sim.snapshot()["contents"]["kafka:consumer:c1"]["messages"] == []
