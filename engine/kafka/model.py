@@ -416,5 +416,3 @@ class Kafka(BrokerModel):
             node = partition.node
             for record in partition.log.records():
                 yield record.id, node
-
-
