@@ -37,7 +37,8 @@ const KINDS = {
     group: { shape: "pill" },
   },
   sqs: {
-    queue: { shape: "queue", width: 210, height: 74,
+    // Taller and wider: brokers/sqs.js draws bigger cells with countdowns and receive counts.
+    queue: { shape: "queue", width: 270, height: 100,
       counters: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed"],
       labels: { ApproximateNumberOfMessages: "visible",
@@ -46,6 +47,8 @@ const KINDS = {
       slots: true, empty: "empty",
       total: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed"] },
+    consumer: { shape: "round", width: 230, height: 100, counters: ["in_flight"],
+      labels: { in_flight: "in flight" }, slots: true, total: ["in_flight"], empty: "idle" },
   },
 };
 
@@ -117,7 +120,7 @@ const PALETTE = ["#38bdf8", "#f472b6", "#a3e635", "#fbbf24", "#c084fc",
 export function colourKey(item) {
   const d = item.details || item;
   for (const key of ["routing_key", "key", "partition", "group", "message_group_id",
-    "MessageGroupId"]) {
+    "MessageGroupId", "group_id"]) {
     if (d[key] !== undefined && d[key] !== null && d[key] !== "") return `${key}:${d[key]}`;
   }
   return "";
@@ -138,6 +141,9 @@ export function badgesFor(event) {
   if (d.redelivered || event.kind === "requeued") badges.push({ text: "R", title: "redelivered" });
   if (event.kind === "dead-lettered") badges.push({ text: "DL", title: "dead-lettered" });
   if (event.kind === "expired") badges.push({ text: "TTL", title: "expired" });
+  if (d.receive_count > 1 && event.kind === "received") {
+    badges.push({ text: `×${d.receive_count}`, title: `received ${d.receive_count} times` });
+  }
   return badges;
 }
 
@@ -154,6 +160,11 @@ export const NODE_MARKS = {
   lost: "lost",
   confirmed: "✓ confirmed",
   "dead-lettered": "☠ dead-lettered",
+  visible: "↺ visible again",
+  delayed: "delayed",
+  "visibility-changed": "visibility changed",
+  "duplicate-ignored": "⊘ duplicate ignored",
+  redriven: "↩ redriven",
 };
 
 /** Short readable name for a node id "rabbitmq:queue:orders" when the node is gone. */
