@@ -69,7 +69,7 @@ def partition_for_key(key: bytes | str, num_partitions: int) -> int:
 
 def hash_partition(data: bytes, num_partitions: int) -> int:
     """partition_for_key without the argument checks (the producer has checked already)."""
-    return (murmur2(data) & 0x7FFFFFFF) % num_partitions
+    return to_positive(murmur2(data)) % num_partitions
 
 
 def key_bytes(key: str | bytes | bytearray) -> bytes:

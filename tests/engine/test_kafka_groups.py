@@ -186,6 +186,15 @@ def test_seek_to_beginning_replays_the_partition():
     assert [e.kind for e in events].count("seeked") == 2
 
 
+def test_seek_to_end_skips_to_the_high_watermark():
+    sim, _ = setup(partitions=1)
+    c1 = member(sim, "c1")
+    fill(sim, 3, partitions=1)
+    c1.poll(max_records=1)
+    c1.seek_to_end()
+    assert c1.position(("orders", 0)) == 3 and c1.poll() == []
+
+
 def test_seek_past_the_end_is_reset_on_the_next_poll_or_raises_with_none():
     sim, events = setup(partitions=1)
     c1 = member(sim, "c1")

@@ -59,6 +59,15 @@ def test_consumers_see_a_record_only_once_every_in_sync_replica_has_it():
     assert [r.value for r in consumer.poll()] == ["a"]
 
 
+def test_describe_cluster_tells_who_leads_and_who_follows():
+    sim, _ = replicated(partitions=3)
+    sim.kafka.kill_broker(2)
+    cluster = sim.kafka.describe_cluster()
+    assert [(b["broker"], b["alive"], len(b["leads"]) + len(b["follows"])) for b in cluster] == [
+        (1, True, 3), (2, False, 3), (3, True, 3)]
+    assert cluster[1]["leads"] == []
+
+
 def test_leader_failure_moves_leadership_to_the_first_in_sync_follower():
     sim, events = replicated()
     before = state(sim)
