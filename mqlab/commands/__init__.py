@@ -18,7 +18,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
@@ -204,8 +204,8 @@ class BrokerKit:
     new_lab: Callable[[Any], Any]
     commands: tuple[Command, ...]
     presets: tuple[Preset, ...] = ()
-    #: Node-contents keys and group order are the broker's; groups appear in this order.
-    groups: tuple[str, ...] = field(default=())
+    #: The order of the command groups on the page (default: as the commands first use them).
+    groups: tuple[str, ...] = ()
 
     def command(self, name: str) -> Command:
         for command in self.commands:
