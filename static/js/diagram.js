@@ -64,8 +64,11 @@ export class Diagram {
         "text-anchor": "middle" }, this.columnLayer);
     }
     if (!topology.nodes?.length) {
-      text("Nothing declared yet: use the controls below to declare something.",
-        { x: 30, y: 80, class: "empty-note" }, this.columnLayer);
+      const x = this.layout.width / 2;
+      text("Nothing declared yet.", { x, y: 70, class: "empty-note", "text-anchor": "middle" },
+        this.columnLayer);
+      text("Declare exchanges, queues and consumers with the controls.",
+        { x, y: 96, class: "empty-note small", "text-anchor": "middle" }, this.columnLayer);
     }
   }
 

@@ -43,7 +43,7 @@ export function layout(topology) {
     for (const box of c.placed) box.y += shift;
   }
   const last = columns[columns.length - 1];
-  const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 400);
+  const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 560);
   const height = MARGIN + HEADER + tallest + MARGIN;
   const edges = groupEdges(topology.edges || [], boxes);
   // Bows between nodes of one column may reach past the last column.

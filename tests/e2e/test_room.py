@@ -323,3 +323,31 @@ def test_reset_and_keyboard_shortcuts_drive_the_clock(page, live_server_url, sho
     expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 0")
     expect(page.locator("[data-log-list] .log-note")).to_contain_text("Fresh snapshot")
     shots(page, "after-reset")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_building_a_topology_redraws_the_diagram_and_offers_the_new_names(page, live_server_url,
+                                                                          shots):
+    start_room(page, live_server_url, "rabbitmq-playground")
+    expect(page.locator("#diagram .empty-note").first).to_have_text("Nothing declared yet.")
+    shots(page, "empty-playground")
+
+    open_group(page, "Queues")
+    declare = page.locator('form[data-command="declare_queue"]')
+    declare.locator('[name="name"]').fill("jobs")
+    declare.locator('button[type="submit"]').click()
+    expect(node(page, "rabbitmq:queue:jobs")).to_be_visible()
+    # The forms now offer the new queue by name (the controls were re-fetched).
+    expect(page.locator('#f-add_consumer-queue-names option[value="jobs"]')).to_be_attached()
+
+    open_group(page, "Consumers")
+    add = page.locator('form[data-command="add_consumer"]')
+    add.locator('[name="name"]').fill("w1")
+    add.locator('[name="queue"]').fill("jobs")
+    add.locator('button[type="submit"]').click()
+    expect(node(page, "rabbitmq:consumer:w1")).to_be_visible()
+    expect(page.locator('#diagram .edge[data-source="rabbitmq:queue:jobs"]'
+                        '[data-target="rabbitmq:consumer:w1"]')).to_be_attached()
+    expect(page.locator("#status-declare_queue")).to_contain_text("declared queue 'jobs'")
+    page.locator("#diagram").scroll_into_view_if_needed()
+    shots(page, "queue-and-consumer-declared")
