@@ -15,9 +15,10 @@ CHROMIUM = "/usr/bin/chromium"
 def _fresh_child_process():
     """Runs in the forked server before it serves (see TOOLCHAIN.md): asgiref's class-level
     executor loses its thread across fork, and channel layers must not be shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from asgiref.sync import SyncToAsync
     from channels.layers import channel_layers
-    from concurrent.futures import ThreadPoolExecutor
 
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     channel_layers.backends.clear()
