@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Jitter = Literal["none", "full", "equal"]
-JITTERS = ("none", "full", "equal")
 
 
 @dataclass(frozen=True)

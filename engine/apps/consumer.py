@@ -44,9 +44,7 @@ if TYPE_CHECKING:
     from .adapters.base import ConsumerAdapter, Delivery
 
 Guarantee = Literal["at-most-once", "at-least-once", "effectively-once"]
-GUARANTEES = ("at-most-once", "at-least-once", "effectively-once")
 OnFailure = Literal["requeue", "retry", "dead-letter", "drop"]
-ON_FAILURE = ("requeue", "retry", "dead-letter", "drop")
 #: A consumer that cannot connect (its queue is gone, ...) tries again this much later, as a
 #: client library's reconnect loop does.
 RECONNECT_EVERY = 5.0
@@ -95,6 +93,7 @@ class Consumer:
         self._buffer: deque[Delivery] = deque()
         self._jobs: list[Job] = []
         self._wake: Timer | None = None
+        self._reconnect: Timer | None = None
 
     @property
     def node(self) -> str:
@@ -102,6 +101,7 @@ class Consumer:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
+        self._reconnect = None
         if self.running:
             return
         self.running = True
@@ -112,7 +112,7 @@ class Consumer:
             self._emit(kinds.CONNECT_FAILED, f"{self.name} could not start consuming:"
                        f" [{error.code}] {error}; retrying in {RECONNECT_EVERY:g}s",
                        {"code": error.code})
-            self.sim.call_later(RECONNECT_EVERY, self.start)
+            self._reconnect = self.sim.call_later(RECONNECT_EVERY, self.start)
 
     def crash(self) -> None:
         """Die mid-work: in-flight timers stop; settled-but-unprocessed work is lost; the
@@ -127,6 +127,9 @@ class Consumer:
             self.adapter.close()
 
     def _halt(self, what: str) -> bool:
+        if self._reconnect is not None:  # a crash or stop also ends the reconnect loop
+            self._reconnect.cancel()
+            self._reconnect = None
         if not self.running:
             return False
         self.running = False

@@ -7,7 +7,9 @@
 * ``spike``: ``per_second`` normally and ``peak`` per second between ``start`` and ``end``:
   the traffic a queue absorbs so consumers can work at their own pace (load levelling).
 
-Each pattern answers one question: ``next(now, rng) -> (delay, count)``.
+Each pattern answers one question: ``next(now, rng) -> (delay, count)``: after ``delay``
+seconds, send ``count`` messages. A producer asks it first when it starts, so its first
+messages go one gap after its start time.
 """
 
 from __future__ import annotations

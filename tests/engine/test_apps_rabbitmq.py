@@ -249,3 +249,18 @@ def test_same_seed_same_app_events():
 
     assert trace(4) == trace(4)
     assert trace(4) != trace(5)
+
+
+def test_an_ack_on_a_connection_that_dropped_is_reported_and_the_message_redelivered():
+    sim = Simulation(seed=1)
+    setup(sim)
+    refused = record(sim, kinds.SETTLE_FAILED)
+    worker = make_consumer(sim, prefetch=1, processing=2.0)
+    worker.start()
+    publish(sim, 1)
+    sim.advance(1)
+    sim.rabbitmq.crash_connection("worker")  # the network drops under the app
+    sim.advance(2)
+    assert worker.ledger.performed == {"shop-1": 1}  # the email went out...
+    assert [e.reason.split(":")[0] for e in refused] == ["basic_ack failed"]
+    assert sim.rabbitmq.queues["work"]["ready"] == 1  # ...and the order is back in the queue

@@ -133,3 +133,11 @@ def test_a_refused_action_is_reported_and_the_run_goes_on():
     [refused] = [e for e in seen if e.kind == "action-failed"]
     assert refused.at == 1 and "NOT_FOUND" in refused.reason
     assert outcome.summary["until"] == 30
+
+
+def test_stopping_a_consumer_ends_its_reconnect_loop():
+    data = spec(timeline=[{"at": 2, "do": "restart-broker"},
+                          {"at": 4, "do": "stop-consumer", "consumer": "w"}], duration=20)
+    seen = []
+    Run(data, listeners=[seen.append]).play()
+    assert [e.at for e in seen if e.kind == "connect-failed"] == [3]

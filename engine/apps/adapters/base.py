@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import kinds
+
 if TYPE_CHECKING:
+    from engine.errors import EngineError
+    from engine.simulation import Simulation
+
     from ..consumer import Consumer
 
 
@@ -84,3 +89,12 @@ class Outgoing:
     ordering_key: str | None = None
     seq: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+
+
+def report_refusal(sim: Simulation, broker: str, node: str, consumer: str, call: str,
+                   error: EngineError) -> None:
+    """A settle call the broker refused (a closed channel, an expired receipt handle, a commit
+    after a rebalance): the client library would raise; the app logs it and carries on."""
+    sim.emit(kinds.SETTLE_FAILED, broker, source=node,
+             reason=f"{call} failed: [{error.code}] {error}",
+             details={"consumer": consumer, "code": error.code})

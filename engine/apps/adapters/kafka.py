@@ -31,7 +31,7 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..retry_names import dead_letter_topic, retry_topic
-from .base import Delivery, Outgoing
+from .base import Delivery, Outgoing, report_refusal
 
 if TYPE_CHECKING:
     from engine.kafka.consumer import Consumer as KafkaConsumer
@@ -232,9 +232,7 @@ class KafkaConsumerAdapter:
             self.consumer.commit()
         except EngineError as error:
             # e.g. CommitFailedException after a rebalance took the partitions away
-            self.sim.emit(kinds.SETTLE_FAILED, BROKER, source=self.node,
-                          reason=f"commit failed: [{error.code}] {error}",
-                          details={"consumer": self.name, "code": error.code})
+            report_refusal(self.sim, BROKER, self.node, self.name, "commit", error)
 
     def ack(self, delivery: Delivery) -> None:
         self._finished(delivery)
@@ -264,8 +262,12 @@ class KafkaConsumerAdapter:
             self._producer = self.sim.kafka.producer(client_id=f"{self.name}-retries")
         headers = {**delivery.headers, **extra}
         _, record = delivery.handle
-        self._producer.send(topic, value=delivery.body, key=record.key,
-                            headers=list(headers.items()))
+        try:
+            self._producer.send(topic, value=delivery.body, key=record.key,
+                                headers=list(headers.items()))
+        except EngineError as error:
+            # e.g. NotEnoughReplicasException: the record is neither retried nor parked.
+            report_refusal(self.sim, BROKER, self.node, self.name, "send", error)
 
     def depth(self, name: str) -> int:
         return queue_depth(self.sim, name)

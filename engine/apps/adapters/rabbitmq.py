@@ -30,7 +30,7 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..retry_names import retry_queue
-from .base import Delivery, Outgoing
+from .base import Delivery, Outgoing, report_refusal
 
 if TYPE_CHECKING:
     from engine.rabbitmq.channel import Channel
@@ -98,28 +98,40 @@ class RabbitConsumer:
         if self.reply and properties.reply_to:
             # The RPC server answers on the caller's queue, then acks the request
             # (RabbitMQ tutorial six, "Remote procedure call").
-            channel.basic_publish("", properties.reply_to, f"reply to {delivery.body}",
-                                  BasicProperties(correlation_id=properties.correlation_id,
-                                                  message_id=delivery.key))
-        channel.basic_ack(tag)
+            self._settle("basic_publish", channel.basic_publish, "", properties.reply_to,
+                         f"reply to {delivery.body}",
+                         BasicProperties(correlation_id=properties.correlation_id,
+                                         message_id=delivery.key))
+        self._settle("basic_ack", channel.basic_ack, tag)
 
     def requeue(self, delivery: Delivery) -> None:
         channel, tag, _ = delivery.handle
-        channel.basic_nack(tag, requeue=True)
+        self._settle("basic_nack", channel.basic_nack, tag, requeue=True)
 
     def dead_letter(self, delivery: Delivery) -> None:
         channel, tag, _ = delivery.handle
-        channel.basic_reject(tag, requeue=False)
+        self._settle("basic_reject", channel.basic_reject, tag, requeue=False)
 
     def retry(self, delivery: Delivery, delay: float) -> None:
         channel, tag, properties = delivery.handle
         level = min(delivery.attempt, self.retry_levels)
         headers = {**(properties.headers or {}), kinds.ATTEMPT_HEADER: delivery.attempt + 1}
         # Publish the copy first, then ack: a crash in between duplicates, never loses.
-        channel.basic_publish("", retry_queue(self.queue, level), delivery.body,
-                              properties.copy(headers=headers,
-                                              expiration=str(max(0, round(delay * 1000)))))
-        channel.basic_ack(tag)
+        if self._settle("basic_publish", channel.basic_publish, "",
+                        retry_queue(self.queue, level), delivery.body,
+                        properties.copy(headers=headers,
+                                        expiration=str(max(0, round(delay * 1000))))):
+            self._settle("basic_ack", channel.basic_ack, tag)
+
+    def _settle(self, name: str, call: Any, *args: Any, **kwargs: Any) -> bool:
+        """Run a channel call; if RabbitMQ refuses it (the channel closed under us), report
+        it as the client library would raise it, and carry on: the broker redelivers."""
+        try:
+            call(*args, **kwargs)
+        except EngineError as error:
+            report_refusal(self.sim, BROKER, self.node, self.name, name, error)
+            return False
+        return True
 
     def held(self) -> list[Delivery]:
         """Nothing: every message received is handed to the app at once."""

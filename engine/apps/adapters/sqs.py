@@ -26,7 +26,7 @@ from engine.errors import EngineError
 from engine.topology import node_id
 
 from .. import kinds
-from .base import Delivery, Outgoing
+from .base import Delivery, Outgoing, report_refusal
 
 if TYPE_CHECKING:
     from engine.simulation import Simulation
@@ -130,7 +130,7 @@ class SqsConsumer:
             self.sim.sqs.delete_message(QueueUrl=queue_url(self.sim, self.queue),
                                         ReceiptHandle=handle)
         except EngineError as error:
-            self._settle_failed("delete_message", error)
+            report_refusal(self.sim, BROKER, self.node, self.name, "delete_message", error)
 
     def _set_visibility(self, handle: str, seconds: int) -> None:
         try:
@@ -138,12 +138,8 @@ class SqsConsumer:
                 QueueUrl=queue_url(self.sim, self.queue), ReceiptHandle=handle,
                 VisibilityTimeout=seconds)
         except EngineError as error:
-            self._settle_failed("change_message_visibility", error)
-
-    def _settle_failed(self, call: str, error: EngineError) -> None:
-        self.sim.emit(kinds.SETTLE_FAILED, BROKER, source=self.node,
-                      reason=f"{call} failed: [{error.code}] {error}",
-                      details={"consumer": self.name, "code": error.code})
+            report_refusal(self.sim, BROKER, self.node, self.name, "change_message_visibility",
+                           error)
 
     def ack(self, delivery: Delivery) -> None:
         self._delete(delivery.handle)
