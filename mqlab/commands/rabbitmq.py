@@ -199,7 +199,7 @@ def stop_producer(lab: Lab, producer: str) -> str:
         known = ", ".join(sorted(lab.producers)) or "none"
         raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
     app.stop()
-    return f"producer {producer!r} stopped after {app.sent} message(s)"
+    return f"producer {producer!r} stopped after {app.accepted} accepted message(s)"
 
 
 def _ids(ids: list[str]) -> str:

@@ -151,7 +151,7 @@ def test_a_steady_producer_publishes_on_the_virtual_clock():
     lab.sim.advance(10)
     published = [e.at for e in lab.history if e.kind == "published"]
     assert published == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5]  # the first after one interval
-    assert "stopped after 6" in run(lab, "stop_producer", producer="p")
+    assert "stopped after 6 accepted" in run(lab, "stop_producer", producer="p")
 
 
 def test_a_producer_body_template_with_an_unknown_field_is_refused():
