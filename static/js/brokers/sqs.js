@@ -1,0 +1,216 @@
+/**
+ * How SQS looks: what a learner must see that a generic queue cell cannot say.
+ *
+ * - A received message does not leave its queue: it goes *in flight* (a hollow, dashed cell)
+ *   with the seconds left of its visibility timeout counting down inside it, and turns solid
+ *   again when the timeout expires. Delayed messages count down to their delivery the same way.
+ * - Each message shows its receive count (×2) under its cell; the receiving consumer holds the
+ *   same in-flight cells, with the same countdown.
+ * - FIFO messages are coloured by MessageGroupId; a visible message whose group has a message
+ *   in flight wears a padlock (its group is locked), and the queue lists its locked groups.
+ * - A move to the dead-letter queue shows its reason ("received 4 times > maxReceiveCount 3")
+ *   on the dead-letter edge while the token travels; a duplicate FIFO send travels to the
+ *   queue and is marked "duplicate ignored"; an empty receive is marked on its receiver.
+ * - The inspector offers Delete and visibility changes on a message in flight.
+ *
+ * Countdowns are computed in the browser from each message's `visible_at` and the room's
+ * virtual clock (last frame's `now`, run on at the room's speed), so they tick smoothly
+ * between frames and freeze when the room is paused.
+ */
+
+import { addMessageActions } from "../inspector.js";
+import { colourFor, styleFor } from "../styles.js";
+import { svg, text } from "../svg.js";
+
+const CELL_W = 26, CELL_H = 24, GAP = 4;
+const BANNER_MS = 4500;
+const EDGE_OF = (event) => `[data-source="${event.source}"][data-target="${event.target}"]`;
+
+const inFlight = (message) => message.state === "in-flight";
+
+export function attach(room) {
+  loadStylesheet();
+  addMessageActions(
+    { command: "delete_message", label: "Delete", needs: "receipt_handle", when: inFlight },
+    { command: "change_visibility", label: "Visible now", set: { visibility_timeout: 0 },
+      needs: "receipt_handle", when: inFlight },
+    { command: "change_visibility", label: "Hide 60 s more", set: { visibility_timeout: 60 },
+      needs: "receipt_handle", when: inFlight },
+  );
+  room.diagram.cellPainter = (entry, content) => {
+    if (entry.box.node.broker !== "sqs") return false;
+    drawCells(entry, content);
+    tick(room);
+    return true;
+  };
+  setInterval(() => tick(room), 200);
+  return {
+    rendered: () => tick(room),
+    clock: () => tick(room),
+    events: (frame) => {
+      for (const event of frame.events || []) explain(room, event);
+    },
+  };
+}
+
+function loadStylesheet() {
+  const href = new URL("../../css/sqs.css", import.meta.url).href;
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
+}
+
+/** The room's virtual time now: the last frame's clock, run on at its speed unless paused. */
+function virtualNow(room) {
+  const { now, speed, paused, at } = room.clock();
+  return paused ? now : now + ((performance.now() - at) / 1000) * speed;
+}
+
+// -- cells -------------------------------------------------------------------------------
+
+/** Oldest message on the right, next out towards the receivers, as queues are drawn. */
+function drawCells(entry, content) {
+  const messages = content?.messages || [];
+  const { w } = entry.box;
+  const total = totalOf(styleFor(entry.box.node), content, messages.length);
+  const room = Math.floor((w - 20 + GAP) / (CELL_W + GAP));
+  const more = `+${total - Math.min(room, messages.length)}`;
+  const fits = total > room ? room - Math.ceil((more.length * 8 + 6) / (CELL_W + GAP)) : room;
+  const shown = messages.slice(0, Math.max(0, fits));
+  const locked = new Set(content?.locked_groups || []);
+  entry.slots.replaceChildren();
+  shown.forEach((message, i) => {
+    const x = w - 10 - (i + 1) * (CELL_W + GAP) + GAP;
+    drawCell(entry.slots, x, message, locked);
+  });
+  if (total > shown.length) {
+    text(`+${total - shown.length}`, { x: 10, y: 17, class: "slot-more" }, entry.slots);
+  }
+  if (locked.size) drawLockedLine(entry.slots, w, [...locked]);
+}
+
+function drawCell(parent, x, message, locked) {
+  const state = message.state || "visible";
+  const isLocked = state === "visible" && message.group_id !== undefined &&
+    locked.has(message.group_id);
+  const cell = svg("g", { class: `sqs-cell sqs-${state}${isLocked ? " sqs-locked" : ""}`,
+    transform: `translate(${x},0)`, "data-message-id": message.id,
+    "data-receive-count": message.receive_count ?? 0 }, parent);
+  svg("rect", { width: CELL_W, height: CELL_H, rx: 4, class: `slot slot-${state}`,
+    fill: colourFor(message) }, cell);
+  if (message.visible_at !== undefined && state !== "visible") {
+    text("", { x: CELL_W / 2, y: CELL_H / 2 + 4.5, class: "sqs-countdown",
+      "text-anchor": "middle", "data-visible-at": message.visible_at }, cell);
+  } else if (isLocked) {
+    drawPadlock(cell, CELL_W / 2, CELL_H / 2);
+  }
+  if (message.receive_count > 0) {
+    text(`×${message.receive_count}`, { x: CELL_W / 2, y: CELL_H + 13, class: "sqs-receives",
+      "text-anchor": "middle" }, cell);
+  }
+  svg("title", {}, cell).textContent = describe(message, isLocked);
+}
+
+function describe(message, isLocked) {
+  const parts = [`${message.id}: ${message.body ?? ""}`, message.state];
+  if (message.receive_count) parts.push(`received ${message.receive_count} time(s)`);
+  if (message.group_id !== undefined) {
+    parts.push(`group ${message.group_id}${isLocked ? " (locked: a message of it is in flight)" : ""}`);
+  }
+  return parts.join(" · ");
+}
+
+function drawPadlock(parent, cx, cy) {
+  const g = svg("g", { class: "sqs-padlock", transform: `translate(${cx - 5},${cy - 7})` }, parent);
+  svg("path", { d: "M2.5,6 V3.8 a2.5,2.5 0 0 1 5,0 V6" }, g);
+  svg("rect", { x: 0, y: 6, width: 10, height: 8, rx: 1.5 }, g);
+  return g;
+}
+
+function drawLockedLine(parent, w, groups) {
+  const y = CELL_H + 30;
+  const line = svg("g", { class: "sqs-locked-line" }, parent);
+  drawPadlock(line, 16, y - 4);
+  text(`locked: ${groups.join(", ")}`, { x: 26, y, class: "sqs-locked-text" }, line);
+  line.dataset.lockedGroups = groups.join(",");
+  return line;
+}
+
+function totalOf(style, content, listed) {
+  const counters = content?.counters || {};
+  const sum = style.total.filter((k) => typeof counters[k] === "number")
+    .reduce((a, k) => a + counters[k], 0);
+  return Math.max(listed, sum);
+}
+
+// -- countdowns --------------------------------------------------------------------------
+
+function tick(room) {
+  const now = virtualNow(room);
+  for (const label of room.diagram.root.querySelectorAll(".sqs-countdown")) {
+    const left = Number(label.dataset.visibleAt) - now;
+    label.textContent = seconds(left);
+    label.classList.toggle("sqs-soon", left < 3);
+  }
+}
+
+function seconds(left) {
+  const s = Math.max(0, Math.ceil(left));
+  if (s < 100) return `${s}s`;
+  if (s < 6000) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}
+
+// -- events ------------------------------------------------------------------------------
+
+/** What an event means on the picture, beyond the token tokens.js moves. */
+function explain(room, event) {
+  const { diagram, tokens } = room;
+  switch (event.kind) {
+    case "dead-lettered":
+      banner(diagram, event, event.reason.split(":")[0], "sqs-banner-dlq");
+      break;
+    case "duplicate-ignored": {
+      const original = event.details?.MessageId;
+      if (original) tokens.show({ ...event, message_id: original });
+      banner(diagram, event, `duplicate of ${event.details?.MessageDeduplicationId ?? "a send"}: ` +
+        "accepted, never delivered", "sqs-banner-duplicate");
+      break;
+    }
+    case "empty-receive":
+      diagram.mark(event.target || event.source, "∅ empty receive", "empty-receive", 1400);
+      break;
+    case "move-task-started":
+      banner(diagram, { source: event.source, target: event.source }, "redrive started",
+        "sqs-banner-redrive");
+      break;
+    default:
+  }
+}
+
+/**
+ * A label that stays a few seconds: on the edge the event travels along when it is drawn,
+ * else above its target node.
+ */
+function banner(diagram, event, label, kind) {
+  const at = bannerPoint(diagram, event);
+  if (!at) return;
+  const layer = diagram.markLayer;
+  const g = svg("g", { class: `sqs-banner ${kind}`, transform: `translate(${at.x},${at.y})` },
+    layer);
+  const width = label.length * 7.9 + 20;
+  svg("rect", { x: -width / 2, y: -15, width, height: 26, rx: 13 }, g);
+  text(label, { x: 0, y: 3, "text-anchor": "middle" }, g);
+  const fade = g.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }],
+    { duration: BANNER_MS, fill: "forwards" });
+  fade.onfinish = () => g.remove();
+}
+
+function bannerPoint(diagram, event) {
+  const edge = diagram.layout?.edges.find((e) => e.source === event.source &&
+    e.target === event.target);
+  if (edge && diagram.edgeLayer.querySelector(EDGE_OF(event))) {
+    return { x: edge.mid.x, y: edge.mid.y - 22 };
+  }
+  const box = diagram.nodes.get(event.target || event.source)?.box;
+  return box ? { x: box.x + box.w / 2, y: box.y - 16 } : null;
+}
