@@ -144,6 +144,9 @@ def test_a_second_browser_watches_the_same_events(browser, page, live_server_url
     expect(watcher.locator("[data-role]")).to_have_text("You are watching")
     expect(watcher.locator('form[data-command="publish"] button[type="submit"]')).to_be_disabled()
     expect(watcher.locator('[data-action="toggle"]')).to_be_disabled()
+    # A watcher's shortcut reaches the server, which refuses it: the page says so.
+    watcher.keyboard.press("Space")
+    expect(watcher.locator("#toasts .toast")).to_be_visible()
 
     pause(page)
     publish(page, "seen by everyone")
