@@ -152,14 +152,15 @@ class Partition:
         start = self.leo[follower]
         if start >= end:
             return
-        emit, kafka = self.kafka.emit, self.kafka
+        emit, listening = self.kafka.emit, self.kafka.sim.listening
         source, target = broker_node(self.leader), broker_node(follower)  # type: ignore[arg-type]
         for record in self.log.read(start, end, end - start):
+            if not listening:
+                emit(REPLICATED, record.id, source, target)
+                continue
             emit(REPLICATED, record.id, source, target,
                  f"follower on broker {follower} copied offset {record.offset} from leader "
-                 f"broker {self.leader}" if kafka.sim.listening else "",
-                 {"partition": self.name, "offset": record.offset} if kafka.sim.listening
-                 else None)
+                 f"broker {self.leader}", {"partition": self.name, "offset": record.offset})
         self.leo[follower] = end
 
     def _expand_isr(self, follower: int) -> None:

@@ -67,6 +67,14 @@ class RecordMetadata:
     timestamp: int
 
 
+class _Checked(NamedTuple):
+    """A record whose arguments passed the checks: its topic, headers and size."""
+
+    topic: Topic
+    headers: tuple[tuple[str, Any], ...]
+    size: int
+
+
 class _Route(NamedTuple):
     """A checked send: the partition it goes to and the record's headers and size."""
 
@@ -98,26 +106,27 @@ class Producer:
 
     def send(self, topic: str, value: Any = None, key: str | bytes | None = None,
              partition: int | None = None, headers: Any = None) -> RecordMetadata:
-        """Send one record; returns where it landed. Errors leave everything unchanged."""
-        return self._send(self._prepare(topic, value, key, partition, headers), value, key)
+        """Send one record; returns where it landed. Errors leave the log unchanged."""
+        checked = self._check(topic, value, key, partition, headers)
+        return self._send(self._route(checked, key, partition), value, key)
 
     def send_batch(self, topic: str, records: Iterable[Any]) -> list[RecordMetadata]:
-        """Send several records to one topic. Each is a value, or a mapping with ``value``,
-        ``key``, ``partition``, ``headers``. All are checked before any is sent."""
-        prepared = []
+        """Send several records to one topic, in order. Each is a value, or a mapping with
+        ``value``, ``key``, ``partition``, ``headers``. Every record's arguments are checked
+        before any is sent; a broker refusal (e.g. NotEnoughReplicas) stops the batch at that
+        record, as it would stop separate sends."""
+        items = []
         for item in as_list(records, "records"):
             fields = dict(item) if isinstance(item, Mapping) else {"value": item}
             unknown = set(fields) - {"value", "key", "partition", "headers"}
             if unknown:
                 raise ConfigException(f"send_batch record has unknown field(s) {sorted(unknown)}; "
                                       "use value, key, partition, headers")
-            prepared.append((fields, self._prepare(topic, fields.get("value"), fields.get("key"),
-                                                   fields.get("partition"),
-                                                   fields.get("headers"))))
-        for _, route in prepared:
-            route.target.check_writable(self.acks)
-        return [self._send(route, fields.get("value"), fields.get("key"))
-                for fields, route in prepared]
+            value, key, partition = fields.get("value"), fields.get("key"), fields.get("partition")
+            items.append((self._check(topic, value, key, partition, fields.get("headers")),
+                          value, key, partition))
+        return [self._send(self._route(checked, key, partition), value, key)
+                for checked, value, key, partition in items]
 
     def topics_sent_to(self) -> set[str]:
         return set(self._topics)
@@ -132,8 +141,9 @@ class Producer:
             self.kafka.remove_producer(self)
 
     # -- internals -----------------------------------------------------------------------------
-    def _prepare(self, topic: str, value: Any, key: Any, partition: Any,
-                 headers: Any) -> _Route:
+    def _check(self, topic: str, value: Any, key: Any, partition: Any,
+               headers: Any) -> _Checked:
+        """Refuse a bad record before anything happens; its topic, headers and size."""
         if self.closed:
             raise IllegalStateException(
                 f"Cannot perform operation after producer has been closed ({self.client_id})")
@@ -152,12 +162,17 @@ class Producer:
         else:
             hdrs = _headers(headers)
             size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
+        count = len(found.partitions)
+        if partition is not None and (not is_whole(partition, 0) or partition >= count):
+            raise UnknownTopicOrPartitionException(
+                f"partition {partition!r} of topic {topic!r} does not exist; it has "
+                f"partitions 0..{count - 1}")
+        return _Checked(found, hdrs, size)
+
+    def _route(self, checked: _Checked, key: Any, partition: int | None) -> _Route:
+        """The partition a checked record goes to (BuiltInPartitioner's order of rules)."""
+        found, hdrs, size = checked
         if partition is not None:
-            count = len(found.partitions)
-            if not is_whole(partition, 0) or partition >= count:
-                raise UnknownTopicOrPartitionException(
-                    f"partition {partition!r} of topic {topic!r} does not exist; it has "
-                    f"partitions 0..{count - 1}")
             return _Route(found.partitions[partition], hdrs, size, "explicit partition")
         if key is not None:
             index = hash_partition(key if isinstance(key, bytes) else key.encode("utf-8"),

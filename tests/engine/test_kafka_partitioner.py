@@ -52,3 +52,12 @@ def test_explicit_partition_wins_over_the_key():
     other = (partition_for_key(b"k", 4) + 1) % 4
     assert sim.kafka.producer().send("orders", value="x", key=key, partition=other).partition \
         == other
+
+
+def test_a_batch_of_keyless_records_follows_the_sticky_rule_record_by_record():
+    sim = Simulation(seed=3)
+    sim.kafka.create_topic("clicks", num_partitions=4)
+    producer = sim.kafka.producer(batch_size=20)
+    sent = producer.send_batch("clicks", ["x" * 10] * 6)
+    pairs = [[m.partition for m in sent[i:i + 2]] for i in range(0, 6, 2)]
+    assert all(a == b for a, b in pairs)
