@@ -66,6 +66,11 @@ class RecordMetadata:
     offset: int
     timestamp: int
 
+    def get(self, timeout: float | None = None) -> RecordMetadata:
+        """The send's result. Java's ``send(...).get()`` and kafka-python's future both wait
+        here; mqlab's send has already finished, so this returns at once."""
+        return self
+
 
 class _Checked(NamedTuple):
     """A record whose arguments passed the checks: its topic, headers and size."""

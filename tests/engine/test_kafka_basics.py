@@ -38,6 +38,7 @@ def test_keyed_records_land_on_the_murmur2_partition_in_order():
     sent = [producer.send("orders", value=f"v{i}", key=f"customer-{i % 3}") for i in range(9)]
     for i, meta in enumerate(sent):
         assert meta.partition == partition_for_key(f"customer-{i % 3}".encode(), 4)
+        assert meta.get() is meta and meta.topic == "orders"
     by_key = {}
     for i, meta in enumerate(sent):
         by_key.setdefault(i % 3, []).append(meta.offset)

@@ -1,5 +1,7 @@
 """Brokers, replicas, the ISR, acks, leader election, recovery and idempotent retries."""
 
+import random
+
 import pytest
 
 from engine import Simulation
@@ -8,6 +10,7 @@ from engine.kafka import (
     LeaderNotAvailableException,
     NotEnoughReplicasException,
 )
+from engine.kafka.cluster import place_replicas
 
 
 def replicated(seed=0, partitions=1, **config):
@@ -21,6 +24,14 @@ def replicated(seed=0, partitions=1, **config):
 
 def state(sim, partition=0):
     return sim.kafka.describe_topic("orders")["partitions"][partition]
+
+
+def test_replica_placement_matches_kafkas_admin_utils_test():
+    # AdminUtilsTest.testReplicaAssignment (apache/kafka core): 5 brokers, 10 partitions,
+    # replication factor 3, fixed start index 0
+    placement = place_replicas([0, 1, 2, 3, 4], 10, 3, random.Random(0), fixed_start=0)
+    assert placement == [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 0], [4, 0, 1],
+                         [0, 2, 3], [1, 3, 4], [2, 4, 0], [3, 0, 1], [4, 1, 2]]
 
 
 def test_replicas_are_spread_round_robin_with_leaders_on_different_brokers():
