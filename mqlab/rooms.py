@@ -424,6 +424,13 @@ async def announce(room: Room, what: str) -> None:
     await get_channel_layer().group_send(room.group, {"type": f"room.{what}"})
 
 
+def _touched(room: Room) -> Room:
+    """A room just handed out is not idle: its socket is about to attach."""
+    if room.viewers == 0:
+        room.idle_since = time.monotonic()
+    return room
+
+
 class Registry:
     """The rooms running in this process, by id; freed rooms are loaded back on demand."""
 
@@ -433,6 +440,7 @@ class Registry:
 
     def create(self, preset_slug: str, owner: str, seed: int | None = None) -> Room:
         """Start a room from a preset (LookupError names the allowed slugs) and record it."""
+        self._sweep()
         preset = presets.find(preset_slug)
         room = Room(secrets.token_urlsafe(8), preset,
                     secrets.randbelow(2**31) if seed is None else seed, owner)
@@ -447,18 +455,34 @@ class Registry:
 
     def get(self, room_id: str) -> Room:
         """The running room, or the saved one started again (RoomNotFound if neither)."""
+        self._sweep()
         room = self.running(room_id)
-        if room is not None:
-            return room
-        record = RoomRecord.objects.filter(id=room_id).first()
-        if record is None:
-            raise RoomNotFound(f"no room {room_id!r}; it may never have existed")
-        room = Room.from_record(record)
-        with self._lock:
-            return self._rooms.setdefault(room_id, room)
+        if room is None:
+            record = RoomRecord.objects.filter(id=room_id).first()
+            if record is None:
+                raise RoomNotFound(f"no room {room_id!r}; it may never have existed")
+            loaded = Room.from_record(record)
+            with self._lock:
+                room = self._rooms.setdefault(room_id, loaded)
+        return _touched(room)
 
     async def aget(self, room_id: str) -> Room:
-        return self.running(room_id) or await database_sync_to_async(self.get)(room_id)
+        room = self.running(room_id)
+        if room is not None:
+            return _touched(room)
+        return await database_sync_to_async(self.get)(room_id)
+
+    def _sweep(self) -> None:
+        """Save and forget rooms nobody watched for the idle time and that have no runner
+        to do it (created or opened by a page whose socket never connected)."""
+        limit = time.monotonic() - _setting("MQLAB_ROOM_IDLE_SECONDS", 300.0)
+        for room in self:
+            if (room.viewers == 0 and room.idle_since < limit
+                    and (room.runner is None or room.runner.done())):
+                room.save()
+                with self._lock:
+                    if room.viewers == 0 and self._rooms.get(room.id) is room:
+                        del self._rooms[room.id]
 
     async def free(self, room: Room) -> bool:
         """Save an idle room and forget it; False if a viewer came back meanwhile."""

@@ -165,3 +165,13 @@ def test_form_json_with_infinity_is_refused_naming_the_field(owner):
     html = post_command(owner, room_id, "publish", routing_key="tasks",
                         headers='{"retry": Infinity}')
     assert 'data-field="headers"' in html and "Infinity is not JSON" in html
+
+
+def test_a_room_whose_socket_never_connects_is_saved_and_freed_later(owner, sync_rooms,
+                                                                     settings):
+    settings.MQLAB_ROOM_IDLE_SECONDS = 0
+    first = start_room(owner)
+    post_command(owner, first, "declare_queue", name="kept")
+    start_room(owner)  # any later visit sweeps the rooms nobody watches
+    assert sync_rooms.running(first) is None
+    assert RoomRecord.objects.get(id=first).log[0][1] == "declare_queue"
