@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,15 @@ def test_the_process_exit_status_follows_the_expectations(tmp_path):
     passing = subprocess.run([*command, "direct-routing"], cwd=ROOT, capture_output=True,
                              text=True)
     assert (failing.returncode, passing.returncode) == (1, 0)
+
+
+def test_jsonl_is_identical_across_processes_whatever_the_hash_seed():
+    def output(hash_seed):
+        return subprocess.run(
+            [sys.executable, "manage.py", "simulate", "kafka-ordering-per-key",
+             "--jsonl"], cwd=ROOT, capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+
+    first = output("1")
+    assert first == output("2")
+    assert len(first.splitlines()) > 500
