@@ -24,6 +24,16 @@ def test_range_multiple_consumers_mixed_topics():
                       "consumer3": tps(("topic1", 2))}
 
 
+def test_range_uniform_subscription_without_racks():
+    # RangeAssignorTest.testRackAwareAssignmentWithUniformSubscription, non-rack-aware case
+    topics = {"t1": 6, "t2": 7, "t3": 2}
+    result = assign("range", {m: list(topics) for m in ("c1", "c2", "c3")}, topics)
+    as_text = {m: ", ".join(f"{t}-{p}" for t, p in tps) for m, tps in result.items()}
+    assert as_text == {"c1": "t1-0, t1-1, t2-0, t2-1, t2-2, t3-0",
+                       "c2": "t1-2, t1-3, t2-3, t2-4, t3-1",
+                       "c3": "t1-4, t1-5, t2-5, t2-6"}
+
+
 def test_range_sorts_members_by_id_not_by_insertion():
     result = assign("range", {"b": ["t"], "a": ["t"]}, {"t": 3})
     assert result == {"a": tps(("t", 0), ("t", 1)), "b": tps(("t", 2))}
