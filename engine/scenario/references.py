@@ -156,9 +156,27 @@ def _check_queue(path: str, broker: str, name: str, names: Names) -> list[Proble
     return [_unknown(path, "topic" if broker == "kafka" else "queue", name, known)]
 
 
+#: Per-message options each broker understands (see the schema's ``options``).
+OPTIONS = {"rabbitmq": ("priority", "persistent", "expiration", "reply_to"),
+           "sqs": ("delay", "group", "dedup_id"), "kafka": ("partition",)}
+
+
+def _check_options(path: str, broker: str, options: dict[str, Any],
+                   names: Names) -> list[Problem]:
+    allowed = OPTIONS[broker]
+    problems = [(f"{path}.{name}", f"{name!r} is not a {broker} option; allowed: "
+                 f"{', '.join(allowed)}") for name in options if name not in allowed]
+    if broker == "rabbitmq" and "reply_to" in options and \
+            options["reply_to"] not in names.rabbit_queues:
+        problems.append(_unknown(f"{path}.reply_to", "queue", options["reply_to"],
+                                 names.rabbit_queues))
+    return problems
+
+
 def _check_producer(path: str, producer: dict[str, Any], names: Names) -> list[Problem]:
     broker = producer["broker"]
     problems = _check_broker_used(f"{path}.broker", broker, names)
+    problems += _check_options(f"{path}.options", broker, producer.get("options", {}), names)
     if broker == "rabbitmq":
         exchange = producer.get("exchange", "")
         if exchange not in names.exchanges:
@@ -231,6 +249,10 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
     if "producer" in action and action["producer"] not in names.producers:
         problems.append(_unknown(f"{path}.producer", "producer", action["producer"],
                                  names.producers))
+    elif "options" in action:
+        producer = spec["producers"][names.producers.index(action["producer"])]
+        problems += _check_options(f"{path}.options", producer["broker"], action["options"],
+                                   names)
     if "consumer" in action and action["consumer"] not in names.consumers:
         problems.append(_unknown(f"{path}.consumer", "consumer", action["consumer"],
                                  names.consumers))
