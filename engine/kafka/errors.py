@@ -30,10 +30,6 @@ class IllegalStateException(KafkaException):
     """The call is not allowed in the client's current state (closed, crashed, not assigned)."""
 
 
-class ConfigException(KafkaException, InvalidArgument):
-    """A producer or consumer setting has a value Kafka refuses."""
-
-
 class SerializationException(KafkaException, InvalidArgument):
     """A key that no string/bytes serializer could turn into bytes."""
 
@@ -60,6 +56,12 @@ class InvalidReplicationFactorException(KafkaException, InvalidArgument):
 
 class InvalidConfigurationException(KafkaException, InvalidArgument):
     """A topic config name or value the broker does not accept."""
+
+
+class ConfigException(InvalidConfigurationException):
+    """A producer or consumer setting has a value the client refuses. (In Java the two are
+    unrelated classes; here catching InvalidConfigurationException catches both kinds of bad
+    configuration, while ``code`` still says which one Kafka would raise.)"""
 
 
 class NotEnoughReplicasException(KafkaException):

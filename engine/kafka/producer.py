@@ -170,8 +170,8 @@ class Producer:
         count = len(found.partitions)
         if partition is not None and (not is_whole(partition, 0) or partition >= count):
             raise UnknownTopicOrPartitionException(
-                f"partition {partition!r} of topic {topic!r} does not exist; it has "
-                f"partitions 0..{count - 1}")
+                f"Invalid partition given with record: {partition!r} is not in the range "
+                f"[0...{count}) of topic {topic!r}")
         return _Checked(found, hdrs, size)
 
     def _route(self, checked: _Checked, key: Any, partition: int | None) -> _Route:
