@@ -32,6 +32,7 @@ export class Tokens {
     this.reduced = matchMedia("(prefers-reduced-motion: reduce)");
     // Path geometry needs an element in the document; this one is never shown.
     this.probe = svg("path", { class: "probe", visibility: "hidden" }, this.layer);
+    this.frames = new Map(); // path -> keyframes
     this.layer.addEventListener("click", (e) => {
       const token = e.target.closest(".token");
       if (token) this.onSelectMessage(token.dataset.messageId);
@@ -99,7 +100,7 @@ export class Tokens {
     this.inFlight += 1;
     this.started += 1;
     this.layer.dataset.started = String(this.started);
-    const animation = token.animate(keyframes(this.probe, d), { duration: this.hop, easing: "ease-in-out",
+    const animation = token.animate(this.keyframes(d), { duration: this.hop, easing: "ease-in-out",
       fill: "forwards" });
     return animation.finished.catch(() => {}).then(() => {
       this.inFlight -= 1;
@@ -127,11 +128,19 @@ export class Tokens {
   /** Before the diagram is redrawn: land every token now, so none flies over stale geometry. */
   land() {
     this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.finish());
+    this.frames.clear();
+  }
+
+  /** Keyframes per path, measured once: a burst sends hundreds of tokens down one edge. */
+  keyframes(d) {
+    if (!this.frames.has(d)) this.frames.set(d, keyframes(this.probe, d));
+    return this.frames.get(d);
   }
 
   clear() {
     this.layer.getAnimations?.({ subtree: true }).forEach((a) => a.cancel());
     this.journeys.clear();
+    this.frames.clear();
   }
 }
 
