@@ -21,12 +21,11 @@ from typing import Any
 
 from engine import Simulation
 from engine.apps.adapters.rabbitmq import RabbitProducer
-from engine.apps.bodies import FIELDS, unknown_fields
 from engine.apps.producer import Producer
-from engine.apps.rates import Steady
 from engine.clock import Timer
 from engine.rabbitmq import BasicProperties
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
+from mqlab.commands import _producers as producers
 
 EXCHANGE_TYPES = (("direct", "direct"), ("fanout", "fanout"), ("topic", "topic"),
                   ("headers", "headers"))
@@ -173,33 +172,16 @@ def publish_poison(lab: Lab, exchange: str, routing_key: str, body: str) -> str:
 
 def start_producer(lab: Lab, name: str, exchange: str, routing_key: str, rate: float,
                    body: str, limit: int | None) -> str:
-    if name in lab.producers:
-        raise ArgumentError("name", f"a producer named {name!r} is already running; stop it "
-                            "first or pick another name")
-    try:
-        unknown = unknown_fields(body)
-    except ValueError as error:
-        raise ArgumentError("body", f"Body is not a valid template: {error}") from None
-    if unknown:
-        raise ArgumentError("body", f"Body names unknown field(s) {', '.join(unknown)}; use "
-                            f"{', '.join('{' + name + '}' for name in FIELDS)}")
+    producers.check_new(lab, name, body)
     # The adapter formats the routing key with the message key; this producer sends none.
     adapter = RabbitProducer(lab.sim, name, exchange,
                              routing_key.replace("{", "{{").replace("}", "}}"))
-    producer = Producer(lab.sim, name, adapter, rate=Steady(rate), body=body, limit=limit,
-                        start=lab.sim.now)
-    lab.producers[name] = producer
-    producer.start()
+    producers.start(lab, name, adapter, rate, body, limit)
     return f"producer {name!r} sends {rate:g} message(s)/s to {exchange or 'the default exchange'}"
 
 
 def stop_producer(lab: Lab, producer: str) -> str:
-    app = lab.producers.pop(producer, None)
-    if app is None:
-        known = ", ".join(sorted(lab.producers)) or "none"
-        raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
-    app.stop()
-    return f"producer {producer!r} stopped after {app.accepted} accepted message(s)"
+    return producers.stop(lab, producer)
 
 
 def _ids(ids: list[str]) -> str:
@@ -381,11 +363,7 @@ COMMANDS = (
     ), help="A message every consumer fails to process.", danger=True),
     Command("start_producer", "Start a producer", "Messages", start_producer, (
         Field("name", "Name", required=True, default="producer-1"), EXCHANGE, ROUTING_KEY,
-        Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, maximum=1000),
-        Field("body", "Body", default="{producer}-{n}",
-              help="Fields: {n} (number), {producer}, {t} (virtual send time)."),
-        Field("limit", "Stop after (messages)", "int", minimum=1,
-              help="Leave blank to keep sending until stopped."),
+        producers.RATE, producers.BODY, producers.LIMIT,
     ), help="A simulated service publishing at a steady rate, with publisher confirms."),
     Command("stop_producer", "Stop a producer", "Messages", stop_producer, (
         Field("producer", "Producer", required=True,

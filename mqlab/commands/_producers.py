@@ -1,0 +1,53 @@
+"""Simulated producers in the playground, for any broker: a steady ``engine.apps`` Producer
+started and stopped by name. A broker's kit supplies the adapter (where messages go); the
+lab keeps its producers in a ``producers`` dict. (A module whose name starts with "_" is
+not a broker: ``mqlab.commands.brokers`` skips it.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.apps.adapters.base import ProducerAdapter
+from engine.apps.bodies import FIELDS, unknown_fields
+from engine.apps.producer import Producer
+from engine.apps.rates import Steady
+from mqlab.commands import ArgumentError, Field
+
+BODY_HELP = "Fields: " + ", ".join("{" + name + "}" for name in FIELDS) + "."
+RATE = Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, maximum=1000)
+BODY = Field("body", "Body", default="{producer}-{n}", help=BODY_HELP)
+LIMIT = Field("limit", "Stop after (messages)", "int", minimum=1,
+              help="Leave blank to keep sending until stopped.")
+
+
+def check_new(lab: Any, name: str, body: str) -> None:
+    """Refuse a name already running or a body template naming unknown fields."""
+    if name in lab.producers:
+        raise ArgumentError("name", f"a producer named {name!r} is already running; stop it "
+                            "first or pick another name")
+    try:
+        unknown = unknown_fields(body)
+    except ValueError as error:
+        raise ArgumentError("body", f"Body is not a valid template: {error}") from None
+    if unknown:
+        raise ArgumentError("body", f"Body names unknown field(s) {', '.join(unknown)}; "
+                            f"{BODY_HELP}")
+
+
+def start(lab: Any, name: str, adapter: ProducerAdapter, rate: float, body: str,
+          limit: int | None, options: dict[str, Any] | None = None) -> Producer:
+    """Start sending now, ``rate`` messages per (virtual) second."""
+    producer = Producer(lab.sim, name, adapter, rate=Steady(rate), body=body, limit=limit,
+                        start=lab.sim.now, options=options)
+    lab.producers[name] = producer
+    producer.start()
+    return producer
+
+
+def stop(lab: Any, producer: str) -> str:
+    app = lab.producers.pop(producer, None)
+    if app is None:
+        known = ", ".join(sorted(lab.producers)) or "none"
+        raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
+    app.stop()
+    return f"producer {producer!r} stopped after {app.accepted} accepted message(s)"
