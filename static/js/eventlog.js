@@ -42,15 +42,15 @@ export class EventLog {
   }
 
   add(events, dropped = 0) {
-    // Only the newest `max` lines could stay: the rest of a burst is counted, not built.
-    const listed = events.slice(-this.max);
+    // Only the newest lines could stay: the rest of a burst is counted, not built.
+    const listed = events.slice(-(this.max - 1));
     const unlisted = dropped + events.length - listed.length;
     const fragment = document.createDocumentFragment();
-    if (unlisted) {
-      fragment.prepend(this.noteLine(`${unlisted} more events happened in this burst (not listed).`));
-    }
     for (const event of events) this.learnKind(event.kind);
     for (const event of listed) fragment.prepend(this.line(event));
+    if (unlisted) {
+      fragment.prepend(this.noteLine(`A burst: ${unlisted} earlier events of it are not listed.`));
+    }
     this.list.prepend(fragment);
     while (this.list.children.length > this.max) this.list.lastElementChild.remove();
     this.total += events.length + dropped;

@@ -248,6 +248,7 @@ def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_ser
         assert tokens.count() <= 200
         page.wait_for_timeout(100)
     assert page.locator("[data-log-list] > li").count() <= 300
+    expect(page.locator("[data-log-list] .log-note").first).to_contain_text("not listed")
     # Still responsive: the toolbar answers at once.
     page.locator('[data-action="toggle"]').click()
     expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "false")
