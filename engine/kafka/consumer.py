@@ -180,19 +180,23 @@ class Consumer:
             return records
         self._positions[tp] = records[-1].offset + 1
         self._read_from.setdefault(tp, records[0].offset)
+        group = self.group
+        seen = group.note_delivered(tp, records[-1].offset + 1) if group is not None else 0
         kafka = self.kafka
         if not kafka.sim.listening:
             for record in records:
                 kafka.emit(DELIVERED, record.id, partition.node, self.node, "", None)
             return records
         for record in records:
+            again = record.offset < seen
             kafka.emit(DELIVERED, record.id, partition.node, self.node,
-                       f"{self.client_id} polled offset {record.offset} of {tp}",
+                       f"{self.client_id} polled offset {record.offset} of {tp}"
+                       + (" again: the group read it before (a duplicate)" if again else ""),
                        {"group": self.group_id, "topic": record.topic,
                         "partition": record.partition, "offset": record.offset,
                         "key": preview(record.key), "value": preview(record.value),
                         "headers": {n: preview(v) for n, v in record.headers},
-                        "timestamp": record.timestamp})
+                        "timestamp": record.timestamp, "again": again})
         return records
 
     def _fetch_position(self, tp: TopicPartition, partition: Partition) -> int:

@@ -19,6 +19,8 @@ ConsumerCoordinator.java (onJoinPrepare commits offsets first when auto-commit i
   from its owner in one rebalance and handed to its new owner in a second one (KIP-429).
 - This is the classic group protocol (group.protocol=classic). Kafka 4's consumer protocol
   (KIP-848) assigns on the broker and never stops the whole group; mqlab does not model it.
+- Not modelled: max.poll.interval.ms (a member that stops polling stays in the group) and
+  static membership (group.instance.id).
 - Simplifications, said plainly: the rebalance completes at the same virtual instant it starts
   (``sim.call_soon``; a ``poll`` completes a pending one at once, as a real poll blocks until
   the join is done), with no group.initial.rebalance.delay.ms; a crashed member that has not
@@ -63,6 +65,9 @@ class Group:
         self.committed: dict[TopicPartition, int] = {}
         self._pending: Timer | None = None
         self._expiries: dict[str, Timer] = {}
+        #: per partition, the offset after the last record any member was given (to mark
+        #: records read a second time: replays and at-least-once duplicates)
+        self._delivered: dict[TopicPartition, int] = {}
 
     # -- membership ---------------------------------------------------------------------------
     def join(self, consumer: Consumer) -> None:
@@ -200,6 +205,13 @@ class Group:
                        {"group": self.id, "partition": str(tp), "offset": offset,
                         "previous": previous, "lag": self.lag(tp)})
 
+    def note_delivered(self, tp: TopicPartition, upto: int) -> int:
+        """Record that members have now read ``tp`` up to ``upto``; returns the mark before."""
+        before = self._delivered.get(tp, 0)
+        if upto > before:
+            self._delivered[tp] = upto
+        return before
+
     def lag(self, tp: TopicPartition) -> int | None:
         """High watermark minus committed offset; None before the group commits anything."""
         partition = self.kafka.partition(tp)
@@ -212,6 +224,8 @@ class Group:
         """A deleted topic's committed offsets go with it."""
         for tp in [tp for tp in self.committed if tp.topic == topic]:
             del self.committed[tp]
+        for tp in [tp for tp in self._delivered if tp.topic == topic]:
+            del self._delivered[tp]
 
     def describe(self) -> dict[str, Any]:
         return {

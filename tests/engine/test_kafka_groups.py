@@ -97,7 +97,7 @@ def test_crash_is_noticed_only_after_the_session_timeout():
 
 
 def test_crash_before_commit_makes_the_next_owner_read_the_records_again():
-    sim, _ = setup(partitions=1)
+    sim, events = setup(partitions=1)
     c1 = member(sim, "c1", enable_auto_commit=False)
     fill(sim, 5, partitions=1)
     first = c1.poll(max_records=2)
@@ -110,6 +110,10 @@ def test_crash_before_commit_makes_the_next_owner_read_the_records_again():
     assert [r.offset for r in first] == [0, 1]
     assert [r.offset for r in processed_not_committed] == [2, 3, 4]
     assert [r.offset for r in again] == [2, 3, 4]  # duplicates: at-least-once
+    marks = [(e.target, e.details["offset"], e.details["again"]) for e in events
+             if e.kind == "delivered"]
+    assert marks[-3:] == [("kafka:consumer:c2", offset, True) for offset in (2, 3, 4)]
+    assert all(not again for _, _, again in marks[:-3])
 
 
 def test_auto_commit_happens_on_its_interval_in_virtual_time():

@@ -108,4 +108,4 @@ def test_delivered_events_carry_what_an_inspector_shows():
         "orders/0@0", "kafka:partition:orders/0", "kafka:consumer:c1")
     assert delivered.details == {"group": "g", "topic": "orders", "partition": 0, "offset": 0,
                                  "key": "k", "value": "hello", "headers": {"trace": "t1"},
-                                 "timestamp": 0}
+                                 "timestamp": 0, "again": False}
