@@ -38,7 +38,7 @@ const KINDS = {
   },
   sqs: {
     // Taller and wider: brokers/sqs.js draws bigger cells with countdowns and receive counts.
-    queue: { shape: "queue", width: 270, height: 100,
+    queue: { shape: "queue", width: 270, height: 112,
       counters: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed"],
       labels: { ApproximateNumberOfMessages: "visible",
@@ -47,7 +47,7 @@ const KINDS = {
       slots: true, empty: "empty",
       total: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed"] },
-    consumer: { shape: "round", width: 230, height: 100, counters: ["in_flight"],
+    consumer: { shape: "round", width: 230, height: 112, counters: ["in_flight"],
       labels: { in_flight: "in flight" }, slots: true, total: ["in_flight"], empty: "idle" },
   },
 };
