@@ -223,7 +223,8 @@ class Channel:
 
     def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
         broker = self._check_open()
-        _tag(delivery_tag)
+        if type(delivery_tag) is not int or delivery_tag < 0:
+            _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "ack", requeue=False)
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,

@@ -83,7 +83,8 @@ class Delivery:
             message.queue = None
             sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                      _delivered_why(queue, consumer, message) if listening else "",
-                     _delivery_details(message, tag, consumer.tag) if listening else None)
+                     message.inspect(delivery_tag=tag, consumer_tag=consumer.tag)
+                     if listening else None)
             sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
                      "auto-ack: acknowledged as it was sent")
         else:
@@ -96,7 +97,7 @@ class Delivery:
             if listening:
                 sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                          _delivered_why(queue, consumer, message),
-                         _delivery_details(message, tag, consumer.tag))
+                         message.inspect(delivery_tag=tag, consumer_tag=consumer.tag))
             else:
                 sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node)
         consumer.callback(channel, Deliver(consumer.tag, tag, message.redelivered,
@@ -120,7 +121,7 @@ class Delivery:
         tag = channel.next_tag
         self.sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, channel.getter_node,
                       f"basic.get from '{queue.name}'" + (" (auto-ack)" if auto_ack else ""),
-                      _delivery_details(message, tag, None))
+                      message.inspect(delivery_tag=tag))
         if auto_ack:
             message.queue = None
             self.sim.emit(ev.ACKED, BROKER, message.id, channel.getter_node, None,
@@ -209,7 +210,7 @@ class Delivery:
         queue.put_back(message)
         self.sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
                       f"{why} → back to its original place in '{queue.name}', "
-                      "redelivered=true", _message_details(message))
+                      "redelivered=true", message.inspect())
         self._arm_expiry(queue)
 
     # -- expiry ------------------------------------------------------------------------------
@@ -261,18 +262,17 @@ class Delivery:
         key = queue.dead_letter_routing_key
         if key is None:
             key = message.routing_key
-        message.properties = dead_lettered_properties(
+        message.rewrite(dead_lettered_properties(
             message.properties, queue.name, reason, message.exchange, [message.routing_key],
-            int(sim.now))
+            int(sim.now)))
         sim.emit(ev.DEAD_LETTERED, BROKER, message.id, source, None if dlx is None else dlx.node,
                  f"{why} → dead-letter exchange {dlx_name or '(default)'}",
-                 {**_message_details(message), "reason": reason})
+                 message.inspect(reason=reason))
         if dlx is None:
             sim.emit(ev.DROPPED, BROKER, message.id, source, None,
                      f"dead-letter exchange '{dlx_name}' does not exist → discarded")
             return
-        message.exchange = dlx_name
-        message.routing_key = key
+        message.rewrite(message.properties, dlx_name, key)
         message.redelivered = False
         message.delivery_count = 0
         self._route_dead_letter(dlx, message, reason)
@@ -295,6 +295,12 @@ def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
     """The next consumer with room, in turn after the one served last."""
     count = len(consumers)
     start = queue.next_consumer
+    if start < count:  # fast path: the one whose turn it is has room
+        consumer = consumers[start]
+        if (consumer.prefetch == 0 or consumer.unacked < consumer.prefetch) and \
+                not consumer.channel.global_prefetch:
+            queue.next_consumer = start + 1 if start + 1 < count else 0
+            return consumer
     for step in range(count):
         index = (start + step) % count
         consumer = consumers[index]
@@ -315,7 +321,7 @@ def _count_header(message: Message) -> None:
     """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries)."""
     headers = dict(message.properties.headers or {})
     headers["x-delivery-count"] = message.delivery_count
-    message.properties = message.properties.copy(headers=headers)
+    message.rewrite(message.properties.copy(headers=headers))
 
 
 def _expired_why(queue: Queue) -> str:
@@ -326,15 +332,3 @@ def _expired_why(queue: Queue) -> str:
 def _delivered_why(queue: Queue, consumer: Consumer, message: Message) -> str:
     again = " again (redelivered=true)" if message.redelivered else ""
     return f"'{queue.name}' delivered it to {consumer.tag}{again}"
-
-
-def _delivery_details(message: Message, tag: int, consumer_tag: str | None) -> dict[str, Any]:
-    details = message.inspect()
-    details["delivery_tag"] = tag
-    if consumer_tag is not None:
-        details["consumer_tag"] = consumer_tag
-    return details
-
-
-def _message_details(message: Message) -> dict[str, Any]:
-    return message.inspect()

@@ -23,7 +23,7 @@ class Message:
     __slots__ = (
         "id", "body", "properties", "exchange", "routing_key", "persistent", "size",
         "priority", "position", "expires_at", "redelivered", "delivery_count", "queue",
-        "consumer", "channel", "delivery_tag", "family",
+        "consumer", "channel", "delivery_tag", "family", "_info",
     )
 
     def __init__(self, message_id: str, body: bytes | str, properties: BasicProperties,
@@ -49,6 +49,8 @@ class Message:
         self.delivery_tag = 0
         #: copies made so far of this publish, shared by all copies (for ids m7.2, m7.3 ...)
         self.family: list[int] | None = None
+        #: the JSON-safe description of what does not change between events (built lazily)
+        self._info: dict[str, Any] | None = None
 
     def copy(self) -> Message:
         """Another copy for another queue, with the next copy id and its own headers."""
@@ -68,20 +70,40 @@ class Message:
         text = body if isinstance(body, str) else body.decode("utf-8", "replace")
         return text[:PREVIEW_CHARS]
 
-    def inspect(self) -> dict[str, Any]:
-        """What an inspector shows about this copy (JSON-safe)."""
+    def rewrite(self, properties: BasicProperties, exchange: str | None = None,
+                routing_key: str | None = None) -> None:
+        """New properties (and, when dead-lettered, a new exchange and routing key)."""
+        self.properties = properties
+        if exchange is not None:
+            self.exchange = exchange
+        if routing_key is not None:
+            self.routing_key = routing_key
+        self._info = None
+
+    def inspect(self, **extra: Any) -> dict[str, Any]:
+        """What an inspector shows about this copy (JSON-safe), plus ``extra``."""
+        info = self._info
+        if info is None:
+            info = self._info = self._describe()
+        details = dict(info)
+        details["redelivered"] = self.redelivered
+        if self.channel is not None:  # unacked: the tag a user acks it by
+            details["delivery_tag"] = self.delivery_tag
+        if self.delivery_count:
+            details["delivery_count"] = self.delivery_count
+        if extra:
+            details.update(extra)
+        return details
+
+    def _describe(self) -> dict[str, Any]:
         headers = self.properties.headers or {}
         info: dict[str, Any] = {
             "id": self.id, "body": self.preview(), "exchange": self.exchange,
             "routing_key": self.routing_key, "properties": _json_safe(self.properties.as_dict()),
-            "redelivered": self.redelivered, "persistent": self.persistent,
+            "persistent": self.persistent,
         }
-        if self.channel is not None:  # unacked: the tag a user acks it by
-            info["delivery_tag"] = self.delivery_tag
         if "x-death" in headers:
             info["x_death"] = _json_safe(headers["x-death"])
-        if self.delivery_count:
-            info["delivery_count"] = self.delivery_count
         return info
 
 

@@ -58,8 +58,12 @@ class BasicProperties:
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set, for inspectors."""
-        return {name: getattr(self, name) for name in PROPERTY_NAMES
-                if getattr(self, name) is not None}
+        found = {}
+        for name in PROPERTY_NAMES:
+            value = getattr(self, name)
+            if value is not None:
+                found[name] = value
+        return found
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BasicProperties):

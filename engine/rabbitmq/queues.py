@@ -104,7 +104,7 @@ class Queue:
         "max_length", "max_length_bytes", "overflow", "message_ttl", "max_priority",
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
-        "had_consumer", "bindings",
+        "had_consumer", "bindings", "limited",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -126,6 +126,7 @@ class Queue:
         self.dead_letter_exchange: str | None = settings["dead_letter_exchange"]
         self.dead_letter_routing_key: str | None = settings["dead_letter_routing_key"]
         self.delivery_limit: int | None = settings["delivery_limit"]
+        self.limited = self.max_length is not None or self.max_length_bytes is not None
         self.ready: Any = deque() if self.max_priority is None else PriorityReady(self.max_priority)
         self.bytes = 0
         self.consumers: list[Consumer] = []

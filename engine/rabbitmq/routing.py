@@ -56,12 +56,16 @@ class Routing:
         if sim.listening:
             sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node,
                      f"published to {_exchange_label(exchange_name)} with routing key "
-                     f"'{routing_key}'", _published_details(message, mandatory))
+                     f"'{routing_key}'", message.inspect(mandatory=mandatory))
         else:
             sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node)
         routes = self._route(exchange, routing_key, properties.headers, message.id)
         accepted = returned = True
-        if routes:
+        if len(routes) == 1:  # the common case, without the copy bookkeeping
+            queue, via = routes[0]
+            accepted = self._enqueue(queue, message, via)
+            returned = False
+        elif routes:
             accepted = self._enqueue_all(message, routes)
             returned = False
         elif mandatory:
@@ -130,20 +134,23 @@ class Routing:
         return accepted
 
     def _enqueue(self, queue: Queue, message: Message, via: Exchange) -> bool:
-        if ((queue.max_length is not None or queue.max_length_bytes is not None)
-                and queue.overflow != DROP_HEAD and queue.would_overflow(message.size)):
+        limited = queue.limited
+        if limited and queue.overflow != DROP_HEAD and queue.would_overflow(message.size):
             self._refuse(queue, message, via)
             return False
-        self._set_expiry(queue, message)
+        if queue.message_ttl is not None or message.properties.expiration is not None:
+            self._set_expiry(queue, message)
+        else:
+            message.expires_at = None
         queue.push(message)
         sim = self.sim
         if sim.listening:
             sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node,
                      f"{_exchange_label(via.name)} routed it to queue '{queue.name}'",
-                     _message_details(message))
+                     message.inspect())
         else:
             sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node)
-        if queue.max_length is not None or queue.max_length_bytes is not None:
+        if limited:
             self._drop_head(queue)
         if queue.consumers and not queue.dispatching:
             queue.dispatching = True
@@ -181,7 +188,7 @@ class Routing:
         text = "NO_ROUTE"
         self.sim.emit(ev.RETURNED, BROKER, message.id, exchange.node, channel.node,
                       f"no queue matched routing key '{message.routing_key}' and mandatory=true"
-                      f" → basic.return {NO_ROUTE} {text}", _message_details(message))
+                      f" → basic.return {NO_ROUTE} {text}", message.inspect())
         method = Return(NO_ROUTE, text, message.exchange, message.routing_key)
         for callback in list(channel.return_callbacks):
             self.sim.call_soon(callback, channel, method, message.properties, message.body)
@@ -221,13 +228,3 @@ def _limits(queue: Queue) -> str:
     if queue.max_length_bytes is not None:
         limits.append(f"x-max-length-bytes={queue.max_length_bytes}")
     return ", ".join(limits)
-
-
-def _message_details(message: Message) -> dict[str, Any]:
-    return message.inspect()
-
-
-def _published_details(message: Message, mandatory: bool) -> dict[str, Any]:
-    details = message.inspect()
-    details["mandatory"] = mandatory
-    return details
