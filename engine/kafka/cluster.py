@@ -39,7 +39,6 @@ Rules, each from Kafka:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from random import Random
 from typing import TYPE_CHECKING, Any
 
 from ..clock import Timer
@@ -57,6 +56,8 @@ from .events import (
 from .log import PartitionLog, Record, timestamp_ms
 
 if TYPE_CHECKING:
+    from random import Random
+
     from ..simulation import Simulation
     from .model import Kafka
     from .topic import Topic

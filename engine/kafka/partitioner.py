@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from random import Random
+from typing import TYPE_CHECKING
 
 from .arguments import whole
 from .errors import IllegalArgumentException
+
+if TYPE_CHECKING:
+    from random import Random  # the simulation's seeded one, never a fresh source
 
 _SEED = 0x9747B28C
 _M = 0x5BD1E995
