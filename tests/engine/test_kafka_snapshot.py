@@ -1,5 +1,7 @@
 """What the diagram draws: nodes, edges, per-node contents, and redraw events."""
 
+import json
+
 from engine import Simulation
 from engine.events import TOPOLOGY_KINDS as SHARED_TOPOLOGY_KINDS
 from engine.kafka import TOPOLOGY_KINDS
@@ -109,3 +111,19 @@ def test_delivered_events_carry_what_an_inspector_shows():
     assert delivered.details == {"group": "g", "topic": "orders", "partition": 0, "offset": 0,
                                  "key": "k", "value": "hello", "headers": {"trace": "t1"},
                                  "timestamp": 0, "again": False}
+
+
+def test_events_and_snapshots_are_plain_json():
+    sim = Simulation(seed=4)
+    events = []
+    sim.subscribe(events.append)
+    for step in scenario(sim):
+        step()
+        json.dumps(sim.snapshot())
+    sim.kafka.create_topic("prices", config={"cleanup.policy": "compact"})
+    producer = sim.kafka.producer(client_id="feed")
+    producer.send("prices", key=b"\xff", value=b"\x00bytes", headers=[("h", b"\x01")])
+    producer.send("prices", key=b"\xff", value=None)
+    sim.advance(300)
+    json.dumps(sim.snapshot())
+    assert json.loads(json.dumps([e.to_dict() for e in events]))
