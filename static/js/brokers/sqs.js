@@ -22,14 +22,21 @@ import { addMessageActions } from "../inspector.js";
 import { colourFor, styleFor } from "../styles.js";
 import { svg, text } from "../svg.js";
 
-const CELL_W = 26, CELL_H = 24, GAP = 4;
+const CELL_W = 34, CELL_H = 26, GAP = 4;
+const CELL_Y = -3; // the queue shape's lane starts 3 units above the slots' origin
 const BANNER_MS = 4500;
-const EDGE_OF = (event) => `[data-source="${event.source}"][data-target="${event.target}"]`;
 
 const inFlight = (message) => message.state === "in-flight";
 
+const LEGEND = "Click a node or a message to inspect it. A received message stays in its " +
+  "queue, invisible (dashed), with the seconds left of its visibility timeout; ×n is its " +
+  "receive count. FIFO groups have their own colours; a padlock marks a message whose group " +
+  "has a message in flight.";
+
 export function attach(room) {
   loadStylesheet();
+  const hint = room.root.querySelector(".diagram-hint");
+  if (hint) hint.textContent = LEGEND;
   addMessageActions(
     { command: "delete_message", label: "Delete", needs: "receipt_handle", when: inFlight },
     { command: "change_visibility", label: "Visible now", set: { visibility_timeout: 0 },
@@ -95,17 +102,18 @@ function drawCell(parent, x, message, locked) {
   const cell = svg("g", { class: `sqs-cell sqs-${state}${isLocked ? " sqs-locked" : ""}`,
     transform: `translate(${x},0)`, "data-message-id": message.id,
     "data-receive-count": message.receive_count ?? 0 }, parent);
-  svg("rect", { width: CELL_W, height: CELL_H, rx: 4, class: `slot slot-${state}`,
+  svg("rect", { y: CELL_Y, width: CELL_W, height: CELL_H, rx: 4, class: `slot slot-${state}`,
     fill: colourFor(message) }, cell);
+  const middle = CELL_Y + CELL_H / 2;
   if (message.visible_at !== undefined && state !== "visible") {
-    text("", { x: CELL_W / 2, y: CELL_H / 2 + 4.5, class: "sqs-countdown",
+    text("", { x: CELL_W / 2, y: middle + 5.5, class: "sqs-countdown",
       "text-anchor": "middle", "data-visible-at": message.visible_at }, cell);
   } else if (isLocked) {
-    drawPadlock(cell, CELL_W / 2, CELL_H / 2);
+    drawPadlock(cell, CELL_W / 2, middle);
   }
   if (message.receive_count > 0) {
-    text(`×${message.receive_count}`, { x: CELL_W / 2, y: CELL_H + 13, class: "sqs-receives",
-      "text-anchor": "middle" }, cell);
+    text(`×${message.receive_count}`, { x: CELL_W / 2, y: CELL_Y + CELL_H + 15,
+      class: "sqs-receives", "text-anchor": "middle" }, cell);
   }
   svg("title", {}, cell).textContent = describe(message, isLocked);
 }
@@ -127,7 +135,7 @@ function drawPadlock(parent, cx, cy) {
 }
 
 function drawLockedLine(parent, w, groups) {
-  const y = CELL_H + 30;
+  const y = CELL_Y + CELL_H + 35;
   const line = svg("g", { class: "sqs-locked-line" }, parent);
   drawPadlock(line, 16, y - 4);
   text(`locked: ${groups.join(", ")}`, { x: 26, y, class: "sqs-locked-text" }, line);
@@ -180,37 +188,22 @@ function explain(room, event) {
       diagram.mark(event.target || event.source, "∅ empty receive", "empty-receive", 1400);
       break;
     case "move-task-started":
-      banner(diagram, { source: event.source, target: event.source }, "redrive started",
-        "sqs-banner-redrive");
+      banner(diagram, { source: event.source }, "redrive started", "sqs-banner-redrive");
       break;
     default:
   }
 }
 
-/**
- * A label that stays a few seconds: on the edge the event travels along when it is drawn,
- * else above its target node.
- */
+/** A label above a node that stays a few seconds: what just happened there, and why. */
 function banner(diagram, event, label, kind) {
-  const at = bannerPoint(diagram, event);
-  if (!at) return;
-  const layer = diagram.markLayer;
-  const g = svg("g", { class: `sqs-banner ${kind}`, transform: `translate(${at.x},${at.y})` },
-    layer);
-  const width = label.length * 7.9 + 20;
-  svg("rect", { x: -width / 2, y: -15, width, height: 26, rx: 13 }, g);
-  text(label, { x: 0, y: 3, "text-anchor": "middle" }, g);
+  const box = diagram.nodes.get(event.target || event.source)?.box;
+  if (!box) return;
+  const g = svg("g", { class: `sqs-banner ${kind}`,
+    transform: `translate(${box.x + box.w / 2},${box.y - 6})` }, diagram.markLayer);
+  const width = label.length * 8.4 + 24;
+  svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
+  text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
   const fade = g.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }],
     { duration: BANNER_MS, fill: "forwards" });
   fade.onfinish = () => g.remove();
-}
-
-function bannerPoint(diagram, event) {
-  const edge = diagram.layout?.edges.find((e) => e.source === event.source &&
-    e.target === event.target);
-  if (edge && diagram.edgeLayer.querySelector(EDGE_OF(event))) {
-    return { x: edge.mid.x, y: edge.mid.y - 22 };
-  }
-  const box = diagram.nodes.get(event.target || event.source)?.box;
-  return box ? { x: box.x + box.w / 2, y: box.y - 16 } : null;
 }

@@ -1,0 +1,154 @@
+"""SQS rooms in a real browser: a message received and not deleted goes invisible with its
+visibility timeout counting down, reappears when it expires, and lands in the dead-letter
+queue; a duplicate FIFO send is accepted and never delivered.
+
+Each step is saved as a screenshot (the `shots` fixture) so a person can judge the picture.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+JOBS = "sqs:queue:jobs"
+DLQ = "sqs:queue:jobs-dlq"
+YOU = "sqs:consumer:you"
+ORDERS = "sqs:queue:orders.fifo"
+
+
+def node(page: Page, node_id: str):
+    return page.locator(f'#diagram [data-node-id="{node_id}"]')
+
+
+def start_room(page: Page, base_url: str, preset: str) -> None:
+    page.goto(base_url)
+    page.locator(f'button[data-preset="{preset}"]').click()
+    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+
+
+def open_group(page: Page, name: str) -> None:
+    group = page.locator(f'details[data-group="{name}"]')
+    if group.get_attribute("open") is None:
+        group.locator("> summary").click()
+
+
+def command(page: Page, command_name: str, **fields) -> None:
+    """Fill a command's form (opening its "More" fields when needed) and submit it; wait for
+    an ok status."""
+    form = page.locator(f'form[data-command="{command_name}"]')
+    for field, value in fields.items():
+        box = form.locator(f'[name="{field}"]:not([type="hidden"])')
+        if not box.is_visible():
+            form.locator("details[data-more] > summary").click()
+        if isinstance(value, bool):
+            box.set_checked(value)
+        else:
+            box.fill(str(value))
+    form.locator('button[type="submit"]').click()
+    status = page.locator(f"#status-{command_name}")
+    expect(status).to_have_class(re.compile(r"\bok\b"))
+
+
+def pause(page: Page) -> None:
+    page.locator('[data-action="toggle"]').click()
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
+
+
+def resume(page: Page) -> None:
+    page.locator('[data-action="toggle"]').click()
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "false")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
+        page, live_server_url, shots):
+    start_room(page, live_server_url, "sqs-playground")
+    open_group(page, "Queues")
+    command(page, "create_queue", name="jobs-dlq")
+    command(page, "create_queue", name="jobs", visibility_timeout=6,
+            dead_letter_queue="jobs-dlq", max_receive_count=1)
+    expect(page.locator('#diagram .edge-dead-letter .edge-label')).to_have_text(
+        "maxReceiveCount 1")
+    command(page, "send_message", queue="jobs", body="resize photo 42")
+    cell = node(page, JOBS).locator(".sqs-cell")
+    expect(cell).to_have_count(1)
+    expect(cell).to_have_class(re.compile(r"\bsqs-visible\b"))
+    shots(page, "sent-and-visible")
+
+    # Received by hand and not deleted: still in the queue, invisible, counting down.
+    command(page, "receive_message", queue="jobs")
+    expect(page.locator("#status-receive_message")).to_contain_text("receive count 1")
+    expect(cell).to_have_class(re.compile(r"\bsqs-in-flight\b"))
+    expect(cell).to_have_attribute("data-receive-count", "1")
+    expect(cell.locator(".sqs-countdown")).to_have_text(re.compile(r"^[1-6]s$"))
+    expect(node(page, YOU).locator(".sqs-cell.sqs-in-flight")).to_have_count(1)
+    expect(node(page, JOBS).locator(".node-counters")).to_contain_text("in flight 1")
+    page.wait_for_timeout(700)  # let the token reach the receiver
+    shots(page, "received-invisible-with-countdown")
+
+    # The visibility timeout expires: visible again, receive count 1, nobody holds it.
+    expect(cell).to_have_class(re.compile(r"\bsqs-visible\b"), timeout=10000)
+    expect(node(page, YOU).locator(".sqs-cell")).to_have_count(0)
+    log = page.locator("[data-log-list]")
+    expect(log.locator('li[data-kind="visible"]')).to_have_count(1)
+    expect(log.locator('li[data-kind="visible"] .log-reason')).to_contain_text(
+        "visibility timeout expired")
+    shots(page, "visible-again-after-timeout")
+
+    # The next receive would be its second, past maxReceiveCount 1: SQS moves it instead.
+    command(page, "receive_message", queue="jobs")
+    expect(page.locator("#status-receive_message")).to_contain_text("nothing receivable now")
+    expect(node(page, JOBS).locator(".sqs-cell")).to_have_count(0)
+    expect(node(page, DLQ).locator(".sqs-cell")).to_have_count(1)
+    banner = page.locator("#diagram .sqs-banner-dlq")
+    expect(banner).to_have_text("received 2 times > maxReceiveCount 1")
+    page.wait_for_timeout(500)
+    shots(page, "moved-to-the-dlq-with-its-reason")
+    moved = log.locator('li[data-kind="dead-lettered"]')
+    expect(moved).to_have_count(1)
+    expect(moved.locator(".log-reason")).to_contain_text("moved to dead-letter queue jobs-dlq")
+
+    # The inspector tells the whole story of the message.
+    node(page, DLQ).locator(".sqs-cell").click()
+    history = page.locator("#inspector .message-detail .history")
+    expect(history.locator("li")).to_have_count(4)  # sent, received, visible, moved
+    expect(history.locator("li.kind-received")).to_have_count(1)
+    expect(history.locator("li.kind-dead-lettered")).to_have_count(1)
+    shots(page, "message-history-in-the-inspector")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_url, shots):
+    start_room(page, live_server_url, "sqs-fifo-groups")
+    pause(page)
+    # alice and bob each have a message in flight, so their groups are locked.
+    queue = node(page, ORDERS)
+    expect(queue.locator(".sqs-locked-line")).to_have_attribute("data-locked-groups",
+                                                                "alice,bob")
+    expect(queue.locator(".sqs-cell.sqs-locked")).to_have_count(3)  # alice 2, bob 1
+    expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(2)
+    shots(page, "groups-locked-while-in-flight")
+
+    command(page, "send_message", queue="orders.fifo", body="carol order", group_id="carol")
+    expect(page.locator("#status-send_message")).not_to_contain_text("duplicate")
+    command(page, "send_message", queue="orders.fifo", body="carol order", group_id="carol")
+    expect(page.locator("#status-send_message")).to_contain_text(
+        "1 accepted as duplicate(s) within the 5-minute deduplication window")
+    log = page.locator("[data-log-list]")
+    expect(log.locator('li[data-kind="duplicate-ignored"]')).to_have_count(1)
+    expect(page.locator("#diagram .sqs-banner-duplicate")).to_contain_text(
+        "accepted, never delivered")
+    expect(log.locator('li[data-kind="sent"]')).to_have_count(1)  # the preset's came before
+    expect(queue.locator(".sqs-cell")).to_have_count(6)
+    page.wait_for_timeout(600)
+    shots(page, "duplicate-accepted-not-queued")
+
+    # Everything runs out: six messages deleted, each received once (two of them before this
+    # page joined), and the duplicate never.
+    page.locator("[data-speed-select]").select_option("8")
+    resume(page)
+    expect(queue.locator(".sqs-cell")).to_have_count(0, timeout=15000)
+    expect(log.locator('li[data-kind="deleted"]')).to_have_count(6)
+    expect(log.locator('li[data-kind="received"]')).to_have_count(4)
+    shots(page, "all-processed-once")
