@@ -91,6 +91,14 @@ def test_publish_moves_a_token_and_changes_the_queue_depth(page, live_server_url
     page.locator("[data-log-kind]").select_option("")
     page.locator("[data-log-node]").select_option("")
 
+    # A waiting message's cell opens its history in the inspector.
+    node(page, TASKS).locator(".slot").first.click()
+    detail = page.locator("#inspector .message-detail")
+    expect(detail.locator(".where")).to_contain_text("tasks")
+    expect(detail.locator(".history li.kind-enqueued")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#inspector")).to_be_hidden()
+
     # Play: the fastest worker finishes, acks, and the queue drains.
     page.locator('[data-action="toggle"]').click()
     expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 1", timeout=10000)
@@ -311,7 +319,11 @@ def test_a_dropped_connection_reconnects_and_catches_up(page, live_server_url, s
 def test_reset_and_keyboard_shortcuts_drive_the_clock(page, live_server_url, shots):
     start_room(page, live_server_url, "rabbitmq-work-queue")
     toolbar = page.locator("[data-toolbar]")
-    page.locator("#diagram").focus()
+    # Nodes are reachable by keyboard: Enter on a focused node inspects it.
+    node(page, TASKS).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#inspector [data-inspector-title]")).to_have_text("queue tasks")
+    page.evaluate("document.activeElement.blur()")
     page.keyboard.press("Space")
     expect(toolbar).to_have_attribute("data-paused", "true")
     page.keyboard.press("+")
