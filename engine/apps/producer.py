@@ -46,6 +46,8 @@ class Producer:
         self.batch = batch
         self.backpressure = backpressure
         self.options = options or {}
+        #: messages handed to the broker (accepted + refused by it)
+        self.sent = 0
         self.accepted = 0
         self.rejected = 0
         self.throttled = 0
@@ -142,6 +144,7 @@ class Producer:
             return
         batch, self._pending = self._pending, []
         for message, refusal in zip(batch, self.adapter.publish(batch), strict=True):
+            self.sent += 1
             if refusal is None:
                 self.accepted += 1
             else:
