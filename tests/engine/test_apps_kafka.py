@@ -117,3 +117,13 @@ def test_a_restarted_app_is_a_new_client():
     worker.restart()
     assert worker.node == "kafka:consumer:c1-2"
     assert {"c1", "c1-2"} <= set(sim.kafka.consumers)
+
+
+def test_at_most_once_keeps_polling_after_each_batch():
+    sim = Simulation(seed=1)
+    sim.kafka.create_topic("orders", num_partitions=1)
+    produce(sim, 25)
+    worker = make_consumer(sim, guarantee="at-most-once", max_records=10)
+    worker.start()
+    sim.advance(10)
+    assert worker.ledger.total == 25 and not worker.ledger.lost

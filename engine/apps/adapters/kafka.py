@@ -190,7 +190,8 @@ class KafkaConsumerAdapter:
             self.sim.call_at(due, self._release, self._life)
             return
         self._polled.popleft()
-        self._in_hand += 1
+        if not self.early_ack:  # at-most-once committed at the poll: nothing left to settle
+            self._in_hand += 1
         assert self.app is not None
         self.app.receive(self._delivery(record))
 
