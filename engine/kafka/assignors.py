@@ -123,22 +123,46 @@ def _sticky(subs: dict[str, list[str]], partitions_per_topic: Mapping[str, int],
 
 def _sticky_constrained(members: list[str], all_tps: list[TopicPartition],
                         kept: Assignment) -> Assignment:
-    min_quota, extra = divmod(len(all_tps), len(members))
+    """AbstractStickyAssignor.constrainedAssign: keep owned partitions within the quotas, deal
+    the free ones round-robin to members below the minimum, then one each to members allowed
+    an extra."""
+    total = len(all_tps)
+    min_quota, max_quota = total // len(members), -(-total // len(members))
+    expected_over, over = total % len(members), 0
     result: Assignment = {}
+    under: list[str] = []
+    exactly: list[str] = []
     for member in members:
-        take = min(len(kept[member]), min_quota)
-        if len(kept[member]) > min_quota and extra > 0:
-            take, extra = min_quota + 1, extra - 1
-        result[member] = kept[member][:take]
+        owned = kept[member]
+        if len(owned) < min_quota:
+            result[member] = list(owned)
+            under.append(member)
+        elif len(owned) >= max_quota and over < expected_over:
+            over += 1
+            result[member] = owned[:max_quota]
+        else:
+            result[member] = owned[:min_quota]
+            exactly.append(member)
+    if over == expected_over:
+        exactly.clear()
     taken = {tp for tps in result.values() for tp in tps}
-    free = [tp for tp in all_tps if tp not in taken]
-    for member in members:
-        while len(result[member]) < min_quota:
-            result[member].append(free.pop(0))
-    for member in members:
-        if free and extra > 0 and len(result[member]) == min_quota:
-            result[member].append(free.pop(0))
-            extra -= 1
+    turn = 0
+    for tp in (tp for tp in all_tps if tp not in taken):
+        if under:
+            turn %= len(under)
+            member = under[turn]
+            result[member].append(tp)
+            if len(result[member]) < min_quota:
+                turn += 1
+                continue
+            under.pop(turn)
+            if over < expected_over:
+                exactly.append(member)
+        elif exactly:
+            result[exactly.pop(0)].append(tp)
+            over += 1
+            if over == expected_over:
+                exactly.clear()
     return {member: sorted(tps) for member, tps in result.items()}
 
 

@@ -77,6 +77,22 @@ def test_cooperative_sticky_keeps_owned_partitions_while_balancing():
     assert set(result["a"]) <= set(owned["a"]) and set(result["b"]) <= set(owned["b"])
 
 
+def test_cooperative_sticky_add_consumer_keeps_the_first_owned_partitions():
+    # AbstractStickyAssignorTest.testAddRemoveConsumerOneTopic: consumer1 owned all 3
+    owned = {"consumer1": [("topic", 0), ("topic", 1), ("topic", 2)]}
+    result = assign("cooperative-sticky", {"consumer1": ["topic"], "consumer2": ["topic"]},
+                    {"topic": 3}, owned)
+    assert result == {"consumer1": tps(("topic", 0), ("topic", 1)),
+                      "consumer2": tps(("topic", 2))}
+
+
+def test_cooperative_sticky_deals_free_partitions_round_robin_then_extras():
+    # constrainedAssign: members under the minimum quota take turns; the extra goes to the
+    # first member that reached the minimum
+    result = assign("cooperative-sticky", {"c1": ["t"], "c2": ["t"], "c3": ["t"]}, {"t": 4})
+    assert result == {"c1": tps(("t", 0), ("t", 3)), "c2": tps(("t", 1)), "c3": tps(("t", 2))}
+
+
 def test_cooperative_sticky_balances_different_subscriptions():
     result = assign("cooperative-sticky", {"a": ["t1", "t2"], "b": ["t2"]}, {"t1": 1, "t2": 3})
     assert ("t1", 0) in result["a"]
