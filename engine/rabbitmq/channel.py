@@ -116,21 +116,25 @@ class Channel:
 
     def exchange_bind(self, destination: str, source: str, routing_key: str = "",
                       arguments: dict[str, Any] | None = None) -> None:
-        broker = self._check_open()
-        _name("destination", destination)
-        _name("source", source)
-        _name("routing_key", routing_key)
-        broker.bind(self, source, ("exchange", destination), routing_key,
-                    _table("arguments", arguments))
+        """Exchange-to-exchange binding: ``source`` routes on to ``destination``."""
+        args = self._binding("exchange", destination, source, routing_key, arguments)
+        self._broker.bind(self, *args)
 
     def exchange_unbind(self, destination: str, source: str, routing_key: str = "",
                         arguments: dict[str, Any] | None = None) -> None:
-        broker = self._check_open()
-        _name("destination", destination)
-        _name("source", source)
-        _name("routing_key", routing_key)
-        broker.unbind(self, source, ("exchange", destination), routing_key,
-                      _table("arguments", arguments))
+        args = self._binding("exchange", destination, source, routing_key, arguments)
+        self._broker.unbind(self, *args)
+
+    def _binding(self, kind: str, destination: str, source: str, routing_key: str | None,
+                 arguments: dict[str, Any] | None) -> tuple[Any, ...]:
+        """Checked (source, (kind, destination), key, arguments) of a (un)bind command."""
+        self._check_open()
+        _name(kind, destination)
+        _name("exchange" if kind == "queue" else "source", source)
+        # pika: a missing routing key binds with the queue's name (AMQP 0-9-1 queue.bind).
+        key = destination if routing_key is None else routing_key
+        _name("routing_key", key)
+        return source, (kind, destination), key, _table("arguments", arguments)
 
     # -- queues ------------------------------------------------------------------------------
     def queue_declare(self, queue: str, durable: bool = False, exclusive: bool = False,
@@ -145,22 +149,12 @@ class Channel:
 
     def queue_bind(self, queue: str, exchange: str, routing_key: str | None = None,
                    arguments: dict[str, Any] | None = None) -> None:
-        broker = self._check_open()
-        _name("queue", queue)
-        _name("exchange", exchange)
-        # pika: a missing routing key binds with the queue's name (AMQP 0-9-1 queue.bind).
-        key = queue if routing_key is None else routing_key
-        _name("routing_key", key)
-        broker.bind(self, exchange, ("queue", queue), key, _table("arguments", arguments))
+        self._broker.bind(self, *self._binding("queue", queue, exchange, routing_key, arguments))
 
     def queue_unbind(self, queue: str, exchange: str, routing_key: str | None = None,
                      arguments: dict[str, Any] | None = None) -> None:
-        broker = self._check_open()
-        _name("queue", queue)
-        _name("exchange", exchange)
-        key = queue if routing_key is None else routing_key
-        _name("routing_key", key)
-        broker.unbind(self, exchange, ("queue", queue), key, _table("arguments", arguments))
+        self._broker.unbind(self, *self._binding("queue", queue, exchange, routing_key,
+                                                 arguments))
 
     def queue_purge(self, queue: str) -> int:
         """Removes the ready messages; returns how many (unacked ones stay)."""

@@ -153,16 +153,10 @@ class Delivery:
             self._settle_one(channel, unacked.pop(each), how, requeue)
 
     def _settle_one(self, channel: Channel, message: Message, how: str, requeue: bool) -> None:
-        consumer = message.consumer
-        holder = channel.getter_node if consumer is None else consumer.node
-        if consumer is not None:
-            consumer.unacked -= 1
-        message.consumer = None
-        message.channel = None
+        holder = _release(channel, message)
         queue = message.queue
         if queue is None:
             return  # its queue was deleted meanwhile: nothing left to settle
-        queue.unacked -= 1
         sim = self.sim
         if how == "ack":
             message.queue = None
@@ -185,16 +179,10 @@ class Delivery:
         """Requeue every unacked delivery of ``channel`` (channel close, basic.recover)."""
         for tag in list(channel.unacked):
             message = channel.unacked.pop(tag)
-            consumer = message.consumer
-            holder = channel.getter_node if consumer is None else consumer.node
-            if consumer is not None:
-                consumer.unacked -= 1
-            message.consumer = None
-            message.channel = None
+            holder = _release(channel, message)
             queue = message.queue
             if queue is None:
                 continue
-            queue.unacked -= 1
             self._requeue(queue, message, holder, why)
             self._kick(queue)
 
@@ -308,6 +296,18 @@ def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
             queue.next_consumer = (index + 1) % count
             return consumer
     return None
+
+
+def _release(channel: Channel, message: Message) -> str:
+    """Undo the bookkeeping of an unacked copy; return the node that held it."""
+    consumer = message.consumer
+    if consumer is not None:
+        consumer.unacked -= 1
+    message.consumer = None
+    message.channel = None
+    if message.queue is not None:
+        message.queue.unacked -= 1
+    return channel.getter_node if consumer is None else consumer.node
 
 
 def _next_expiry(queue: Queue) -> float | None:

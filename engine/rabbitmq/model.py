@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..broker import BrokerModel
+from ..errors import InvalidArgument
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder, node_id
 from .channel import Channel, Consumer
 from .delivery import Delivery
@@ -23,6 +24,7 @@ from .exchanges import (
     CLASSES,
     DEFAULT,
     DEFAULT_NODE_NAME,
+    MATCH_MODES,
     PREDECLARED,
     TYPES,
     Binding,
@@ -85,7 +87,8 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
                     channel, f"connection of consumer {consumer_tag} crashed; its unacked "
                     "messages go back to their queues")
                 return
-        raise NotFoundError(consumer_tag)
+        raise InvalidArgument(f"no consumer '{consumer_tag}' on any open channel; open "
+                              f"consumers: {', '.join(self.consumers) or 'none'}")
 
     def _fail(self, channel: Channel, error: Exception) -> Exception:
         """Close ``channel`` as RabbitMQ does for a channel error; return the error to raise."""
@@ -286,11 +289,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
     # -- bindings ----------------------------------------------------------------------------
     def bind(self, channel: Channel, source: str, destination: tuple[str, str],
              routing_key: str, arguments: dict[str, Any]) -> None:
-        exchange = self._exchange(channel, source)
-        target = self._destination(channel, destination)
-        if not source:
-            raise self._fail(channel, AccessRefused(
-                "operation not permitted on the default exchange"))
+        exchange, target = self._binding_ends(channel, source, destination)
         _check_match_mode(self, channel, exchange, arguments)
         binding = Binding(exchange, target, routing_key, arguments)
         if binding.key in exchange.bindings:
@@ -306,22 +305,24 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
 
     def unbind(self, channel: Channel, source: str, destination: tuple[str, str],
                routing_key: str, arguments: dict[str, Any]) -> None:
-        exchange = self._exchange(channel, source)
-        target = self._destination(channel, destination)
-        if not source:
-            raise self._fail(channel, AccessRefused(
-                "operation not permitted on the default exchange"))
+        exchange, target = self._binding_ends(channel, source, destination)
         binding = exchange.bindings.get(binding_key(source, target, routing_key, arguments))
         if binding is None:
             return  # unbinding a missing binding succeeds (RabbitMQ 3.x+)
         self._drop_binding(binding, f"{target.KIND} '{target.name}' unbound from exchange "
                            f"'{source}' (key '{routing_key}')")
 
-    def _destination(self, channel: Channel, destination: tuple[str, str]) -> Any:
+    def _binding_ends(self, channel: Channel, source: str,
+                      destination: tuple[str, str]) -> tuple[Exchange, Any]:
+        """Both ends must exist; the default exchange takes no explicit bindings ("Exchanges"
+        guide, default exchange)."""
+        exchange = self._exchange(channel, source)
         kind, name = destination
-        if kind == "queue":
-            return self._queue(channel, name)
-        return self._exchange(channel, name)
+        target = self._queue(channel, name) if kind == "queue" else self._exchange(channel, name)
+        if not source:
+            raise self._fail(channel, AccessRefused(
+                "operation not permitted on the default exchange"))
+        return exchange, target
 
     def _drop_binding(self, binding: Binding, reason: str) -> None:
         exchange = binding.source
@@ -562,13 +563,6 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
         self.sim.emit(kind, BROKER, None, source, target, reason, details)
 
 
-class NotFoundError(NotFound):
-    """``crash_connection`` named a consumer that does not exist (no channel to close)."""
-
-    def __init__(self, tag: str) -> None:
-        super().__init__(f"no consumer '{tag}' on any open channel")
-
-
 def _holder(message: Any) -> str:
     """The node holding an unacked copy: its consumer, or the channel that basic_get it."""
     return message.consumer.node if message.consumer is not None else message.channel.getter_node
@@ -597,7 +591,6 @@ def _amqp(value: Any) -> str:
 
 def _check_match_mode(broker: RabbitMQ, channel: Channel, exchange: Exchange,
                       arguments: dict[str, Any]) -> None:
-    from .exchanges import MATCH_MODES
     mode = arguments.get("x-match")
     if exchange.type == "headers" and mode is not None and mode not in MATCH_MODES:
         raise broker._fail(channel, PreconditionFailed(

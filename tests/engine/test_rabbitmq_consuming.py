@@ -6,21 +6,7 @@ from engine import Simulation
 from engine.invariants import conservation_violations
 from engine.rabbitmq import BasicProperties, ChannelWrongState, PreconditionFailed
 
-
-def short(node):
-    return node.split(":", 2)[2] if node else None
-
-
-def record(sim):
-    events = []
-    sim.subscribe(events.append)
-    return events
-
-
-def moves(events, kinds=None):
-    """(kind, message, from, to) of message events, nodes by short name."""
-    return [(e.kind, e.message_id, short(e.source), short(e.target)) for e in events
-            if e.message_id and (kinds is None or e.kind in kinds)]
+from .test_rabbitmq_helpers import moves, record, short
 
 
 class Inbox:

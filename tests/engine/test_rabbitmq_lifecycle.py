@@ -15,20 +15,7 @@ from engine.rabbitmq import (
     UnroutableError,
 )
 
-
-def short(node):
-    return node.split(":", 2)[2] if node else None
-
-
-def record(sim):
-    events = []
-    sim.subscribe(events.append)
-    return events
-
-
-def moves(events, kinds=None):
-    return [(e.kind, e.message_id, short(e.source), short(e.target)) for e in events
-            if e.message_id and (kinds is None or e.kind in kinds)]
+from .test_rabbitmq_helpers import moves, record
 
 
 def test_publishing_to_a_missing_exchange_closes_the_channel_with_404():
