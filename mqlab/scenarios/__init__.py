@@ -7,8 +7,17 @@ JSON path of each culprit and what is allowed there.
 ``engine.scenario.Walkthrough``.
 """
 
-from .loader import ScenarioError, find, library_names, load, problems_in, schema, validate
+from .loader import (
+    ScenarioError,
+    catalog,
+    find,
+    library_names,
+    load,
+    problems_in,
+    schema,
+    validate,
+)
 from .walkthroughs import load_walkthrough, walkthrough_names, walkthrough_problems
 
-__all__ = ["ScenarioError", "find", "library_names", "load", "load_walkthrough", "problems_in",
-           "schema", "validate", "walkthrough_names", "walkthrough_problems"]
+__all__ = ["ScenarioError", "catalog", "find", "library_names", "load", "load_walkthrough",
+           "problems_in", "schema", "validate", "walkthrough_names", "walkthrough_problems"]

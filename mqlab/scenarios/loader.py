@@ -50,6 +50,16 @@ def library_names() -> list[str]:
     return sorted(path.stem for path in LIBRARY.glob("*.json"))
 
 
+def catalog() -> list[dict[str, Any]]:
+    """Name, title, description and tags of each library scenario, for a picker."""
+    entries = []
+    for name in library_names():
+        data = json.loads((LIBRARY / f"{name}.json").read_text())
+        entries.append({"name": name, "title": data["title"],
+                        "description": data["description"], "tags": data.get("tags", [])})
+    return entries
+
+
 def find(name_or_path: str) -> Path:
     """A path as given if it exists, else the library scenario of that name."""
     path = Path(name_or_path)

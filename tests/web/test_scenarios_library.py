@@ -4,7 +4,7 @@ headless to its end with every expectation met."""
 import pytest
 
 from engine.scenario import run
-from mqlab.scenarios import library_names, load, schema
+from mqlab.scenarios import catalog, library_names, load, schema
 from mqlab.scenarios.loader import _validator
 
 NAMES = library_names()
@@ -54,3 +54,10 @@ def test_a_library_scenario_replays_identically_with_its_seed():
         return events
 
     assert trace() == trace()
+
+
+def test_the_catalog_lists_every_scenario_with_its_title_and_tags():
+    entries = {entry["name"]: entry for entry in catalog()}
+    assert sorted(entries) == NAMES
+    assert entries["kafka-replay"]["title"] == "Kafka: replay from the beginning"
+    assert "replay" in entries["kafka-replay"]["tags"]
