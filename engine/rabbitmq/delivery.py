@@ -10,7 +10,10 @@ A delivered copy stays unacked until ``basic.ack`` removes it, or ``basic.nack``
 ``requeue=false``, dead-letter or drop it ("Consumer Acknowledgements and Publisher
 Confirms"). An unknown delivery tag closes the channel with ``406 PRECONDITION_FAILED -
 unknown delivery tag N`` (same guide, "acknowledging on the wrong channel or twice").
-Quorum queues count failed deliveries (``x-delivery-count``) and dead-letter a message
+Redelivery is immediate: a callback that always requeues (or rejects into a dead-letter loop
+back to its own queue) spins forever at one instant, as the real broker would spin; simulated
+apps that fail should take processing time (``sim.call_later``). Quorum queues count failed
+deliveries (``x-delivery-count``) and dead-letter a message
 returned more times than ``x-delivery-limit`` with reason ``delivery_limit``
 ("Quorum Queues", poison message handling).
 

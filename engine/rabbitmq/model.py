@@ -319,7 +319,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
         exchange = self._exchange(channel, source)
         kind, name = destination
         target = self._queue(channel, name) if kind == "queue" else self._exchange(channel, name)
-        if not source:
+        if not source or (kind == "exchange" and not name):
             raise self._fail(channel, AccessRefused(
                 "operation not permitted on the default exchange"))
         return exchange, target

@@ -276,6 +276,21 @@ def test_crashed_consumer_connection_requeues_and_says_why():
     assert sim.rabbitmq.queues["q"]["ready"] == 1
 
 
+def test_basic_recover_requeues_every_unacked_delivery_of_the_channel():
+    sim = Simulation()
+    events = record(sim)
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    for body in "ab":
+        ch.basic_publish("", "q", body)
+    ch.basic_get("q")
+    ch.basic_get("q")
+    ch.basic_recover(requeue=True)
+    assert moves(events, {"requeued"}) == [("requeued", "m1", "ch1.get", "q"),
+                                           ("requeued", "m2", "ch1.get", "q")]
+    assert [ch.basic_get("q", auto_ack=True)[2] for _ in range(2)] == ["a", "b"]
+
+
 def test_cancel_stops_deliveries_but_keeps_unacked_until_acked():
     sim = Simulation()
     ch = sim.rabbitmq.channel()
