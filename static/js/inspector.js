@@ -104,7 +104,7 @@ export class Inspector {
     const messages = content?.messages || [];
     const total = messages.length;
     parts.push(el("h3", {}, total ? `Messages (${total}${total >= 100 ? "+" : ""}, oldest first)`
-      : "No messages waiting here"));
+      : "No messages here"));
     const list = el("ol", { className: "inspector-messages" });
     for (const message of messages) list.append(this.messageItem(node, message));
     parts.push(list);
