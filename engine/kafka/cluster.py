@@ -18,8 +18,8 @@ Rules, each from Kafka:
 - acks=all is refused with NotEnoughReplicasException while the ISR is smaller than
   min.insync.replicas (Partition.appendRecordsToLeader); acks=1 and acks=0 are not.
 - Followers fetch right after the leader appends (here: ``sim.call_soon``, one "replicated"
-  event per record and follower); a follower whose log end reaches the high watermark rejoins
-  the ISR (isr-expanded).
+  event per record and follower; at once for an acks=all write, whose producer waits for
+  them); a follower whose log end reaches the high watermark rejoins the ISR (isr-expanded).
 - A dead broker leaves every ISR (isr-shrunk). If it led a partition, the new leader is the
   first replica in assignment order that is alive and in the ISR
   (PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection). Records the new leader
@@ -134,6 +134,10 @@ class Partition:
         if self.topic.watch_appends or (self.topic.cleanup and len(self.log) == 1):
             self.kafka.cleaner.appended(self)
         return record
+
+    def replicate(self) -> None:
+        """Every live follower copies what it lacks now (an acks=all write waits for this)."""
+        self._replicate()
 
     def _replicate(self) -> None:
         self._replicating = False

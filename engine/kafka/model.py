@@ -11,9 +11,10 @@ committed offset and lag; a consumer its assignment and positions; a group its m
 generation; a broker whether it is up and what it leads.
 
 Time: a call acts at the current virtual instant. ``send`` appends to the leader at once and
-returns the offset; followers copy the record when the simulation next runs what is due
+returns the offset. With acks=all the in-sync followers copy the record before ``send``
+returns; with acks=0/1 they copy it when the simulation next runs what is due
 (``sim.advance(0)``), and only then does the high watermark pass it — so on a replicated
-topic a consumer sees a record after ``advance(0)``. A rebalance completes in the same instant
+topic a consumer sees an acks=1 record after ``advance(0)``. A rebalance completes in the same instant
 (at ``advance(0)`` or the group's next ``poll``). Session timeouts, auto-commits, retention
 checks and the controller's leader balancing are timers on the virtual clock.
 

@@ -16,9 +16,11 @@
 - Unknown topics are refused with UnknownTopicOrPartitionException: mqlab behaves as a broker
   with auto.create.topics.enable=false (the usual production setting; Kafka's default is true).
 - ``send`` happens at once (mqlab has no linger.ms / send buffer); ``flush`` therefore has
-  nothing to wait for. It returns the offset the leader gave the record; with acks=all the
-  Java client completes the send only when every in-sync replica has it (the high watermark
-  passed it) — mqlab does not make the caller wait for that.
+  nothing to wait for. It returns as a blocking ``send(...).get()`` does: with acks=all once
+  every in-sync replica has copied the record (so the high watermark has passed it and a
+  leader change cannot take it back); with acks=1 as soon as the leader wrote it, the
+  followers copying it when the simulation next runs (``sim.advance(0)``) — the window in
+  which a leader failure loses an acknowledged acks=1 write.
 Producer configs: https://kafka.apache.org/documentation/#producerconfigs
 """
 
@@ -208,6 +210,8 @@ class Producer:
                 size, _available(target.topic), len(target.topic.partitions),
                 self.kafka.sim.random)
         self._emit_sent(target, record, route.how)
+        if self.acks == "all":
+            target.replicate()  # the leader answers only once every in-sync replica has it
         offset = record.offset
         if self.idempotent:
             seq = self._sequence.get(target.tp, -1) + 1
@@ -233,6 +237,8 @@ class Producer:
                         "again", {"partition": target.index, "duplicate": False})
         record = target.append(key, value, route.headers, route.size)
         self._emit_sent(target, record, "retry")
+        if self.acks == "all":
+            target.replicate()
         return record.offset
 
     def _emit_sent(self, target: Partition, record: Record, how: str) -> None:

@@ -53,7 +53,7 @@ def test_replication_factor_above_the_live_brokers_is_refused():
 def test_followers_copy_each_record_from_the_leader_as_visible_events():
     sim, events = replicated()
     leader = state(sim)["leader"]
-    sim.kafka.producer().send("orders", value="a")
+    sim.kafka.producer(acks=1).send("orders", value="a")
     sim.advance(0)
     copies = [(e.source, e.target) for e in events if e.kind == "replicated"]
     followers = [b for b in state(sim)["replicas"] if b != leader]
@@ -64,10 +64,19 @@ def test_consumers_see_a_record_only_once_every_in_sync_replica_has_it():
     sim, _ = replicated()
     consumer = sim.kafka.consumer(group_id="g", auto_offset_reset="earliest")
     consumer.subscribe(["orders"])
-    sim.kafka.producer().send("orders", value="a")
+    sim.kafka.producer(acks=1).send("orders", value="a")
     assert consumer.poll() == [] and state(sim)["high_watermark"] == 0
     sim.advance(0)
     assert [r.value for r in consumer.poll()] == ["a"]
+
+
+def test_an_acks_all_send_returns_once_every_in_sync_replica_has_the_record():
+    sim, events = replicated()
+    sim.kafka.producer(acks="all").send("orders", value="a")
+    assert state(sim)["high_watermark"] == 1
+    assert [e.kind for e in events][-2:] == ["replicated", "replicated"]
+    sim.kafka.kill_broker(state(sim)["leader"])  # an acknowledged acks=all write survives
+    assert state(sim)["log_end"] == 1 and not [e for e in events if e.kind == "lost"]
 
 
 def test_describe_cluster_tells_who_leads_and_who_follows():
