@@ -152,3 +152,24 @@ def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_u
     expect(log.locator('li[data-kind="deleted"]')).to_have_count(6)
     expect(log.locator('li[data-kind="received"]')).to_have_count(4)
     shots(page, "all-processed-once")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_message_in_flight_from_the_inspector(page, live_server_url, shots):
+    start_room(page, live_server_url, "sqs-playground")
+    open_group(page, "Queues")
+    command(page, "create_queue", name="jobs", visibility_timeout=300)
+    command(page, "send_message", queue="jobs", body="charge card 7")
+    command(page, "receive_message", queue="jobs")
+    node(page, JOBS).click()
+    inspector = page.locator("#inspector")
+    item = inspector.locator(".inspector-message")
+    expect(item.locator(".message-body")).to_have_text("charge card 7")
+    expect(item.locator("button.action-delete_message")).to_have_text("Delete")
+    shots(page, "inspector-offers-delete-on-a-message-in-flight")
+
+    item.locator("button.action-delete_message").click()
+    expect(page.locator('[data-log-list] li[data-kind="deleted"]')).to_have_count(1)
+    expect(node(page, JOBS).locator(".sqs-cell")).to_have_count(0)
+    expect(item).to_have_count(0)
+    shots(page, "deleted-with-its-receipt-handle")

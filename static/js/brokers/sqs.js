@@ -38,7 +38,8 @@ export function attach(room) {
   const hint = room.root.querySelector(".diagram-hint");
   if (hint) hint.textContent = LEGEND;
   addMessageActions(
-    { command: "delete_message", label: "Delete", needs: "receipt_handle", when: inFlight },
+    { command: "delete_message", label: "Delete", set: {}, needs: "receipt_handle",
+      when: inFlight },
     { command: "change_visibility", label: "Visible now", set: { visibility_timeout: 0 },
       needs: "receipt_handle", when: inFlight },
     { command: "change_visibility", label: "Hide 60 s more", set: { visibility_timeout: 60 },
@@ -180,7 +181,7 @@ function explain(room, event) {
     case "duplicate-ignored": {
       const original = event.details?.MessageId;
       if (original) tokens.show({ ...event, message_id: original });
-      banner(diagram, event, `duplicate of ${event.details?.MessageDeduplicationId ?? "a send"}: ` +
+      banner(diagram, event, `duplicate ${short(event.details?.MessageDeduplicationId)}: ` +
         "accepted, never delivered", "sqs-banner-duplicate");
       break;
     }
@@ -194,12 +195,18 @@ function explain(room, event) {
   }
 }
 
+/** A deduplication id short enough for a label (content-based ones are SHA-256 hex). */
+function short(id) {
+  if (!id) return "send";
+  return id.length > 14 ? `${id.slice(0, 8)}…` : id;
+}
+
 /** A label above a node that stays a few seconds: what just happened there, and why. */
 function banner(diagram, event, label, kind) {
   const box = diagram.nodes.get(event.target || event.source)?.box;
   if (!box) return;
   const g = svg("g", { class: `sqs-banner ${kind}`,
-    transform: `translate(${box.x + box.w / 2},${box.y - 6})` }, diagram.markLayer);
+    transform: `translate(${box.x + box.w / 2},${box.y - 14})` }, diagram.markLayer);
   const width = label.length * 8.4 + 24;
   svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
   text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
