@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.apps.adapters.base import ProducerAdapter
 from engine.apps.bodies import FIELDS, unknown_fields
+from engine.apps.keys import KeyChooser
 from engine.apps.producer import Producer
 from engine.apps.rates import Steady
 from mqlab.commands import ArgumentError, Field
@@ -35,10 +36,12 @@ def check_new(lab: Any, name: str, body: str) -> None:
 
 
 def start(lab: Any, name: str, adapter: ProducerAdapter, rate: float, body: str,
-          limit: int | None, options: dict[str, Any] | None = None) -> Producer:
-    """Start sending now, ``rate`` messages per (virtual) second."""
-    producer = Producer(lab.sim, name, adapter, rate=Steady(rate), body=body, limit=limit,
-                        start=lab.sim.now, options=options)
+          limit: int | None, options: dict[str, Any] | None = None,
+          keys: KeyChooser | None = None) -> Producer:
+    """Start sending now, ``rate`` messages per (virtual) second, each with a key from
+    ``keys`` when given."""
+    producer = Producer(lab.sim, name, adapter, rate=Steady(rate), keys=keys, body=body,
+                        limit=limit, start=lab.sim.now, options=options)
     lab.producers[name] = producer
     producer.start()
     return producer
