@@ -14,9 +14,9 @@ Time: a call acts at the current virtual instant. ``send`` appends to the leader
 returns the offset. With acks=all the in-sync followers copy the record before ``send``
 returns; with acks=0/1 they copy it when the simulation next runs what is due
 (``sim.advance(0)``), and only then does the high watermark pass it — so on a replicated
-topic a consumer sees an acks=1 record after ``advance(0)``. A rebalance completes in the same instant
-(at ``advance(0)`` or the group's next ``poll``). Session timeouts, auto-commits, retention
-checks and the controller's leader balancing are timers on the virtual clock.
+topic a consumer sees an acks=1 record after ``advance(0)``. A rebalance completes in the
+same instant (at ``advance(0)`` or the group's next ``poll``). Session timeouts, auto-commits,
+retention checks and the controller's leader balancing are timers on the virtual clock.
 
 Subscribing to a topic that does not exist yet is allowed, as in Kafka: the group rebalances
 when the topic is created.
