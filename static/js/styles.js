@@ -160,7 +160,7 @@ export const NODE_MARKS = {
   lost: "lost",
   confirmed: "✓ confirmed",
   "dead-lettered": "☠ dead-lettered",
-  visible: "↺ visible again",
+  visible: "↺ visible",
   delayed: "delayed",
   "visibility-changed": "visibility changed",
   "duplicate-ignored": "⊘ duplicate ignored",
