@@ -148,12 +148,28 @@ class Delivery:
             message = unacked.pop(tag, None)
             if message is None:
                 raise self._fail(channel, PreconditionFailed(f"unknown delivery tag {tag}"))
-            self._settle_one(channel, message, how, requeue)
+            consumer = message.consumer
+            queue = message.queue
+            if how == "ack" and consumer is not None and queue is not None:
+                self._ack_fast(channel, consumer, queue, message)
+            else:
+                self._settle_one(channel, message, how, requeue)
             return
         if tag != 0 and tag not in unacked:
             raise self._fail(channel, PreconditionFailed(f"unknown delivery tag {tag}"))
         for each in [t for t in unacked if tag == 0 or t <= tag]:
             self._settle_one(channel, unacked.pop(each), how, requeue)
+
+    def _ack_fast(self, channel: Channel, consumer: Consumer, queue: Queue,
+                  message: Message) -> None:
+        """The hot path of a work queue: one consumer's ack of one delivery."""
+        consumer.unacked -= 1
+        queue.unacked -= 1
+        message.consumer = message.channel = message.queue = None
+        sim = self.sim
+        sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
+                 f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
+        self._room_freed(channel, queue)
 
     def _settle_one(self, channel: Channel, message: Message, how: str, requeue: bool) -> None:
         holder = _release(channel, message)
@@ -171,9 +187,13 @@ class Delivery:
         else:
             self._dead_letter(queue, message, REJECTED, holder,
                               f"basic.{how} with requeue=false")
+        self._room_freed(channel, queue)
+
+    def _room_freed(self, channel: Channel, queue: Queue) -> None:
+        """A settled delivery frees prefetch room: dispatch again where it may help."""
         if queue.ready and queue.consumers and not queue.dispatching:
             queue.dispatching = True
-            sim.call_soon(self._dispatch, queue)
+            self.sim.call_soon(self._dispatch, queue)
         if channel.global_prefetch:
             for other in channel.consumers.values():
                 self._kick(other.queue)
