@@ -30,7 +30,6 @@ export class Diagram {
     this.nodeLayer = svg("g", { class: "nodes" }, root);
     this.tokenLayer = svg("g", { class: "tokens" }, root);
     this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
-    this.emptyNote = null;
     root.addEventListener("click", (e) => this.clicked(e));
     root.addEventListener("keydown", (e) => {
       if ((e.key === "Enter" || e.key === " ") && e.target.closest?.(".node")) {

@@ -13,7 +13,6 @@ export class Toolbar {
     this.sendControl = control;
     this.help = help;
     this.clock = { now: 0, speed: 1, paused: false, at: performance.now() };
-    this.you = false;
     this.playLabel = root.querySelector("[data-play-label]");
     this.playButton = root.querySelector('[data-action="toggle"]');
     this.speedSelect = root.querySelector("[data-speed-select]");
@@ -85,7 +84,6 @@ export class Toolbar {
   }
 
   setControl({ you, free_play: freePlay }) {
-    this.you = you;
     this.wantedSpeed = null;
     for (const el of this.root.querySelectorAll("[data-needs-control]")) el.disabled = !you;
     if (this.freePlay) this.freePlay.checked = freePlay;
