@@ -74,7 +74,8 @@ def _adapter_settings(spec: dict[str, Any], policy: FailurePolicy) -> dict[str, 
                 "retry_levels": retry_levels, "reply": spec.get("reply", False)}
     if broker == "kafka":
         return {"topic": spec["topic"], "group": spec["group"],
-                "auto_offset_reset": spec.get("auto_offset_reset", "earliest"),
+                # Kafka's own default (ConsumerConfig auto.offset.reset = latest).
+                "auto_offset_reset": spec.get("auto_offset_reset", "latest"),
                 "assignment": spec.get("assignment", "range"),
                 "max_records": spec.get("batch", 10),
                 "poll_interval": spec.get("poll_interval", 0.5),

@@ -74,7 +74,8 @@ def sqs_world(sim, retry_levels):
 
 def kafka_world(sim, retry_levels):
     sim.kafka.create_topic("work", num_partitions=2)
-    adapter = KafkaConsumerAdapter(sim, "worker", "work", "g", max_records=3,
+    adapter = KafkaConsumerAdapter(sim, "worker", "work", "g", auto_offset_reset="earliest",
+                                   max_records=3,
                                    retry_levels=retry_levels, dead_letter=retry_levels > 0)
 
     def dead():

@@ -13,8 +13,9 @@ from engine.apps.producer import Producer
 
 def make_consumer(sim, name="c1", *, processing=0.1, retry_levels=0, dead_letter=False,
                   max_records=10, **settings):
-    adapter = KafkaConsumerAdapter(sim, name, "orders", "g", max_records=max_records,
-                                   retry_levels=retry_levels, dead_letter=dead_letter)
+    adapter = KafkaConsumerAdapter(sim, name, "orders", "g", auto_offset_reset="earliest",
+                                   max_records=max_records, retry_levels=retry_levels,
+                                   dead_letter=dead_letter)
     return Consumer(sim, name, adapter, processing=duration_from_spec(processing), **settings)
 
 
@@ -127,3 +128,17 @@ def test_at_most_once_keeps_polling_after_each_batch():
     worker.start()
     sim.advance(10)
     assert worker.ledger.total == 25 and not worker.ledger.lost
+
+
+def test_without_a_committed_offset_a_group_starts_at_the_end_as_kafka_does():
+    sim = Simulation(seed=1)
+    sim.kafka.create_topic("orders", num_partitions=1)
+    shop = produce(sim, 3)
+    adapter = KafkaConsumerAdapter(sim, "late", "orders", "fresh")  # auto.offset.reset=latest
+    worker = Consumer(sim, "late", adapter, processing=duration_from_spec(0.1))
+    worker.start()
+    sim.advance(1)
+    shop.send(key="a")
+    shop.send(key="a")
+    sim.advance(5)
+    assert list(worker.ledger.performed) == ["shop-4", "shop-5"]

@@ -81,7 +81,7 @@ class KafkaConsumerAdapter:
     broker = BROKER
 
     def __init__(self, sim: Simulation, name: str, topic: str, group: str, *,
-                 auto_offset_reset: str = "earliest", assignment: str = "range",
+                 auto_offset_reset: str = "latest", assignment: str = "range",
                  max_records: int = 10, poll_interval: float = 0.5, retry_levels: int = 0,
                  dead_letter: bool = False) -> None:
         self.sim = sim
