@@ -24,16 +24,14 @@ from typing import Any
 
 from engine import Simulation
 from engine.apps.adapters.sqs import SqsConsumer, SqsProducer
-from engine.apps.bodies import FIELDS, unknown_fields
 from engine.apps.consumer import Consumer, FailurePolicy
 from engine.apps.failures import FailureRule
 from engine.apps.ledger import Ledger
-from engine.apps.producer import Producer
-from engine.apps.rates import Steady
 from engine.sqs.attributes import MAX_DELAY, MAX_VISIBILITY_TIMEOUT, MAX_WAIT
 from engine.sqs.kinds import DUPLICATE_IGNORED as DUPLICATE
 from engine.topology import node_id
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
+from mqlab.commands import _producers as producers
 
 #: An mqlab event kind: a receive answered with no message (a short poll with nothing to
 #: return, or a long poll whose wait ended). SQS bills every such request.
@@ -64,7 +62,7 @@ class Lab:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.consumers: dict[str, Consumer] = {}
-        self.producers: dict[str, Producer] = {}
+        self.producers: dict[str, Any] = {}
         #: One side-effect ledger per queue: consumers of one queue stand for one service,
         #: so a message processed by two of them shows as a duplicate side effect.
         self.ledgers: dict[str, Ledger] = {}
@@ -309,32 +307,11 @@ def change_visibility(lab: Lab, queue: str, visibility_timeout: int, receipt_han
 
 def start_producer(lab: Lab, name: str, queue: str, rate: float, body: str,
                    group_id: str | None, limit: int | None) -> str:
-    if name in lab.producers:
-        raise ArgumentError("name", f"a producer named {name!r} is already running; stop it "
-                            "first or pick another name")
+    producers.check_new(lab, name, body)
     lab.url(queue)
-    try:
-        unknown = unknown_fields(body)
-    except ValueError as error:
-        raise ArgumentError("body", f"Body is not a valid template: {error}") from None
-    if unknown:
-        raise ArgumentError("body", f"Body names unknown field(s) {', '.join(unknown)}; use "
-                            f"{', '.join('{' + name + '}' for name in FIELDS)}")
-    options = {"group": group_id} if group_id else {}
-    producer = Producer(lab.sim, name, SqsProducer(lab.sim, name, queue), rate=Steady(rate),
-                        body=body, limit=limit, start=lab.sim.now, options=options)
-    lab.producers[name] = producer
-    producer.start()
+    producers.start(lab, name, SqsProducer(lab.sim, name, queue), rate, body, limit,
+                    options={"group": group_id} if group_id else None)
     return f"producer {name!r} sends {rate:g} message(s)/s to {queue!r}"
-
-
-def stop_producer(lab: Lab, producer: str) -> str:
-    app = lab.producers.pop(producer, None)
-    if app is None:
-        known = ", ".join(sorted(lab.producers)) or "none"
-        raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
-    app.stop()
-    return f"producer {producer!r} stopped after {app.sent} message(s)"
 
 
 # -- consumers -------------------------------------------------------------------------------
@@ -468,14 +445,11 @@ COMMANDS = (
         RECEIPT, MESSAGE_ID,
     ), help="ChangeMessageVisibility on a message in flight."),
     Command("start_producer", "Start a producer", "Messages", start_producer, (
-        Field("name", "Name", required=True, default="producer-1"), QUEUE,
-        Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, maximum=100),
-        Field("body", "Body", default="{producer}-{n}",
-              help="Fields: {n} (number), {producer}, {t} (virtual send time)."),
-        Field("group_id", "MessageGroupId (FIFO)", help="Blank: one group 'all'."),
-        Field("limit", "Stop after (messages)", "int", minimum=1),
+        Field("name", "Name", required=True, default="producer-1"), QUEUE, producers.RATE,
+        producers.BODY, Field("group_id", "MessageGroupId (FIFO)",
+                              help="Blank: one group 'all'."), producers.LIMIT,
     ), help="A simulated service sending at a steady rate."),
-    Command("stop_producer", "Stop a producer", "Messages", stop_producer, (
+    Command("stop_producer", "Stop a producer", "Messages", producers.stop, (
         Field("producer", "Producer", required=True,
               suggest=lambda lab: sorted(lab.producers)),
     )),

@@ -45,6 +45,15 @@ def sent_ids(lab: Room) -> list[str]:
     return [e.message_id for e in lab.history if e.kind == "sent"]
 
 
+def one_received(body: str, **attributes) -> tuple[Room, str]:
+    """A playground whose queue q holds one message, received once by hand."""
+    lab = room()
+    run(lab, "create_queue", name="q", **attributes)
+    run(lab, "send_message", queue="q", body=body)
+    run(lab, "receive_message", queue="q")
+    return lab, sent_ids(lab)[0]
+
+
 def with_dlq(visibility: int = 5, max_receive_count: int = 1) -> Room:
     lab = room()
     run(lab, "create_queue", name="jobs-dlq")
@@ -136,22 +145,14 @@ def test_in_flight_message_shows_its_receive_count_countdown_and_holder():
 
 
 def test_delete_by_message_id_uses_its_latest_receipt_handle():
-    lab = room()
-    run(lab, "create_queue", name="q")
-    run(lab, "send_message", queue="q", body="once")
-    message = sent_ids(lab)[0]
-    run(lab, "receive_message", queue="q")
+    lab, message = one_received("once")
     assert run(lab, "delete_message", queue="q", message_id=message) == \
         f"deleted message {message}"
     assert trace(lab, message)[-1][1] == "deleted"
 
 
 def test_delete_with_a_stale_receipt_handle_succeeds_and_deletes_nothing():
-    lab = room()
-    run(lab, "create_queue", name="q", visibility_timeout=1)
-    run(lab, "send_message", queue="q", body="twice")
-    message = sent_ids(lab)[0]
-    run(lab, "receive_message", queue="q")
+    lab, message = one_received("twice", visibility_timeout=1)
     lab.sim.advance(1)
     run(lab, "receive_message", queue="q")
     said = run(lab, "delete_message", queue="q", receipt_handle=f"q/{message}/1")
@@ -161,11 +162,7 @@ def test_delete_with_a_stale_receipt_handle_succeeds_and_deletes_nothing():
 
 
 def test_change_visibility_to_zero_makes_the_message_receivable_at_once():
-    lab = room()
-    run(lab, "create_queue", name="q")
-    run(lab, "send_message", queue="q", body="retry me")
-    message = sent_ids(lab)[0]
-    run(lab, "receive_message", queue="q")
+    lab, message = one_received("retry me")
     assert run(lab, "change_visibility", queue="q", message_id=message,
                visibility_timeout=0) == f"q/{message}/1: visible again now"
     assert run(lab, "receive_message", queue="q").startswith(
@@ -297,7 +294,8 @@ def test_producer_sends_on_the_virtual_clock_until_stopped():
     run(lab, "create_queue", name="q.fifo", fifo=True)
     run(lab, "start_producer", name="p", queue="q.fifo", rate=2, group_id="g")
     lab.sim.advance(1.9)
-    assert run(lab, "stop_producer", producer="p") == "producer 'p' stopped after 3 message(s)"
+    assert run(lab, "stop_producer", producer="p") == \
+        "producer 'p' stopped after 3 accepted message(s)"
     lab.sim.advance(5)
     sent = [e for e in lab.history if e.kind == "sent"]
     assert [e.at for e in sent] == [0.5, 1, 1.5]  # one per 1/rate s, the first after 0.5 s
