@@ -314,4 +314,9 @@ def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, A
     }.get(subject)
     if known is not None and of not in known:
         problems.append(_unknown(f"{path}.of", subject, of, known))
+    elif metric == "max_depth" and of in names.topics and of not in names.rabbit_queues \
+            and of not in names.sqs_queues:
+        problems.append((f"{path}.of", f"{of!r} is a Kafka topic: it keeps records after they"
+                         " are read, so its backlog is a group's lag; use max_lag of the group"
+                         " (depth of a topic counts the records it retains)"))
     return problems

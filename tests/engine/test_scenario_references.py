@@ -140,6 +140,8 @@ def test_timeline_actions_must_name_what_exists(action, where, says):
      "unknown producer 'worker'"),
     ({"metric": "side_effects", "of": "nobody", "op": "==", "value": 0}, "$.expect[0].of",
      "unknown consumer or producer 'nobody'"),
+    ({"metric": "max_depth", "of": "events", "op": "<", "value": 9}, "$.expect[0].of",
+     "'events' is a Kafka topic: it keeps records after they are read"),
     ({"metric": "alerts", "op": "==", "value": 0, "at": 61}, "$.expect[0].at",
      "after the end of the scenario"),
 ])
