@@ -29,12 +29,16 @@ const KINDS = {
       total: ["unacked"], props: ["prefetch"], empty: "idle" },
   },
   kafka: {
-    partition: { shape: "log", width: 210, height: 80,
-      counters: ["log_start", "log_end", "lag"], slots: true, total: ["records"],
-      labels: { log_start: "start", log_end: "end" }, empty: "empty log" },
+    // Tall enough for brokers/kafka.js: replicas, offsets and one row per group's commit.
+    partition: { shape: "log", width: 264, height: 112,
+      counters: ["log_start", "log_end", "high_watermark"], slots: true, total: ["records"],
+      labels: { log_start: "log start", log_end: "log end", high_watermark: "HW" },
+      empty: "empty log" },
     broker: { shape: "rect", width: 170, height: 50, counters: ["leader_for", "replica_for"],
       labels: { leader_for: "leads", replica_for: "replicas" } },
-    group: { shape: "pill" },
+    group: { shape: "pill", width: 190, counters: ["members"], props: ["strategy"] },
+    consumer: { shape: "round", width: 210, height: 74, counters: ["uncommitted"], slots: true,
+      total: ["uncommitted"], empty: "idle" },
   },
   sqs: {
     // Taller and wider: brokers/sqs.js draws bigger cells with countdowns and receive counts.

@@ -8,6 +8,7 @@
  */
 
 const MODULES = {
+  kafka: () => import("./kafka.js"),
   sqs: () => import("./sqs.js"),
 };
 
