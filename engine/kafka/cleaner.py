@@ -29,6 +29,7 @@ from .events import COMPACTED, RETENTION_DELETED
 if TYPE_CHECKING:
     from .cluster import Partition
     from .model import Kafka
+    from .topic import Topic
 
 CHECK_INTERVAL_MS = 300_000
 
@@ -54,6 +55,10 @@ class LogCleaner:
                 self._schedule(log.first().timestamp / 1000 + retention_ms / 1000)  # type: ignore[union-attr]
             if self._over_size(partition):
                 self._schedule(now)
+
+    def forget(self, topic: Topic) -> None:
+        """A deleted topic has nothing left to clean."""
+        self._dirty.difference_update(topic.partitions)
 
     def _schedule(self, due: float) -> None:
         # The first check strictly after ``due``: checks run at multiples of the interval.

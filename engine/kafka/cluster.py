@@ -141,7 +141,7 @@ class Partition:
 
     def _replicate(self) -> None:
         self._replicating = False
-        if self.leader is None:
+        if self.leader is None or self.topic.deleted:
             return
         end = self.log.log_end
         alive = self.kafka.cluster.alive

@@ -304,8 +304,10 @@ class Consumer:
         return group.committed.get(topic_partition(tp)) if group is not None else None
 
     def _consumed(self) -> dict[TopicPartition, int]:
+        """Positions to commit: partitions read so far that still exist."""
         return {tp: pos for tp in self._assignment
-                if isinstance(pos := self._positions.get(tp), int)}
+                if isinstance(pos := self._positions.get(tp), int)
+                and self.kafka.partition(tp) is not None}
 
     def _checked_offsets(self, offsets: Mapping[tuple[str, int], int]) -> dict[TopicPartition, int]:
         if not isinstance(offsets, Mapping):

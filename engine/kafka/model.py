@@ -122,6 +122,8 @@ class Kafka(BrokerModel):
                 self.emit(DELETED, record.id, partition.node, None,
                           f"topic {name} was deleted", {"partition": partition.name})
         del self.topics[name]
+        topic.deleted = True
+        self.cleaner.forget(topic)
         for group in self.groups.values():
             group.forget_topic(name)
         self.emit(REMOVED, None, topic_node(name), None, f"topic {name} deleted",

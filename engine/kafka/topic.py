@@ -99,7 +99,8 @@ def _integer(name: str, value: Any) -> int:
 class Topic:
     """A named set of partitions with its config."""
 
-    __slots__ = ("name", "config", "partitions", "compact", "delete", "cleanup", "watch_appends")
+    __slots__ = ("name", "config", "partitions", "compact", "delete", "cleanup", "watch_appends",
+                 "deleted")
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         self.name = name
@@ -112,6 +113,7 @@ class Topic:
         self.cleanup = self.compact or config["retention.ms"] >= 0 or \
             config["retention.bytes"] >= 0
         self.watch_appends = self.compact or (self.delete and config["retention.bytes"] >= 0)
+        self.deleted = False  # set by delete_topic; pending replication then does nothing
 
     @property
     def min_insync(self) -> int:

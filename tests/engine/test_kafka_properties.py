@@ -81,6 +81,12 @@ class World:
     def do_grow(self, count):
         self.sim.kafka.create_partitions("orders", count)
 
+    def do_recreate_prices(self):
+        """Delete the compacted topic (its records end as 'deleted') and create it afresh."""
+        self.sim.kafka.delete_topic("prices")
+        self.sim.kafka.create_topic("prices", num_partitions=2, replication_factor=2,
+                                    config={"cleanup.policy": "compact"})
+
     def do_advance(self, seconds):
         self.sim.advance(seconds)
 
@@ -140,6 +146,10 @@ class KafkaSessions(RuleBasedStateMachine):
     def grow(self, count):
         self.run("grow", count)
 
+    @rule()
+    def recreate_prices(self):
+        self.run("recreate_prices")
+
     @rule(seconds=st.sampled_from([0, 0, 1, 6, 12, 300]))
     def advance(self, seconds):
         self.run("advance", seconds)
@@ -157,9 +167,9 @@ class KafkaSessions(RuleBasedStateMachine):
                 log = partition.log
                 assert log.log_start <= partition.high_watermark <= log.log_end, partition.name
                 now = (log.log_start, partition.high_watermark)
-                before = self.watermarks.get(partition.name, (0, 0))
+                before = self.watermarks.get(partition, (0, 0))  # a re-created topic starts over
                 assert now[0] >= before[0] and now[1] >= before[1], partition.name
-                self.watermarks[partition.name] = now
+                self.watermarks[partition] = now
                 offsets = [r.offset for r in partition.log.records()]
                 assert offsets == sorted(set(offsets))
                 self.committed_ids.update(r.id for r in partition.log.records()
