@@ -17,13 +17,18 @@ GOOD = {
 }
 
 
-def with_(path, value):
-    data = copy.deepcopy(GOOD)
+def replaced(data, path, value):
+    """A deep copy of ``data`` with the value at ``path`` (keys and indexes) replaced."""
+    data = copy.deepcopy(data)
     target = data
     for step in path[:-1]:
         target = target[step]
     target[path[-1]] = value
     return data
+
+
+def with_(path, value):
+    return replaced(GOOD, path, value)
 
 
 def test_a_good_scenario_has_no_problems():

@@ -1,12 +1,12 @@
 """Walkthrough files: each one loads, its predictions point at a real choice, and every
 step's checkpoints hold; bad files give the exact path of the culprit inside the step."""
 
-import copy
-
 import pytest
 
 from engine.scenario import Walkthrough
 from mqlab.scenarios import load_walkthrough, walkthrough_names, walkthrough_problems
+
+from .test_scenarios_loader import replaced
 
 NAMES = walkthrough_names()
 
@@ -37,12 +37,7 @@ GOOD = {
 
 
 def with_(path, value):
-    data = copy.deepcopy(GOOD)
-    target = data
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return data
+    return replaced(GOOD, path, value)
 
 
 def test_a_good_walkthrough_has_no_problems():
