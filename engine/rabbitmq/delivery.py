@@ -110,6 +110,7 @@ class Delivery:
     def get(self, channel: Channel, queue_name: str, auto_ack: bool) -> Any:
         """basic.get: the head message, or (None, None, None) when the queue is empty."""
         queue = self._queue(channel, queue_name)
+        self._touch(queue)
         self._expire_head(queue)
         if not queue.ready:
             return None, None, None
@@ -304,6 +305,9 @@ class Delivery:
 
 def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
     """The next consumer with room, in turn after the one served last."""
+    if queue.single_active:  # only the first registered consumer, even when it is busy
+        first = consumers[0]
+        return first if first.has_room() else None
     count = len(consumers)
     start = queue.next_consumer
     if start < count:  # fast path: the one whose turn it is has room

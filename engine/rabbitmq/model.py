@@ -174,6 +174,8 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
             self._check_equivalent(channel, "queue", name, existing.settings(),
                                    {"durable": durable, "exclusive": exclusive,
                                     "auto_delete": auto_delete, "arguments": arguments})
+            if existing.type != QUORUM:  # "Quorum Queues": re-declaring renews no lease
+                self._touch(existing)
             return name
         try:
             queue = Queue(name, _node("queue", name), durable=durable, exclusive=exclusive,
@@ -188,6 +190,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
                 f"invalid property '{what}' for queue '{name}' in vhost {VHOST}: quorum "
                 "queues must be durable, non-exclusive and not auto-delete"))
         self._queues[name] = queue
+        self._touch(queue)
         self._emit_topology(ev.DECLARED, source=queue.node,
                             reason=f"queue '{name}' declared ({_queue_traits(queue)})",
                             details={"queue_type": queue.type, **queue.settings()})
@@ -199,6 +202,26 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
             name = f"amq.gen-{suffix}"
             if name not in self._queues:
                 return name
+
+    def _touch(self, queue: Queue) -> None:
+        """The queue was used: its x-expires countdown starts again ("TTL" guide, queue TTL:
+        unused means no consumers, no basic.get and no re-declare for the whole period)."""
+        queue.last_used = self.sim.now
+        if queue.expires is not None and queue.expires_timer is None and not queue.consumers:
+            queue.expires_timer = self.sim.call_at(queue.last_used + queue.expires / 1000,
+                                                   self._on_queue_expiry, queue)
+
+    def _on_queue_expiry(self, queue: Queue) -> None:
+        queue.expires_timer = None
+        if self._queues.get(queue.name) is not queue or queue.consumers:
+            return  # gone already, or in use: the last consumer leaving re-arms it
+        due = queue.last_used + queue.expires / 1000
+        if self.sim.now < due:
+            queue.expires_timer = self.sim.call_at(due, self._on_queue_expiry, queue)
+            return
+        # "Dead Letter Exchanges": messages of an expired queue are not dead-lettered.
+        self._remove_queue(queue, f"queue '{queue.name}' expired: unused for "
+                           f"{queue.expires} ms (x-expires)", ev.DELETED)
 
     def _check_exclusive(self, channel: Channel, queue: Queue) -> None:
         # "Queues" guide, exclusive queues: only the declaring connection may use one.
@@ -280,8 +303,9 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
                 if message.queue is queue:  # the tag stays valid: acking it later is harmless
                     message.queue = None
                     self.sim.emit(fate, BROKER, message.id, _holder(message), None, reason)
-        if queue.expiry_timer is not None:
-            queue.expiry_timer.cancel()
+        for timer in (queue.expiry_timer, queue.expires_timer):
+            if timer is not None:
+                timer.cancel()
         del self._queues[queue.name]
         self._emit_topology(ev.REMOVED, source=queue.node, reason=reason)
         return count
@@ -357,20 +381,26 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
         if tag in channel.consumers:
             raise self._fail(channel, PreconditionFailed(  # rabbit_channel's wording
                 f"attempt to reuse consumer tag '{tag}'"))
-        if exclusive and queue.consumers or any(c.exclusive for c in queue.consumers):
+        # "Consumers" guide: an exclusive consumer needs the queue to itself, and a single
+        # active consumer queue refuses exclusive consumers.
+        if (exclusive and (queue.consumers or queue.single_active)
+                or any(c.exclusive for c in queue.consumers)):
             raise self._fail(channel, AccessRefused(
                 f"queue '{queue_name}' in vhost {VHOST} in exclusive use"))
         consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
                             channel.prefetch_count)
         channel.consumers[tag] = consumer
+        standby = queue.single_active and bool(queue.consumers)
         queue.consumers.append(consumer)
         queue.had_consumer = True
         self._emit_topology(ev.CONSUMER_ADDED, source=queue.node, target=consumer.node,
                             reason=f"{tag} consumes from '{queue_name}'"
                             f"{' with auto-ack' if auto_ack else ''}"
-                            f"{f', prefetch {consumer.prefetch}' if consumer.prefetch else ''}",
+                            f"{f', prefetch {consumer.prefetch}' if consumer.prefetch else ''}"
+                            f"{' (standby: single active consumer)' if standby else ''}",
                             details={"auto_ack": auto_ack, "prefetch": consumer.prefetch,
-                                     "exclusive": exclusive, "channel": channel.channel_number})
+                                     "exclusive": exclusive, "channel": channel.channel_number,
+                                     "active": not standby})
         self._kick(queue)
         return tag
 
@@ -380,6 +410,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
         queue = consumer.queue
         channel = consumer.channel
         channel.consumers.pop(consumer.tag, None)
+        was_active = bool(queue.consumers) and queue.consumers[0] is consumer
         if consumer in queue.consumers:
             index = queue.consumers.index(consumer)
             queue.consumers.remove(consumer)
@@ -387,8 +418,13 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
                 queue.next_consumer -= 1
             if queue.next_consumer >= len(queue.consumers):
                 queue.next_consumer = 0
+        if queue.single_active and was_active and queue.consumers:
+            reason += f"; {queue.consumers[0].tag} becomes the single active consumer"
         self._emit_topology(ev.CONSUMER_REMOVED, source=queue.node, target=consumer.node,
                             reason=reason)
+        self._kick(queue)
+        if not queue.consumers:
+            self._touch(queue)
         # "Queues" guide: an auto-delete queue is deleted when its last consumer is cancelled.
         if (queue.auto_delete and queue.had_consumer and not queue.consumers
                 and self._queues.get(queue.name) is queue):

@@ -104,7 +104,8 @@ class Queue:
         "max_length", "max_length_bytes", "overflow", "message_ttl", "max_priority",
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
-        "had_consumer", "bindings", "limited",
+        "had_consumer", "bindings", "limited", "single_active", "expires", "last_used",
+        "expires_timer",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -127,6 +128,13 @@ class Queue:
         self.dead_letter_routing_key: str | None = settings["dead_letter_routing_key"]
         self.delivery_limit: int | None = settings["delivery_limit"]
         self.limited = self.max_length is not None or self.max_length_bytes is not None
+        #: "Consumers" guide, single active consumer: only the first registered consumer
+        #: gets messages; the next one takes over when it goes.
+        self.single_active: bool = settings["single_active"]
+        #: "TTL" guide, queue TTL: delete the queue after this many ms unused
+        self.expires: int | None = settings["expires"]
+        self.last_used = 0.0
+        self.expires_timer: Any = None
         self.ready: Any = deque() if self.max_priority is None else PriorityReady(self.max_priority)
         self.bytes = 0
         self.consumers: list[Consumer] = []
@@ -209,6 +217,12 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
             raise bad(name, f"{value!r}{choices}")
         return value
 
+    def flag(name: str) -> bool:
+        value = arguments.get(name, False)
+        if not isinstance(value, bool):
+            raise bad(name, f"{value!r} is not a boolean")
+        return value
+
     queue_type = text("x-queue-type", (CLASSIC, QUORUM)) or CLASSIC
     max_priority = whole("x-max-priority", 1)
     if max_priority is not None and max_priority > MAX_PRIORITY:
@@ -230,6 +244,8 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
         "dead_letter_exchange": text("x-dead-letter-exchange"),
         "dead_letter_routing_key": text("x-dead-letter-routing-key"),
         "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", -1)),
+        "single_active": flag("x-single-active-consumer"),
+        "expires": whole("x-expires", 1),  # "TTL" guide: a positive integer, unlike 0 TTL
     }
 
 

@@ -133,6 +133,26 @@ def test_prefetch_sends_work_to_the_consumer_with_room():
     assert free.bodies == ["1", "2", "3"]
 
 
+def test_single_active_consumer_gets_everything_and_the_next_takes_over():
+    sim = Simulation()
+    events = record(sim)
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("ordered", arguments={"x-single-active-consumer": True})
+    ch.basic_qos(prefetch_count=1)
+    first, second = Inbox(), Inbox(ack=True)
+    tag = ch.basic_consume("ordered", first)
+    ch.basic_consume("ordered", second)
+    for i in range(3):
+        ch.basic_publish("", "ordered", str(i))
+    sim.advance(0)
+    assert (first.bodies, second.bodies) == (["0"], [])  # busy, yet the other waits
+    ch.basic_cancel(tag)
+    sim.advance(0)
+    assert second.bodies == ["1", "2"]
+    assert "ctag1.2 becomes the single active consumer" in next(
+        e.reason for e in events if e.kind == "consumer-removed")
+
+
 def test_global_qos_shares_the_limit_among_the_channels_consumers():
     sim = Simulation()
     ch = sim.rabbitmq.channel()

@@ -203,6 +203,34 @@ def test_requeued_message_keeps_its_original_expiry():
     assert sim.rabbitmq.queues["q"]["ready"] == 0  # expired at 1.0 already
 
 
+def test_unused_queue_with_x_expires_is_deleted_without_dead_lettering():
+    sim = Simulation()
+    events = record(sim)
+    ch = dlx_setup(sim, **{"x-expires": 2000})
+    ch.basic_publish("", "work", b"x")
+    sim.advance(1.5)
+    ch.basic_get("work", auto_ack=True)  # a basic.get uses the queue: the lease renews
+    ch.basic_publish("", "work", b"y")
+    sim.advance(1.9)
+    assert "work" in sim.rabbitmq.queues
+    sim.advance(0.1)
+    assert "work" not in sim.rabbitmq.queues
+    assert moves(events)[-1] == ("deleted", "m2", "work", None)
+    assert sim.rabbitmq.queues["dead"]["ready"] == 0
+
+
+def test_queue_with_a_consumer_does_not_expire():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q", arguments={"x-expires": 1000})
+    tag = ch.basic_consume("q", lambda *a: None)
+    sim.advance(10)
+    assert "q" in sim.rabbitmq.queues
+    ch.basic_cancel(tag)
+    sim.advance(1)
+    assert "q" not in sim.rabbitmq.queues
+
+
 def test_max_length_drop_head_dead_letters_the_oldest_as_maxlen():
     sim = Simulation()
     events = record(sim)

@@ -28,6 +28,8 @@ QUEUE_ARGUMENTS = st.fixed_dictionaries({}, optional={
     "x-max-length": st.integers(0, 3),
     "x-overflow": st.sampled_from(["drop-head", "reject-publish", "reject-publish-dlx"]),
     "x-max-priority": st.integers(1, 3),
+    "x-single-active-consumer": st.booleans(),
+    "x-expires": st.sampled_from([500, 2000]),
 })
 
 
