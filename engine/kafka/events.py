@@ -3,7 +3,8 @@
 Records are never removed by consuming them: a record stays in its partition's log (one place,
 the partition node) until retention, compaction, topic deletion or a leader change truncates
 it, each of which is a terminal event. Record ids name the partition and offset,
-``"orders/0@5"``; an offset reused after an unclean truncation gets a suffix (``"orders/0@5.2"``).
+``"orders/0@5"``; an offset reused after a truncation gets a suffix (``"orders/0@5.2"``), and
+a topic deleted and created again marks its records ``"orders/0~2@5"``.
 
 Kinds (besides the shared ones in engine.events):
 - bound (shared kind): a producer sends to a topic for the first time (a new edge).

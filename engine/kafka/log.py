@@ -53,10 +53,12 @@ class PartitionLog:
     """Records of one partition, oldest first, with the log start and end offsets."""
 
     __slots__ = ("name", "topic", "partition", "_records", "_head", "log_start", "log_end",
-                 "size", "_gaps", "_reused")
+                 "size", "_gaps", "_reused", "_id_base")
 
-    def __init__(self, topic: str, partition: int) -> None:
+    def __init__(self, topic: str, partition: int, incarnation: int = 1) -> None:
         self.name = f"{topic}/{partition}"
+        # record ids stay unique when a deleted topic is created again: "orders/0~2@5"
+        self._id_base = self.name if incarnation == 1 else f"{self.name}~{incarnation}"
         self.topic = topic
         self.partition = partition
         self._records: list[Record] = []
@@ -83,8 +85,8 @@ class PartitionLog:
     def _record_id(self, offset: int) -> str:
         copies = self._reused.get(offset)
         if copies is None:
-            return f"{self.name}@{offset}"
-        return f"{self.name}@{offset}.{copies}"
+            return f"{self._id_base}@{offset}"
+        return f"{self._id_base}@{offset}.{copies}"
 
     def records(self) -> list[Record]:
         """Live records, oldest first (a copy)."""

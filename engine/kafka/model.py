@@ -81,6 +81,7 @@ class Kafka(BrokerModel):
         self.consumers: dict[str, Consumer] = {}
         self.cleaner = LogCleaner(self)
         self._client_counters: dict[str, int] = {}
+        self._incarnations: dict[str, int] = {}
         self._producer_ids = 0
         self._lost_responses = 0
 
@@ -102,7 +103,9 @@ class Kafka(BrokerModel):
             raise InvalidReplicationFactorException(
                 f"Replication factor: {replication_factor} larger than available brokers: "
                 f"{len(live)} (live brokers {live})")
-        topic = Topic(name, validate_config(config))
+        incarnation = self._incarnations.get(name, 0) + 1
+        topic = Topic(name, validate_config(config), incarnation)
+        self._incarnations[name] = incarnation
         placement = place_replicas(live, num_partitions, replication_factor, self.sim.random)
         topic.partitions = [Partition(self, topic, i, replicas)
                             for i, replicas in enumerate(placement)]

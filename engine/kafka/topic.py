@@ -100,10 +100,11 @@ class Topic:
     """A named set of partitions with its config."""
 
     __slots__ = ("name", "config", "partitions", "compact", "delete", "cleanup", "watch_appends",
-                 "deleted")
+                 "deleted", "incarnation")
 
-    def __init__(self, name: str, config: dict[str, Any]) -> None:
+    def __init__(self, name: str, config: dict[str, Any], incarnation: int = 1) -> None:
         self.name = name
+        self.incarnation = incarnation  # how many topics of this name there have been
         self.config = config
         self.partitions: list[Partition] = []
         policy = config["cleanup.policy"].split(",")

@@ -148,3 +148,14 @@ def test_a_closed_producer_refuses_to_send(sim):
 def test_describing_an_unknown_group_names_it(sim):
     with pytest.raises(GroupIdNotFoundException, match="'nobody'"):
         sim.kafka.describe_group("nobody")
+
+
+def test_a_topic_created_again_gives_its_records_new_ids(sim):
+    producer = sim.kafka.producer()
+    first = sim.kafka.partition(("orders", 0))
+    producer.send("orders", value="old", partition=0)
+    sim.kafka.delete_topic("orders")
+    sim.kafka.create_topic("orders", num_partitions=2)
+    producer.send("orders", value="new", partition=0)
+    assert [r.id for r in first.log.records()] == ["orders/0@0"]
+    assert [r.id for r in sim.kafka.partition(("orders", 0)).log.records()] == ["orders/0~2@0"]
