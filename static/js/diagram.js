@@ -10,6 +10,7 @@ import { columnTitle, colourFor, counterText, edgeStyleFor, shortName, styleFor 
 import { fit, svg, text } from "./svg.js";
 
 const SLOT_W = 12, SLOT_GAP = 3;
+const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
 
 export class Diagram {
   constructor(root, { onSelectNode, onSelectMessage }) {
@@ -91,13 +92,15 @@ export class Diagram {
   drawNode(box, content) {
     const { node, x, y, w, h } = box;
     const style = styleFor(node);
+    // A node the model reports as down (a killed broker, a crashed client) is drawn faded.
+    const down = node.props?.alive === false || DOWN_STATES.has(node.props?.state);
     const group = svg("g", {
-      class: `node kind-${node.kind} shape-${style.shape} broker-${node.broker}`,
+      class: `node kind-${node.kind} shape-${style.shape} broker-${node.broker}${down ? " node-down" : ""}`,
       transform: `translate(${x},${y})`, tabindex: 0, role: "button",
       "data-node-id": node.id,
     }, this.nodeLayer);
     drawShape(style.shape, w, h, group);
-    const subtitle = node.props?.type ? `${node.props.type} ${node.kind}` : node.kind;
+    const subtitle = `${node.props?.type ? `${node.props.type} ${node.kind}` : node.kind}${down ? " (down)" : ""}`;
     const compact = !style.slots;
     text(fit(node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
       class: "node-label", "text-anchor": "middle" }, group);
