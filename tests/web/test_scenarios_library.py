@@ -18,7 +18,8 @@ def test_the_library_covers_the_patterns_of_the_field():
             "kafka-replay", "kafka-broker-failure", "sqs-visibility-timeout",
             "sqs-fifo-groups-dedup", "sqs-dlq-redrive", "poison-message-retries",
             "delivery-guarantees", "rate-limit-backpressure",
-            "load-levelling-spike"} <= set(NAMES)
+            "load-levelling-spike", "poison-quorum-delivery-limit", "kafka-hot-key"
+            } <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
