@@ -45,10 +45,29 @@ ON_FAILURE = (("wait", "leave it: it reappears when its visibility timeout ends"
 
 
 class PollingConsumer(SqsConsumer):
-    """The adapter's receive loop, reporting each empty answer so short polling shows."""
+    """The adapter's receive loop, reporting each empty answer so short polling shows.
+
+    A graceful stop cannot take back a long poll already waiting in the queue; if that poll
+    is answered with messages after the stop, the stopping app releases them at once
+    (ChangeMessageVisibility 0) rather than leave them invisible for a whole timeout. A crash
+    releases nothing: SQS only finds out when the visibility timeout ends."""
+
+    stopping = False
+
+    def open(self, app: Any, early_ack: bool) -> None:
+        self.stopping = False
+        super().open(app, early_ack)
+
+    def close(self) -> None:
+        self.stopping = True
+        super().close()
 
     def _answered(self, life: int, response: dict[str, Any]) -> None:
-        if life == self._life and not response.get("Messages"):
+        messages = response.get("Messages")
+        if life != self._life:
+            for message in (messages or []) if self.stopping else []:
+                self._set_visibility(message["ReceiptHandle"], 0)
+        elif not messages:
             how = f"long poll ended after {self.wait} s" if self.wait else "short poll"
             self.sim.emit(EMPTY_RECEIVE, "sqs", source=node_id("sqs", "queue", self.queue),
                           target=self.node, reason=f"{how}: no message (an empty, billed "

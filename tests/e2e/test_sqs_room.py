@@ -173,3 +173,48 @@ def test_deleting_a_message_in_flight_from_the_inspector(page, live_server_url, 
     expect(node(page, JOBS).locator(".sqs-cell")).to_have_count(0)
     expect(item).to_have_count(0)
     shots(page, "deleted-with-its-receipt-handle")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_server_url,
+                                                                   shots):
+    start_room(page, live_server_url, "sqs-visibility-timeout")
+    page.locator("[data-speed-select]").select_option("4")
+    queue = node(page, "sqs:queue:reports")
+    expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(1)
+    shots(page, "first-worker-has-it")
+    # 10 s later (2.5 s at 4x) it is visible again and the other worker receives it.
+    worker_2 = node(page, "sqs:consumer:worker-2")
+    expect(worker_2.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1,
+                                                                               timeout=8000)
+    expect(queue.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1)
+    page.wait_for_timeout(300)
+    shots(page, "second-worker-receives-it-again")
+    expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(
+        1, timeout=8000)
+    shots(page, "processed-twice")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_poison_order_dead_letters_and_a_redrive_brings_it_back(page, live_server_url, shots):
+    start_room(page, live_server_url, "sqs-dlq-redrive")
+    page.locator("[data-speed-select]").select_option("8")
+    dlq = node(page, "sqs:queue:orders-dlq")
+    expect(dlq.locator('.sqs-cell[data-receive-count="3"]')).to_have_count(1, timeout=10000)
+    expect(page.locator("#diagram .sqs-banner-dlq")).to_have_text(
+        "received 4 times > maxReceiveCount 3")
+    shots(page, "poison-order-in-the-dlq")
+
+    open_group(page, "Consumers")
+    command(page, "remove_consumer", consumer="worker")
+    open_group(page, "Queues")
+    command(page, "start_redrive", dead_letter_queue="orders-dlq")
+    orders = node(page, "sqs:queue:orders")
+    expect(orders.locator(".sqs-cell")).to_have_count(1)
+    expect(dlq.locator(".sqs-cell")).to_have_count(0)
+    # The stopped worker's last long poll got it and released it at once: visible, waiting.
+    expect(orders.locator(".sqs-cell")).to_have_class(re.compile(r"\bsqs-visible\b"))
+    redriven = page.locator('[data-log-list] li[data-kind="redriven"]')
+    expect(redriven.locator(".log-reason")).to_contain_text("as new message")
+    page.wait_for_timeout(400)
+    shots(page, "redriven-back-as-a-new-message")

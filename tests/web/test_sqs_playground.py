@@ -477,3 +477,24 @@ def test_snapshot_plus_batches_equals_a_fresh_snapshot():
     assert picture.topology == fresh["topology"]
     assert without_countdowns(picture.contents) == without_countdowns(fresh["contents"])
     assert picture.seq == fresh["seq"]
+
+
+def test_a_stopped_consumers_waiting_poll_releases_what_it_gets_at_once():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=30)
+    run(lab, "add_consumer", name="w", queue="q")
+    run(lab, "remove_consumer", consumer="w")
+    run(lab, "send_message", queue="q", body="after the stop")
+    assert [kind for _, kind, _ in trace(lab, sent_ids(lab)[0])] == [
+        "sent", "received", "visibility-changed", "visible"]
+
+
+def test_a_crashed_consumers_waiting_poll_keeps_what_it_gets_for_the_timeout():
+    lab = room()
+    run(lab, "create_queue", name="q", visibility_timeout=30)
+    run(lab, "add_consumer", name="w", queue="q")
+    run(lab, "crash_consumer", consumer="w")
+    run(lab, "send_message", queue="q", body="after the crash")
+    lab.sim.advance(30)
+    assert trace(lab, sent_ids(lab)[0]) == [
+        (0, "sent", Q + "q"), (0, "received", "sqs:consumer:w"), (30, "visible", Q + "q")]
