@@ -11,8 +11,10 @@ Kinds (besides the shared ones in engine.events):
 - produced: a producer sent a record (producer -> topic); appended: the leader wrote it
   (topic -> partition); replicated: a follower copied it (broker -> broker); retried: the
   producer re-sent after a lost response.
-- delivered: a consumer's poll returned the record (partition -> consumer); committed: a group's
-  committed offset for a partition moved (consumer -> partition, no record).
+- delivered: a consumer's poll returned the record (partition -> consumer); its details say
+  ``again`` when the group had read that offset before (a replay, or an at-least-once
+  duplicate after a crash). committed: a group's committed offset for a partition moved
+  (consumer -> partition, no record).
 - rebalance-started, revoked, assigned, rebalance-completed: a group's rebalance, step by step;
   joined / left: a consumer entered or left its group (consumer -> group); consumer-crashed.
 - producer-added / producer-removed, consumer-added / consumer-removed (shared): a client was
@@ -21,6 +23,8 @@ Kinds (besides the shared ones in engine.events):
   moved it; seeked: the application moved a consumer's position.
 - leader-elected, broker-down, broker-up, isr-shrunk, isr-expanded: the cluster changing.
 - retention-deleted, compacted: the log cleaner removed a record (terminal).
+- Shared terminal kinds: lost (truncated by a new leader that never had it), deleted (its
+  topic was deleted), dropped (an acks=0 send to a partition without a leader).
 """
 
 from __future__ import annotations
