@@ -107,3 +107,21 @@ def test_jsonl_is_identical_across_processes_whatever_the_hash_seed():
     first = output("1")
     assert first == output("2")
     assert len(first.splitlines()) > 500
+
+
+def test_walkthrough_prints_each_step_with_its_prediction_and_checkpoints():
+    lines = simulate("--walkthrough", "why-use-a-queue").splitlines()
+    assert lines[0] == "Why use a queue at all?"
+    assert "step 2/3: The flash sale  (t=10 to 15, " in "\n".join(lines)
+    assert "    * They wait in the queue" in lines
+    assert "    - They are refused" in lines
+    assert "  [ok] depth of orders == 0: met (actual 0)" in lines
+
+
+def test_walkthrough_jsonl_ends_with_the_steps_and_a_bad_name_exits_2():
+    last = json.loads(simulate("--walkthrough", "kafka-partitions", "--jsonl").splitlines()[-1])
+    assert [s["title"] for s in last["steps"]] == ["The group forms", "All caught up"]
+    assert all(c["met"] for s in last["steps"] for c in s["checkpoints"])
+    with pytest.raises(CommandError) as failed:
+        simulate("--walkthrough", "no-such-walkthrough")
+    assert failed.value.returncode == 2

@@ -5,6 +5,9 @@ summary (published, delivered, duplicated side effects, lost, dead-lettered, max
 lag, each expectation met or not); ``--jsonl`` prints every event as one JSON line instead,
 then the summary as a last JSON line. Same seed, same output. Exit status: 0 when every
 expectation is met, 1 when one is not, 2 when the scenario is invalid.
+
+``--walkthrough NAME`` plays a walkthrough step by step instead, printing each step's
+narration, prediction, reveal and checkpoints (exit status 1 when a checkpoint fails).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from engine.errors import EngineError
 from engine.events import Event
-from engine.scenario import Result, Run
-from mqlab.scenarios import ScenarioError, library_names, load
+from engine.scenario import Result, Run, StepResult, Walkthrough
+from mqlab.scenarios import ScenarioError, library_names, load, load_walkthrough
 
 
 class Command(BaseCommand):
@@ -29,11 +32,15 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=float, help="stop at this virtual time")
         parser.add_argument("--jsonl", action="store_true", help="stream events as JSON lines")
         parser.add_argument("--list", action="store_true", help="list the library")
+        parser.add_argument("--walkthrough", help="play this walkthrough (a file or a name)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
             for name in library_names():
                 self.stdout.write(name)
+            return
+        if options["walkthrough"]:
+            self._walkthrough(options["walkthrough"], options["seed"], options["jsonl"])
             return
         if not options["scenario"]:
             raise CommandError("give a scenario file or library name (see --list)",
@@ -60,6 +67,41 @@ class Command(BaseCommand):
         if not result.ok:
             failed = sum(1 for o in result.outcomes if not o.met)
             raise CommandError(f"{failed} expectation(s) not met", returncode=1)
+
+    def _walkthrough(self, name: str, seed: int | None, jsonl: bool) -> None:
+        try:
+            walkthrough, scenario = load_walkthrough(name)
+        except ScenarioError as error:
+            raise CommandError(str(error), returncode=2) from None
+        listeners = [self._print_event] if jsonl else []
+        results = Walkthrough(walkthrough, scenario, seed, listeners).play_all()
+        if jsonl:
+            self.stdout.write(json.dumps({"steps": [
+                {"index": r.index, "title": r.step["title"], "started_at": r.started_at,
+                 "ended_at": r.ended_at, "checkpoints": [o.as_dict() for o in r.checkpoints]}
+                for r in results]}, sort_keys=True))
+        else:
+            self.stdout.write(walkthrough["title"])
+            for result in results:
+                self._print_step(result, len(results))
+        failed = sum(1 for r in results for o in r.checkpoints if not o.met)
+        if failed:
+            raise CommandError(f"{failed} checkpoint(s) not met", returncode=1)
+
+    def _print_step(self, result: StepResult, total: int) -> None:
+        step = result.step
+        lines = [f"\nstep {result.index + 1}/{total}: {step['title']}  (t={result.started_at:g}"
+                 f" to {result.ended_at:g}, {len(result.events)} events)",
+                 f"  {step['narration']}"]
+        predict = step.get("predict")
+        if predict:
+            lines.append(f"  predict: {predict['question']}")
+            lines += [f"    {'*' if i == predict['answer'] else '-'} {choice}"
+                      for i, choice in enumerate(predict["choices"])]
+        if step.get("reveal"):
+            lines.append(f"  reveal: {step['reveal']}")
+        lines += [f"  [{'ok' if o.met else 'FAIL'}] {o.describe()}" for o in result.checkpoints]
+        self.stdout.write("\n".join(lines))
 
     def _print_event(self, event: Event) -> None:
         self.stdout.write(json.dumps(event.to_dict(), sort_keys=True, default=str))
