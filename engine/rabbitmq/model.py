@@ -2,21 +2,20 @@
 
 ``sim.rabbitmq`` is a ``RabbitMQ``; clients talk to it through channels
 (``sim.rabbitmq.channel()``, see ``channel.py``). This module owns the registry (declare,
-bind, delete), the broker restart, and what the simulation asks of every broker model:
-the topology, each node's contents and where every message is. Publishing and routing live
-in ``routing.py``, delivery and acknowledgements in ``delivery.py``.
+bind, delete), consumers and channel closing, and the broker restart. Publishing and routing
+live in ``routing.py``, delivery and acknowledgements in ``delivery.py``, and what the
+simulation asks of every broker model (topology, contents, locations) in ``views.py``.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..broker import BrokerModel
 from ..errors import InvalidArgument
-from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder, node_id
+from ..topology import node_id
 from .channel import Channel, Consumer
 from .delivery import Delivery
 from .errors import AccessRefused, CommandInvalid, NotFound, PreconditionFailed, ResourceLocked
@@ -34,13 +33,13 @@ from .exchanges import (
 )
 from .queues import QUORUM, Queue
 from .routing import Routing
+from .views import Views, exchange_settings, holder
 
 if TYPE_CHECKING:
     from ..simulation import Simulation
 
 BROKER = "rabbitmq"
 VHOST = "'/'"
-MAX_LISTED = 100
 #: Server-named queues look like RabbitMQ's: "amq.gen-" and 22 url-safe base64 characters.
 GENERATED_CHARS = string.ascii_letters + string.digits + "-_"
 
@@ -49,7 +48,7 @@ def _node(kind: str, name: str) -> str:
     return node_id(BROKER, kind, DEFAULT_NODE_NAME if kind == "exchange" and not name else name)
 
 
-class RabbitMQ(Routing, Delivery, BrokerModel):
+class RabbitMQ(Routing, Delivery, Views, BrokerModel):
     """A simulated RabbitMQ broker (one vhost)."""
 
     name = BROKER
@@ -118,7 +117,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
         wanted = {"type": exchange_type, "durable": durable, "auto_delete": auto_delete,
                   "internal": internal, "arguments": arguments}
         if existing is not None:
-            self._check_equivalent(channel, "exchange", name, _exchange_settings(existing),
+            self._check_equivalent(channel, "exchange", name, exchange_settings(existing),
                                    wanted)
             return
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
@@ -302,7 +301,7 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
             for message in channel.unacked.values():
                 if message.queue is queue:  # the tag stays valid: acking it later is harmless
                     message.queue = None
-                    self.sim.emit(fate, BROKER, message.id, _holder(message), None, reason)
+                    self.sim.emit(fate, BROKER, message.id, holder(message), None, reason)
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
                 timer.cancel()
@@ -488,126 +487,9 @@ class RabbitMQ(Routing, Delivery, BrokerModel):
             queue.put_back(message)
         self._arm_expiry(queue)
 
-    # -- read-only views for the playground -------------------------------------------------
-    @property
-    def exchanges(self) -> dict[str, dict[str, Any]]:
-        """Exchange name -> its settings and bindings (plain data, a copy)."""
-        return {name: {**_exchange_settings(x), "bindings": [
-            {"destination": b.destination.name, "destination_kind": b.destination.KIND,
-             "routing_key": b.routing_key, "arguments": dict(b.arguments)}
-            for b in x.bindings.values()]} for name, x in self._exchanges.items()}
-
-    @property
-    def queues(self) -> dict[str, dict[str, Any]]:
-        """Queue name -> settings and counts (plain data, a copy)."""
-        return {name: {**q.settings(), "type": q.type, "ready": len(q.ready),
-                       "unacked": q.unacked, "consumers": [c.tag for c in q.consumers]}
-                for name, q in self._queues.items()}
-
-    @property
-    def consumers(self) -> dict[str, dict[str, Any]]:
-        """Consumer tag -> queue, channel number, settings and unacked delivery tags."""
-        found = {}
-        for channel in self._channels.values():
-            for tag, consumer in channel.consumers.items():
-                found[tag] = {
-                    "queue": consumer.queue.name, "channel": channel.channel_number,
-                    "auto_ack": consumer.auto_ack, "prefetch": consumer.prefetch,
-                    "exclusive": consumer.exclusive,
-                    "unacked": [t for t, m in channel.unacked.items() if m.consumer is consumer]}
-        return found
-
-    @property
-    def channels(self) -> dict[int, Channel]:
-        """Open channels by number (so a user can ack by hand on a consumer's channel)."""
-        return {n: c for n, c in self._channels.items() if c.is_open}
-
-    # -- what the simulation asks ------------------------------------------------------------
-    def topology(self, into: TopologyBuilder) -> None:
-        shown = self._shown_exchanges()
-        for channel in self._channels.values():
-            if channel.published_to and channel.is_open:
-                into.node(channel.node, broker=BROKER, kind="producer",
-                          name=f"ch{channel.channel_number}", column=PRODUCERS,
-                          label=f"channel {channel.channel_number}")
-                for name in channel.published_to:
-                    if name in shown:
-                        into.edge(channel.node, shown[name].node, kind="publishes")
-        for exchange in shown.values():
-            into.node(exchange.node, broker=BROKER, kind="exchange",
-                      name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
-                      label=exchange.name or "(default)", **_exchange_settings(exchange))
-            for binding in exchange.bindings.values():
-                into.edge(exchange.node, binding.destination.node, kind="binding",
-                          label=binding.routing_key, arguments=dict(binding.arguments))
-        for queue in self._queues.values():
-            into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
-                      queue_type=queue.type, **queue.settings())
-        self._consumer_nodes(into)
-
-    def _consumer_nodes(self, into: TopologyBuilder) -> None:
-        for channel in self._channels.values():
-            for consumer in channel.consumers.values():
-                into.node(consumer.node, broker=BROKER, kind="consumer", name=consumer.tag,
-                          column=CONSUMERS, channel=channel.channel_number,
-                          prefetch=consumer.prefetch, auto_ack=consumer.auto_ack)
-                into.edge(consumer.queue.node, consumer.node, kind="subscription")
-            if channel.used_get and channel.is_open:
-                into.node(channel.getter_node, broker=BROKER, kind="consumer",
-                          name=f"ch{channel.channel_number}.get", column=CONSUMERS,
-                          label=f"channel {channel.channel_number} (basic.get)",
-                          channel=channel.channel_number)
-
-    def _shown_exchanges(self) -> dict[str, Exchange]:
-        """Declared exchanges, and built-in ones once something used them."""
-        return {name: x for name, x in self._exchanges.items()
-                if x.used or (name != DEFAULT and name not in PREDECLARED)}
-
-    def contents(self) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for queue in self._queues.values():
-            listed = []
-            for message in queue.ready:
-                if len(listed) == MAX_LISTED:
-                    break
-                listed.append(message.inspect())
-            found[queue.node] = {"messages": listed, "counters": {
-                "ready": len(queue.ready), "unacked": queue.unacked, "bytes": queue.bytes,
-                "consumers": len(queue.consumers)}}
-        for channel in self._channels.values():
-            for message in channel.unacked.values():
-                if message.queue is None:
-                    continue
-                entry = found.setdefault(_holder(message), {"messages": [], "counters": {
-                    "unacked": 0}})
-                entry["counters"]["unacked"] += 1
-                if len(entry["messages"]) < MAX_LISTED:
-                    entry["messages"].append(message.inspect())
-        return found
-
-    def locations(self) -> Iterable[tuple[str, str]]:
-        for queue in self._queues.values():
-            for message in queue.ready:
-                yield message.id, queue.node
-        for channel in self._channels.values():
-            for message in channel.unacked.values():
-                if message.queue is not None:
-                    yield message.id, _holder(message)
-
     def _emit_topology(self, kind: str, *, source: str, target: str | None = None,
                        reason: str, details: dict[str, Any] | None = None) -> None:
         self.sim.emit(kind, BROKER, None, source, target, reason, details)
-
-
-def _holder(message: Any) -> str:
-    """The node holding an unacked copy: its consumer, or the channel that basic_get it."""
-    return message.consumer.node if message.consumer is not None else message.channel.getter_node
-
-
-def _exchange_settings(exchange: Exchange) -> dict[str, Any]:
-    return {"type": exchange.type, "durable": exchange.durable,
-            "auto_delete": exchange.auto_delete, "internal": exchange.internal,
-            "arguments": dict(exchange.arguments)}
 
 
 def _queue_traits(queue: Queue) -> str:

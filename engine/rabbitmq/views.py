@@ -1,0 +1,150 @@
+"""What the model shows: the topology, each node's contents, where every message is, and
+read-only views of exchanges, queues, consumers and channels for the playground.
+
+Built-in exchanges (the default one and ``amq.*``) are drawn only once something uses them,
+so a fresh diagram shows what the learner declared. A consumer node lists its unacked
+messages with their delivery tags, so a user can ack or nack them by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
+from .exchanges import DEFAULT, DEFAULT_NODE_NAME, PREDECLARED
+
+if TYPE_CHECKING:
+    from .channel import Channel
+    from .exchanges import Exchange
+
+BROKER = "rabbitmq"
+MAX_LISTED = 100
+
+
+class Views:
+    """Mixin of ``RabbitMQ``: snapshots and read-only views."""
+
+    # -- read-only views for the playground ----------------------------------------------------
+    @property
+    def exchanges(self) -> dict[str, dict[str, Any]]:
+        """Exchange name -> its settings and bindings (plain data, a copy)."""
+        return {name: {**exchange_settings(x), "bindings": [
+            {"destination": b.destination.name, "destination_kind": b.destination.KIND,
+             "routing_key": b.routing_key, "arguments": dict(b.arguments)}
+            for b in x.bindings.values()]} for name, x in self._exchanges.items()}
+
+    @property
+    def queues(self) -> dict[str, dict[str, Any]]:
+        """Queue name -> settings and counts (plain data, a copy)."""
+        return {name: {**q.settings(), "type": q.type, "ready": len(q.ready),
+                       "unacked": q.unacked, "consumers": [c.tag for c in q.consumers]}
+                for name, q in self._queues.items()}
+
+    @property
+    def consumers(self) -> dict[str, dict[str, Any]]:
+        """Consumer tag -> queue, channel number, settings and unacked delivery tags."""
+        found = {}
+        for channel in self._channels.values():
+            for tag, consumer in channel.consumers.items():
+                found[tag] = {
+                    "queue": consumer.queue.name, "channel": channel.channel_number,
+                    "auto_ack": consumer.auto_ack, "prefetch": consumer.prefetch,
+                    "exclusive": consumer.exclusive, "active": _active(consumer),
+                    "unacked": [t for t, m in channel.unacked.items() if m.consumer is consumer]}
+        return found
+
+    @property
+    def channels(self) -> dict[int, Channel]:
+        """Open channels by number (so a user can ack by hand on a consumer's channel)."""
+        return {n: c for n, c in self._channels.items() if c.is_open}
+
+    # -- what the simulation asks ------------------------------------------------------------
+    def topology(self, into: TopologyBuilder) -> None:
+        shown = self._shown_exchanges()
+        for channel in self._channels.values():
+            if channel.published_to and channel.is_open:
+                into.node(channel.node, broker=BROKER, kind="producer",
+                          name=f"ch{channel.channel_number}", column=PRODUCERS,
+                          label=f"channel {channel.channel_number}")
+                for name in channel.published_to:
+                    if name in shown:
+                        into.edge(channel.node, shown[name].node, kind="publishes")
+        for exchange in shown.values():
+            into.node(exchange.node, broker=BROKER, kind="exchange",
+                      name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
+                      label=exchange.name or "(default)", **exchange_settings(exchange))
+            for binding in exchange.bindings.values():
+                into.edge(exchange.node, binding.destination.node, kind="binding",
+                          label=binding.routing_key, arguments=dict(binding.arguments))
+        for queue in self._queues.values():
+            into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
+                      queue_type=queue.type, **queue.settings())
+        self._consumer_nodes(into)
+
+    def _consumer_nodes(self, into: TopologyBuilder) -> None:
+        for channel in self._channels.values():
+            for consumer in channel.consumers.values():
+                into.node(consumer.node, broker=BROKER, kind="consumer", name=consumer.tag,
+                          column=CONSUMERS, channel=channel.channel_number,
+                          prefetch=consumer.prefetch, auto_ack=consumer.auto_ack,
+                          active=_active(consumer))
+                into.edge(consumer.queue.node, consumer.node, kind="subscription")
+            if channel.used_get and channel.is_open:
+                into.node(channel.getter_node, broker=BROKER, kind="consumer",
+                          name=f"ch{channel.channel_number}.get", column=CONSUMERS,
+                          label=f"channel {channel.channel_number} (basic.get)",
+                          channel=channel.channel_number)
+
+    def _shown_exchanges(self) -> dict[str, Exchange]:
+        """Declared exchanges, and built-in ones once something used them."""
+        return {name: x for name, x in self._exchanges.items()
+                if x.used or (name != DEFAULT and name not in PREDECLARED)}
+
+    def contents(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for queue in self._queues.values():
+            listed = []
+            for message in queue.ready:
+                if len(listed) == MAX_LISTED:
+                    break
+                listed.append(message.inspect())
+            found[queue.node] = {"messages": listed, "counters": {
+                "ready": len(queue.ready), "unacked": queue.unacked, "bytes": queue.bytes,
+                "consumers": len(queue.consumers)}}
+        for channel in self._channels.values():
+            for message in channel.unacked.values():
+                if message.queue is None:
+                    continue
+                entry = found.setdefault(holder(message), {"messages": [], "counters": {
+                    "unacked": 0}})
+                entry["counters"]["unacked"] += 1
+                if len(entry["messages"]) < MAX_LISTED:
+                    entry["messages"].append(message.inspect())
+        return found
+
+    def locations(self) -> Iterable[tuple[str, str]]:
+        for queue in self._queues.values():
+            for message in queue.ready:
+                yield message.id, queue.node
+        for channel in self._channels.values():
+            for message in channel.unacked.values():
+                if message.queue is not None:
+                    yield message.id, holder(message)
+
+
+def _active(consumer: Any) -> bool:
+    """Only the first consumer of a single-active-consumer queue gets messages."""
+    queue = consumer.queue
+    return not queue.single_active or queue.consumers[0] is consumer
+
+
+def holder(message: Any) -> str:
+    """The node holding an unacked copy: its consumer, or the channel that basic_get it."""
+    return message.consumer.node if message.consumer is not None else message.channel.getter_node
+
+
+def exchange_settings(exchange: Exchange) -> dict[str, Any]:
+    return {"type": exchange.type, "durable": exchange.durable,
+            "auto_delete": exchange.auto_delete, "internal": exchange.internal,
+            "arguments": dict(exchange.arguments)}
