@@ -318,8 +318,7 @@ def _check_properties(properties: BasicProperties) -> None:
     if mode is not None and mode not in (1, 2):
         raise InvalidArgument(f"delivery_mode={mode!r}: give 1 (transient) or 2 (persistent)")
     expiration = properties.expiration
-    if expiration is not None and (not isinstance(expiration, str) or not expiration.isdigit()):
-        # "TTL", per-message TTL: the expiration field is a string of whole milliseconds.
+    if expiration is not None and not isinstance(expiration, str):
         raise InvalidArgument(
             f"expiration={expiration!r}: give a string of whole milliseconds, e.g. '60000'")
     headers = properties.headers

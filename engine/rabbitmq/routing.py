@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from .dead_letter import MAXLEN
-from .errors import AccessRefused, NackError, NotFound, UnroutableError
+from .errors import AccessRefused, NackError, NotFound, PreconditionFailed, UnroutableError
 from .message import Message
 from .properties import BasicProperties, Return
 from .queues import DROP_HEAD, REJECT_PUBLISH_DLX, Queue
@@ -49,6 +49,12 @@ class Routing:
             # "Exchanges" guide: an internal exchange only takes exchange-to-exchange traffic.
             raise self._fail(channel, AccessRefused(
                 f"cannot publish to internal exchange '{exchange_name}' in vhost '/'"))
+        expiration = properties.expiration
+        if expiration is not None and not expiration.isdigit():
+            # "TTL" guide: the broker only accepts the string form of a whole number of ms.
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid expiration '{expiration}': give a string of whole milliseconds, "
+                "e.g. '60000'"))
         sim = self.sim
         if exchange_name not in channel.published_to:
             self._first_publish(channel, exchange)
@@ -201,8 +207,9 @@ class Routing:
     def _confirm(self, channel: Channel, exchange: Exchange, message: Message, accepted: bool,
                  returned: bool) -> None:
         """"Consumer Acknowledgements and Publisher Confirms": every publish on a confirm
-        channel gets basic.ack, or basic.nack when a queue refused it; an unroutable message
-        is acked (after its basic.return when mandatory)."""
+        channel gets basic.ack, or basic.nack when a queue refused it ("Queue Length Limit",
+        reject-publish); an unroutable message is acked once the exchange finds no queue,
+        and a mandatory one gets its basic.return before that basic.ack."""
         channel.publish_seq += 1
         verb = "basic.ack" if accepted else "basic.nack"
         self.sim.emit(ev.CONFIRMED, BROKER, None, exchange.node, channel.node,

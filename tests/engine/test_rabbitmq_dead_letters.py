@@ -154,6 +154,16 @@ def test_lower_of_queue_ttl_and_message_expiration_wins():
     assert sim.rabbitmq.queues["q"]["ready"] == 0
 
 
+def test_expiration_that_is_not_whole_milliseconds_closes_the_channel():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    with pytest.raises(PreconditionFailed, match="invalid expiration '1.5'"):
+        ch.basic_publish("", "q", b"x", BasicProperties(expiration="1.5"))
+    assert ch.is_closed
+    assert sim.rabbitmq.queues["q"]["ready"] == 0
+
+
 def test_classic_queue_expires_per_message_ttl_only_at_the_head():
     sim = Simulation()
     ch = sim.rabbitmq.channel()
