@@ -23,6 +23,8 @@ const MESSAGE_ACTIONS = [
     needs: "delivery_tag" },
 ];
 
+const REFRESH_MS = 200;
+
 export function addMessageActions(...actions) {
   MESSAGE_ACTIONS.push(...actions);
 }
@@ -79,11 +81,17 @@ export class Inspector {
     window.htmx.ajax("GET", url, { target: this.messagePane, swap: "innerHTML" });
   }
 
-  /** Called after each batch: redraw the open node when its contents changed. */
+  /**
+   * Called after each batch: redraw the open node when its contents changed, at most a few
+   * times a second (batches come every ~40 ms; a list of 100 messages need not).
+   */
   refresh(changed) {
-    if (this.nodeId && !this.root.hidden && (!changed || this.nodeId in changed)) {
-      this.renderNode();
-    }
+    if (!this.nodeId || this.root.hidden || (changed && !(this.nodeId in changed))) return;
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      if (this.nodeId && !this.root.hidden) this.renderNode();
+    }, REFRESH_MS);
   }
 
   renderNode() {

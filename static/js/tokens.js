@@ -82,7 +82,8 @@ export class Tokens {
       if (NODE_MARKS[kind]) this.diagram.mark(target, NODE_MARKS[kind], kind, 600);
       return Promise.resolve();
     }
-    if (this.inFlight >= this.cap) return this.skip(event);
+    // A hidden tab paints nothing: count the movement rather than queue an animation.
+    if (this.inFlight >= this.cap || document.hidden) return this.skip(event);
     return this.travel(event);
   }
 
