@@ -16,6 +16,7 @@ from .errors import (
     InvalidArgument,
     NackError,
     NotFound,
+    NotImplementedByBroker,
     PreconditionFailed,
     RabbitMQError,
     ResourceLocked,
@@ -31,6 +32,6 @@ TOPOLOGY_KINDS: frozenset[str] = frozenset()
 __all__ = [
     "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
     "ChannelWrongState", "CommandInvalid", "Consumer", "Deliver", "GetOk", "InvalidArgument",
-    "NackError", "NotFound", "PreconditionFailed", "RabbitMQ", "RabbitMQError",
-    "ResourceLocked", "Return", "TopicTrie", "UnroutableError", "topic_matches",
+    "NackError", "NotFound", "NotImplementedByBroker", "PreconditionFailed", "RabbitMQ",
+    "RabbitMQError", "ResourceLocked", "Return", "TopicTrie", "UnroutableError", "topic_matches",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidArgument",
     "NackError",
     "NotFound",
+    "NotImplementedByBroker",
     "PreconditionFailed",
     "RabbitMQError",
     "ResourceLocked",
@@ -60,6 +61,13 @@ class ResourceLocked(ChannelClosedByBroker):
 class PreconditionFailed(ChannelClosedByBroker):
     code = "PRECONDITION_FAILED"
     reply_code = 406
+
+
+class NotImplementedByBroker(ChannelClosedByBroker):
+    """540: a feature the queue type lacks (e.g. global QoS on a quorum queue)."""
+
+    code = "NOT_IMPLEMENTED"
+    reply_code = 540
 
 
 class CommandInvalid(ChannelClosedByBroker):

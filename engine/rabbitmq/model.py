@@ -18,7 +18,14 @@ from ..errors import InvalidArgument
 from ..topology import node_id
 from .channel import Channel, Consumer
 from .delivery import Delivery
-from .errors import AccessRefused, CommandInvalid, NotFound, PreconditionFailed, ResourceLocked
+from .errors import (
+    AccessRefused,
+    CommandInvalid,
+    NotFound,
+    NotImplementedByBroker,
+    PreconditionFailed,
+    ResourceLocked,
+)
 from .exchanges import (
     CLASSES,
     DEFAULT,
@@ -386,6 +393,10 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
                 or any(c.exclusive for c in queue.consumers)):
             raise self._fail(channel, AccessRefused(
                 f"queue '{queue_name}' in vhost {VHOST} in exclusive use"))
+        if queue.type == QUORUM and channel.global_prefetch:
+            # "Quorum Queues" feature matrix: no global QoS (rabbit_quorum_queue:consume).
+            raise self._fail(channel, NotImplementedByBroker(
+                f"queue '{queue_name}' in vhost {VHOST} does not support global qos"))
         consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
                             channel.prefetch_count)
         channel.consumers[tag] = consumer

@@ -4,7 +4,12 @@ import pytest
 
 from engine import Simulation
 from engine.invariants import conservation_violations
-from engine.rabbitmq import BasicProperties, NackError, PreconditionFailed
+from engine.rabbitmq import (
+    BasicProperties,
+    NackError,
+    NotImplementedByBroker,
+    PreconditionFailed,
+)
 
 from .test_rabbitmq_helpers import moves, record
 
@@ -360,6 +365,17 @@ def test_quorum_queue_has_a_default_delivery_limit_of_20():
     sim.advance(0)
     assert len(deliveries) == 21
     assert sim.rabbitmq.queues["jobs"]["ready"] == 0
+
+
+def test_quorum_queue_refuses_consumers_on_a_global_qos_channel():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("qq", durable=True, arguments={"x-queue-type": "quorum"})
+    ch.basic_qos(prefetch_count=10, global_qos=True)
+    with pytest.raises(NotImplementedByBroker) as raised:
+        ch.basic_consume("qq", lambda *a: None)
+    assert (raised.value.reply_code, raised.value.reply_text) == (
+        540, "NOT_IMPLEMENTED - queue 'qq' in vhost '/' does not support global qos")
 
 
 def test_quorum_queue_must_be_durable():
