@@ -15,6 +15,7 @@ import { svg, text } from "./svg.js";
 const BASE_MS = 900; // a hop at 1× speed
 const MAX_BEHIND = 4; // a message more hops behind than this stops animating and catches up
 const SAMPLES = 16;
+const REDUCED_HOP_MS = 350;
 const STAGGER_MS = 40; // messages published together leave one after another, as a stream
 const STAGGER_SPAN_MS = 2000;
 
@@ -78,9 +79,10 @@ export class Tokens {
       return Promise.resolve();
     }
     if (this.reduced.matches) {
+      // No travel, but the highlights still go one hop at a time, so the path reads in order.
       this.diagram.flash(target);
       if (NODE_MARKS[kind]) this.diagram.mark(target, NODE_MARKS[kind], kind, 600);
-      return Promise.resolve();
+      return wait(REDUCED_HOP_MS);
     }
     // A hidden tab paints nothing: count the movement rather than queue an animation.
     if (this.inFlight >= this.cap || document.hidden) return this.skip(event);
