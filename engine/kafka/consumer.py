@@ -385,8 +385,9 @@ class Consumer:
         self._check_usable()
         self._stop("crashed")
         self.kafka.emit(CONSUMER_CRASHED, None, self.node, None,
-                        f"{self.client_id} crashed; uncommitted progress is lost and its "
-                        f"partitions wait for the session timeout ({self.session_timeout_ms} ms)",
+                        f"{self.client_id} crashed without committing: what it polled since its "
+                        "last commit will be read again by the next owner, and its partitions "
+                        f"wait for the session timeout ({self.session_timeout_ms} ms)",
                         {"group": self.group_id})
         group = self.group
         if group is not None and group.is_member(self):
