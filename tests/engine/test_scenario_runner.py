@@ -4,6 +4,8 @@ expectations, the summary, and determinism."""
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import EngineError
 from engine.scenario import Run, run
@@ -141,3 +143,44 @@ def test_stopping_a_consumer_ends_its_reconnect_loop():
     seen = []
     Run(data, listeners=[seen.append]).play()
     assert [e.at for e in seen if e.kind == "connect-failed"] == [3]
+
+
+BUSY = {
+    "title": "busy", "description": "d", "duration": 40,
+    "rabbitmq": {"exchanges": [{"name": "dlx", "type": "fanout"}],
+                 "queues": [{"name": "tasks", "arguments": {"x-dead-letter-exchange": "dlx"}},
+                            {"name": "dlq", "dlq": True}],
+                 "bindings": [{"queue": "dlq", "exchange": "dlx"}]},
+    "sqs": {"queues": [{"name": "jobs", "attributes": {"VisibilityTimeout": "3"}}]},
+    "kafka": {"topics": [{"name": "events", "partitions": 2}]},
+    "producers": [
+        {"name": "p1", "broker": "rabbitmq", "routing_key": "tasks",
+         "rate": {"kind": "poisson", "per_second": 3}, "keys": {"kind": "hot", "keys": 4}},
+        {"name": "p2", "broker": "sqs", "queue": "jobs", "rate": {"kind": "poisson",
+                                                                  "per_second": 2}},
+        {"name": "p3", "broker": "kafka", "topic": "events",
+         "rate": {"kind": "poisson", "per_second": 2}, "keys": {"kind": "uniform", "keys": 5}}],
+    "consumers": [
+        {"name": "c1", "broker": "rabbitmq", "queue": "tasks", "prefetch": 2,
+         "processing": {"kind": "exponential", "mean": 0.3}, "failure_rate": 0.2,
+         "on_failure": "retry", "retry": {"max_attempts": 2}},
+        {"name": "c2", "broker": "sqs", "queue": "jobs", "failure_rate": 0.2,
+         "processing": {"kind": "uniform", "min": 0.1, "max": 4}},
+        {"name": "c3", "broker": "kafka", "topic": "events", "group": "g",
+         "processing": {"kind": "normal", "mean": 0.4, "stddev": 0.2}}],
+    "timeline": [{"at": 11, "do": "crash", "consumer": "c1"},
+                 {"at": 13, "do": "restart", "consumer": "c1"},
+                 {"at": 17, "do": "crash", "consumer": "c3"},
+                 {"at": 18, "do": "restart", "consumer": "c3"}],
+}
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_any_seed_replays_the_same_events_and_summary(seed):
+    def play():
+        events = []
+        result = run(BUSY, seed=seed, listeners=[events.append])
+        return events, result.summary
+
+    assert play() == play()
