@@ -10,6 +10,7 @@ import { columnTitle, colourFor, counterText, edgeStyleFor, shortName, styleFor 
 import { fit, svg, text } from "./svg.js";
 
 const SLOT_W = 12, SLOT_GAP = 3;
+const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
 
 export class Diagram {
@@ -217,8 +218,9 @@ export class Diagram {
     if (!box) return;
     const el = text(label, { x: box.x + box.w - 4, y: box.y - 6, class: `mark mark-${kind}`,
       "text-anchor": "end" }, this.markLayer);
-    const animation = el.animate(
-      [{ opacity: 1, transform: "translateY(0)" }, { opacity: 0, transform: "translateY(-14px)" }],
+    const rise = REDUCED_MOTION.matches ? [{}, {}] // fade in place
+      : [{ transform: "translateY(0)" }, { transform: "translateY(-14px)" }];
+    const animation = el.animate([{ opacity: 1, ...rise[0] }, { opacity: 0, ...rise[1] }],
       { duration, easing: "ease-out" });
     animation.onfinish = () => el.remove();
   }
