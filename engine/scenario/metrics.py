@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 ARRIVALS = {"rabbitmq": {"enqueued"}, "kafka": {"appended"},
             "sqs": {"sent", "dead-lettered", "enqueued"}}
 #: Per broker, the event kinds that mean a message vanished without being processed.
-LOSSES = {"rabbitmq": {"dropped", "lost", "expired"}, "kafka": {"lost"},
+#: (Kafka: "dropped" is an acks=0 send to a partition without a leader, "lost" a record
+#: truncated by a leader change; retention deletes are not losses, the record was readable.)
+LOSSES = {"rabbitmq": {"dropped", "lost", "expired"}, "kafka": {"dropped", "lost"},
           "sqs": {"expired", "lost"}}
 
 
