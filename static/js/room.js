@@ -91,6 +91,7 @@ const socket = new RoomSocket(url, {
   },
   status(connection, seconds) {
     toolbar.setConnection(connection, seconds);
+    root.dataset.link = connection; // the stylesheet greys a picture that may be stale
   },
 });
 
