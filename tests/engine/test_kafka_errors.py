@@ -159,3 +159,10 @@ def test_a_topic_created_again_gives_its_records_new_ids(sim):
     producer.send("orders", value="new", partition=0)
     assert [r.id for r in first.log.records()] == ["orders/0@0"]
     assert [r.id for r in sim.kafka.partition(("orders", 0)).log.records()] == ["orders/0~2@0"]
+
+
+@pytest.mark.parametrize(("headers", "culprit"), [
+    (["flat"], "pairs"), ([(1, b"v")], "header name 1")])
+def test_bad_headers_are_refused(sim, headers, culprit):
+    with pytest.raises(ConfigException, match=culprit):
+        sim.kafka.producer().send("orders", value="x", headers=headers)

@@ -148,6 +148,18 @@ def test_unclean_election_lets_a_stale_replica_lead_and_loses_what_it_lacks():
     assert [(e.kind, e.message_id) for e in events if e.kind == "lost"] == [("lost", "orders/0@0")]
 
 
+def test_unclean_election_on_leader_failure_picks_a_live_out_of_sync_replica():
+    sim, events = replicated(**{"unclean.leader.election.enable": True})
+    replicas = state(sim)["replicas"]
+    sim.kafka.kill_broker(replicas[1])
+    sim.kafka.kill_broker(replicas[2])  # the ISR is now the leader alone
+    sim.kafka.restore_broker(replicas[2])  # back, but not yet caught up: out of sync
+    sim.kafka.kill_broker(replicas[0])
+    assert state(sim)["leader"] == replicas[2] and state(sim)["isr"] == [replicas[2]]
+    assert "unclean.leader.election.enable=true" in [
+        e for e in events if e.kind == "leader-elected"][-1].reason
+
+
 def test_acks_1_write_not_yet_replicated_is_lost_when_the_leader_dies():
     sim, events = replicated()
     leader = state(sim)["leader"]

@@ -100,3 +100,28 @@ def test_a_compacted_topic_refuses_records_without_a_key():
     with pytest.raises(InvalidRecordException, match="without a key"):
         producer.send("orders", value="x")
     assert offsets(sim) == []
+
+
+def test_a_seek_into_a_compaction_gap_reads_the_next_surviving_record():
+    sim, _, producer = topic({"cleanup.policy": "compact"})
+    for key in "abcab":
+        producer.send("orders", key=key, value=key.upper())
+    sim.advance(300)  # offsets 0 and 1 are superseded by 3 and 4
+    consumer = sim.kafka.consumer(group_id="g", auto_offset_reset="earliest")
+    consumer.subscribe(["orders"])
+    consumer.poll()
+    consumer.seek(("orders", 0), 1)
+    assert [(r.offset, r.key) for r in consumer.poll()] == [(2, "c"), (3, "a"), (4, "b")]
+
+
+def test_thousands_of_deleted_records_leave_offsets_readable():
+    sim, _, producer = topic({"retention.bytes": 4000})
+    producer.send_batch("orders", [f"{i:04d}" for i in range(3000)])  # 4 bytes each
+    sim.advance(300)
+    log = sim.kafka.partition(("orders", 0)).log
+    assert (log.log_start, log.log_end, len(log)) == (2000, 3000, 1000)
+    consumer = sim.kafka.consumer(group_id="g", auto_offset_reset="earliest")
+    consumer.subscribe(["orders"])
+    consumer.poll(max_records=1)
+    consumer.seek(("orders", 0), 2500)
+    assert [r.value for r in consumer.poll(max_records=2)] == ["2500", "2501"]
