@@ -70,7 +70,8 @@ class Delivery:
                 self._deliver(consumer, message)
         finally:
             queue.dispatching = False
-        if queue.expiry_timer is not None or (queue.ready and queue.ready[0].expires_at):
+        if queue.expiry_timer is not None or (queue.ready
+                                              and queue.ready[0].expires_at is not None):
             self._arm_expiry(queue)
 
     def _deliver(self, consumer: Consumer, message: Message) -> None:
@@ -220,9 +221,11 @@ class Delivery:
                                   f"deliveries (x-delivery-limit={queue.delivery_limit})")
                 return
         queue.put_back(message)
+        place = ("the back of" if queue.type == QUORUM and queue.delivery_limit is None
+                 else "its original place in")
         self.sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
-                      f"{why} → back to its original place in '{queue.name}', "
-                      "redelivered=true", message.inspect())
+                      f"{why} → back to {place} '{queue.name}', redelivered=true",
+                      message.inspect())
         self._arm_expiry(queue)
 
     # -- expiry ------------------------------------------------------------------------------
@@ -271,6 +274,8 @@ class Delivery:
                      f"{why}; '{queue.name}' has no dead-letter exchange → discarded")
             return
         dlx = self._exchanges.get(dlx_name)
+        if dlx is not None and not dlx.used:
+            self._show_builtin(dlx)
         key = queue.dead_letter_routing_key
         if key is None:
             key = message.routing_key

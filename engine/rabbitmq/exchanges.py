@@ -73,7 +73,7 @@ class Exchange:
         #: bindings whose source is this exchange, in the order they were made
         self.bindings: dict[tuple[Any, ...], Binding] = {}
         self.node = node
-        #: a built-in exchange is drawn only once something uses it
+        #: drawn in the diagram: declared by the user, or a built-in one something used
         self.used = False
 
     def add(self, binding: Binding) -> None:

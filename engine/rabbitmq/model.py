@@ -130,6 +130,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
                                           durable=durable, auto_delete=auto_delete,
                                           internal=internal, arguments=arguments)
+        exchange.used = True  # declared by the user: drawn from the start
         self._exchanges[name] = exchange
         self._emit_topology(ev.DECLARED, source=exchange.node,
                             reason=f"exchange '{name}' declared ({exchange_type}"

@@ -31,7 +31,7 @@ DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX = "drop-head", "reject-publish", "
 #: "Priority Queue Support": x-max-priority is between 1 and 255.
 MAX_PRIORITY = 255
 #: "Quorum Queues", poison message handling: since RabbitMQ 4.0 a quorum queue has a delivery
-#: limit of 20 unless x-delivery-limit says otherwise.
+#: limit of 20 unless x-delivery-limit says otherwise (rabbitmq-server PR #11937); -1 lifts it.
 QUORUM_DELIVERY_LIMIT = 20
 
 
@@ -251,7 +251,7 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 def _delivery_limit(queue_type: str, given: int | None) -> int | None:
     """Classic queues have no delivery limit ("Quorum Queues" feature matrix); on a quorum
-    queue -1 turns it off (RabbitMQ 4.0 release notes)."""
+    queue -1 turns it off (rabbitmq-website PR #2057)."""
     if queue_type != QUORUM or given == -1:
         return None
     return QUORUM_DELIVERY_LIMIT if given is None else given

@@ -91,6 +91,13 @@ class Routing:
                             reason=f"channel {channel.channel_number} publishes to "
                             f"{_exchange_label(exchange.name)}")
 
+    def _show_builtin(self, exchange: Exchange) -> None:
+        """A built-in exchange used as a dead-letter target appears in the diagram."""
+        exchange.used = True
+        self._emit_topology(ev.DECLARED, source=exchange.node,
+                            reason=f"{_exchange_label(exchange.name)} is used as a "
+                            "dead-letter exchange")
+
     def _route(self, exchange: Exchange, routing_key: str, headers: dict[str, Any] | None,
                message_id: str) -> Routes:
         """Queues a message reaches from ``exchange`` (each once), with the exchange that

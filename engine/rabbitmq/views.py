@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
-from .exchanges import DEFAULT, DEFAULT_NODE_NAME, PREDECLARED
+from .exchanges import DEFAULT_NODE_NAME
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -98,8 +98,7 @@ class Views:
 
     def _shown_exchanges(self) -> dict[str, Exchange]:
         """Declared exchanges, and built-in ones once something used them."""
-        return {name: x for name, x in self._exchanges.items()
-                if x.used or (name != DEFAULT and name not in PREDECLARED)}
+        return {name: x for name, x in self._exchanges.items() if x.used}
 
     def contents(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

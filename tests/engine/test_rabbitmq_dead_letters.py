@@ -109,6 +109,28 @@ def test_missing_dead_letter_exchange_drops_the_message():
     assert "does not exist" in events[-1].reason
 
 
+def test_dead_lettering_through_the_default_exchange_draws_it():
+    sim = Simulation()
+    events = record(sim)
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("parking")
+    ch.queue_declare("work", arguments={"x-dead-letter-exchange": "",
+                                        "x-dead-letter-routing-key": "parking",
+                                        "x-message-ttl": 0})
+    ch.exchange_declare("in", "fanout")
+    ch.queue_bind("work", "in")
+    ch.basic_publish("in", "", b"x")
+    sim.advance(0)
+    names = [n["name"] for n in sim.topology()["nodes"] if n["kind"] == "exchange"]
+    assert names == ["amq.default", "in"]
+    assert sim.rabbitmq.queues["parking"]["ready"] == 1
+    assert moves(events)[-2:] == [("dead-lettered", "m1", "work", "amq.default"),
+                                  ("enqueued", "m1", "amq.default", "parking")]
+    shown = [e for e in events if e.kind == "declared" and e.source.endswith("amq.default")]
+    assert [e.reason for e in shown] == [
+        "the default exchange is used as a dead-letter exchange"]
+
+
 def test_dead_letter_cycle_without_rejection_is_dropped():
     sim = Simulation()
     events = record(sim)
