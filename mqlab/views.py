@@ -43,7 +43,11 @@ def _room(room_id: str) -> Room:
 
 
 def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
-    return {"room": room.describe(), "can_control": room.can_control(client_id(request.session)),
+    client = client_id(request.session)
+    # Only the owner hands control out and takes it back; a watcher under free play drives
+    # the room but does not get the free-play switch.
+    return {"room": room.describe(), "can_control": room.can_control(client),
+            "is_owner": client is not None and client == room.owner,
             "ws_path": f"/ws/rooms/{room.id}/", "command_groups": room.command_groups()}
 
 

@@ -78,6 +78,18 @@ def test_another_browser_only_watches(owner):
     assert Client().get(f"/rooms/{room_id}/").context["can_control"] is False
 
 
+def test_under_free_play_a_watcher_drives_but_only_the_owner_holds_the_switch(owner):
+    room_id = start_room(owner)
+    watcher = Client()
+    assert b"data-free-play" not in watcher.get(f"/rooms/{room_id}/").content
+    from mqlab.rooms import registry
+    registry.get(room_id).free_play = True
+    page = watcher.get(f"/rooms/{room_id}/")
+    assert (page.context["can_control"], page.context["is_owner"]) == (True, False)
+    assert b"data-free-play" not in page.content
+    assert b"data-free-play" in owner.get(f"/rooms/{room_id}/").content
+
+
 def test_unknown_room_is_404(owner):
     assert owner.get("/rooms/nope/").status_code == 404
 
