@@ -16,7 +16,7 @@ export const MARGIN = 30;
 export const HEADER = 34; // column titles above the nodes
 
 export function layout(topology) {
-  const nodes = topology.nodes || [];
+  const nodes = (topology.nodes || []).map(placed);
   const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
   const neighbours = neighbourMap(topology.edges || []);
   const gaps = labelGaps(nodes, topology.edges || []);
@@ -52,6 +52,12 @@ export function layout(topology) {
     boxes, edges, width: Math.max(width, reach + MARGIN), height,
     columns: columnBoxes.map((c) => ({ column: c.column, x: c.x + c.width / 2 })),
   };
+}
+
+/** A style may draw a kind of node in another column than the broker says (styles.js). */
+function placed(node) {
+  const column = styleFor(node).column;
+  return column === undefined || column === node.column ? node : { ...node, column };
 }
 
 /** Per column: the gap to its right, wide enough for the longest label of an edge leaving it. */

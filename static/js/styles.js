@@ -12,6 +12,8 @@
  * empty    what the counter line says when the node holds nothing
  * total    the counters that add up to the messages the cells stand for (contents list at most
  *          100 messages; the counters give the full count, shown as "+n")
+ * column   draw the node in this column rather than the broker's (Kafka's brokers sit under
+ *          the topics, keeping the partitions' column short)
  */
 
 const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [],
@@ -34,8 +36,10 @@ const KINDS = {
       counters: ["log_start", "log_end", "high_watermark"], slots: true, total: ["records"],
       labels: { log_start: "log start", log_end: "log end", high_watermark: "HW" },
       empty: "empty log" },
-    broker: { shape: "rect", width: 170, height: 50, counters: ["leader_for", "replica_for"],
+    broker: { shape: "rect", width: 170, height: 50, column: 1,
+      counters: ["leader_for", "replica_for"],
       labels: { leader_for: "leads", replica_for: "replicas" } },
+    topic: { shape: "hex", width: 200 },
     group: { shape: "pill", width: 190, counters: ["members"], props: ["strategy"] },
     consumer: { shape: "round", width: 210, height: 74, counters: ["uncommitted"], slots: true,
       total: ["uncommitted"], empty: "idle" },
@@ -75,7 +79,7 @@ export function edgeStyleFor(broker, kind) {
 const COLUMN_TITLES = {
   "*": ["Producers", "Routers", "Stores", "Consumers"],
   rabbitmq: ["Producers", "Exchanges", "Queues", "Consumers"],
-  kafka: ["Producers", "Topics", "Partitions", "Consumers"],
+  kafka: ["Producers", "Topics · brokers", "Partitions", "Consumers"],
   sqs: ["Senders", "Routers", "Queues", "Receivers"],
 };
 
