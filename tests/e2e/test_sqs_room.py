@@ -50,6 +50,12 @@ def command(page: Page, command_name: str, **fields) -> None:
     expect(status).to_have_class(re.compile(r"\bok\b"))
 
 
+def snap(shots, page: Page, label: str) -> None:
+    """A screenshot with the diagram in view (the forms scroll the page away from it)."""
+    page.locator("#diagram").scroll_into_view_if_needed()
+    shots(page, label)
+
+
 def pause(page: Page) -> None:
     page.locator('[data-action="toggle"]').click()
     expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
@@ -74,7 +80,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     cell = node(page, JOBS).locator(".sqs-cell")
     expect(cell).to_have_count(1)
     expect(cell).to_have_class(re.compile(r"\bsqs-visible\b"))
-    shots(page, "sent-and-visible")
+    snap(shots, page, "sent-and-visible")
 
     # Received by hand and not deleted: still in the queue, invisible, counting down.
     command(page, "receive_message", queue="jobs")
@@ -85,7 +91,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     expect(node(page, YOU).locator(".sqs-cell.sqs-in-flight")).to_have_count(1)
     expect(node(page, JOBS).locator(".node-counters")).to_contain_text("in flight 1")
     page.wait_for_timeout(700)  # let the token reach the receiver
-    shots(page, "received-invisible-with-countdown")
+    snap(shots, page, "received-invisible-with-countdown")
 
     # The visibility timeout expires: visible again, receive count 1, nobody holds it.
     expect(cell).to_have_class(re.compile(r"\bsqs-visible\b"), timeout=10000)
@@ -94,7 +100,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     expect(log.locator('li[data-kind="visible"]')).to_have_count(1)
     expect(log.locator('li[data-kind="visible"] .log-reason')).to_contain_text(
         "visibility timeout expired")
-    shots(page, "visible-again-after-timeout")
+    snap(shots, page, "visible-again-after-timeout")
 
     # The next receive would be its second, past maxReceiveCount 1: SQS moves it instead.
     command(page, "receive_message", queue="jobs")
@@ -104,7 +110,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     banner = page.locator("#diagram .sqs-banner-dlq")
     expect(banner).to_have_text("received 2 times > maxReceiveCount 1")
     page.wait_for_timeout(500)
-    shots(page, "moved-to-the-dlq-with-its-reason")
+    snap(shots, page, "moved-to-the-dlq-with-its-reason")
     moved = log.locator('li[data-kind="dead-lettered"]')
     expect(moved).to_have_count(1)
     expect(moved.locator(".log-reason")).to_contain_text("moved to dead-letter queue jobs-dlq")
@@ -115,7 +121,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     expect(history.locator("li")).to_have_count(4)  # sent, received, visible, moved
     expect(history.locator("li.kind-received")).to_have_count(1)
     expect(history.locator("li.kind-dead-lettered")).to_have_count(1)
-    shots(page, "message-history-in-the-inspector")
+    snap(shots, page, "message-history-in-the-inspector")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,7 +134,7 @@ def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_u
                                                                 "alice,bob")
     expect(queue.locator(".sqs-cell.sqs-locked")).to_have_count(3)  # alice 2, bob 1
     expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(2)
-    shots(page, "groups-locked-while-in-flight")
+    snap(shots, page, "groups-locked-while-in-flight")
 
     command(page, "send_message", queue="orders.fifo", body="carol order", group_id="carol")
     expect(page.locator("#status-send_message")).not_to_contain_text("duplicate")
@@ -142,7 +148,7 @@ def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_u
     expect(log.locator('li[data-kind="sent"]')).to_have_count(1)  # the preset's came before
     expect(queue.locator(".sqs-cell")).to_have_count(6)
     page.wait_for_timeout(600)
-    shots(page, "duplicate-accepted-not-queued")
+    snap(shots, page, "duplicate-accepted-not-queued")
 
     # Everything runs out: six messages deleted, each received once (two of them before this
     # page joined), and the duplicate never.
@@ -151,7 +157,7 @@ def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_u
     expect(queue.locator(".sqs-cell")).to_have_count(0, timeout=15000)
     expect(log.locator('li[data-kind="deleted"]')).to_have_count(6)
     expect(log.locator('li[data-kind="received"]')).to_have_count(4)
-    shots(page, "all-processed-once")
+    snap(shots, page, "all-processed-once")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,13 +172,13 @@ def test_deleting_a_message_in_flight_from_the_inspector(page, live_server_url, 
     item = inspector.locator(".inspector-message")
     expect(item.locator(".message-body")).to_have_text("charge card 7")
     expect(item.locator("button.action-delete_message")).to_have_text("Delete")
-    shots(page, "inspector-offers-delete-on-a-message-in-flight")
+    snap(shots, page, "inspector-offers-delete-on-a-message-in-flight")
 
     item.locator("button.action-delete_message").click()
     expect(page.locator('[data-log-list] li[data-kind="deleted"]')).to_have_count(1)
     expect(node(page, JOBS).locator(".sqs-cell")).to_have_count(0)
     expect(item).to_have_count(0)
-    shots(page, "deleted-with-its-receipt-handle")
+    snap(shots, page, "deleted-with-its-receipt-handle")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -182,17 +188,17 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     page.locator("[data-speed-select]").select_option("4")
     queue = node(page, "sqs:queue:reports")
     expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(1)
-    shots(page, "first-worker-has-it")
+    snap(shots, page, "first-worker-has-it")
     # 10 s later (2.5 s at 4x) it is visible again and the other worker receives it.
     worker_2 = node(page, "sqs:consumer:worker-2")
     expect(worker_2.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1,
                                                                                timeout=8000)
     expect(queue.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1)
     page.wait_for_timeout(300)
-    shots(page, "second-worker-receives-it-again")
+    snap(shots, page, "second-worker-receives-it-again")
     expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(
         1, timeout=8000)
-    shots(page, "processed-twice")
+    snap(shots, page, "processed-twice")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -203,7 +209,7 @@ def test_poison_order_dead_letters_and_a_redrive_brings_it_back(page, live_serve
     expect(dlq.locator('.sqs-cell[data-receive-count="3"]')).to_have_count(1, timeout=10000)
     expect(page.locator("#diagram .sqs-banner-dlq")).to_have_text(
         "received 4 times > maxReceiveCount 3")
-    shots(page, "poison-order-in-the-dlq")
+    snap(shots, page, "poison-order-in-the-dlq")
 
     open_group(page, "Consumers")
     command(page, "remove_consumer", consumer="worker")
@@ -217,4 +223,4 @@ def test_poison_order_dead_letters_and_a_redrive_brings_it_back(page, live_serve
     redriven = page.locator('[data-log-list] li[data-kind="redriven"]')
     expect(redriven.locator(".log-reason")).to_contain_text("as new message")
     page.wait_for_timeout(400)
-    shots(page, "redriven-back-as-a-new-message")
+    snap(shots, page, "redriven-back-as-a-new-message")

@@ -201,12 +201,12 @@ function short(id) {
   return id.length > 14 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** A label above a node that stays a few seconds: what just happened there, and why. */
+/** A label over a node's counters for a few seconds: what just happened there, and why. */
 function banner(diagram, event, label, kind) {
   const box = diagram.nodes.get(event.target || event.source)?.box;
   if (!box) return;
   const g = svg("g", { class: `sqs-banner ${kind}`,
-    transform: `translate(${box.x + box.w / 2},${box.y - 14})` }, diagram.markLayer);
+    transform: `translate(${box.x + box.w / 2},${box.y + box.h - 12})` }, diagram.markLayer);
   const width = label.length * 8.4 + 24;
   svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
   text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
