@@ -99,19 +99,20 @@ class Message:
         headers = self.properties.headers or {}
         info: dict[str, Any] = {
             "id": self.id, "body": self.preview(), "exchange": self.exchange,
-            "routing_key": self.routing_key, "properties": _json_safe(self.properties.as_dict()),
+            "routing_key": self.routing_key, "properties": json_safe(self.properties.as_dict()),
             "persistent": self.persistent,
         }
         if "x-death" in headers:
-            info["x_death"] = _json_safe(headers["x-death"])
+            info["x_death"] = json_safe(headers["x-death"])
         return info
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """Plain JSON data for an inspector (bytes decoded, anything unknown as its repr)."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if value is None or isinstance(value, bool | int | float | str):

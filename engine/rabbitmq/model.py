@@ -38,6 +38,7 @@ from .exchanges import (
     Exchange,
     binding_key,
 )
+from .message import json_safe
 from .queues import QUORUM, Queue
 from .routing import Routing
 from .views import Views, exchange_settings, holder
@@ -501,7 +502,8 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
 
     def _emit_topology(self, kind: str, *, source: str, target: str | None = None,
                        reason: str, details: dict[str, Any] | None = None) -> None:
-        self.sim.emit(kind, BROKER, None, source, target, reason, details)
+        self.sim.emit(kind, BROKER, None, source, target, reason,
+                      None if details is None else json_safe(details))
 
 
 def _queue_traits(queue: Queue) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
 from .exchanges import DEFAULT_NODE_NAME
+from .message import json_safe
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -76,10 +77,10 @@ class Views:
                       label=exchange.name or "(default)", **exchange_settings(exchange))
             for binding in exchange.bindings.values():
                 into.edge(exchange.node, binding.destination.node, kind="binding",
-                          label=binding.routing_key, arguments=dict(binding.arguments))
+                          label=binding.routing_key, arguments=json_safe(binding.arguments))
         for queue in self._queues.values():
             into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
-                      queue_type=queue.type, **queue.settings())
+                      queue_type=queue.type, **json_safe(queue.settings()))
         self._consumer_nodes(into)
 
     def _consumer_nodes(self, into: TopologyBuilder) -> None:
@@ -146,4 +147,4 @@ def holder(message: Any) -> str:
 def exchange_settings(exchange: Exchange) -> dict[str, Any]:
     return {"type": exchange.type, "durable": exchange.durable,
             "auto_delete": exchange.auto_delete, "internal": exchange.internal,
-            "arguments": dict(exchange.arguments)}
+            "arguments": json_safe(exchange.arguments)}
