@@ -76,6 +76,11 @@ class Exchange:
         #: drawn in the diagram: declared by the user, or a built-in one something used
         self.used = False
 
+    def settings(self) -> dict[str, Any]:
+        """What a re-declare must repeat exactly (AMQP 0-9-1 exchange.declare)."""
+        return {"type": self.type, "durable": self.durable, "auto_delete": self.auto_delete,
+                "internal": self.internal, "arguments": dict(self.arguments)}
+
     def add(self, binding: Binding) -> None:
         self.bindings[binding.key] = binding
         self._index(binding, +1)

@@ -41,7 +41,7 @@ from .exchanges import (
 from .message import json_safe
 from .queues import QUORUM, Queue
 from .routing import Routing
-from .views import Views, exchange_settings, holder
+from .views import Views, holder
 
 if TYPE_CHECKING:
     from ..simulation import Simulation
@@ -125,7 +125,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         wanted = {"type": exchange_type, "durable": durable, "auto_delete": auto_delete,
                   "internal": internal, "arguments": arguments}
         if existing is not None:
-            self._check_equivalent(channel, "exchange", name, exchange_settings(existing),
+            self._check_equivalent(channel, "exchange", name, existing.settings(),
                                    wanted)
             return
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),

@@ -30,7 +30,7 @@ class Views:
     @property
     def exchanges(self) -> dict[str, dict[str, Any]]:
         """Exchange name -> its settings and bindings (plain data, a copy)."""
-        return {name: {**exchange_settings(x), "bindings": [
+        return {name: {**json_safe(x.settings()), "bindings": [
             {"destination": b.destination.name, "destination_kind": b.destination.KIND,
              "routing_key": b.routing_key, "arguments": dict(b.arguments)}
             for b in x.bindings.values()]} for name, x in self._exchanges.items()}
@@ -74,7 +74,7 @@ class Views:
         for exchange in shown.values():
             into.node(exchange.node, broker=BROKER, kind="exchange",
                       name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
-                      label=exchange.name or "(default)", **exchange_settings(exchange))
+                      label=exchange.name or "(default)", **json_safe(exchange.settings()))
             for binding in exchange.bindings.values():
                 into.edge(exchange.node, binding.destination.node, kind="binding",
                           label=binding.routing_key, arguments=json_safe(binding.arguments))
@@ -142,9 +142,3 @@ def _active(consumer: Any) -> bool:
 def holder(message: Any) -> str:
     """The node holding an unacked copy: its consumer, or the channel that basic_get it."""
     return message.consumer.node if message.consumer is not None else message.channel.getter_node
-
-
-def exchange_settings(exchange: Exchange) -> dict[str, Any]:
-    return {"type": exchange.type, "durable": exchange.durable,
-            "auto_delete": exchange.auto_delete, "internal": exchange.internal,
-            "arguments": json_safe(exchange.arguments)}
