@@ -207,9 +207,15 @@ class Room:
                 self._topology_changed = True
 
     def _contents(self) -> dict[str, Any]:
+        """Every node's contents: the brokers', plus what the lab says about its simulated
+        apps on their nodes (an optional ``Lab.contents()``: the messages an app works on)."""
         contents: dict[str, Any] = {}
         for model in self.sim.brokers.values():
             contents.update(model.contents())
+        extra = getattr(self.lab, "contents", None)
+        for node, value in (extra() if extra else {}).items():
+            if node in contents:
+                contents[node] = {**contents[node], **value}
         return contents
 
     def _seal_batch(self) -> dict[str, Any] | None:
@@ -248,7 +254,7 @@ class Room:
         starts right where that batch ends."""
         with self.lock:
             batch = _batch_message(self._seal_batch())
-            state = self.sim.snapshot()
+            state = {**self.sim.snapshot(), "contents": self._contents()}
             snapshot = wire.snapshot(self.id, state, speed=self.speed, paused=self.paused,
                                      you=self.can_control(client), free_play=self.free_play)
         return batch, snapshot

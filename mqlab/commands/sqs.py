@@ -23,6 +23,7 @@ import json
 from typing import Any
 
 from engine import Simulation
+from engine.apps.adapters.base import Delivery
 from engine.apps.adapters.sqs import SqsConsumer, SqsProducer
 from engine.apps.consumer import Consumer, FailurePolicy
 from engine.apps.failures import FailureRule
@@ -54,6 +55,11 @@ class PollingConsumer(SqsConsumer):
 
     stopping = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Receipt handle -> the delivery the app holds (in its buffer or working on it).
+        self.in_hand: dict[str, Delivery] = {}
+
     def open(self, app: Any, early_ack: bool) -> None:
         self.stopping = False
         super().open(app, early_ack)
@@ -61,6 +67,35 @@ class PollingConsumer(SqsConsumer):
     def close(self) -> None:
         self.stopping = True
         super().close()
+
+    def crash(self) -> None:
+        self.in_hand.clear()
+        super().crash()
+
+    def _delivery(self, message: dict[str, Any]) -> Delivery:
+        delivery = super()._delivery(message)
+        if not self.early_ack:  # deleted on receipt: the app never says when it is done
+            self.in_hand[delivery.handle] = delivery
+        return delivery
+
+    def _settled(self, delivery: Delivery) -> None:
+        self.in_hand.pop(delivery.handle, None)
+
+    def ack(self, delivery: Delivery) -> None:
+        self._settled(delivery)
+        super().ack(delivery)
+
+    def requeue(self, delivery: Delivery) -> None:
+        self._settled(delivery)
+        super().requeue(delivery)
+
+    def retry(self, delivery: Delivery, delay: float) -> None:
+        self._settled(delivery)
+        super().retry(delivery, delay)
+
+    def dead_letter(self, delivery: Delivery) -> None:
+        self._settled(delivery)
+        super().dead_letter(delivery)
 
     def _answered(self, life: int, response: dict[str, Any]) -> None:
         messages = response.get("Messages")
@@ -102,6 +137,22 @@ class Lab:
 
     def url(self, name: str, field: str = "queue") -> str:
         return self.queue(name, field).url
+
+    def contents(self) -> dict[str, dict[str, Any]]:
+        """What each consumer app holds, on its node: a message it still works on may have
+        been received again by another consumer, so the receipt handle it holds is stale
+        and its delete will delete nothing (the lesson of a visibility timeout too short)."""
+        return {app.node: {"working": [self._work(app.adapter.queue, delivery)
+                                       for delivery in app.adapter.in_hand.values()]}
+                for app in self.consumers.values()}
+
+    def _work(self, queue: str, delivery: Delivery) -> dict[str, Any]:
+        message_id = delivery.handle.split("/")[1]
+        message = self.sqs.queues[queue].messages.get(message_id) \
+            if queue in self.sqs.queues else None
+        return {"id": message_id, "body": delivery.body[:200], "attempt": delivery.attempt,
+                "receipt_handle": delivery.handle,
+                "stale": message is None or message.receipt != delivery.handle}
 
     def consumer(self, name: str) -> Consumer:
         app = self.consumers.get(name)

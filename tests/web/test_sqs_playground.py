@@ -498,3 +498,16 @@ def test_a_crashed_consumers_waiting_poll_keeps_what_it_gets_for_the_timeout():
     lab.sim.advance(30)
     assert trace(lab, sent_ids(lab)[0]) == [
         (0, "sent", Q + "q"), (0, "received", "sqs:consumer:w"), (30, "visible", Q + "q")]
+
+
+def test_a_consumers_node_shows_the_work_in_hand_and_when_its_handle_went_stale():
+    lab = room("sqs-visibility-timeout")
+    working = lab.join(OWNER)[1]["contents"]["sqs:consumer:worker-1"]
+    report = sent_ids(lab)[0]
+    assert working["working"] == [{"id": report, "body": "report 1", "attempt": 1,
+                                   "receipt_handle": f"reports/{report}/1", "stale": False}]
+    lab.sim.advance(10)  # visible again, and worker-2 receives it: worker-1's handle is stale
+    _, snapshot = lab.join(OWNER)
+    assert snapshot["contents"]["sqs:consumer:worker-1"]["working"][0]["stale"] is True
+    assert snapshot["contents"]["sqs:consumer:worker-2"]["working"][0]["receipt_handle"] == \
+        f"reports/{report}/2"
