@@ -67,21 +67,35 @@ class Walkthrough:
 
     def next(self) -> StepResult:
         """Play the next step: its actions, ``run_for`` seconds, then its checkpoints."""
+        self.begin()
+        self.run.sim.advance(self.steps[self.position]["run_for"])
+        return self.finish()
+
+    def begin(self) -> float:
+        """Schedule the next step's actions and return the virtual time the step ends. A
+        caller that paces the clock itself (a live room) advances to that time, then calls
+        ``finish()``; ``next()`` does both at once."""
         if self.finished:
             raise IndexError(f"all {len(self.steps)} steps have been played; use goto(i) to"
                              " replay one")
+        step = self.steps[self.position]
+        sim = self.run.sim
+        self._started = (sim.now, len(self._events))
+        for action in step.get("actions", ()):
+            sim.call_at(sim.now + action["at"], timeline.attempt, self.run, action)
+        return sim.now + step["run_for"]
+
+    def finish(self) -> StepResult:
+        """Judge the begun step's checkpoints on the state now and move to the next step."""
         index = self.position
         step = self.steps[index]
-        sim = self.run.sim
-        start, first_event = sim.now, len(self._events)
-        for action in step.get("actions", ()):
-            sim.call_at(start + action["at"], timeline.attempt, self.run, action)
-        sim.advance(step["run_for"])
+        start, first_event = self._started
         self.run.recorder.sample()
         outcomes = [judge(c, self.run.measure(c["metric"], c.get("of")))
                     for c in step.get("checkpoints", ())]
         self.position += 1
-        return StepResult(index, step, start, sim.now, self._events[first_event:], outcomes)
+        return StepResult(index, step, start, self.run.sim.now, self._events[first_event:],
+                          outcomes)
 
     def goto(self, index: int) -> StepResult:
         """Replay from the start up to step ``index`` (back, or replay a step)."""
