@@ -107,14 +107,17 @@ class Message:
         return info
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON data for an inspector (bytes decoded, anything unknown as its repr)."""
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
     return repr(value)
