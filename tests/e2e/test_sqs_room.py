@@ -194,6 +194,10 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     expect(worker_2.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1,
                                                                                timeout=8000)
     expect(queue.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1)
+    # worker-1 still works on it, with a receipt handle that is no longer the latest.
+    work = node(page, "sqs:consumer:worker-1").locator(".sqs-work")
+    expect(work).to_have_attribute("data-stale", "1")
+    expect(work.locator("text")).to_have_text('⚙ "report 1" · stale handle')
     page.wait_for_timeout(300)
     snap(shots, page, "second-worker-receives-it-again")
     expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(

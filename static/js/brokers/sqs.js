@@ -20,7 +20,7 @@
 
 import { addMessageActions } from "../inspector.js";
 import { colourFor, styleFor } from "../styles.js";
-import { svg, text } from "../svg.js";
+import { fit, svg, text } from "../svg.js";
 
 const CELL_W = 34, CELL_H = 26, GAP = 4;
 const CELL_Y = -3; // the queue shape's lane starts 3 units above the slots' origin
@@ -93,7 +93,8 @@ function drawCells(entry, content) {
   if (total > shown.length) {
     text(`+${total - shown.length}`, { x: 10, y: 17, class: "slot-more" }, entry.slots);
   }
-  if (locked.size) drawLockedLine(entry.slots, w, [...locked]);
+  if (locked.size) drawLockedLine(entry.slots, [...locked]);
+  if (content?.working?.length) drawWorkLine(entry.slots, w, content.working);
 }
 
 function drawCell(parent, x, message, locked) {
@@ -135,7 +136,26 @@ function drawPadlock(parent, cx, cy) {
   return g;
 }
 
-function drawLockedLine(parent, w, groups) {
+/**
+ * What a consumer app is working on. Its receipt handle goes stale when the message was
+ * received again meanwhile (visibility timeout shorter than the work): its delete will
+ * delete nothing.
+ */
+function drawWorkLine(parent, w, working) {
+  const stale = working.filter((work) => work.stale).length;
+  const first = working[0];
+  const what = working.length > 1 ? `${working.length} messages` : `"${first.body}"`;
+  const label = stale ? `⚙ ${what} · stale handle` : `⚙ working on ${what}`;
+  const line = svg("g", { class: `sqs-work${stale ? " sqs-stale" : ""}` }, parent);
+  text(fit(label, w - 20, 13), { x: 12, y: CELL_Y + CELL_H + 35 }, line);
+  svg("title", {}, line).textContent = working.map((work) =>
+    `${work.id} (attempt ${work.attempt}, receipt ${work.receipt_handle}` +
+    `${work.stale ? ": stale, the message was received again since" : ""})`).join("\n");
+  line.dataset.stale = String(stale);
+  return line;
+}
+
+function drawLockedLine(parent, groups) {
   const y = CELL_Y + CELL_H + 35;
   const line = svg("g", { class: "sqs-locked-line" }, parent);
   drawPadlock(line, 16, y - 4);
