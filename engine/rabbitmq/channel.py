@@ -198,6 +198,10 @@ class Channel:
                 "taking (channel, method, properties, body)")
         if consumer_tag is not None:
             _name("consumer_tag", consumer_tag)
+        if arguments:
+            raise InvalidArgument(
+                f"arguments={arguments!r}: consumer arguments (such as x-priority) are not "
+                "simulated; leave them out")
         return broker.consume(self, queue, on_message_callback, bool(auto_ack), bool(exclusive),
                               consumer_tag)
 
