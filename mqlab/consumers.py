@@ -71,6 +71,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if isinstance(frame, wire.CommandFrame):
             outcome = room.run_command(self.client, frame.command, frame.args)
             ref = frame.ref
+        elif isinstance(frame, wire.WalkthroughFrame):
+            outcome = room.walkthrough(self.client, frame.action, frame.value)
+            ref = None
         else:
             outcome = room.control(self.client, frame.action, frame.value)
             ref = None
@@ -90,6 +93,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_send(self.room.group, batch)
         self.seq = snapshot["seq"]
         await self.send_frame(snapshot)
+        walkthrough = self.room.walkthrough_frame()
+        if walkthrough is not None:
+            await self.send_frame(walkthrough)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=wire.dumps(frame))
@@ -112,3 +118,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def room_snapshot(self, message: dict[str, Any]) -> None:
         await self.send_snapshot()
+
+    async def room_walkthrough(self, message: dict[str, Any]) -> None:
+        assert self.room is not None
+        frame = self.room.walkthrough_frame()
+        if frame is not None:
+            await self.send_frame(frame)

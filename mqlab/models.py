@@ -14,6 +14,7 @@ from django.db import models
 class RoomRecord(models.Model):
     id = models.CharField(primary_key=True, max_length=32)
     broker = models.CharField(max_length=32)
+    #: The source's slug: a preset, ``scenario:<name>``, ``walkthrough:<name>``, ``imported:..``.
     preset = models.CharField(max_length=64)
     seed = models.BigIntegerField()
     #: The creator's client id (kept in their session); they control the room.
@@ -25,8 +26,33 @@ class RoomRecord(models.Model):
     now = models.FloatField(default=0.0)
     #: ``[[at, command, args], ...]``: every command since the preset (or the last reset).
     log = models.JSONField(default=list)
+    #: The scenario of a room started from an imported or saved scenario file (a library
+    #: scenario or walkthrough is found again by its name in ``preset``).
+    scenario = models.JSONField(null=True, blank=True)
+    #: A walkthrough room's step: ``{"index": i, "done": bool}``.
+    guide = models.JSONField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"room {self.id} ({self.preset})"
+
+
+class SavedScenario(models.Model):
+    """A room saved to be shared by URL: where it started (a source slug, and the scenario
+    itself when no library holds it), its seed, the commands run by hand and the virtual time
+    reached. Opening it starts a new room that replays all of that."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=64)
+    broker = models.CharField(max_length=32)
+    spec = models.JSONField(null=True, blank=True)
+    seed = models.BigIntegerField()
+    log = models.JSONField(default=list)
+    now = models.FloatField(default=0.0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"saved scenario {self.id} ({self.title})"

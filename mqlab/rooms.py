@@ -9,7 +9,11 @@ group. Commands (from htmx forms and the socket alike: ``Room.run_command`` is t
 into the engine) take effect at once, at the current virtual time, followed by
 ``advance(0)`` so what happens "now" (routing, deliveries) shows even while paused.
 
-Every command that passed validation is logged with its virtual time. With the preset and the
+A room starts from a source (``mqlab.sources``): a preset (commands applied to an empty
+simulation), a scenario (a world ``engine.scenario.Run`` builds), or a walkthrough, whose
+``Guide`` holds the clock at the end of the current step (``limit``).
+
+Every command that passed validation is logged with its virtual time. With the source and the
 seed, that log rebuilds the room exactly (the engine is deterministic): a room without viewers
 for ``MQLAB_ROOM_IDLE_SECONDS`` is saved to the database and freed, and its URL replays it.
 
@@ -44,9 +48,10 @@ from django.conf import settings
 
 from engine import EngineError, Event, Simulation
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
-from mqlab import presets, wire
-from mqlab.commands import ArgumentError, BrokerKit, Preset, UnknownCommand, kit
+from mqlab import sources, wire
+from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
 from mqlab.models import RoomRecord
+from mqlab.walkthroughs import GuideError
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +116,21 @@ def _topology_kinds(broker: str) -> frozenset[str]:
     return TOPOLOGY_KINDS | getattr(package, "TOPOLOGY_KINDS", frozenset())
 
 
+def _all_topology_kinds() -> frozenset[str]:
+    """Every broker's: a scenario may use several brokers in one room."""
+    return frozenset().union(*(_topology_kinds(broker) for broker in brokers()))
+
+
 class Room:
     """One running simulation: its clock settings, who controls it, its command log, its
     event history (for the inspector) and the events not yet sent to its viewers."""
 
-    def __init__(self, room_id: str, preset: Preset, seed: int, owner: str, *,
+    def __init__(self, room_id: str, preset: sources.Source, seed: int, owner: str, *,
                  free_play: bool = False, speed: float = 1.0, paused: bool = False,
-                 log: list[list[Any]] | None = None, now: float = 0.0) -> None:
+                 log: list[list[Any]] | None = None, now: float = 0.0,
+                 guide_at: dict[str, Any] | None = None) -> None:
         self.id = room_id
+        #: Where the room starts from (a preset, scenario or walkthrough: ``mqlab.sources``).
         self.preset = preset
         self.kit: BrokerKit = kit(preset.broker)
         self.seed = seed
@@ -133,8 +145,8 @@ class Room:
         self.idle_since = time.monotonic()
         self.runner: asyncio.Task | None = None
         self.saved_at_len = -1
-        self._topology_kinds = _topology_kinds(preset.broker)
-        self._replay(log or [], now)
+        self._topology_kinds = _all_topology_kinds()
+        self._replay(log or [], now, guide_at)
 
     # -- building and replaying --------------------------------------------------------------
     def _reset_stream(self) -> None:
@@ -156,18 +168,20 @@ class Room:
 
     @classmethod
     def from_record(cls, record: RoomRecord) -> Room:
-        return cls(record.id, presets.find(record.preset), record.seed, record.owner,
-                   free_play=record.free_play, speed=record.speed, paused=record.paused,
-                   log=record.log, now=record.now)
+        return cls(record.id, sources.find(record.preset, record.scenario), record.seed,
+                   record.owner, free_play=record.free_play, speed=record.speed,
+                   paused=record.paused, log=record.log, now=record.now,
+                   guide_at=record.guide)
 
-    def _replay(self, log: list[list[Any]], until: float) -> None:
+    def _replay(self, log: list[list[Any]], until: float,
+                guide_at: dict[str, Any] | None = None) -> None:
         """Rebuild from the preset and ``log``, then run to virtual time ``until``. Commands
         that failed live fail again the same way (the engine is deterministic), so their
-        errors are expected here; so is a command a newer mqlab no longer has."""
+        errors are expected here; so is a command a newer mqlab no longer has. A walkthrough
+        plays its steps up to ``guide_at`` ({"index", "done"}) instead."""
         with self.lock:
             self.history.clear()
-            self.sim = Simulation(self.seed)
-            self.sim.subscribe(self._on_event)
+            self.sim, self.guide = sources.start(self.preset, self.seed, self._on_event)
             self.lab = self.kit.new_lab(self.sim)
             self.log = []
             for name, raw_args in self.preset.steps:
@@ -177,6 +191,8 @@ class Room:
                 advance_to(self.sim, at)
                 with contextlib.suppress(EngineError, ArgumentError, UnknownCommand):
                     self._apply(self.kit.command(name), args)
+            if self.guide is not None:
+                self.guide.restore(**(guide_at or {"index": 0, "done": False}))
             advance_to(self.sim, until)
             self._reset_stream()
             self.saved_at_len = len(self.log)
@@ -187,7 +203,8 @@ class Room:
             return {"broker": self.preset.broker, "preset": self.preset.slug,
                     "seed": self.seed, "owner": self.owner, "free_play": self.free_play,
                     "speed": self.speed, "paused": self.paused, "now": self.sim.now,
-                    "log": list(self.log)}
+                    "log": list(self.log), "scenario": sources.stored_spec(self.preset),
+                    "guide": self.guide.state() if self.guide else None}
 
     def save(self) -> None:
         definition = self.definition()
@@ -275,10 +292,18 @@ class Room:
             if self.viewers == 0:
                 self.idle_since = time.monotonic()
 
-    def tick(self, wall_seconds: float) -> None:
+    def tick(self, wall_seconds: float) -> str | None:
+        """Advance the clock; returns what viewers must hear about ("walkthrough" when a
+        walkthrough step has just ended), or None."""
         with self.lock:
-            if not self.paused:
+            if self.paused:
+                return None
+            if self.guide is None:
                 self.sim.advance(wall_seconds * self.speed)
+                return None
+            # A walkthrough's clock stops exactly at the end of its step.
+            advance_to(self.sim, min(self.sim.now + wall_seconds * self.speed, self.guide.limit))
+            return "walkthrough" if self.guide.reached() else None
 
     # -- control -------------------------------------------------------------------------------
     def can_control(self, client: str | None) -> bool:
@@ -289,6 +314,10 @@ class Room:
         if not self.can_control(client):
             return Outcome(False, "you are watching this room; only its controller can send "
                            "commands", code="not-allowed")
+        if self.guide is not None:
+            return Outcome(False, "this room follows a walkthrough step by step; open its "
+                           "scenario from the home page to experiment freely",
+                           code="not-allowed")
         try:
             command = self.kit.command(name)
             args = command.parse(raw_args)
@@ -340,16 +369,53 @@ class Room:
         due = self.sim.next_due()
         if due is None:
             return Outcome(True, "nothing is scheduled", announce="clock")
+        if self.guide is not None and due > self.guide.limit:
+            return Outcome(True, "the walkthrough step has ended; go to the next step",
+                           announce="clock")
         self.sim.step()
         return Outcome(True, f"stepped to t={self.sim.now:g}s", announce="clock")
 
     def _control_reset(self, value: Any) -> Outcome:
         self._replay([], 0.0)
+        if self.guide is not None:
+            return Outcome(True, "back to the walkthrough's first step",
+                           announce="snapshot")
         self.saved_at_len = -1
         return Outcome(True, f"reset to {self.preset.title}", announce="snapshot")
 
     def clock_frame(self) -> dict[str, Any]:
         return wire.clock(self.sim.now, self.speed, self.paused)
+
+    # -- walkthrough ---------------------------------------------------------------------------
+    def walkthrough(self, client: str | None, action: str, value: Any) -> Outcome:
+        """The presenter's run / next / back / replay / goto; viewers follow."""
+        if self.guide is None:
+            return Outcome(False, "this room has no walkthrough", code="not-found")
+        if not self.can_control(client):
+            return Outcome(False, "the presenter drives this walkthrough; you follow it",
+                           code="not-allowed")
+        with self.lock:
+            try:
+                if action in ("run", "next"):
+                    getattr(self.guide, action)()
+                    if action == "run":
+                        self.paused = False  # the step plays at the room's speed
+                    self.saved_at_len = -1  # the guide's step is part of what a save keeps
+                    return Outcome(True, f"step {self.guide.index + 1}",
+                                   announce="clock walkthrough")
+                index = self.guide.target(action, value)
+            except GuideError as error:
+                return Outcome(False, str(error), code="bad-argument", field="action")
+            # A simulation cannot run backwards: rebuild and play the earlier steps again.
+            self._replay([], 0.0, {"index": index, "done": False})
+            self.saved_at_len = -1
+            return Outcome(True, f"step {index + 1}", announce="snapshot")
+
+    def walkthrough_frame(self) -> dict[str, Any] | None:
+        with self.lock:
+            if self.guide is None:
+                return None
+            return wire.walkthrough(self.id, self.guide.frame_fields())
 
     # -- inspection ------------------------------------------------------------------------------
     def command_groups(self) -> list[dict[str, Any]]:
@@ -404,7 +470,9 @@ async def _pace(room: Room) -> None:
             await asyncio.sleep(FRAME_SECONDS)
             now = time.monotonic()
             try:
-                room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+                said = room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+                if said:
+                    await announce(room, said)
             except Exception:  # a bug in a model: stop the clock, keep the room and socket
                 logger.exception("room %s: the simulation failed; pausing the room", room.id)
                 room.paused = True
@@ -426,8 +494,10 @@ async def _pace(room: Room) -> None:
 
 
 async def announce(room: Room, what: str) -> None:
-    """Tell every viewer of ``room`` about a clock, control or snapshot change."""
-    await get_channel_layer().group_send(room.group, {"type": f"room.{what}"})
+    """Tell every viewer of ``room`` about a clock, control, snapshot or walkthrough change
+    (several, space-separated, in that order)."""
+    for part in what.split():
+        await get_channel_layer().group_send(room.group, {"type": f"room.{part}"})
 
 
 def _touched(room: Room) -> Room:
@@ -444,12 +514,19 @@ class Registry:
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
 
-    def create(self, preset_slug: str, owner: str, seed: int | None = None) -> Room:
-        """Start a room from a preset (LookupError names the allowed slugs) and record it."""
+    def create(self, preset_slug: str, owner: str, seed: int | None = None, *,
+               spec: dict[str, Any] | None = None, log: list[list[Any]] | None = None,
+               now: float = 0.0) -> Room:
+        """Start a room from a source slug (LookupError names the allowed ones) and record
+        it. A scenario runs with its own seed unless one is given; ``spec`` is the scenario
+        of an ``imported:`` slug; ``log`` and ``now`` replay a saved room's commands."""
         self._sweep()
-        preset = presets.find(preset_slug)
+        preset = sources.find(preset_slug, spec)
+        if seed is None:
+            seed = getattr(preset, "seed", None)
         room = Room(secrets.token_urlsafe(8), preset,
-                    secrets.randbelow(2**31) if seed is None else seed, owner)
+                    secrets.randbelow(2**31) if seed is None else seed, owner, log=log,
+                    now=now)
         room.save()
         with self._lock:
             self._rooms[room.id] = room

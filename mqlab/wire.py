@@ -11,6 +11,18 @@ Changes to the shared contract (/tmp/mqlab-web-contract.md), additive only:
 - a socket opened on a room that does not exist gets an ``error`` frame with code
   ``not-found`` and is closed with code 4404;
 - NaN and Infinity are refused as ``bad-json`` (browsers cannot parse them back).
+- walkthroughs (issue 6): a room started from a walkthrough sends, after each snapshot and
+  whenever the walkthrough moves, ``{"v":1,"type":"walkthrough","room":id,"title","kind"
+  ("interview"|"pattern"),"question","description","steps":[step titles],"index":i,
+  "phase":"ready|running|done","now":t,"last":bool,"step":{"title","narration","run_for",
+  "actions":[text],"predict":{"question","choices"}|null,"answer":i|null,"reveal":text|null,
+  "checkpoints":[{"text","met":bool|null}],"seen":{"total","kinds":[{"kind","count"}],
+  "notable":[{"seq","at","kind","message_id","reason"}]}|null,"ends_at":t|null}}``. The
+  answer, the reveal, ``seen`` and the checkpoints' ``met`` are null until the step has run
+  (phase ``done``), so a learner predicts before seeing. The presenter (whoever controls the
+  room) sends ``{"v":1,"type":"walkthrough","action":"run|next|back|replay|goto","value":i}``
+  (``value`` only for goto: a step index from 0); others get ``not-allowed``. A room without a
+  walkthrough answers ``not-found``. In a walkthrough room, commands are ``not-allowed``.
 
 Every frame is a JSON object with ``"v": 1`` and a ``"type"``. The stream follows Zulip's
 event-queue idea: a snapshot carries the sequence number of the last event it includes; event
@@ -44,6 +56,7 @@ MAX_FRAME_BYTES = 64 * 1024
 #: Speeds a room may run at (virtual seconds per wall second).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
+WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto")
 
 ErrorCode = Literal[
     "bad-json", "bad-frame", "unknown-command", "bad-argument", "not-allowed", "too-large",
@@ -83,7 +96,13 @@ class ControlFrame:
     value: Any = None
 
 
-ClientFrame = CommandFrame | ResyncFrame | ControlFrame
+@dataclass(frozen=True)
+class WalkthroughFrame:
+    action: str
+    value: Any = None
+
+
+ClientFrame = CommandFrame | ResyncFrame | ControlFrame | WalkthroughFrame
 
 
 def parse_client_frame(text: str) -> ClientFrame:
@@ -113,8 +132,10 @@ def parse_client_frame(text: str) -> ClientFrame:
         return ResyncFrame()
     if kind == "control":
         return _control_frame(data, ref)
-    raise WireError("bad-frame", f"unknown frame type {kind!r}; use command, resync or "
-                    "control", ref=ref, field="type")
+    if kind == "walkthrough":
+        return _walkthrough_frame(data, ref)
+    raise WireError("bad-frame", f"unknown frame type {kind!r}; use command, resync, "
+                    "control or walkthrough", ref=ref, field="type")
 
 
 def _command_frame(data: dict[str, Any], ref: str | None) -> CommandFrame:
@@ -142,6 +163,14 @@ def _control_frame(data: dict[str, Any], ref: str | None) -> ControlFrame:
         raise WireError("bad-argument", "free_play needs value true or false", ref=ref,
                         field="value")
     return ControlFrame(action, value)
+
+
+def _walkthrough_frame(data: dict[str, Any], ref: str | None) -> WalkthroughFrame:
+    action = data.get("action")
+    if action not in WALKTHROUGH_ACTIONS:
+        raise WireError("bad-frame", f"unknown walkthrough action {action!r}; use one of "
+                        f"{', '.join(WALKTHROUGH_ACTIONS)}", ref=ref, field="action")
+    return WalkthroughFrame(action, data.get("value"))
 
 
 def loads(text: str) -> Any:
@@ -195,6 +224,11 @@ def clock(now: float, speed: float, paused: bool) -> dict[str, Any]:
 
 def control(you: bool, free_play: bool) -> dict[str, Any]:
     return {"v": VERSION, "type": "control", "you": you, "free_play": free_play}
+
+
+def walkthrough(room_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` is ``Guide.frame_fields()`` (mqlab/walkthroughs.py)."""
+    return {"v": VERSION, "type": "walkthrough", "room": room_id, **fields}
 
 
 def result(ref: str | None, message: str) -> dict[str, Any]:

@@ -1,0 +1,178 @@
+"""Walkthroughs in a live room: the guide that paces a walkthrough step by step.
+
+The engine's ``Walkthrough`` plays a step in one go; a room plays it at the room's speed so
+the learner watches it happen. A step moves through three phases:
+
+- ``ready``: the narration and the prediction question are shown; the clock is held at the
+  step's start (``limit``), so nothing moves that the step has not asked for;
+- ``running``: the step's actions are scheduled and the room's runner advances the clock,
+  which stops exactly at the step's end;
+- ``done``: the checkpoints are judged on the engine's state, and the answer, the reveal and
+  what the step's events were are shown.
+
+Going back or replaying a step cannot rewind a simulation: the room is rebuilt from the
+seed and the earlier steps are played again at once (the engine is deterministic, so the
+world is the same as the first time). The presenter drives; every viewer gets the guide's
+state as a ``walkthrough`` frame (``mqlab.wire``) and follows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from engine import Simulation
+from engine.scenario import StepResult, Walkthrough
+from engine.scenario.expectations import Outcome
+
+Phase = Literal["ready", "running", "done"]
+#: A kind seen at most this often in a step is listed event by event in the reveal.
+RARE = 3
+MAX_LISTED = 8
+
+
+class GuideError(Exception):
+    """A walkthrough action that does not apply now (the message says what does)."""
+
+
+class Guide:
+    """One room's walkthrough: the engine's step runner plus the step's phase."""
+
+    def __init__(self, walkthrough: dict[str, Any], scenario: dict[str, Any], seed: int,
+                 listener: Any) -> None:
+        self.spec = walkthrough
+        self.engine = Walkthrough(walkthrough, scenario, seed, [listener])
+        self.index = 0
+        self.phase: Phase = "ready"
+        self.result: StepResult | None = None
+        self.limit = self.sim.now
+
+    @property
+    def sim(self) -> Simulation:
+        return self.engine.run.sim
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return self.engine.steps
+
+    def restore(self, index: int, done: bool) -> None:
+        """Play steps before ``index`` at once (and step ``index`` too when ``done``)."""
+        index = max(0, min(index, len(self.steps) - 1))
+        for _ in range(index):
+            self.engine.next()
+        self.index = index
+        self.phase = "ready"
+        self.limit = self.sim.now
+        if done:
+            self.result = self.engine.next()
+            self.phase = "done"
+            self.limit = self.sim.now
+
+    def state(self) -> dict[str, Any]:
+        """What a room record keeps: a running step is restored as played."""
+        return {"index": self.index, "done": self.phase != "ready"}
+
+    # -- the presenter's actions -----------------------------------------------------------
+    def run(self) -> None:
+        if self.phase != "ready":
+            raise GuideError("this step has already run; use replay to see it again")
+        self.limit = self.engine.begin()
+        self.phase = "running"
+
+    def reached(self) -> bool:
+        """Called after the clock moved: finish a running step whose end has come."""
+        if self.phase == "running" and self.sim.now >= self.limit:
+            self.result = self.engine.finish()
+            self.phase = "done"
+            return True
+        return False
+
+    def next(self) -> None:
+        """On to the next step; a step not run yet is played at once first."""
+        if self.index >= len(self.steps) - 1:
+            raise GuideError("this is the last step; use back or replay")
+        if self.phase == "ready":
+            self.run()
+        if self.phase == "running":
+            from mqlab.rooms import advance_to  # rooms imports this module
+
+            advance_to(self.sim, self.limit)
+            self.reached()
+        self.index += 1
+        self.phase = "ready"
+        self.result = None
+        self.limit = self.sim.now
+
+    def target(self, action: str, value: Any) -> int:
+        """The step a rebuild must reach for back / replay / goto (GuideError if none)."""
+        if action == "back":
+            if self.index == 0:
+                raise GuideError("this is the first step")
+            return self.index - 1
+        if action == "replay":
+            return self.index
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 0 <= value < len(self.steps):
+            raise GuideError(f"goto needs a step number from 0 to {len(self.steps) - 1}; "
+                             f"got {value!r}")
+        return value
+
+    # -- what viewers see --------------------------------------------------------------------
+    def frame_fields(self) -> dict[str, Any]:
+        spec = self.spec
+        return {"title": spec["title"], "kind": spec.get("kind", "pattern"),
+                "question": spec.get("question"), "description": spec.get("description", ""),
+                "steps": [step["title"] for step in self.steps], "index": self.index,
+                "phase": self.phase, "now": self.sim.now,
+                "last": self.index == len(self.steps) - 1, "step": self._step()}
+
+    def _step(self) -> dict[str, Any]:
+        step = self.steps[self.index]
+        done = self.phase == "done" and self.result is not None
+        predict = step.get("predict")
+        outcomes = self.result.checkpoints if done and self.result else []
+        return {
+            "title": step["title"], "narration": step["narration"],
+            "run_for": step["run_for"],
+            "actions": [describe_action(action) for action in step.get("actions", ())],
+            "predict": ({"question": predict["question"], "choices": predict["choices"]}
+                        if predict else None),
+            # The answer and the reveal are sent only once the step has run.
+            "answer": predict["answer"] if predict and done else None,
+            "reveal": step.get("reveal") if done else None,
+            "checkpoints": ([checkpoint(outcome) for outcome in outcomes] if done else
+                            [{"text": describe_expectation(c), "met": None}
+                             for c in step.get("checkpoints", ())]),
+            "seen": seen(self.result) if done and self.result else None,
+            "ends_at": self.limit if self.phase == "running" else None,
+        }
+
+
+def describe_action(action: dict[str, Any]) -> str:
+    """``{"at": 2, "do": "crash", "consumer": "billing"}`` -> "at +2s: crash (consumer billing)"."""
+    details = ", ".join(f"{key} {value}" for key, value in action.items()
+                        if key not in ("at", "do"))
+    return f"at +{action['at']:g}s: {action['do']}" + (f" ({details})" if details else "")
+
+
+def describe_expectation(expectation: dict[str, Any]) -> str:
+    subject = expectation["metric"].replace("_", " ")
+    if "of" in expectation:
+        subject += f" of {expectation['of']}"
+    return f"{subject} {expectation['op']} {expectation['value']:g}"
+
+
+def checkpoint(outcome: Outcome) -> dict[str, Any]:
+    text = describe_expectation(outcome.expectation)
+    return {"text": f"{text} (actual {outcome.actual:g})", "met": outcome.met}
+
+
+def seen(result: StepResult) -> dict[str, Any]:
+    """The step's events for the reveal: a count per kind (most frequent first) and the
+    rare ones one by one, since those are usually what the step is about."""
+    counts = Counter(event.kind for event in result.events)
+    rare = [event for event in result.events if counts[event.kind] <= RARE]
+    return {"total": len(result.events),
+            "kinds": [{"kind": kind, "count": count} for kind, count in counts.most_common()],
+            "notable": [{"seq": e.seq, "at": e.at, "kind": e.kind, "message_id": e.message_id,
+                         "reason": e.reason} for e in rare[-MAX_LISTED:]]}
