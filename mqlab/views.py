@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from mqlab import sources
 from mqlab.presets import all_presets
 from mqlab.rooms import Room, RoomNotFound, client_id, registry
+from mqlab.sharing import room_sharing
 
 #: Form fields that belong to Django, not to the command.
 NOT_ARGUMENTS = {"csrfmiddlewaretoken"}
@@ -19,7 +21,9 @@ NOT_ARGUMENTS = {"csrfmiddlewaretoken"}
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"presets": [p.describe() for p in all_presets()]})
+    return render(request, "home.html", {"presets": [p.describe() for p in all_presets()],
+                                         "scenarios": sources.scenario_cards(),
+                                         "walkthroughs": sources.walkthrough_cards()})
 
 
 @require_POST
@@ -48,7 +52,8 @@ def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
     # the room but does not get the free-play switch.
     return {"room": room.describe(), "can_control": room.can_control(client),
             "is_owner": client is not None and client == room.owner,
-            "ws_path": f"/ws/rooms/{room.id}/", "command_groups": room.command_groups()}
+            "ws_path": f"/ws/rooms/{room.id}/", "command_groups": room.command_groups(),
+            "sharing": room_sharing(room)}
 
 
 @require_GET

@@ -1,0 +1,189 @@
+"""Scenarios in and out of rooms: save a room, share it by URL, export and import JSON.
+
+- Save: a room's definition (its source, the scenario when no library holds it, the seed,
+  the commands run by hand and the virtual time reached) becomes a ``SavedScenario`` with a
+  short id; ``/scenarios/saved/<id>/`` shows it and opens a new room that replays it exactly.
+- Export: the scenario file of a room started from a scenario or walkthrough (the format of
+  ``mqlab/scenarios/schema.json``), as a download. A preset room has no scenario file (its
+  commands are not scenario actions): it is shared by saving it.
+- Import: an uploaded scenario file is checked like ``manage.py simulate`` checks one, and
+  every problem is shown with its JSON path; a valid file starts a room.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mqlab import scenarios, sources, wire
+from mqlab.models import SavedScenario
+from mqlab.rooms import Room, RoomNotFound, client_id, registry
+
+#: A scenario file is a few kilobytes; the largest in the library is under 4 KiB.
+MAX_IMPORT_BYTES = 256 * 1024
+Problem = tuple[str, str]
+
+
+def _see_other(url: str) -> HttpResponse:
+    # 303: the browser follows with a GET, so a reload never repeats the POST.
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
+
+
+def _room(room_id: str) -> Room:
+    try:
+        return registry.get(room_id)
+    except RoomNotFound as error:
+        raise Http404(str(error)) from None
+
+
+def room_scenario(room: Room) -> dict[str, Any] | None:
+    """The scenario a room started from, or None for a preset room."""
+    source = room.preset
+    return source.spec if isinstance(source, sources.ScenarioSource) else None
+
+
+def room_sharing(room: Room) -> dict[str, Any]:
+    """What the room page's share menu needs."""
+    source = room.preset
+    spec = room_scenario(room)
+    return {"exportable": spec is not None,
+            "explanation": spec.get("explanation", "") if spec else "",
+            "walkthrough": isinstance(source, sources.ScenarioSource)
+            and source.walkthrough is not None,
+            "default_title": source.title}
+
+
+def _download(spec: dict[str, Any], title: str) -> HttpResponse:
+    name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "scenario"
+    response = HttpResponse(json.dumps(spec, indent=2) + "\n",
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name[:60]}.json"'
+    return response
+
+
+def _no_file(what: str) -> HttpResponse:
+    return HttpResponse(f"{what} started from a preset, whose commands are not scenario "
+                        "actions: it has no scenario file. Save it to share it by URL.",
+                        status=400, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def export_room(request: HttpRequest, room_id: str) -> HttpResponse:
+    room = _room(room_id)
+    spec = room_scenario(room)
+    if spec is None:
+        return _no_file("This room")
+    return _download(spec, spec["title"])
+
+
+@require_POST
+def save_room(request: HttpRequest, room_id: str) -> HttpResponse:
+    room = _room(room_id)
+    definition = room.definition()
+    source = room.preset
+    title = (request.POST.get("title") or "").strip()[:120] or source.title
+    description = (request.POST.get("description") or "").strip()[:2000] or source.summary
+    saved = SavedScenario.objects.create(
+        id=secrets.token_urlsafe(8), title=title, description=description,
+        source=source.slug, broker=source.broker, spec=room_scenario(room),
+        seed=definition["seed"], log=definition["log"], now=definition["now"])
+    return _see_other(reverse("saved-scenario", args=[saved.id]))
+
+
+def _saved(saved_id: str) -> SavedScenario:
+    saved = SavedScenario.objects.filter(id=saved_id).first()
+    if saved is None:
+        raise Http404(f"no saved scenario {saved_id!r}")
+    return saved
+
+
+@require_GET
+def saved_scenario(request: HttpRequest, saved_id: str) -> HttpResponse:
+    saved = _saved(saved_id)
+    return render(request, "scenarios/saved.html", {
+        "saved": saved, "share_url": request.build_absolute_uri(),
+        "commands": len(saved.log)})
+
+
+@require_GET
+def export_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
+    saved = _saved(saved_id)
+    spec = saved.spec
+    if spec is None and not saved.source.startswith("imported:"):
+        source = sources.find(saved.source)
+        spec = getattr(source, "spec", None)
+    if spec is None:
+        return _no_file("This saved room")
+    return _download(spec, saved.title)
+
+
+@require_POST
+def open_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
+    saved = _saved(saved_id)
+    try:
+        room = registry.create(saved.source, client_id(request.session), saved.seed,
+                               spec=saved.spec, log=saved.log, now=saved.now)
+    except LookupError as error:  # a library entry renamed since it was saved
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    return _see_other(reverse("room", args=[room.id]))
+
+
+# -- import ------------------------------------------------------------------------------------
+def read_scenario_file(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """An uploaded file -> the scenario, or every problem with its JSON path."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        return None, [("$", f"the file is {len(raw)} bytes; a scenario file may have at most"
+                       f" {MAX_IMPORT_BYTES} bytes")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [("$", f"not UTF-8 text (byte {error.start} cannot be decoded); save the"
+                       " file as UTF-8")]
+    try:
+        data = wire.loads(text)
+    except ValueError as error:
+        return None, [("$", f"not valid JSON: {error}{_line_column(text, str(error))}")]
+    problems = scenarios.problems_in(data)
+    return (None, problems) if problems else (data, [])
+
+
+def _line_column(text: str, message: str) -> str:
+    """``wire.loads`` names the character; a person editing the file wants line and column."""
+    match = re.search(r"at character (\d+)", message)
+    if match is None:
+        return ""
+    position = int(match.group(1))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return f" (line {line}, column {column})"
+
+
+@require_http_methods(["GET", "POST"])
+def import_scenario(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "scenarios/import.html", {})
+    upload = request.FILES.get("file")
+    if upload is None:
+        problems: list[Problem] = [("file", "choose a scenario file (.json) to upload")]
+        return _import_failed(request, None, problems)
+    spec, problems = read_scenario_file(upload.read(MAX_IMPORT_BYTES + 1))
+    if spec is None:
+        return _import_failed(request, upload.name, problems)
+    room = registry.create(sources.from_spec(spec).slug, client_id(request.session),
+                           spec=spec)
+    return _see_other(reverse("room", args=[room.id]))
+
+
+def _import_failed(request: HttpRequest, name: str | None,
+                   problems: list[Problem]) -> HttpResponse:
+    return render(request, "scenarios/import.html",
+                  {"problems": problems, "file_name": name}, status=400)
