@@ -232,7 +232,7 @@ class Room:
         extra = getattr(self.lab, "contents", None)
         for node, value in (extra() if extra else {}).items():
             if node in contents:
-                contents[node] = {**contents[node], **value}
+                contents[node] = _merged(contents[node], value)
         return contents
 
     def _seal_batch(self) -> dict[str, Any] | None:
@@ -450,6 +450,16 @@ class Room:
                 if message.get("id") == message_id:
                     return node, message
         return None, None
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra``'s keys; dict values (counters) are merged one level deep."""
+    merged = dict(base)
+    for key, value in extra.items():
+        inner = merged.get(key)
+        merged[key] = {**inner, **value} if isinstance(inner, dict) and isinstance(value, dict) \
+            else value
+    return merged
 
 
 def _batch_message(frame: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -45,6 +45,24 @@ ON_FAILURE = (("wait", "leave it: it reappears when its visibility timeout ends"
               ("release", "release it now (ChangeMessageVisibility 0)"))
 
 
+class Requests:
+    """ReceiveMessage requests a receiver made, and how many came back empty: the cost that
+    long polling cuts (SQS bills each request, empty or not)."""
+
+    def __init__(self) -> None:
+        self.made = 0
+        self.empty = 0
+
+    def count(self, messages: list | None) -> int:
+        """Count one answered request; returns how many messages it brought."""
+        self.made += 1
+        self.empty += not messages
+        return len(messages or ())
+
+    def counters(self) -> dict[str, int]:
+        return {"receives": self.made, "empty_receives": self.empty}
+
+
 class PollingConsumer(SqsConsumer):
     """The adapter's receive loop, reporting each empty answer so short polling shows.
 
@@ -59,6 +77,8 @@ class PollingConsumer(SqsConsumer):
         super().__init__(*args, **kwargs)
         #: Receipt handle -> the delivery the app holds (in its buffer or working on it).
         self.in_hand: dict[str, Delivery] = {}
+        #: ReceiveMessage requests answered, and how many of them were empty.
+        self.requests = Requests()
 
     def open(self, app: Any, early_ack: bool) -> None:
         self.stopping = False
@@ -102,7 +122,7 @@ class PollingConsumer(SqsConsumer):
         if life != self._life:
             for message in (messages or []) if self.stopping else []:
                 self._set_visibility(message["ReceiptHandle"], 0)
-        elif not messages:
+        elif self.requests.count(messages) == 0:
             how = f"long poll ended after {self.wait} s" if self.wait else "short poll"
             self.sim.emit(EMPTY_RECEIVE, "sqs", source=node_id("sqs", "queue", self.queue),
                           target=self.node, reason=f"{how}: no message (an empty, billed "
@@ -117,6 +137,8 @@ class Lab:
         self.sim = sim
         self.consumers: dict[str, Consumer] = {}
         self.producers: dict[str, Any] = {}
+        #: Receive requests made by hand, per receiver name.
+        self.hand: dict[str, Requests] = {}
         #: One side-effect ledger per queue: consumers of one queue stand for one service,
         #: so a message processed by two of them shows as a duplicate side effect.
         self.ledgers: dict[str, Ledger] = {}
@@ -142,9 +164,15 @@ class Lab:
         """What each consumer app holds, on its node: a message it still works on may have
         been received again by another consumer, so the receipt handle it holds is stale
         and its delete will delete nothing (the lesson of a visibility timeout too short)."""
-        return {app.node: {"working": [self._work(app.adapter.queue, delivery)
-                                       for delivery in app.adapter.in_hand.values()]}
-                for app in self.consumers.values()}
+        nodes: dict[str, dict[str, Any]] = {
+            node_id("sqs", "consumer", name): {"counters": requests.counters()}
+            for name, requests in self.hand.items()}
+        for app in self.consumers.values():
+            nodes[app.node] = {
+                "counters": app.adapter.requests.counters(),
+                "working": [self._work(app.adapter.queue, delivery)
+                            for delivery in app.adapter.in_hand.values()]}
+        return nodes
 
     def _work(self, queue: str, delivery: Delivery) -> dict[str, Any]:
         message_id = delivery.handle.split("/")[1]
@@ -334,9 +362,10 @@ def receive_message(lab: Lab, queue: str, max_messages: int, visibility_timeout:
                                                                  response), **arguments)
         return (f"long poll on {queue!r}: answered as soon as a message is receivable, or "
                 f"empty after {wait} s")
-    messages = lab.sqs.receive_message(**arguments).get("Messages", [])
+    response = lab.sqs.receive_message(**arguments)
+    _answered(lab, queue, receiver, 0, response)
+    messages = response.get("Messages", [])
     if not messages:
-        _answered(lab, queue, receiver, 0, {})
         return f"short poll on {queue!r}: nothing receivable now"
     return f"received {len(messages)} message(s): " + "; ".join(
         f"{m['MessageId']} (receive count {m['Attributes']['ApproximateReceiveCount']}, "
@@ -344,6 +373,8 @@ def receive_message(lab: Lab, queue: str, max_messages: int, visibility_timeout:
 
 
 def _answered(lab: Lab, queue: str, receiver: str, wait: int, response: dict) -> None:
+    if receiver:
+        lab.hand.setdefault(receiver, Requests()).count(response.get("Messages"))
     if response.get("Messages"):
         return  # the model reported each message as received
     how = f"long poll ended after {wait} s" if wait else "short poll"

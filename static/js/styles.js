@@ -55,8 +55,10 @@ const KINDS = {
       slots: true, empty: "empty",
       total: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
         "ApproximateNumberOfMessagesDelayed"] },
-    consumer: { shape: "round", width: 230, height: 112, counters: ["in_flight"],
-      labels: { in_flight: "in flight" }, slots: true, total: ["in_flight"], empty: "idle" },
+    consumer: { shape: "round", width: 230, height: 112,
+      counters: ["in_flight", "receives", "empty_receives"],
+      labels: { in_flight: "in flight", empty_receives: "empty" }, slots: true,
+      total: ["in_flight"], empty: "idle" },
   },
 };
 

@@ -511,3 +511,18 @@ def test_a_consumers_node_shows_the_work_in_hand_and_when_its_handle_went_stale(
     assert snapshot["contents"]["sqs:consumer:worker-1"]["working"][0]["stale"] is True
     assert snapshot["contents"]["sqs:consumer:worker-2"]["working"][0]["receipt_handle"] == \
         f"reports/{report}/2"
+
+
+def test_receivers_count_their_requests_and_the_empty_ones():
+    lab = room("sqs-long-polling")
+    lab.sim.advance(30)
+    run(lab, "receive_message", queue="long-polled")  # by hand: empty, both polled it
+    _, snapshot = lab.join(OWNER)
+    counters = {name: snapshot["contents"][f"sqs:consumer:{name}"]["counters"]
+                for name in ("long-poller", "short-poller", "you")}
+    # Messages at t=5, 10, .., 30. The long poller asks once per message (its polls end as
+    # soon as one arrives); the short poller asks every second, mostly in vain.
+    assert counters["long-poller"] == {"in_flight": 1, "receives": 6, "empty_receives": 0}
+    assert counters["short-poller"]["receives"] > 20
+    assert counters["short-poller"]["empty_receives"] == counters["short-poller"]["receives"] - 5
+    assert counters["you"] == {"in_flight": 0, "receives": 1, "empty_receives": 1}
