@@ -95,6 +95,21 @@ const socket = new RoomSocket(url, {
   },
 });
 
+// A walkthrough's state (see mqlab/wire.py) is for static/js/walkthrough.js, as a DOM event;
+// the prefix test leaves every other frame to the socket without parsing it twice.
+const WALKTHROUGH_FRAME = '{"v":1,"type":"walkthrough"';
+const receive = socket.receive.bind(socket);
+socket.receive = (data) => {
+  if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
+    root.dispatchEvent(new CustomEvent("mqlab:walkthrough", { detail: JSON.parse(data) }));
+  } else {
+    receive(data);
+  }
+};
+root.addEventListener("mqlab:walkthrough-action", (event) => {
+  if (!socket.send({ type: "walkthrough", ...event.detail })) toast("Not connected: wait for the connection to come back.");
+});
+
 const toolbar = new Toolbar(document.querySelector("[data-toolbar]"), {
   control: (action, value) => {
     if (!socket.control(action, value)) toast("Not connected: wait for the connection to come back.");
