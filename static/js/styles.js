@@ -32,7 +32,7 @@ const KINDS = {
   },
   kafka: {
     // Tall enough for brokers/kafka.js: replicas, offsets and one row per group's commit.
-    partition: { shape: "log", width: 264, height: 112,
+    partition: { shape: "log", width: 264, height: 124,
       counters: ["log_start", "log_end", "high_watermark"], slots: true, total: ["records"],
       labels: { log_start: "log start", log_end: "log end", high_watermark: "HW" },
       empty: "empty log" },
