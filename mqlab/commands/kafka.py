@@ -576,7 +576,7 @@ PRESETS = (
            "Groups fraud-check and analytics both read topic payments, each at its own pace "
            "with its own committed offsets and lag: a record is not removed by reading it.", (
                _topic("payments", 2),
-               _producer("payments-api", "payments", 2.0, "acct-1, acct-2, acct-3"),
+               _producer("payments-api", "payments", 2.0, "acct-1, acct-2, acct-3, acct-4"),
                _consumer("fraud-1", "fraud-check", "payments", 0.3),
                _consumer("fraud-2", "fraud-check", "payments", 0.3),
                _consumer("analytics", "analytics", "payments", 2.0, commit="auto"),

@@ -21,7 +21,7 @@
 import { colourFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
 
-const CELL_W = 12, GAP = 3, LEFT = 14;
+const CELL_W = 16, CELL_H = 20, GAP = 3, LEFT = 14;
 const BANNER_MS = 4500;
 // Partition colours, by index: distinct from one another on a dark background and a projector.
 const PARTITION_COLOURS = ["#f97316", "#a78bfa", "#22d3ee", "#facc15", "#f472b6", "#4ade80",
@@ -63,6 +63,7 @@ export function partitionColour(name) {
 }
 
 const partitionId = (name) => `kafka:partition:${name}`;
+const chip = (name) => `P${String(name).split("/").pop()}`;
 
 // -- partitions ------------------------------------------------------------------------------
 
@@ -112,24 +113,39 @@ function drawLog(parent, w, content) {
   const shown = messages.slice(Math.max(0, messages.length - fits));
   const start = total > shown.length ? LEFT + countWidth : LEFT;
   const xs = shown.map((_, i) => start + i * (CELL_W + GAP));
-  shown.forEach((message, i) => {
-    const cell = svg("rect", { x: xs[i], y: 0, width: CELL_W, height: 18, rx: 3,
-      class: `slot${message.committed === false ? " kafka-unreplicated" : ""}`,
-      fill: colourFor(message), "data-message-id": message.id,
-      "data-offset": message.offset, "data-key": message.key ?? "" }, parent);
-    svg("title", {}, cell).textContent = `offset ${message.offset}` +
-      `${message.key !== null && message.key !== undefined ? ` · key ${message.key}` : ""}` +
-      ` · ${message.body ?? ""}${message.committed === false ? " · not yet replicated" : ""}`;
-  });
+  shown.forEach((message, i) => drawRecord(parent, xs[i], message));
   for (const i of new Set([0, shown.length - 1])) {
     if (!shown[i]) continue;
-    text(String(shown[i].offset), { x: xs[i] + CELL_W / 2, y: 31, class: "kafka-offset",
+    text(String(shown[i].offset), { x: xs[i] + CELL_W / 2, y: CELL_H + 13, class: "kafka-offset",
       "text-anchor": "middle" }, parent);
   }
   if (total > shown.length) {
     text(more(total - shown.length), { x: LEFT, y: 14, class: "slot-more" }, parent);
   }
   return { shown, xs, start };
+}
+
+/** One record: a cell coloured by its key, with the key's first letter written in it. */
+function drawRecord(parent, x, message) {
+  const keyed = message.key !== null && message.key !== undefined;
+  const cell = svg("g", { class: "kafka-record", "data-message-id": message.id,
+    "data-offset": message.offset, "data-key": message.key ?? "" }, parent);
+  svg("rect", { x, y: -1, width: CELL_W, height: CELL_H, rx: 3,
+    class: `slot${message.committed === false ? " kafka-unreplicated" : ""}`,
+    fill: colourFor(message) }, cell);
+  if (keyed && message.key !== "") {
+    text(keyMark(message.key), { x: x + CELL_W / 2, y: CELL_H - 6, class: "kafka-key",
+      "text-anchor": "middle" }, cell);
+  }
+  svg("title", {}, cell).textContent = `offset ${message.offset}` +
+    `${keyed ? ` · key ${message.key}` : ""} · ${message.body ?? ""}` +
+    `${message.committed === false ? " · not yet copied by every in-sync replica" : ""}`;
+}
+
+/** What a cell says of its key: a trailing number ("acct-12" -> 12), else its first letter. */
+function keyMark(key) {
+  const number = /(\d+)$/.exec(key);
+  return number ? number[1].slice(-2) : [...key][0];
 }
 
 /** Where the gap before ``offset`` is in the drawn log. */
@@ -144,15 +160,17 @@ function offsetX(cells, offset) {
 /** Each group's committed offset as a tick in the log, and its lag on a row of its own. */
 function drawGroups(parent, w, content, cells) {
   const groups = Object.entries(content?.groups || {}).sort(([a], [b]) => a.localeCompare(b));
-  groups.slice(0, 2).forEach(([group, { committed, lag }], row) => {
+  const rows = groups.length > 2 ? groups.slice(0, 1) : groups;
+  rows.forEach(([group, { committed, lag }], row) => {
     const colour = colourFor({ group });
-    const y = 47 + row * 15;
+    const y = 50 + row * 15;
     const g = svg("g", { class: "kafka-commit", "data-group": group,
       "data-committed": committed ?? "", "data-lag": lag ?? "" }, parent);
     if (committed !== null && committed !== undefined) {
       const x = offsetX(cells, committed);
-      svg("line", { x1: x, y1: -4, x2: x, y2: 22, stroke: colour }, g);
-      svg("path", { d: `M${x - 4},${27} L${x + 4},${27} L${x},${21} z`, fill: colour }, g);
+      svg("line", { x1: x, y1: -5, x2: x, y2: CELL_H + 3, stroke: colour }, g);
+      svg("path", { d: `M${x - 5},${CELL_H + 9} L${x + 5},${CELL_H + 9} L${x},${CELL_H + 2} z`,
+        fill: colour }, g);
     }
     const said = committed === null || committed === undefined
       ? `${group}: nothing committed`
@@ -160,8 +178,8 @@ function drawGroups(parent, w, content, cells) {
     text(fit(said, w - 2 * LEFT, 12), { x: LEFT, y, class: "kafka-commit-text", fill: colour }, g);
   });
   if (groups.length > 2) {
-    text(`+${groups.length - 2} more group(s): click to inspect`,
-      { x: LEFT, y: 77, class: "slot-more" }, parent);
+    text(`+${groups.length - 1} more groups: click to inspect`,
+      { x: LEFT, y: 65, class: "slot-more" }, parent);
   }
 }
 
@@ -220,15 +238,19 @@ function explain(room, events) {
   const { diagram } = room;
   const hop = room.tokens.hop;
   let rebalanced = null;
+  const said = new Map(); // partition node -> what its banner says (leader, ISR)
   for (const event of events) {
     const d = event.details || {};
     switch (event.kind) {
       case "revoked":
-        for (const tp of d.partitions || []) fly(room, event.source, event.target, `P${tp.split("/").pop()}`, tp, 0);
+      case "assigned": {
+        // Revoked partitions go back to the group first; the new assignment follows.
+        const delay = event.kind === "assigned" ? hop : 0;
+        for (const tp of d.partitions || []) {
+          fly(room, event.source, event.target, chip(tp), tp, delay);
+        }
         break;
-      case "assigned":
-        for (const tp of d.partitions || []) fly(room, event.source, event.target, `P${tp.split("/").pop()}`, tp, hop);
-        break;
+      }
       case "rebalance-started":
         rebalanced = rebalanced || { node: event.source, label: "rebalancing…" };
         break;
@@ -236,7 +258,7 @@ function explain(room, events) {
         rebalanced = { node: event.source, label: `rebalanced: generation ${d.generation}` };
         break;
       case "leader-elected":
-        leaderMoved(room, event, d);
+        leaderMoved(room, event, d, said);
         break;
       case "broker-down":
         banner(diagram, event.source, `broker ${d.broker} down`, "kafka-banner-bad");
@@ -245,10 +267,11 @@ function explain(room, events) {
         banner(diagram, event.source, `broker ${d.broker} back`, "kafka-banner-good");
         break;
       case "isr-shrunk":
-      case "isr-expanded":
-        diagram.mark(partitionId(d.partition), `ISR [${(d.isr || []).join(",")}]`,
-          event.kind, hop * 2);
+      case "isr-expanded": {
+        const told = said.get(partitionId(d.partition)) || { kind: "kafka-banner-isr" };
+        said.set(partitionId(d.partition), { ...told, isr: d.isr || [] });
         break;
+      }
       case "duplicate-side-effect":
         diagram.mark(event.source, "⚠ processed twice", "duplicate", hop * 2.5);
         break;
@@ -256,7 +279,9 @@ function explain(room, events) {
         diagram.mark(event.source, "⟲ seek", "seeked", hop * 2);
         break;
       case "offset-reset":
-        if (d.skipped) banner(diagram, event.target, `skipped ${d.skipped} record(s)`, "kafka-banner-bad");
+        if (d.skipped) {
+          banner(diagram, event.target, `skipped ${d.skipped} record(s)`, "kafka-banner-bad");
+        }
         break;
       case "publish-rejected":
         diagram.mark(event.source, `✕ ${refusal(event.reason)}`, "refused", hop * 2.5);
@@ -264,7 +289,13 @@ function explain(room, events) {
       default:
     }
   }
-  if (rebalanced) banner(diagram, rebalanced.node, rebalanced.label, "kafka-banner-rebalance");
+  for (const [id, { leader, isr, kind }] of said) {
+    const parts = [leader, isr && `ISR ${isr.join(",")}`].filter(Boolean);
+    banner(diagram, id, parts.join(" · "), kind);
+  }
+  if (rebalanced) {
+    banner(diagram, rebalanced.node, rebalanced.label, "kafka-banner-rebalance", "below");
+  }
 }
 
 /** "[NotEnoughReplicasException] ..." -> the Kafka error name. */
@@ -273,14 +304,18 @@ function refusal(reason) {
   return found ? found[1] : "refused";
 }
 
-function leaderMoved(room, event, d) {
+/** A leader election: a ★ flies from the old leader's broker to the new one. */
+function leaderMoved(room, event, d, said) {
   const target = partitionId(d.partition);
+  const isr = said.get(target)?.isr;
   if (d.leader === null || d.leader === undefined) {
-    banner(room.diagram, target, "offline: no in-sync replica", "kafka-banner-bad");
+    said.set(target, { leader: "offline: no in-sync replica", isr, kind: "kafka-banner-bad" });
     return;
   }
-  banner(room.diagram, target, `leader → broker ${d.leader}`, "kafka-banner-leader");
-  if (event.source !== target) fly(room, event.source, event.target, `★P${d.partition.split("/").pop()}`, d.partition, 0);
+  said.set(target, { leader: `leader → broker ${d.leader}`, isr, kind: "kafka-banner-leader" });
+  if (event.source !== target) {
+    fly(room, event.source, event.target, `★P${d.partition.split("/").pop()}`, d.partition, 0);
+  }
 }
 
 /** A partition chip travelling between two nodes (a rebalance, a leadership move). */
@@ -289,22 +324,24 @@ function fly(room, source, target, label, partition, delay) {
   if (!diagram.has(source) || !diagram.has(target) || tokens.reduced.matches) return;
   const d = diagram.route(source, target);
   if (!d) return;
-  const chip = drawChip(diagram.tokenLayer, -22, -10, 44, label, partition);
-  chip.classList.add("kafka-flying");
-  const outer = svg("g", { class: "kafka-flight", "data-partition": partition }, diagram.tokenLayer);
-  outer.append(chip);
+  // On the marks layer: tokens.js lands everything on its own layer at each redraw, and a
+  // rebalance redraws the diagram while its partitions are still on their way.
+  const outer = svg("g", { class: "kafka-flight", "data-partition": partition }, diagram.markLayer);
+  drawChip(outer, -22, -10, 44, label, partition);
   const animation = outer.animate(tokens.keyframes(d), { duration: tokens.hop * 1.4,
     delay, easing: "ease-in-out", fill: "backwards" });
   animation.finished.catch(() => {}).then(() => outer.remove());
 }
 
 /** A label above a node that stays a few seconds: what just happened there. */
-function banner(diagram, id, label, kind) {
+function banner(diagram, id, label, kind, where = "above") {
   const box = diagram.nodes.get(id)?.box;
   if (!box) return;
-  for (const old of diagram.markLayer.querySelectorAll(`[data-banner-for="${CSS.escape(id)}"]`)) old.remove();
+  const y = where === "above" ? box.y - 15 : box.y + box.h + 22;
+  const selector = `[data-banner-for="${CSS.escape(id)}"]`;
+  for (const old of diagram.markLayer.querySelectorAll(selector)) old.remove();
   const g = svg("g", { class: `kafka-banner ${kind}`, "data-banner-for": id,
-    transform: `translate(${box.x + box.w / 2},${box.y - 6})` }, diagram.markLayer);
+    transform: `translate(${box.x + box.w / 2},${y})` }, diagram.markLayer);
   const width = label.length * 8.4 + 24;
   svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
   text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
