@@ -1,0 +1,211 @@
+/**
+ * The walkthrough panel of a walkthrough room. The server owns the walkthrough: each
+ * "walkthrough" frame (mqlab/wire.py) says which step is shown and in which phase (ready,
+ * running, done); this module draws it. The presenter's buttons go back over the room's
+ * socket (room.js listens for "mqlab:walkthrough-action"), and every viewer's panel follows.
+ *
+ * Each browser keeps its own predictions and progress in localStorage (walkthrough-store.js), so a
+ * learner sees whether their guess was right and the home page shows how far they got.
+ */
+
+import { loadProgress, saveProgress } from "./walkthrough-store.js";
+
+const room = document.getElementById("room");
+const panel = document.querySelector("[data-walkthrough-panel]");
+const name = panel.dataset.name;
+const $ = (selector) => panel.querySelector(selector);
+let last = null;
+let offeredResume = false;
+
+function send(action, value) {
+  const detail = value === undefined ? { action } : { action, value };
+  room.dispatchEvent(new CustomEvent("mqlab:walkthrough-action", { detail }));
+}
+
+function presenter() {
+  return room.dataset.you === "true";
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function seconds(value) {
+  return `${Number(value).toFixed(1)} s`;
+}
+
+function renderSteps(frame) {
+  const list = $("[data-wt-steps]");
+  list.replaceChildren(...frame.steps.map((title, index) => {
+    const item = element("li");
+    const button = element("button", `${index + 1}. ${title}`, "wt-step-link");
+    button.type = "button";
+    button.disabled = !presenter();
+    button.title = presenter() ? "Go to this step (the room is rebuilt)" : "The presenter chooses the step";
+    if (index === frame.index) button.setAttribute("aria-current", "step");
+    const progress = loadProgress(name);
+    if (progress.done.includes(index)) item.dataset.done = "true";
+    button.addEventListener("click", () => send("goto", index));
+    item.append(button);
+    return item;
+  }));
+}
+
+function renderPrediction(frame) {
+  const step = frame.step;
+  const box = $("[data-wt-predict]");
+  box.hidden = !step.predict;
+  if (!step.predict) return;
+  $("[data-wt-predict-question]").textContent = step.predict.question;
+  const progress = loadProgress(name);
+  const mine = progress.answers[frame.index];
+  const revealed = step.answer !== null;
+  const choices = step.predict.choices.map((choice, index) => {
+    const button = element("button", choice, "wt-choice");
+    button.type = "button";
+    button.dataset.choice = String(index);
+    button.setAttribute("aria-pressed", String(mine === index));
+    if (revealed && index === step.answer) button.dataset.correct = "true";
+    if (revealed && mine === index && index !== step.answer) button.dataset.wrong = "true";
+    button.disabled = revealed;
+    button.addEventListener("click", () => {
+      const stored = loadProgress(name);
+      stored.answers[frame.index] = index;
+      saveProgress(name, stored);
+      renderPrediction(frame);
+    });
+    return button;
+  });
+  $("[data-wt-choices]").replaceChildren(...choices);
+  const verdict = $("[data-wt-verdict]");
+  if (!revealed) {
+    verdict.textContent = mine === undefined ? "Pick an answer, then run the step." : "Locked in: now run the step and watch.";
+    verdict.dataset.result = "";
+  } else if (mine === undefined) {
+    verdict.textContent = `The answer: ${step.predict.choices[step.answer]}.`;
+    verdict.dataset.result = "";
+  } else {
+    const right = mine === step.answer;
+    verdict.textContent = right ? "You predicted it." : `Not quite: the answer is "${step.predict.choices[step.answer]}".`;
+    verdict.dataset.result = right ? "right" : "wrong";
+  }
+}
+
+function renderReveal(frame) {
+  const step = frame.step;
+  const box = $("[data-wt-reveal]");
+  box.hidden = !step.seen;
+  if (!step.seen) return;
+  const text = $("[data-wt-reveal-text]");
+  text.textContent = step.reveal || "";
+  text.hidden = !step.reveal;
+  const kinds = step.seen.kinds.map(({ kind, count }) => `${count} ${kind}`).join(" · ");
+  $("[data-wt-seen]").textContent = step.seen.total
+    ? `The ${step.seen.total} events of this step: ${kinds}. The rarer ones:`
+    : "This step produced no events.";
+  $("[data-wt-notable]").replaceChildren(...step.seen.notable.map((event) => {
+    const item = element("li");
+    item.append(element("span", `t=${Number(event.at).toFixed(2)}s`, "log-time"), " ",
+      element("span", event.kind, "log-kind"), " ", element("span", event.reason, "log-reason"));
+    return item;
+  }));
+}
+
+function renderCheckpoints(frame) {
+  const checkpoints = frame.step.checkpoints;
+  $("[data-wt-checkpoints-box]").hidden = checkpoints.length === 0;
+  $("[data-wt-checkpoints]").replaceChildren(...checkpoints.map((checkpoint) => {
+    const state = checkpoint.met === null ? "pending" : checkpoint.met ? "met" : "unmet";
+    const item = element("li", null, `checkpoint checkpoint-${state}`);
+    item.dataset.state = state;
+    const mark = { pending: "…", met: "✓", unmet: "✗" }[state];
+    const word = { pending: "checked when the step ends", met: "met", unmet: "NOT met" }[state];
+    item.append(element("span", mark, "checkpoint-mark"), " ", element("span", checkpoint.text),
+      " ", element("span", `(${word})`, "muted"));
+    return item;
+  }));
+}
+
+function renderNav(frame) {
+  const you = presenter();
+  const buttons = Object.fromEntries([...panel.querySelectorAll("[data-wt-action]")]
+    .map((button) => [button.dataset.wtAction, button]));
+  buttons.back.disabled = !you || frame.index === 0;
+  buttons.replay.disabled = !you || frame.phase === "ready";
+  buttons.run.disabled = !you || frame.phase !== "ready";
+  buttons.run.textContent = frame.phase === "running" ? "Playing…" : "Run this step";
+  buttons.next.disabled = !you || frame.last;
+  buttons.next.classList.toggle("primary", frame.phase === "done" && !frame.last);
+  buttons.run.classList.toggle("primary", frame.phase === "ready");
+  $("[data-wt-role]").textContent = you
+    ? "You present: everyone who opens this room's address follows your steps."
+    : "You are following the presenter: the panel moves when they do.";
+}
+
+function renderRunning(frame) {
+  const running = $("[data-wt-running]");
+  running.hidden = frame.phase !== "running";
+  if (frame.phase === "running") {
+    running.textContent = `Playing the step live at the room's speed: it ends at t = ${seconds(frame.step.ends_at)}.`;
+  }
+}
+
+function remember(frame) {
+  const progress = loadProgress(name);
+  progress.reached = Math.max(progress.reached, frame.index);
+  if (frame.phase === "done" && !progress.done.includes(frame.index)) progress.done.push(frame.index);
+  progress.steps = frame.steps.length;
+  saveProgress(name, progress);
+}
+
+function offerResume(frame) {
+  const box = $("[data-wt-resume]");
+  const progress = loadProgress(name);
+  const show = !offeredResume && presenter() && frame.index === 0 && frame.phase === "ready"
+    && progress.reached > 0 && progress.reached < frame.steps.length;
+  offeredResume = true;
+  box.hidden = !show;
+  if (show) {
+    $("[data-wt-resume-step]").textContent = String(progress.reached + 1);
+    $("[data-wt-resume-go]").onclick = () => {
+      box.hidden = true;
+      send("goto", progress.reached);
+    };
+  }
+}
+
+function render(frame) {
+  last = frame;
+  panel.dataset.phase = frame.phase;
+  panel.dataset.index = String(frame.index);
+  $("[data-wt-kind]").textContent = frame.kind === "interview" ? "Interview question" : "Pattern";
+  $("[data-wt-title]").textContent = frame.title;
+  const question = $("[data-wt-question]");
+  question.textContent = frame.question || "";
+  question.hidden = !frame.question;
+  const step = frame.step;
+  $("[data-wt-step-title]").textContent = `Step ${frame.index + 1} of ${frame.steps.length}: ${step.title}`;
+  $("[data-wt-narration]").textContent = step.narration;
+  $("[data-wt-actions-box]").hidden = step.actions.length === 0;
+  $("[data-wt-actions]").replaceChildren(...step.actions.map((text) => element("li", text)));
+  remember(frame);
+  renderSteps(frame);
+  renderPrediction(frame);
+  renderRunning(frame);
+  renderReveal(frame);
+  renderCheckpoints(frame);
+  renderNav(frame);
+  offerResume(frame);
+}
+
+panel.querySelectorAll("[data-wt-action]").forEach((button) => {
+  button.addEventListener("click", () => send(button.dataset.wtAction));
+});
+room.addEventListener("mqlab:walkthrough", (event) => render(event.detail));
+// Control can change hands (free play): redraw the buttons for the new role.
+new MutationObserver(() => {
+  if (last) render(last);
+}).observe(room, { attributes: true, attributeFilter: ["data-you"] });
