@@ -193,6 +193,7 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     worker_2 = node(page, "sqs:consumer:worker-2")
     expect(worker_2.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1,
                                                                                timeout=8000)
+    pause(page)
     expect(queue.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1)
     # worker-1 still works on it, with a receipt handle that is no longer the latest.
     work = node(page, "sqs:consumer:worker-1").locator(".sqs-work")
@@ -200,6 +201,7 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     expect(work.locator("text")).to_have_text('⚙ "report 1" · stale handle')
     page.wait_for_timeout(300)
     snap(shots, page, "second-worker-receives-it-again")
+    resume(page)
     expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(
         1, timeout=8000)
     snap(shots, page, "processed-twice")
@@ -228,3 +230,23 @@ def test_poison_order_dead_letters_and_a_redrive_brings_it_back(page, live_serve
     expect(redriven.locator(".log-reason")).to_contain_text("as new message")
     page.wait_for_timeout(400)
     snap(shots, page, "redriven-back-as-a-new-message")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_short_polling_makes_empty_receives_that_long_polling_avoids(page, live_server_url,
+                                                                     shots):
+    start_room(page, live_server_url, "sqs-long-polling")
+    page.locator("[data-speed-select]").select_option("4")
+    # Both receive the first message (sent at t=5 s): the long poll at once, the short poll
+    # at its next try, after empty answers every second (t=1..4 since this page joined);
+    # the long poll has had none.
+    received = page.locator('[data-log-list] li[data-kind="received"]')
+    expect(received).to_have_count(2, timeout=8000)
+    pause(page)
+    empty = page.locator('[data-log-list] li[data-kind="empty-receive"]')
+    assert empty.filter(has_text="short-poller").count() >= 4
+    assert empty.filter(has_text="long-poller").count() == 0
+    expect(node(page, "sqs:consumer:long-poller").locator(".node-counters")).to_contain_text(
+        "receives 1 · empty 0")
+    page.wait_for_timeout(300)
+    snap(shots, page, "short-poller-asks-every-second")

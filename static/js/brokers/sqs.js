@@ -147,7 +147,7 @@ function drawWorkLine(parent, w, working) {
   const what = working.length > 1 ? `${working.length} messages` : `"${first.body}"`;
   const label = stale ? `⚙ ${what} · stale handle` : `⚙ working on ${what}`;
   const line = svg("g", { class: `sqs-work${stale ? " sqs-stale" : ""}` }, parent);
-  text(fit(label, w - 20, 13), { x: 12, y: CELL_Y + CELL_H + 35 }, line);
+  text(fit(label, w - 24, 13), { x: 12, y: CELL_Y + CELL_H + 35 }, line);
   svg("title", {}, line).textContent = working.map((work) =>
     `${work.id} (attempt ${work.attempt}, receipt ${work.receipt_handle}` +
     `${work.stale ? ": stale, the message was received again since" : ""})`).join("\n");
