@@ -82,6 +82,8 @@ class Channel:
         #: exchanges this channel published to (drawn as producer -> exchange edges)
         self.published_to: dict[str, None] = {}
         self.used_get = False
+        #: checks that the oldest unacked delivery is acked in time ("Consumers" guide)
+        self.ack_timer: Any = None
 
     @property
     def is_closed(self) -> bool:

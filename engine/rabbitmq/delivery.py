@@ -25,6 +25,7 @@ its original expiry time, and TTL 0 means "deliver now to a waiting consumer or 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from .queues import Queue
 
 BROKER = "rabbitmq"
+#: seconds between two acknowledgement-timeout checks of a channel
+ACK_CHECK_EVERY = 60
 
 
 class Delivery:
@@ -95,9 +98,12 @@ class Delivery:
             message.consumer = consumer
             message.channel = channel
             message.delivery_tag = tag
+            message.delivered_at = sim.now
             channel.unacked[tag] = message
             consumer.unacked += 1
             queue.unacked += 1
+            if channel.ack_timer is None:
+                self._watch_acks(channel)
             if listening:
                 sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                          _delivered_why(queue, consumer, message),
@@ -134,8 +140,11 @@ class Delivery:
         else:
             message.channel = channel
             message.delivery_tag = tag
+            message.delivered_at = self.sim.now
             channel.unacked[tag] = message
             queue.unacked += 1
+            if channel.ack_timer is None:
+                self._watch_acks(channel)
         self._arm_expiry(queue)
         return (GetOk(tag, message.redelivered, message.exchange, message.routing_key,
                       len(queue.ready)), message.properties, message.body)
@@ -227,6 +236,38 @@ class Delivery:
                       f"{why} → back to {place} '{queue.name}', redelivered=true",
                       message.inspect())
         self._arm_expiry(queue)
+
+    # -- acknowledgement timeout -------------------------------------------------------------
+    def _watch_acks(self, channel: Channel) -> None:
+        """Check the channel's oldest unacked delivery when its timeout may have run out.
+
+        "Consumers" guide, delivery acknowledgement timeout: a delivery unacked for longer
+        than the timeout (30 minutes by default, x-consumer-timeout per queue) closes its
+        channel with PRECONDITION_FAILED and requeues every outstanding delivery. The check
+        runs once a minute, so the channel closes at the first whole minute past the
+        deadline; RabbitMQ looks at the oldest delivery only (``rabbit_channel``).
+        """
+        oldest = _oldest_unacked(channel)
+        if oldest is None or not channel.is_open:
+            channel.ack_timer = None
+            return
+        deadline = oldest.delivered_at + oldest.queue.consumer_timeout / 1000
+        check = math.ceil(deadline / ACK_CHECK_EVERY) * ACK_CHECK_EVERY
+        channel.ack_timer = self.sim.call_at(check, self._check_acks, channel)
+
+    def _check_acks(self, channel: Channel) -> None:
+        channel.ack_timer = None
+        oldest = _oldest_unacked(channel)
+        if oldest is None or not channel.is_open:
+            return
+        timeout = oldest.queue.consumer_timeout
+        if self.sim.now >= oldest.delivered_at + timeout / 1000:
+            self.close_channel(channel, PreconditionFailed(
+                f"delivery acknowledgement on channel {channel.channel_number} timed out. "
+                f"Timeout value used: {timeout} ms. This timeout value can be configured, "
+                "see consumers doc guide to learn more").args[0], error=406)
+        else:
+            self._watch_acks(channel)
 
     # -- expiry ------------------------------------------------------------------------------
     def _arm_expiry(self, queue: Queue) -> None:
@@ -340,6 +381,11 @@ def _release(channel: Channel, message: Message) -> str:
     if message.queue is not None:
         message.queue.unacked -= 1
     return channel.getter_node if consumer is None else consumer.node
+
+
+def _oldest_unacked(channel: Channel) -> Message | None:
+    """The earliest delivery still outstanding (its queue not deleted meanwhile)."""
+    return next((m for m in channel.unacked.values() if m.queue is not None), None)
 
 
 def _next_expiry(queue: Queue) -> float | None:

@@ -23,7 +23,7 @@ class Message:
     __slots__ = (
         "id", "body", "properties", "exchange", "routing_key", "persistent", "size",
         "priority", "position", "expires_at", "redelivered", "delivery_count", "queue",
-        "consumer", "channel", "delivery_tag", "family", "_info",
+        "consumer", "channel", "delivery_tag", "delivered_at", "family", "_info",
     )
 
     def __init__(self, message_id: str, body: bytes | str, properties: BasicProperties,
@@ -47,6 +47,7 @@ class Message:
         self.consumer: Consumer | None = None
         self.channel: Channel | None = None
         self.delivery_tag = 0
+        self.delivered_at = 0.0
         #: copies made so far of this publish, shared by all copies (for ids m7.2, m7.3 ...)
         self.family: list[int] | None = None
         #: the JSON-safe description of what does not change between events (built lazily)

@@ -30,6 +30,9 @@ CLASSIC, QUORUM = "classic", "quorum"
 DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX = "drop-head", "reject-publish", "reject-publish-dlx"
 #: "Priority Queue Support": x-max-priority is between 1 and 255.
 MAX_PRIORITY = 255
+#: "Consumers" guide, delivery acknowledgement timeout: 30 minutes unless the queue's
+#: x-consumer-timeout (RabbitMQ 3.12+) says otherwise.
+CONSUMER_TIMEOUT = 1_800_000
 #: "Quorum Queues", poison message handling: since RabbitMQ 4.0 a quorum queue has a delivery
 #: limit of 20 unless x-delivery-limit says otherwise (rabbitmq-server PR #11937); -1 lifts it.
 QUORUM_DELIVERY_LIMIT = 20
@@ -105,7 +108,7 @@ class Queue:
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
         "had_consumer", "bindings", "limited", "single_active", "expires", "last_used",
-        "expires_timer",
+        "expires_timer", "consumer_timeout",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -135,6 +138,8 @@ class Queue:
         self.expires: int | None = settings["expires"]
         self.last_used = 0.0
         self.expires_timer: Any = None
+        #: ms a delivery may stay unacked before its channel is closed
+        self.consumer_timeout: int = settings["consumer_timeout"]
         self.ready: Any = deque() if self.max_priority is None else PriorityReady(self.max_priority)
         self.bytes = 0
         self.consumers: list[Consumer] = []
@@ -246,6 +251,7 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
         "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", -1)),
         "single_active": flag("x-single-active-consumer"),
         "expires": whole("x-expires", 1),  # "TTL" guide: a positive integer, unlike 0 TTL
+        "consumer_timeout": whole("x-consumer-timeout", 1) or CONSUMER_TIMEOUT,
     }
 
 

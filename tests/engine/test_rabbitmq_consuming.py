@@ -282,6 +282,42 @@ def test_closing_a_channel_requeues_its_unacked_messages_for_other_consumers():
     assert not conservation_violations(events, sim.locations())
 
 
+def test_delivery_unacked_past_the_consumer_timeout_closes_the_channel():
+    sim = Simulation()
+    events = record(sim)
+    stuck, spare = sim.rabbitmq.channel(), sim.rabbitmq.channel()
+    stuck.queue_declare("q", arguments={"x-consumer-timeout": 90_000})
+    stuck.basic_consume("q", Inbox())  # never acks
+    sim.advance(5)
+    stuck.basic_publish("", "q", b"job")
+    sim.advance(110)  # deadline at 95 s; the check runs once a minute
+    assert stuck.is_open
+    sim.advance(5)
+    assert stuck.is_closed
+    closed = events[-1]
+    assert (closed.kind, closed.at, closed.reason) == (
+        "channel-closed", 120.0,
+        "PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. Timeout value "
+        "used: 90000 ms. This timeout value can be configured, see consumers doc guide to "
+        "learn more")
+    other = Inbox(ack=True)
+    spare.basic_consume("q", other)
+    sim.advance(0)
+    assert other.got == [(1, b"job", True)]
+
+
+def test_default_consumer_timeout_is_thirty_minutes():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    ch.basic_publish("", "q", b"x")
+    ch.basic_get("q")
+    sim.advance(1799)
+    assert ch.is_open
+    sim.advance(1)
+    assert ch.is_closed
+
+
 def test_crashed_consumer_connection_requeues_and_says_why():
     sim = Simulation()
     events = record(sim)

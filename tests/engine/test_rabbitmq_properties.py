@@ -31,6 +31,7 @@ QUEUE_ARGUMENTS = st.fixed_dictionaries({}, optional={
     "x-max-priority": st.integers(1, 3),
     "x-single-active-consumer": st.booleans(),
     "x-expires": st.sampled_from([500, 2000]),
+    "x-consumer-timeout": st.sampled_from([1000, 60000]),
 })
 
 
@@ -266,7 +267,7 @@ class RabbitSessions(RuleBasedStateMachine):
     def restart(self):
         self.run("restart")
 
-    @rule(seconds=st.sampled_from([0, 0.25, 1, 3]))
+    @rule(seconds=st.sampled_from([0, 0.25, 1, 3, 61]))
     def advance(self, seconds):
         self.run("advance", seconds)
 
