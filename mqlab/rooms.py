@@ -193,6 +193,7 @@ class Room:
                     self._apply(self.kit.command(name), args)
             if self.guide is not None:
                 self.guide.restore(**(guide_at or {"index": 0, "done": False}))
+                self.paused = True  # until the presenter runs the step
             advance_to(self.sim, until)
             self._reset_stream()
             self.saved_at_len = len(self.log)
@@ -303,7 +304,10 @@ class Room:
                 return None
             # A walkthrough's clock stops exactly at the end of its step.
             advance_to(self.sim, min(self.sim.now + wall_seconds * self.speed, self.guide.limit))
-            return "walkthrough" if self.guide.reached() else None
+            if not self.guide.reached():
+                return None
+            self.paused = True  # so every viewer's clock stops at the step's end too
+            return "clock walkthrough"
 
     # -- control -------------------------------------------------------------------------------
     def can_control(self, client: str | None) -> bool:
@@ -358,6 +362,9 @@ class Room:
         return Outcome(True, "paused", announce="clock")
 
     def _control_resume(self, value: Any) -> Outcome:
+        if self.guide is not None and self.guide.phase != "running":
+            # A walkthrough's clock only runs within a step: play means run the step.
+            return self._guide_action("run", None)
         self.paused = False
         return Outcome(True, "running", announce="clock")
 
@@ -370,9 +377,12 @@ class Room:
         if due is None:
             return Outcome(True, "nothing is scheduled", announce="clock")
         if self.guide is not None and due > self.guide.limit:
-            return Outcome(True, "the walkthrough step has ended; go to the next step",
+            return Outcome(True, "a walkthrough's clock waits between steps: run the step",
                            announce="clock")
         self.sim.step()
+        if self.guide is not None and self.guide.reached():
+            return Outcome(True, "the walkthrough step has ended",
+                           announce="clock walkthrough")
         return Outcome(True, f"stepped to t={self.sim.now:g}s", announce="clock")
 
     def _control_reset(self, value: Any) -> Outcome:
@@ -395,21 +405,25 @@ class Room:
             return Outcome(False, "the presenter drives this walkthrough; you follow it",
                            code="not-allowed")
         with self.lock:
-            try:
-                if action in ("run", "next"):
-                    getattr(self.guide, action)()
-                    if action == "run":
-                        self.paused = False  # the step plays at the room's speed
-                    self.saved_at_len = -1  # the guide's step is part of what a save keeps
-                    return Outcome(True, f"step {self.guide.index + 1}",
-                                   announce="clock walkthrough")
-                index = self.guide.target(action, value)
-            except GuideError as error:
-                return Outcome(False, str(error), code="bad-argument", field="action")
-            # A simulation cannot run backwards: rebuild and play the earlier steps again.
-            self._replay([], 0.0, {"index": index, "done": False})
-            self.saved_at_len = -1
-            return Outcome(True, f"step {index + 1}", announce="snapshot")
+            return self._guide_action(action, value)
+
+    def _guide_action(self, action: str, value: Any) -> Outcome:
+        assert self.guide is not None
+        try:
+            if action in ("run", "next"):
+                getattr(self.guide, action)()
+                # A step plays at the room's speed; between steps the clock waits.
+                self.paused = action != "run"
+                self.saved_at_len = -1  # the guide's step is part of what a save keeps
+                return Outcome(True, f"step {self.guide.index + 1}",
+                               announce="clock walkthrough")
+            index = self.guide.target(action, value)
+        except GuideError as error:
+            return Outcome(False, str(error), code="bad-argument", field="action")
+        # A simulation cannot run backwards: rebuild and play the earlier steps again.
+        self._replay([], 0.0, {"index": index, "done": False})
+        self.saved_at_len = -1
+        return Outcome(True, f"step {index + 1}", announce="snapshot")
 
     def walkthrough_frame(self) -> dict[str, Any] | None:
         with self.lock:
