@@ -135,6 +135,10 @@ def test_duplicate_fifo_send_is_accepted_and_never_delivered(page, live_server_u
     expect(queue.locator(".sqs-cell.sqs-locked")).to_have_count(3)  # alice 2, bob 1
     expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(2)
     snap(shots, page, "groups-locked-while-in-flight")
+    page.get_by_role("button", name="Large type").click()
+    expect(queue.locator(".sqs-countdown").first).to_have_text("20s")
+    snap(shots, page, "groups-locked-on-a-projector")
+    page.get_by_role("button", name="Large type").click()
 
     command(page, "send_message", queue="orders.fifo", body="carol order", group_id="carol")
     expect(page.locator("#status-send_message")).not_to_contain_text("duplicate")
