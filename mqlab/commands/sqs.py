@@ -13,8 +13,13 @@ extension) so the message visibly leaves the queue and comes back when its visib
 timeout expires. A receive with a wait is a long poll: it resolves in virtual time through
 ``receive_message_async`` (see ``engine.sqs.polling``), so it returns as soon as a message
 is receivable, or ends empty after the wait. Empty answers are reported as
-``empty-receive`` events: a short-polling consumer's stream of them is what long polling
-saves (SQS Developer Guide, "Amazon SQS short and long polling").
+``empty-receive`` events, and every receiver counts its requests and the empty ones: a
+short-polling consumer's stream of them is what long polling saves (SQS Developer Guide,
+"Amazon SQS short and long polling").
+
+``Lab.contents()`` adds to each receiver's node what the model cannot know: its request
+counts and the messages the app still works on, with whether its receipt handle went stale
+(the message was received again meanwhile, so its delete will delete nothing).
 """
 
 from __future__ import annotations
