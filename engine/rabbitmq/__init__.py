@@ -7,12 +7,13 @@ ties them together (``model.py``: registry and restart; ``routing.py``: publish 
 RabbitMQ document or source it follows.
 """
 
-from .channel import Channel, Consumer
+from .channel import Channel, Connection, Consumer
 from .errors import (
     AccessRefused,
     ChannelClosedByBroker,
     ChannelWrongState,
     CommandInvalid,
+    ConnectionClosedByBroker,
     InvalidArgument,
     NackError,
     NotFound,
@@ -31,7 +32,8 @@ TOPOLOGY_KINDS: frozenset[str] = frozenset()
 
 __all__ = [
     "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
-    "ChannelWrongState", "CommandInvalid", "Consumer", "Deliver", "GetOk", "InvalidArgument",
-    "NackError", "NotFound", "NotImplementedByBroker", "PreconditionFailed", "RabbitMQ",
-    "RabbitMQError", "ResourceLocked", "Return", "TopicTrie", "UnroutableError", "topic_matches",
+    "ChannelWrongState", "CommandInvalid", "Connection", "ConnectionClosedByBroker", "Consumer",
+    "Deliver", "GetOk", "InvalidArgument", "NackError", "NotFound", "NotImplementedByBroker",
+    "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return", "TopicTrie",
+    "UnroutableError", "topic_matches",
 ]

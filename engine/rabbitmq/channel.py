@@ -1,9 +1,11 @@
 """The channel: pika's ``BlockingChannel`` API over the simulated broker.
 
-Each channel stands for one client connection with one channel on it (so "exclusive to the
-connection" means exclusive to the channel, and closing a channel is what a crashed client
-looks like). Commands check their Python arguments first: a value pika itself would refuse
-raises ``InvalidArgument`` and changes nothing. What RabbitMQ refuses (an unknown exchange, an
+A channel lives on a connection (``Connection``); ``sim.rabbitmq.channel()`` gives a channel
+on a connection of its own, so closing that channel closes its connection too (what a crashed
+single-channel client looks like).
+
+Commands check their Python arguments first: a value pika itself would refuse raises
+``InvalidArgument`` and changes nothing. What RabbitMQ refuses (an unknown exchange, an
 unknown delivery tag, ...) closes the channel, as RabbitMQ does, and raises
 ``ChannelClosedByBroker``; any later command raises ``ChannelWrongState``.
 
@@ -60,12 +62,48 @@ class Consumer:
                      or len(channel.unacked) < channel.global_prefetch))
 
 
-class Channel:
-    """A pika-shaped channel. Create it with ``sim.rabbitmq.channel()``."""
+class Connection:
+    """A client connection (pika's ``BlockingConnection``): ``connection.channel()`` opens
+    channels on it. Exclusive queues belong to a connection and go when it closes ("Queues"
+    guide, exclusive queues). ``sim.rabbitmq.channel()`` makes an implicit connection with
+    that one channel, which closes with it."""
 
-    def __init__(self, broker: RabbitMQ, number: int) -> None:
+    def __init__(self, broker: RabbitMQ, number: int, *, implicit: bool) -> None:
+        self._broker = broker
+        self.number = number
+        self.implicit = implicit
+        self.is_open = True
+        self.channels: list[Channel] = []
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.is_open
+
+    def channel(self) -> Channel:
+        if not self.is_open:
+            raise ChannelWrongState(f"connection {self.number} is closed; open a new one with "
+                                    "sim.rabbitmq.connection()")
+        return self._broker.open_channel(self)
+
+    def close(self) -> None:
+        """Closes every channel on it (their unacked messages requeue) and deletes the
+        exclusive queues it declared."""
+        if self.is_open:
+            self._broker.close_connection(self, f"connection {self.number} closed by the "
+                                                "client")
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.number} {'open' if self.is_open else 'closed'}>"
+
+
+class Channel:
+    """A pika-shaped channel. Create it with ``sim.rabbitmq.channel()`` (or on an explicit
+    ``sim.rabbitmq.connection()``)."""
+
+    def __init__(self, broker: RabbitMQ, number: int, connection: Connection) -> None:
         self._broker = broker
         self.channel_number = number
+        self.connection = connection
         self.is_open = True
         self.prefetch_count = 0
         self.global_prefetch = 0

@@ -16,6 +16,7 @@ __all__ = [
     "ChannelClosedByBroker",
     "ChannelWrongState",
     "CommandInvalid",
+    "ConnectionClosedByBroker",
     "InvalidArgument",
     "NackError",
     "NotFound",
@@ -63,14 +64,19 @@ class PreconditionFailed(ChannelClosedByBroker):
     reply_code = 406
 
 
-class NotImplementedByBroker(ChannelClosedByBroker):
+class ConnectionClosedByBroker(ChannelClosedByBroker):
+    """A hard error: RabbitMQ closes the whole connection, and every channel on it (AMQP
+    0-9-1 reference, "connection exceptions"; pika's ``ConnectionClosedByBroker``)."""
+
+
+class NotImplementedByBroker(ConnectionClosedByBroker):
     """540: a feature the queue type lacks (e.g. global QoS on a quorum queue)."""
 
     code = "NOT_IMPLEMENTED"
     reply_code = 540
 
 
-class CommandInvalid(ChannelClosedByBroker):
+class CommandInvalid(ConnectionClosedByBroker):
     code = "COMMAND_INVALID"
     reply_code = 503
 

@@ -16,11 +16,13 @@ from .. import events as ev
 from ..broker import BrokerModel
 from ..errors import InvalidArgument
 from ..topology import node_id
-from .channel import Channel, Consumer
+from .channel import Channel, Connection, Consumer
 from .delivery import Delivery
 from .errors import (
     AccessRefused,
+    ChannelClosedByBroker,
     CommandInvalid,
+    ConnectionClosedByBroker,
     NotFound,
     NotImplementedByBroker,
     PreconditionFailed,
@@ -66,6 +68,8 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         self._exchanges: dict[str, Exchange] = {}
         self._queues: dict[str, Queue] = {}
         self._channels: dict[int, Channel] = {}
+        self._connections: list[Connection] = []
+        self._connection_numbers = 0
         self._channel_numbers = 0
         self._consumer_numbers = 0
         self._declare_builtins()
@@ -77,29 +81,59 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
             self._exchanges[name] = CLASSES[kind](name, kind, _node("exchange", name),
                                                   durable=True)
 
-    # -- channels ----------------------------------------------------------------------------
+    # -- connections and channels ------------------------------------------------------------
+    def connection(self) -> Connection:
+        """Open a client connection; open channels on it with ``connection.channel()``."""
+        return self._new_connection(implicit=False)
+
     def channel(self) -> Channel:
-        """Open a new channel (on a connection of its own)."""
+        """Open a new channel, on a connection of its own."""
+        return self.open_channel(self._new_connection(implicit=True))
+
+    def _new_connection(self, *, implicit: bool) -> Connection:
+        self._connection_numbers += 1
+        connection = Connection(self, self._connection_numbers, implicit=implicit)
+        self._connections.append(connection)
+        return connection
+
+    def open_channel(self, connection: Connection) -> Channel:
         self._channel_numbers += 1
-        channel = Channel(self, self._channel_numbers)
+        channel = Channel(self, self._channel_numbers, connection)
         self._channels[channel.channel_number] = channel
+        connection.channels.append(channel)
         return channel
 
     def crash_connection(self, consumer_tag: str) -> None:
         """Simulate the crash of the client behind ``consumer_tag``: its connection drops,
-        so its channel closes and its unacked messages return to their queues."""
+        so its channels close and their unacked messages return to their queues."""
         for channel in self._channels.values():
             if consumer_tag in channel.consumers:
-                self.close_channel(
-                    channel, f"connection of consumer {consumer_tag} crashed; its unacked "
-                    "messages go back to their queues")
+                self.close_connection(
+                    channel.connection, f"connection of consumer {consumer_tag} crashed; its "
+                    "unacked messages go back to their queues")
                 return
         raise InvalidArgument(f"no consumer '{consumer_tag}' on any open channel; open "
                               f"consumers: {', '.join(self.consumers) or 'none'}")
 
-    def _fail(self, channel: Channel, error: Exception) -> Exception:
-        """Close ``channel`` as RabbitMQ does for a channel error; return the error to raise."""
-        self.close_channel(channel, error.args[0], error=getattr(error, "reply_code", 0))
+    def close_connection(self, connection: Connection, reason: str, error: int = 0) -> None:
+        """Close every channel of ``connection``, then delete its exclusive queues."""
+        if not connection.is_open:
+            return
+        connection.is_open = False
+        for channel in connection.channels:
+            self._close_one_channel(channel, reason, error)
+        for queue in list(self._queues.values()):
+            if queue.exclusive and queue.owner is connection:
+                self._remove_queue(queue, f"exclusive queue '{queue.name}' deleted: its "
+                                   "connection closed", ev.DELETED)
+
+    def _fail(self, channel: Channel, error: ChannelClosedByBroker) -> Exception:
+        """Close ``channel`` (its connection, for a hard error) as RabbitMQ does; return the
+        error to raise."""
+        if isinstance(error, ConnectionClosedByBroker):
+            self.close_connection(channel.connection, error.reply_text, error.reply_code)
+        else:
+            self.close_channel(channel, error.reply_text, error.reply_code)
         return error
 
     # -- exchanges ---------------------------------------------------------------------------
@@ -188,7 +222,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         try:
             queue = Queue(name, _node("queue", name), durable=durable, exclusive=exclusive,
                           auto_delete=auto_delete, arguments=arguments,
-                          owner=channel if exclusive else None)
+                          owner=channel.connection if exclusive else None)
         except PreconditionFailed as error:
             raise self._fail(channel, error) from None
         if queue.type == QUORUM and (not durable or exclusive or auto_delete):
@@ -233,7 +267,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
 
     def _check_exclusive(self, channel: Channel, queue: Queue) -> None:
         # "Queues" guide, exclusive queues: only the declaring connection may use one.
-        if queue.exclusive and queue.owner is not channel:
+        if queue.exclusive and queue.owner is not channel.connection:
             raise self._fail(channel, ResourceLocked(
                 f"cannot obtain exclusive access to locked queue '{queue.name}' in vhost "
                 f"{VHOST}. It could be originally declared on another connection or the "
@@ -448,20 +482,27 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
 
     def close_channel(self, channel: Channel, reason: str, error: int = 0) -> None:
         """Close a channel: consumers cancelled, unacked messages requeued ("Consumer
-        Acknowledgements": on channel closure unacked deliveries are requeued), exclusive
-        queues of its connection deleted ("Queues" guide, exclusive queues)."""
+        Acknowledgements": on channel closure unacked deliveries are requeued). A channel
+        from ``sim.rabbitmq.channel()`` takes its implicit connection with it."""
+        if channel.connection.implicit:
+            channel.connection.is_open = False
+        self._close_one_channel(channel, reason, error)
+        if channel.connection.implicit:
+            for queue in list(self._queues.values()):
+                if queue.exclusive and queue.owner is channel.connection:
+                    self._remove_queue(queue, f"exclusive queue '{queue.name}' deleted: its "
+                                       "connection closed", ev.DELETED)
+
+    def _close_one_channel(self, channel: Channel, reason: str, error: int) -> None:
         if not channel.is_open:
             return
         channel.is_open = False
         for consumer in list(channel.consumers.values()):
             self.cancel(consumer, f"channel {channel.channel_number} closed")
         self.recover(channel, why="channel closed")
-        for queue in list(self._queues.values()):
-            if queue.exclusive and queue.owner is channel:
-                self._remove_queue(queue, f"exclusive queue '{queue.name}' deleted: its "
-                                   "connection closed", ev.DELETED)
         self._emit_topology(ev.CHANNEL_CLOSED, source=channel.node, reason=reason,
-                            details={"channel": channel.channel_number, "reply_code": error})
+                            details={"channel": channel.channel_number, "reply_code": error,
+                                     "connection": channel.connection.number})
 
     # -- restart -----------------------------------------------------------------------------
     def restart(self) -> None:
@@ -473,8 +514,8 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         published as transient are discarded on restart even in a durable queue. Quorum
         queues keep every message ("Quorum Queues": all data is written to disk).
         """
-        for channel in list(self._channels.values()):
-            self.close_channel(channel, "broker restarted: the connection was lost")
+        for connection in list(self._connections):
+            self.close_connection(connection, "broker restarted: the connection was lost")
         for queue in list(self._queues.values()):
             if not queue.durable:
                 self._remove_queue(queue, f"broker restarted: transient queue '{queue.name}' "

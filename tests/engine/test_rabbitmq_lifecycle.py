@@ -9,6 +9,7 @@ from engine.rabbitmq import (
     BasicProperties,
     ChannelWrongState,
     CommandInvalid,
+    ConnectionClosedByBroker,
     NotFound,
     PreconditionFailed,
     ResourceLocked,
@@ -123,6 +124,50 @@ def test_exclusive_queue_is_locked_to_its_connection_and_deleted_when_it_closes(
     owner.close()
     assert "mine" not in sim.rabbitmq.queues
     assert moves(events, {"deleted"}) == [("deleted", "m1", "mine", None)]
+
+
+def test_channels_of_one_connection_share_its_exclusive_queues():
+    sim = Simulation()
+    connection = sim.rabbitmq.connection()
+    first, second = connection.channel(), connection.channel()
+    first.queue_declare("replies", exclusive=True)
+    second.basic_consume("replies", lambda *a: None)  # same connection: allowed
+    first.close()
+    assert "replies" in sim.rabbitmq.queues  # a channel closing is not the connection closing
+    connection.close()
+    assert second.is_closed
+    assert "replies" not in sim.rabbitmq.queues
+
+
+def test_crash_drops_every_channel_of_the_consumers_connection():
+    sim = Simulation()
+    connection = sim.rabbitmq.connection()
+    publisher, worker = connection.channel(), connection.channel()
+    worker.queue_declare("q")
+    tag = worker.basic_consume("q", lambda *a: None)
+    sim.rabbitmq.crash_connection(tag)
+    assert (publisher.is_closed, worker.is_closed, connection.is_closed) == (True, True, True)
+
+
+def test_a_hard_error_closes_the_whole_connection():
+    sim = Simulation()
+    events = record(sim)
+    connection = sim.rabbitmq.connection()
+    bystander, culprit = connection.channel(), connection.channel()
+    with pytest.raises(ConnectionClosedByBroker) as raised:
+        culprit.exchange_declare("x", "no-such-type")
+    assert raised.value.reply_code == 503
+    assert bystander.is_closed and connection.is_closed
+    assert [e.kind for e in events] == ["channel-closed", "channel-closed"]
+
+
+def test_a_channel_error_leaves_the_other_channels_of_the_connection_open():
+    sim = Simulation()
+    connection = sim.rabbitmq.connection()
+    bystander, culprit = connection.channel(), connection.channel()
+    with pytest.raises(NotFound):
+        culprit.basic_publish("missing", "k", b"x")
+    assert culprit.is_closed and bystander.is_open and connection.is_open
 
 
 def test_auto_delete_queue_goes_when_its_last_consumer_leaves():

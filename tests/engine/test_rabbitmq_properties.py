@@ -1,7 +1,8 @@
 """Hypothesis: random RabbitMQ sessions keep every message in one place, and replay exactly.
 
 A state machine drives random declares, binds, publishes, consumes, acks, nacks, rejects,
-gets, cancels, closes, crashes, purges, deletes, restarts and clock advances. After every
+gets, cancels, channel and connection closes, crashes, purges, deletes, restarts and clock
+advances. After every
 step each message copy must be in exactly one place or have a terminal last event
 (``conservation_violations``). At the end the same operations are replayed on a fresh
 simulation with the same seed, and the event lists must be equal; replayed once more with
@@ -44,6 +45,7 @@ class World:
         if listen:
             self.sim.subscribe(self.events.append)
         self.channels = [self.sim.rabbitmq.channel(), self.sim.rabbitmq.channel()]
+        self.shared = None
         self._declare_base_topology(self.channels[0])
 
     @staticmethod
@@ -77,6 +79,16 @@ class World:
 
     def do_open(self):
         self.channels.append(self.sim.rabbitmq.channel())
+
+    def do_open_shared(self):
+        """A channel on the shared connection (a new one once the last was closed)."""
+        if self.shared is None or self.shared.is_closed:
+            self.shared = self.sim.rabbitmq.connection()
+        self.channels.append(self.shared.channel())
+
+    def do_close_shared(self):
+        if self.shared is not None:
+            self.shared.close()
 
     def do_declare_queue(self, ch, queue, durable, arguments):
         if queue not in self.sim.rabbitmq.queues:  # a different re-declare would only fail
@@ -191,6 +203,14 @@ class RabbitSessions(RuleBasedStateMachine):
     @rule()
     def open_channel(self):
         self.run("open")
+
+    @rule()
+    def open_shared_channel(self):
+        self.run("open_shared")
+
+    @rule()
+    def close_shared_connection(self):
+        self.run("close_shared")
 
     @rule(ch=CH, queue=st.sampled_from(QUEUES), durable=st.booleans(),
           arguments=QUEUE_ARGUMENTS)
