@@ -245,6 +245,28 @@ def test_headers_exchange_matches_all_or_any():
     assert (queues["all"]["ready"], queues["any"]["ready"]) == (1, 2)
 
 
+def test_headers_exchange_ignores_x_arguments_unless_with_x_is_asked():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("h", "headers")
+    ch.queue_declare("plain")
+    ch.queue_declare("with_x")
+    ch.queue_bind("plain", "h", arguments={"x-match": "all", "x-tenant": "a"})
+    ch.queue_bind("with_x", "h", arguments={"x-match": "all-with-x", "x-tenant": "a"})
+    ch.basic_publish("h", "", b"1", BasicProperties(headers={"x-tenant": "b"}))
+    queues = sim.rabbitmq.queues
+    # 'plain' compares no argument at all, so 'all' holds; 'with_x' compares x-tenant
+    assert (queues["plain"]["ready"], queues["with_x"]["ready"]) == (1, 0)
+
+
+def test_internal_exchange_refuses_publishers_with_403():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("inner", "fanout", internal=True)
+    with pytest.raises(AccessRefused, match="cannot publish to internal exchange 'inner'"):
+        ch.basic_publish("inner", "", b"x")
+
+
 def test_exchange_to_exchange_binding_routes_onward():
     sim = Simulation()
     events = record(sim)
