@@ -9,12 +9,14 @@ import json
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.invariants import conservation_violations
 from engine.sqs import TERMINAL
 from mqlab.presets import find
 from mqlab.rooms import Room
-from tests.web.test_room_stream import Picture
+from tests.web.test_room_stream import Picture, play
 
 OWNER = "me"
 Q = "sqs:queue:"
@@ -509,3 +511,72 @@ def test_receivers_count_their_requests_and_the_empty_ones():
     assert counters["short-poller"]["receives"] > 20
     assert counters["short-poller"]["empty_receives"] == counters["short-poller"]["receives"] - 5
     assert counters["you"] == {"in_flight": 0, "receives": 1, "empty_receives": 1}
+
+
+QUEUES = st.sampled_from(["orders", "orders-dlq", "extra.fifo"])
+ACTIONS = st.one_of(
+    st.tuples(st.just("send_message"), st.fixed_dictionaries({
+        "queue": st.sampled_from(["orders", "orders-dlq"]),
+        "body": st.sampled_from(["order", "poison order"]), "count": st.integers(1, 3),
+        "delay_seconds": st.none() | st.integers(0, 4)})),
+    st.tuples(st.just("send_message"), st.fixed_dictionaries({
+        "queue": st.just("extra.fifo"), "body": st.sampled_from(["a", "b"]),
+        "group_id": st.sampled_from(["g1", "g2"])})),
+    st.tuples(st.just("receive_message"), st.fixed_dictionaries({
+        "queue": QUEUES, "max_messages": st.integers(1, 3),
+        "visibility_timeout": st.none() | st.integers(0, 6),
+        "wait_time": st.none() | st.integers(0, 5)})),
+    st.tuples(st.just("change_visibility"), st.fixed_dictionaries({
+        "queue": QUEUES, "visibility_timeout": st.integers(0, 5),
+        "message_id": st.sampled_from([f"00000000-0000-4000-8000-{n:012d}"
+                                       for n in range(1, 6)])})),
+    st.tuples(st.just("delete_message"), st.fixed_dictionaries({
+        "queue": QUEUES, "message_id": st.sampled_from([f"00000000-0000-4000-8000-{n:012d}"
+                                                        for n in range(1, 6)])})),
+    st.tuples(st.just("add_consumer"), st.fixed_dictionaries({
+        "name": st.just("extra"), "queue": QUEUES, "processing_time": st.floats(0, 3),
+        "wait_time": st.sampled_from([0, 20]),
+        "on_failure": st.sampled_from(["wait", "release"])})),
+    st.tuples(st.just("crash_consumer"), st.fixed_dictionaries({
+        "consumer": st.sampled_from(["worker", "extra"])})),
+    st.tuples(st.just("remove_consumer"), st.fixed_dictionaries({
+        "consumer": st.sampled_from(["worker", "extra"])})),
+    st.tuples(st.just("start_redrive"), st.fixed_dictionaries({
+        "dead_letter_queue": st.just("orders-dlq")})),
+    st.tuples(st.just("purge_queue"), st.fixed_dictionaries({"queue": QUEUES})),
+    st.tuples(st.just("create_queue"), st.fixed_dictionaries({
+        "name": st.just("extra.fifo"), "fifo": st.just(True),
+        "content_based_deduplication": st.just(True)})),
+    st.tuples(st.just("wait"), st.floats(0.0, 8.0)),
+    st.tuples(st.just("step"), st.none()),
+)
+
+
+def dlq_room() -> Room:
+    return Room("r", find("sqs-dlq-redrive"), seed=5, owner=OWNER)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ACTIONS, max_size=25))
+def test_any_lesson_keeps_the_clients_picture_equal_to_a_fresh_snapshot(actions):
+    lab = dlq_room()
+    lab.viewers = 1
+    _, snapshot = lab.join(OWNER)
+    picture = Picture(snapshot)
+    play(lab, actions, picture.apply)
+    _, fresh = lab.join(OWNER)
+    assert picture.topology == fresh["topology"]
+    assert without_countdowns(picture.contents) == without_countdowns(fresh["contents"])
+    assert picture.seq == fresh["seq"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ACTIONS, max_size=25))
+def test_any_lesson_replays_from_its_log_exactly(actions):
+    live = dlq_room()
+    play(live, actions)
+    replayed = dlq_room()
+    replayed._replay(copy.deepcopy(live.log), live.sim.now)
+    assert list(replayed.history) == list(live.history)
+    assert replayed.join(OWNER)[1]["contents"] == live.join(OWNER)[1]["contents"]
+    assert conservation_violations(live.history, live.sim.locations(), TERMINAL) == []
