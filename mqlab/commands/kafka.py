@@ -160,6 +160,12 @@ class ConsumerApp:
                            error)
         return ", ".join(f"{tp}@{offset}" for tp, offset in sorted(offsets.items()))
 
+    def rewind(self) -> None:
+        """After a seek: drop the records in hand (unprocessed) and poll from the new position."""
+        self._stop_working()
+        self.in_hand.clear()
+        self.timer = self.lab.sim.call_soon(self._poll)
+
     def _stop_working(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
@@ -413,7 +419,7 @@ def seek_to_beginning(lab: Lab, consumer: str) -> str:
         raise ArgumentError("consumer", f"{consumer!r} owns no partition (it is idle); "
                             "seek a consumer that has partitions")
     app.client.seek_to_beginning()
-    app.in_hand.clear()  # the loop's next poll reads from the start
+    app.rewind()
     return (f"{consumer!r} rewinds {', '.join(map(str, app.client.assignment()))} to the log "
             "start: its next polls replay the retained records")
 
@@ -451,10 +457,6 @@ def lose_responses(lab: Lab, count: int) -> str:
 
 
 # -- the registry ----------------------------------------------------------------------------
-
-def _flag(name: str, label: str, default: bool = False, help: str = "") -> Field:
-    return Field(name, label, "bool", default=default, help=help)
-
 
 COMMANDS = (
     Command("produce", "Produce", "Records", produce, (

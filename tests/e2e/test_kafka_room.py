@@ -11,26 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine.kafka import assign, partition_for_key
+from tests.e2e.test_sqs_room import node, open_group, start_room
 
 PARTITION = "kafka:partition:"
 CONSUMER = "kafka:consumer:"
-
-
-def node(page: Page, node_id: str):
-    return page.locator(f'#diagram [data-node-id="{node_id}"]')
-
-
-def start_room(page: Page, base_url: str, preset: str) -> None:
-    page.goto(base_url)
-    page.locator(f'button[data-preset="{preset}"]').click()
-    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
-    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
-
-
-def open_group(page: Page, name: str) -> None:
-    group = page.locator(f'details[data-group="{name}"]')
-    if group.get_attribute("open") is None:
-        group.locator("> summary").click()
 
 
 def command(page: Page, command_name: str, **fields) -> None:
@@ -160,3 +144,37 @@ def test_killing_the_leaders_broker_elects_a_new_leader(page, live_server_url, s
     expect(log.locator('li[data-kind="isr-expanded"]').first).to_be_attached()
     show_diagram(page)
     shots(page, "broker-back-in-sync")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crashed_consumers_partition_moves_after_the_session_timeout(
+        page, live_server_url, shots):
+    start_room(page, live_server_url, "kafka-consumer-group")
+    idle = node(page, CONSUMER + "billing-4")
+    expect(idle).to_have_attribute("data-assignment", "")
+    expect(idle.locator(".kafka-idle-text")).to_have_text("idle: no partition")
+    owned = node(page, CONSUMER + "billing-1").get_attribute("data-assignment")
+    assert owned == "orders/0"
+    page.locator("[data-speed-select]").select_option("8")
+
+    open_group(page, "Faults")
+    command(page, "crash_consumer", consumer="billing-1")
+    crashed = node(page, CONSUMER + "billing-1")
+    expect(crashed).to_have_class(re.compile(r"\bkafka-crashed\b"))
+    expect(crashed).to_contain_text("crashed: no heartbeats")
+    expect(idle).to_have_attribute("data-assignment", "")  # the group has not noticed yet
+    show_diagram(page)
+    shots(page, "crashed-partition-waits")
+
+    # 45 s of virtual time later (about 6 s at 8x) the coordinator drops it and rebalances:
+    # range hands the three partitions to the three members left, the idle one included.
+    expect(crashed).to_have_count(0, timeout=15000)
+    members = {f"billing-{n}": ["orders"] for n in (2, 3, 4)}
+    for member, owned in assign("range", members, {"orders": 3}).items():
+        expect(node(page, CONSUMER + member)).to_have_attribute(
+            "data-assignment", ",".join(f"{t}/{p}" for t, p in owned))
+    expect(idle).not_to_have_attribute("data-assignment", "")
+    left = page.locator('[data-log-list] li[data-kind="left"]').first
+    expect(left).to_contain_text("session.timeout.ms=45000")
+    show_diagram(page)
+    shots(page, "idle-consumer-took-over")

@@ -13,8 +13,8 @@ from engine.kafka import partition_for_key
 from mqlab.presets import find
 from mqlab.rooms import Room, advance_to
 from tests.web.test_room_stream import Picture
+from tests.web.test_sqs_playground import OWNER, refused, run
 
-OWNER = "me"
 P = "kafka:partition:"
 C = "kafka:consumer:"
 G = "kafka:group:"
@@ -22,18 +22,6 @@ G = "kafka:group:"
 
 def room(preset: str = "kafka-playground", seed: int = 1) -> Room:
     return Room("t", find(preset), seed=seed, owner=OWNER)
-
-
-def run(lab: Room, command: str, **args) -> str:
-    outcome = lab.run_command(OWNER, command, args)
-    assert outcome.ok, outcome.message
-    return outcome.message
-
-
-def refused(lab: Room, command: str, **args):
-    outcome = lab.run_command(OWNER, command, args)
-    assert not outcome.ok
-    return outcome
 
 
 def wait(lab: Room, seconds: float) -> None:
@@ -382,6 +370,20 @@ def test_seek_to_beginning_replays_the_log_as_duplicates():
     assert [(e.details["offset"], e.details["again"]) for e in since(lab, seq, "delivered")] == \
         [(0, True), (1, True), (2, True)]
     assert len(since(lab, seq, "duplicate-side-effect")) == 3
+
+
+def test_seek_in_the_middle_of_a_poll_drops_the_rest_and_reads_from_the_start():
+    lab = topic_room(partitions=1)
+    run(lab, "produce", topic="orders", value="v", count=4)
+    run(lab, "add_consumer", name="a", group="g", topic="orders", processing_time=1)
+    wait(lab, 1.5)  # offset 0 processed, offset 1 in hand
+    seq = lab.sim.seq
+    run(lab, "seek_to_beginning", consumer="a")
+    wait(lab, 4.5)
+    assert [(e.kind, e.details["offset"]) for e in since(lab, seq, "side-effect",
+                                                           "duplicate-side-effect")] == [
+        ("duplicate-side-effect", 0), ("side-effect", 1), ("side-effect", 2),
+        ("side-effect", 3)]
 
 
 def test_two_groups_read_one_topic_with_their_own_offsets():
