@@ -386,6 +386,29 @@ def test_seek_in_the_middle_of_a_poll_drops_the_rest_and_reads_from_the_start():
         ("side-effect", 3)]
 
 
+def test_retention_deletes_old_records_and_a_group_behind_skips_them():
+    lab = topic_room(partitions=1, retention_ms=60000)
+    run(lab, "produce", topic="orders", value="v{n}", count=5)
+    run(lab, "add_consumer", name="slow", group="g", topic="orders", processing_time=100,
+        max_poll_records=1)
+    wait(lab, 320)  # the broker checks retention every 5 minutes
+    deleted = since(lab, 0, "retention-deleted")
+    assert [e.at for e in deleted] == [300.0] * 5
+    skipped = since(lab, 0, "offset-reset")[-1]
+    assert skipped.details == {"partition": "orders/0", "from": 3, "to": 5,
+                               "strategy": "earliest", "skipped": 2, "group": "g"}
+    processed = [e.details["offset"] for e in since(lab, 0, "side-effect")]
+    assert processed == [0, 1, 2]  # offsets 3 and 4 were never processed
+    assert lab.sim.kafka.contents()[P + "orders/0"]["counters"]["log_start"] == 5
+
+
+def test_a_compacted_topic_refuses_a_record_without_a_key():
+    lab = topic_room(partitions=1, cleanup_policy="compact")
+    outcome = refused(lab, "produce", topic="orders", value="no key")
+    assert outcome.message.startswith("InvalidRecordException: topic 'orders' is compacted")
+    run(lab, "produce", topic="orders", key="k", value="kept")
+
+
 def test_two_groups_read_one_topic_with_their_own_offsets():
     lab = room("kafka-two-groups")
     wait(lab, 30)
