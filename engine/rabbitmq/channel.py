@@ -40,10 +40,10 @@ class Consumer:
     """One ``basic.consume`` subscription."""
 
     __slots__ = ("tag", "channel", "queue", "callback", "auto_ack", "exclusive", "prefetch",
-                 "unacked", "node")
+                 "unacked", "node", "priority")
 
     def __init__(self, tag: str, channel: Channel, queue: Queue, callback: Callback,
-                 auto_ack: bool, exclusive: bool, prefetch: int) -> None:
+                 auto_ack: bool, exclusive: bool, prefetch: int, priority: int = 0) -> None:
         self.tag = tag
         self.channel = channel
         self.queue = queue
@@ -54,6 +54,8 @@ class Consumer:
         self.prefetch = 0 if auto_ack else prefetch
         self.unacked = 0
         self.node = node_id("rabbitmq", "consumer", tag)
+        #: "Consumer Priorities": x-priority; higher gets messages first, default 0
+        self.priority = priority
 
     def has_room(self) -> bool:
         channel = self.channel
@@ -238,12 +240,9 @@ class Channel:
                 "taking (channel, method, properties, body)")
         if consumer_tag is not None:
             _name("consumer_tag", consumer_tag)
-        if arguments:
-            raise InvalidArgument(
-                f"arguments={arguments!r}: consumer arguments (such as x-priority) are not "
-                "simulated; leave them out")
+        priority = _consumer_priority(arguments)
         return broker.consume(self, queue, on_message_callback, bool(auto_ack), bool(exclusive),
-                              consumer_tag)
+                              consumer_tag, priority)
 
     def basic_cancel(self, consumer_tag: str) -> None:
         broker = self._check_open()
@@ -352,6 +351,19 @@ def _table(what: str, value: Any) -> dict[str, Any]:
 def _tag(delivery_tag: Any) -> None:
     if not isinstance(delivery_tag, int) or isinstance(delivery_tag, bool) or delivery_tag < 0:
         raise InvalidArgument(f"delivery_tag={delivery_tag!r}: give a whole number >= 0")
+
+
+def _consumer_priority(arguments: Any) -> int:
+    """basic.consume arguments: only x-priority ("Consumer Priorities") is simulated."""
+    table = _table("arguments", arguments)
+    unknown = sorted(set(table) - {"x-priority"})
+    if unknown:
+        raise InvalidArgument(
+            f"consumer arguments {', '.join(unknown)} are not simulated; only x-priority is")
+    priority = table.get("x-priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise InvalidArgument(f"x-priority={priority!r}: give a whole number (may be negative)")
+    return priority
 
 
 def _check_properties(properties: BasicProperties) -> None:

@@ -356,6 +356,8 @@ def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
         return first if first.has_room() else None
     count = len(consumers)
     start = queue.next_consumer
+    if queue.ranked_consumers:
+        return _next_by_priority(queue, consumers)
     if start < count:  # fast path: the one whose turn it is has room
         consumer = consumers[start]
         if (consumer.prefetch == 0 or consumer.unacked < consumer.prefetch) and \
@@ -369,6 +371,22 @@ def _next_consumer(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
             queue.next_consumer = (index + 1) % count
             return consumer
     return None
+
+
+def _next_by_priority(queue: Queue, consumers: list[Consumer]) -> Consumer | None:
+    """"Consumer Priorities": the highest-priority consumers with room take turns; lower ones
+    get messages only while every higher one is blocked by its prefetch."""
+    count = len(consumers)
+    start = queue.next_consumer % count
+    best, best_index = None, 0
+    for step in range(count):
+        index = (start + step) % count
+        consumer = consumers[index]
+        if consumer.has_room() and (best is None or consumer.priority > best.priority):
+            best, best_index = consumer, index
+    if best is not None:
+        queue.next_consumer = (best_index + 1) % count
+    return best
 
 
 def _release(channel: Channel, message: Message) -> str:

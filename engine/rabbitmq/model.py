@@ -415,7 +415,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
             channel.prefetch_count = prefetch_count
 
     def consume(self, channel: Channel, queue_name: str, callback: Any, auto_ack: bool,
-                exclusive: bool, tag: str | None) -> str:
+                exclusive: bool, tag: str | None, priority: int = 0) -> str:
         queue = self._queue(channel, queue_name)
         if tag is None or tag == "":
             channel.next_consumer += 1
@@ -434,17 +434,20 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
             raise self._fail(channel, NotImplementedByBroker(
                 f"queue '{queue_name}' in vhost {VHOST} does not support global qos"))
         consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
-                            channel.prefetch_count)
+                            channel.prefetch_count, priority)
         channel.consumers[tag] = consumer
         standby = queue.single_active and bool(queue.consumers)
         queue.consumers.append(consumer)
+        queue.ranked_consumers += priority != 0
         queue.had_consumer = True
         self._emit_topology(ev.CONSUMER_ADDED, source=queue.node, target=consumer.node,
                             reason=f"{tag} consumes from '{queue_name}'"
                             f"{' with auto-ack' if auto_ack else ''}"
                             f"{f', prefetch {consumer.prefetch}' if consumer.prefetch else ''}"
-                            f"{' (standby: single active consumer)' if standby else ''}",
+                            f"{' (standby: single active consumer)' if standby else ''}"
+                            f"{f', x-priority {priority}' if priority else ''}",
                             details={"auto_ack": auto_ack, "prefetch": consumer.prefetch,
+                                     "priority": priority,
                                      "exclusive": exclusive, "channel": channel.channel_number,
                                      "active": not standby})
         self._kick(queue)
@@ -460,6 +463,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         if consumer in queue.consumers:
             index = queue.consumers.index(consumer)
             queue.consumers.remove(consumer)
+            queue.ranked_consumers -= consumer.priority != 0
             if index < queue.next_consumer:
                 queue.next_consumer -= 1
             if queue.next_consumer >= len(queue.consumers):

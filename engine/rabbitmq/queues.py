@@ -108,7 +108,7 @@ class Queue:
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
         "had_consumer", "bindings", "limited", "single_active", "expires", "last_used",
-        "expires_timer", "consumer_timeout",
+        "expires_timer", "consumer_timeout", "ranked_consumers",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -143,6 +143,8 @@ class Queue:
         self.ready: Any = deque() if self.max_priority is None else PriorityReady(self.max_priority)
         self.bytes = 0
         self.consumers: list[Consumer] = []
+        #: how many consumers have an x-priority other than 0 (then turns go by priority)
+        self.ranked_consumers = 0
         self.next_consumer = 0
         #: copies delivered and not yet acked, over all consumers and basic_get
         self.unacked = 0

@@ -52,6 +52,7 @@ class Views:
                     "queue": consumer.queue.name, "channel": channel.channel_number,
                     "auto_ack": consumer.auto_ack, "prefetch": consumer.prefetch,
                     "exclusive": consumer.exclusive, "active": _active(consumer),
+                    "priority": consumer.priority,
                     "unacked": [t for t, m in channel.unacked.items() if m.consumer is consumer]}
         return found
 
@@ -89,7 +90,7 @@ class Views:
                 into.node(consumer.node, broker=BROKER, kind="consumer", name=consumer.tag,
                           column=CONSUMERS, channel=channel.channel_number,
                           prefetch=consumer.prefetch, auto_ack=consumer.auto_ack,
-                          active=_active(consumer))
+                          active=_active(consumer), priority=consumer.priority)
                 into.edge(consumer.queue.node, consumer.node, kind="subscription")
             if channel.used_get and channel.is_open:
                 into.node(channel.getter_node, broker=BROKER, kind="consumer",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine import Simulation
+from engine import InvalidArgument, Simulation
 from engine.invariants import conservation_violations
 from engine.rabbitmq import BasicProperties, ChannelWrongState, PreconditionFailed
 
@@ -151,6 +151,31 @@ def test_single_active_consumer_gets_everything_and_the_next_takes_over():
     assert second.bodies == ["1", "2"]
     assert "ctag1.2 becomes the single active consumer" in next(
         e.reason for e in events if e.kind == "consumer-removed")
+
+
+def test_higher_priority_consumers_get_messages_until_their_prefetch_blocks_them():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    ch.basic_qos(prefetch_count=2)
+    low, high_a, high_b = Inbox(), Inbox(), Inbox()
+    ch.basic_consume("q", low)
+    ch.basic_consume("q", high_a, arguments={"x-priority": 10})
+    ch.basic_consume("q", high_b, arguments={"x-priority": 10})
+    for i in range(6):
+        ch.basic_publish("", "q", str(i))
+    sim.advance(0)
+    # the two priority-10 consumers take turns; the default one only gets what they cannot
+    assert (high_a.bodies, high_b.bodies, low.bodies) == (["0", "2"], ["1", "3"], ["4", "5"])
+
+
+def test_unknown_consumer_arguments_are_refused():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    with pytest.raises(InvalidArgument, match="x-stream-offset"):
+        ch.basic_consume("q", Inbox(), arguments={"x-stream-offset": "first"})
+    assert ch.is_open
 
 
 def test_global_qos_shares_the_limit_among_the_channels_consumers():

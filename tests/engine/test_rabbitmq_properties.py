@@ -117,10 +117,11 @@ class World:
         for _ in range(count):
             self.channel(ch).basic_publish(exchange, key, b"body", props, mandatory=mandatory)
 
-    def do_consume(self, ch, queue, behaviour, auto_ack, prefetch):
+    def do_consume(self, ch, queue, behaviour, auto_ack, prefetch, priority):
         channel = self.channel(ch)
         channel.basic_qos(prefetch_count=prefetch)
-        channel.basic_consume(queue, _callback(behaviour), auto_ack=auto_ack)
+        channel.basic_consume(queue, _callback(behaviour), auto_ack=auto_ack,
+                              arguments={"x-priority": priority})
 
     def do_settle(self, ch, pick, how, requeue, multiple, bogus):
         channel = self.channel(ch)
@@ -245,9 +246,9 @@ class RabbitSessions(RuleBasedStateMachine):
                  count)
 
     @rule(ch=CH, queue=st.sampled_from(QUEUES), behaviour=st.sampled_from(BEHAVIOURS),
-          auto_ack=st.booleans(), prefetch=st.integers(0, 3))
-    def consume(self, ch, queue, behaviour, auto_ack, prefetch):
-        self.run("consume", ch, queue, behaviour, auto_ack, prefetch)
+          auto_ack=st.booleans(), prefetch=st.integers(0, 3), priority=st.integers(-1, 1))
+    def consume(self, ch, queue, behaviour, auto_ack, prefetch, priority):
+        self.run("consume", ch, queue, behaviour, auto_ack, prefetch, priority)
 
     @rule(ch=CH, pick=st.integers(0, 5), how=st.sampled_from(["ack", "nack", "reject"]),
           requeue=st.booleans(), multiple=st.booleans(),
