@@ -168,7 +168,10 @@ function drawGroups(parent, w, content, cells) {
       "data-committed": committed ?? "", "data-lag": lag ?? "" }, parent);
     if (committed !== null && committed !== undefined) {
       const x = offsetX(cells, committed);
-      svg("line", { x1: x, y1: -5, x2: x, y2: CELL_H + 3, stroke: colour }, g);
+      // Committed before the first record drawn: the tick is dashed (it is further left).
+      const behind = cells.shown.length > 0 && committed < cells.shown[0].offset;
+      svg("line", { x1: x, y1: -5, x2: x, y2: CELL_H + 3, stroke: colour,
+        "stroke-dasharray": behind ? "3 3" : null }, g);
       svg("path", { d: `M${x - 5},${CELL_H + 9} L${x + 5},${CELL_H + 9} L${x},${CELL_H + 2} z`,
         fill: colour }, g);
     }
