@@ -378,14 +378,15 @@ class Room:
             return Outcome(True, "nothing is scheduled", announce="clock")
         if self.guide is not None and due > self.guide.limit:
             advance_to(self.sim, self.guide.limit)  # nothing else happens within the step
-            if not self.guide.reached():
-                return Outcome(True, "a walkthrough's clock waits between steps: run the "
-                               "step", announce="clock")
         else:
             self.sim.step()
         if self.guide is not None and self.guide.reached():
+            self.paused = True
             return Outcome(True, "the walkthrough step has ended",
                            announce="clock walkthrough")
+        if self.guide is not None and self.guide.phase != "running":
+            return Outcome(True, "a walkthrough's clock waits between steps: run the step",
+                           announce="clock")
         return Outcome(True, f"stepped to t={self.sim.now:g}s", announce="clock")
 
     def _control_reset(self, value: Any) -> Outcome:

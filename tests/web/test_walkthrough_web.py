@@ -184,9 +184,12 @@ def test_play_runs_the_step_and_step_control_stops_at_its_end(sync_rooms):
     played = room.control(OWNER, "resume", None)
     assert played.ok and played.announce == "clock walkthrough"
     assert frame(room)["phase"] == "running" and not room.paused
+    stepped = []
     while room.guide.phase == "running":
-        room.control(OWNER, "step", None)
-    assert (room.sim.now, frame(room)["phase"]) == (5.3, "done")
+        stepped.append(room.control(OWNER, "step", None))
+    assert (stepped[-1].message, stepped[-1].announce) == (
+        "the walkthrough step has ended", "clock walkthrough")
+    assert (room.sim.now, frame(room)["phase"], room.paused) == (5.3, "done", True)
     assert room.control(OWNER, "step", None).message == (
         "a walkthrough's clock waits between steps: run the step")
 
