@@ -52,7 +52,7 @@ def command(page: Page, command_name: str, **fields) -> None:
 
 def snap(shots, page: Page, label: str) -> None:
     """A screenshot with the diagram in view (the forms scroll the page away from it)."""
-    page.locator("#diagram").scroll_into_view_if_needed()
+    page.locator("#diagram").evaluate("el => el.scrollIntoView({block: 'center'})")
     shots(page, label)
 
 
