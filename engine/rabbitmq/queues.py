@@ -237,6 +237,8 @@ def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
     overflow = text("x-overflow", (DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX)) or DROP_HEAD
     if queue_type == QUORUM:
         # "Quorum Queues" feature matrix (3.x): no message priorities; we keep one FIFO.
+        # RabbitMQ 4.0 gave quorum queues a simpler built-in priority ("Priority Support in
+        # Queues"); mqlab does not model it yet, so a quorum queue here stays FIFO.
         max_priority = None
     if queue_type == QUORUM and overflow == REJECT_PUBLISH_DLX:
         # "Quorum Queues" feature matrix: quorum queues support drop-head and reject-publish.
