@@ -20,6 +20,7 @@ export class Diagram {
     this.onSelectMessage = onSelectMessage;
     this.nodes = new Map(); // id -> { box, group, counters, slots }
     this.selected = null;
+    this.marks = new Map(); // "node kind" -> the mark showing now
     /** A broker module may draw a node's cells itself: `paint(entry, content)` -> true. */
     this.cellPainter = null;
     root.innerHTML = "";
@@ -212,17 +213,37 @@ export class Diagram {
     return box ? { x: box.x + box.w / 2, y: box.y + box.h / 2 } : null;
   }
 
-  /** A short floating mark above a node ("✓ acked"). */
+  /**
+   * A short floating mark above a node ("✓ acked"). A node shows one mark per kind at a
+   * time: a repeat restarts it and counts ("✓ acked ×12"), so a burst stays readable and
+   * does not pile up an animation per message.
+   */
   mark(id, label, kind, duration) {
     const box = this.nodes.get(id)?.box;
     if (!box) return;
-    const el = text(label, { x: box.x + box.w - 4, y: box.y - 6, class: `mark mark-${kind}`,
-      "text-anchor": "end" }, this.markLayer);
+    const key = `${id} ${kind}`;
+    let live = this.marks.get(key);
+    if (live) {
+      live.count += 1;
+      live.el.textContent = `${label} ×${live.count}`;
+      live.el.setAttribute("x", box.x + box.w - 4); // the node may have moved since
+      live.el.setAttribute("y", box.y - 6);
+      live.animation.cancel();
+    } else {
+      const el = text(label, { x: box.x + box.w - 4, y: box.y - 6, class: `mark mark-${kind}`,
+        "text-anchor": "end" }, this.markLayer);
+      live = { el, count: 1, animation: null };
+      this.marks.set(key, live);
+    }
     const rise = REDUCED_MOTION.matches ? [{}, {}] // fade in place
       : [{ transform: "translateY(0)" }, { transform: "translateY(-14px)" }];
-    const animation = el.animate([{ opacity: 1, ...rise[0] }, { opacity: 0, ...rise[1] }],
+    const animation = live.el.animate([{ opacity: 1, ...rise[0] }, { opacity: 0, ...rise[1] }],
       { duration, easing: "ease-out" });
-    animation.onfinish = () => el.remove();
+    live.animation = animation;
+    animation.onfinish = () => {
+      live.el.remove();
+      if (this.marks.get(key) === live) this.marks.delete(key);
+    };
   }
 
   /** Reduced motion: a brief highlight of the node instead of a travelling token. */
@@ -251,11 +272,15 @@ export class Diagram {
     entry.overflow.querySelector("text").textContent = shown;
     entry.overflow.querySelector("title").textContent =
       `${entry.overflowCount} movements not animated: too many at once`;
-    entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
+    // One pulse at a time: a burst skips thousands of movements, each must not animate.
+    if (entry.pulse?.playState !== "running") {
+      entry.pulse = entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
+    }
     clearTimeout(entry.overflowTimer);
     entry.overflowTimer = setTimeout(() => {
       entry.overflow?.remove();
       entry.overflow = null;
+      entry.pulse = null;
       entry.overflowCount = 0;
     }, 1500);
   }
