@@ -97,7 +97,7 @@ class ConsumerApp:
             enable_auto_commit=commit == "auto", partition_assignment_strategy=strategy)
         self.ledger = lab.ledgers.setdefault(group, Ledger(group))
         self.in_hand: deque[Record] = deque()
-        #: offset after the last record processed, per partition (what after-processing commits)
+        #: offset after the last record processed since the last commit, per partition
         self.processed: dict[TopicPartition, int] = {}
         self.timer: Timer | None = None
 
@@ -146,19 +146,20 @@ class ConsumerApp:
                                    "offset": record.offset})
         self._next()
 
-    def commit_processed(self) -> str:
-        """commitSync of the processed records' offsets on partitions still assigned."""
+    def commit_processed(self) -> None:
+        """commitSync of the offsets this app processed since its last commit, on the
+        partitions it still owns (a partition a rebalance took away is its new owner's to
+        commit; committing it from here could move the group's offset back)."""
         assigned = set(self.client.assignment())
-        offsets = {tp: offset for tp, offset in self.processed.items() if tp in assigned
-                   and self.client.committed(tp) != offset}
+        offsets = {tp: offset for tp, offset in self.processed.items() if tp in assigned}
+        self.processed.clear()
         if not offsets:
-            return "nothing new to commit"
+            return
         try:
             self.client.commit(offsets)
         except EngineError as error:
             report_refusal(self.lab.sim, "kafka", self.client.node, self.name, "commitSync",
                            error)
-        return ", ".join(f"{tp}@{offset}" for tp, offset in sorted(offsets.items()))
 
     def rewind(self) -> None:
         """After a seek: drop the records in hand (unprocessed) and poll from the new position."""

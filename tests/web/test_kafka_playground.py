@@ -329,6 +329,44 @@ def test_a_crash_before_the_commit_makes_the_next_owner_process_records_twice():
     assert committed(lab, "orders/0", "g") == 5
 
 
+@pytest.mark.parametrize("strategy", ["range", "roundrobin", "cooperative-sticky"])
+def test_committed_offsets_only_grow_through_rebalances_without_seeks(strategy):
+    lab = room("kafka-consumer-group", seed=3)
+    run(lab, "change_strategy", group="billing", strategy=strategy)
+    steps = [("close_consumer", {"consumer": "billing-2"}),
+             ("add_consumer", {"name": "late", "group": "billing", "topic": "orders",
+                               "strategy": strategy, "processing_time": 0.2}),
+             ("crash_consumer", {"consumer": "billing-3"}),
+             ("add_consumer", {"name": "later", "group": "billing", "topic": "orders",
+                               "strategy": strategy, "processing_time": 2})]
+    for name, args in steps:
+        wait(lab, 7)
+        run(lab, name, **args)
+    wait(lab, 60)
+    last: dict[str, int] = {}
+    for e in since(lab, 0, "committed"):
+        assert e.details["offset"] >= last.get(e.details["partition"], 0), e.reason
+        last[e.details["partition"]] = e.details["offset"]
+    assert len(last) == 3
+
+
+def test_a_partition_handed_back_is_not_committed_at_its_old_offset():
+    lab = topic_room(partitions=2)
+    run(lab, "add_consumer", name="a", group="g", topic="orders", processing_time=0.1)
+    run(lab, "produce", topic="orders", value="v", partition=1, count=2)
+    wait(lab, 1)
+    assert committed(lab, "orders/1", "g") == 2
+    run(lab, "add_consumer", name="b", group="g", topic="orders", processing_time=0.1)
+    assert assignment(lab, "b") == ["orders/1"]
+    run(lab, "produce", topic="orders", value="w", partition=1, count=3)
+    wait(lab, 1)
+    assert committed(lab, "orders/1", "g") == 5
+    run(lab, "close_consumer", consumer="b")  # a owns both partitions again
+    run(lab, "produce", topic="orders", value="x", partition=0)
+    wait(lab, 1)
+    assert (committed(lab, "orders/0", "g"), committed(lab, "orders/1", "g")) == (1, 5)
+
+
 def test_auto_commit_commits_on_its_interval_even_between_polls():
     lab = topic_room(partitions=1)
     run(lab, "produce", topic="orders", value="v", count=3)
