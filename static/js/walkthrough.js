@@ -102,10 +102,11 @@ function renderReveal(frame) {
   const text = $("[data-wt-reveal-text]");
   text.textContent = step.reveal || "";
   text.hidden = !step.reveal;
-  const kinds = step.seen.kinds.map(({ kind, count }) => `${count} ${kind}`).join(" · ");
-  $("[data-wt-seen]").textContent = step.seen.total
-    ? `The ${step.seen.total} events of this step: ${kinds}. The rarer ones:`
-    : "This step produced no events.";
+  const seen = $("[data-wt-seen]");
+  seen.replaceChildren(
+    element("span", step.seen.total ? `This step's ${step.seen.total} events:` : "This step produced no events."),
+    ...step.seen.kinds.map(({ kind, count }) => element("span", `${count} ${kind}`, "wt-kind-chip")));
+  $("[data-wt-notable-title]").hidden = step.seen.notable.length === 0;
   $("[data-wt-notable]").replaceChildren(...step.seen.notable.map((event) => {
     const item = element("li");
     item.append(element("span", `t=${Number(event.at).toFixed(2)}s`, "log-time"), " ",
