@@ -593,7 +593,6 @@ class SQS(BrokerModel):
                               kind="receives")
 
     def contents(self) -> dict[str, dict[str, Any]]:
-        now = self.sim.now
         result: dict[str, dict[str, Any]] = {}
         held: dict[str, list[dict[str, Any]]] = {name: [] for name in self.consumers}
         for queue in self.queues.values():
@@ -601,11 +600,11 @@ class SQS(BrokerModel):
             for message in queue.messages.values():
                 entry = None
                 if len(messages) < 100:
-                    entry = _content(message, now)
+                    entry = _content(message)
                     messages.append(entry)
                 if message.consumer is not None and message.state is IN_FLIGHT \
                         and len(held[message.consumer]) < 100:
-                    held[message.consumer].append(entry or _content(message, now))
+                    held[message.consumer].append(entry or _content(message))
             counters: dict[str, Any] = dict(queue.counts(), WaitingReceives=len(queue.waiters))
             node: dict[str, Any] = {"messages": messages, "counters": counters}
             if isinstance(queue, FifoQueue):
@@ -644,12 +643,10 @@ def describe(message: Message) -> dict[str, Any]:
     return details
 
 
-def _content(message: Message, now: float) -> dict[str, Any]:
+def _content(message: Message) -> dict[str, Any]:
     entry = describe(message)
     entry["id"] = entry.pop("MessageId")
     entry["sent_timestamp"] = message.sent_ms
-    if "visible_at" in entry:
-        entry["visible_in"] = round(max(0.0, message.visible_at - now), 3)
     if message.consumer is not None:
         entry["consumer"] = message.consumer
     return entry

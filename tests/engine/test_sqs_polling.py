@@ -115,7 +115,7 @@ def test_a_consumer_node_holds_what_it_received():
     sim.advance(0)
     snapshot = sim.snapshot()
     held = snapshot["contents"]["sqs:consumer:worker-1"]["messages"]
-    assert [(m["body"], m["state"], m["visible_in"]) for m in held] == [("job", "in-flight", 30)]
+    assert [(m["body"], m["state"], m["visible_at"]) for m in held] == [("job", "in-flight", 30)]
     assert held[0]["receipt_handle"].startswith("jobs/")
     edges = {(e["source"], e["target"], e["kind"]) for e in snapshot["topology"]["edges"]}
     assert ("sqs:queue:jobs", "sqs:consumer:worker-1", "receives") in edges

@@ -58,8 +58,8 @@ def test_contents_show_states_countdowns_receive_counts_and_counters():
     sqs.receive_message(QueueUrl=url, VisibilityTimeout=40)
     sim.advance(10)
     node = sim.snapshot()["contents"]["sqs:queue:orders"]
-    assert [(m["body"], m["state"], m.get("visible_in"), m["receive_count"])
-            for m in node["messages"]] == [("a", "in-flight", 30, 1), ("b", "delayed", 50, 0),
+    assert [(m["body"], m["state"], m.get("visible_at"), m["receive_count"])
+            for m in node["messages"]] == [("a", "in-flight", 40, 1), ("b", "delayed", 60, 0),
                                           ("c", "visible", None, 0)]
     assert node["messages"][0]["attributes"] == {"kind": "refund"}
     assert node["counters"] == {"ApproximateNumberOfMessages": 1,
