@@ -63,6 +63,9 @@ class Walkthrough:
         """A fresh simulation, before the first step."""
         self._events: list[Event] = []
         self.run = Run(self.scenario, self.seed, [*self.listeners, self._events.append])
+        # What is due at the start (consumers subscribing, the first sends) happens before
+        # the first step, so a learner sees the system at rest before anything is asked.
+        self.run.sim.advance(0)
         self.position = 0
 
     def next(self) -> StepResult:
