@@ -114,6 +114,9 @@ class Views:
                 "ready": len(queue.ready), "unacked": queue.unacked, "bytes": queue.bytes,
                 "consumers": len(queue.consumers)}}
         for channel in self._channels.values():
+            for consumer in channel.consumers.values():
+                found[consumer.node] = {"messages": [], "counters": {
+                    "unacked": 0, "prefetch": consumer.prefetch}}
             for message in channel.unacked.values():
                 if message.queue is None:
                     continue

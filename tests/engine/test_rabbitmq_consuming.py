@@ -475,6 +475,7 @@ def test_contents_list_ready_messages_and_a_consumers_unacked_with_tags():
     assert queue["counters"] == {"ready": 1, "unacked": 1, "bytes": 3, "consumers": 1}
     assert [m["body"] for m in queue["messages"]] == ["two"]
     consumer = contents["rabbitmq:consumer:c"]
+    assert consumer["counters"] == {"unacked": 1, "prefetch": 1}
     assert [(m["id"], m["body"], m["delivery_tag"]) for m in consumer["messages"]] == [
         ("m1", "one", 1)]
     assert sorted(sim.locations()) == [("m1", "rabbitmq:consumer:c"),
