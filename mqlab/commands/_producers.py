@@ -19,6 +19,8 @@ RATE = Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, 
 BODY = Field("body", "Body", default="{producer}-{n}", help=BODY_HELP)
 LIMIT = Field("limit", "Stop after (messages)", "int", minimum=1,
               help="Leave blank to keep sending until stopped.")
+PRODUCER = Field("producer", "Producer", required=True,
+                 suggest=lambda lab: sorted(lab.producers))
 
 
 def check_new(lab: Any, name: str, body: str) -> None:

@@ -481,10 +481,7 @@ COMMANDS = (
         Field("key_order", "Key order", "choice", default="cycle", choices=KEY_ORDERS),
         ACKS_FIELD, producers.LIMIT,
     ), help="A simulated service sending records at a steady rate."),
-    Command("stop_producer", "Stop a producer", "Records", stop_producer, (
-        Field("producer", "Producer", required=True,
-              suggest=lambda lab: sorted(lab.producers)),
-    )),
+    Command("stop_producer", "Stop a producer", "Records", stop_producer, (producers.PRODUCER,)),
     Command("create_topic", "Create topic", "Topics", create_topic, (
         Field("name", "Name", required=True, placeholder="orders"),
         Field("partitions", "Partitions", "int", default=3, minimum=1, maximum=24),

@@ -365,10 +365,7 @@ COMMANDS = (
         Field("name", "Name", required=True, default="producer-1"), EXCHANGE, ROUTING_KEY,
         producers.RATE, producers.BODY, producers.LIMIT,
     ), help="A simulated service publishing at a steady rate, with publisher confirms."),
-    Command("stop_producer", "Stop a producer", "Messages", stop_producer, (
-        Field("producer", "Producer", required=True,
-              suggest=lambda lab: sorted(lab.producers)),
-    )),
+    Command("stop_producer", "Stop a producer", "Messages", stop_producer, (producers.PRODUCER,)),
     Command("declare_exchange", "Declare exchange", "Exchanges", declare_exchange, (
         Field("name", "Name", required=True, placeholder="orders"),
         Field("exchange_type", "Type", "choice", default="direct", choices=EXCHANGE_TYPES),
