@@ -181,7 +181,8 @@ class Room:
         plays its steps up to ``guide_at`` ({"index", "done"}) instead."""
         with self.lock:
             self.history.clear()
-            self.sim, self.guide = sources.start(self.preset, self.seed, self._on_event)
+            self.sim, self.scenario_run, self.guide = sources.start(self.preset, self.seed,
+                                                                   self._on_event)
             self.lab = self.kit.new_lab(self.sim)
             self.log = []
             for name, raw_args in self.preset.steps:

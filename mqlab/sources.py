@@ -59,12 +59,13 @@ class ScenarioSource:
         return {"broker": self.broker, "slug": self.slug, "title": self.title,
                 "summary": self.summary}
 
-    def new_simulation(self, seed: int, listener: Listener) -> tuple[Simulation, Any]:
-        """The built world, and the walkthrough guide when this source is a walkthrough."""
+    def new_run(self, seed: int, listener: Listener) -> tuple[Run, Guide | None]:
+        """The built world (its apps and metrics), and the walkthrough guide when this
+        source is a walkthrough."""
         if self.walkthrough is not None:
             guide = Guide(self.walkthrough, self.spec, seed, listener)
-            return guide.sim, guide
-        return Run(self.spec, seed, [listener]).sim, None
+            return guide.engine.run, guide
+        return Run(self.spec, seed, [listener]), None
 
 
 Source = Preset | ScenarioSource
@@ -124,14 +125,17 @@ def stored_spec(source: Source) -> dict[str, Any] | None:
     return None
 
 
-def start(source: Source, seed: int, listener: Listener) -> tuple[Simulation, Any]:
+def start(source: Source, seed: int,
+          listener: Listener) -> tuple[Simulation, Run | None, Guide | None]:
     """A fresh simulation for ``source`` with ``listener`` subscribed before anything happens,
-    and the walkthrough guide if any (a preset's commands are then applied by the room)."""
+    the scenario run that built it (None for a preset, whose commands the room applies) and
+    the walkthrough guide if any."""
     if isinstance(source, ScenarioSource):
-        return source.new_simulation(seed, listener)
+        run, guide = source.new_run(seed, listener)
+        return run.sim, run, guide
     sim = Simulation(seed)
     sim.subscribe(listener)
-    return sim, None
+    return sim, None, None
 
 
 def scenario_cards() -> list[dict[str, Any]]:

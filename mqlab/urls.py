@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mqlab import sharing, views
+from mqlab import scoreboard, sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("rooms/<slug:room_id>/", views.room_page, name="room"),
     path("rooms/<slug:room_id>/controls/", views.controls, name="room-controls"),
     path("rooms/<slug:room_id>/save/", sharing.save_room, name="room-save"),
+    path("rooms/<slug:room_id>/scoreboard/", scoreboard.scoreboard_view,
+         name="room-scoreboard"),
     path("rooms/<slug:room_id>/scenario.json", sharing.export_room, name="room-export"),
     path("scenarios/import/", sharing.import_scenario, name="scenario-import"),
     path("scenarios/saved/<slug:saved_id>/", sharing.saved_scenario, name="saved-scenario"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mqlab import sources
 from mqlab.presets import all_presets
 from mqlab.rooms import Room, RoomNotFound, client_id, registry
+from mqlab.scoreboard import scoreboard
 from mqlab.sharing import room_sharing
 
 #: Form fields that belong to Django, not to the command.
@@ -53,7 +54,7 @@ def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
     return {"room": room.describe(), "can_control": room.can_control(client),
             "is_owner": client is not None and client == room.owner,
             "ws_path": f"/ws/rooms/{room.id}/", "command_groups": room.command_groups(),
-            "sharing": room_sharing(room)}
+            "sharing": room_sharing(room), "scoreboard": scoreboard(room)}
 
 
 @require_GET

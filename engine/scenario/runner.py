@@ -102,6 +102,11 @@ class Run:
             if "at" in expectation:
                 sim.call_at(expectation["at"], self._checkpoint, expectation)
 
+    @property
+    def checked(self) -> list[Outcome]:
+        """The timed expectations judged so far, each at its own ``at``."""
+        return list(self._checkpoints)
+
     def _checkpoint(self, expectation: dict[str, Any]) -> None:
         self.recorder.sample()
         self._checkpoints.append(judge(expectation, self.measure(expectation["metric"],

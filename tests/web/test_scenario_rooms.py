@@ -212,3 +212,28 @@ def test_a_saved_imported_scenario_exports_its_file(visitor):
 
 def test_an_unknown_saved_scenario_is_a_404(visitor):
     assert visitor.get("/scenarios/saved/nope/").status_code == 404
+
+
+def test_the_scoreboard_shows_what_the_apps_did_and_judges_expectations_at_the_end(visitor):
+    room = start(visitor, "scenario:delivery-guarantees")
+    early = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]
+    assert [c["name"] for c in early["consumers"]] == [
+        "at-most-once", "at-least-once", "effectively-once"]
+    assert {row["met"] for row in early["expectations"]} == {None}  # nothing final yet
+    for _ in range(41):
+        room.tick(1.0)
+    board = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]
+    headless = Run(scenarios.load("delivery-guarantees")).play()
+    consumers = {c["name"]: c for c in board["consumers"]}
+    for name, expected in headless.summary["consumers"].items():
+        assert (consumers[name]["duplicates"], consumers[name]["lost"]) == (
+            expected["duplicates"], expected["lost"])
+    assert [row["met"] for row in board["expectations"]] == [o.met for o in headless.outcomes]
+    assert all(row["final"] for row in board["expectations"])
+
+
+def test_a_preset_room_has_no_scoreboard(visitor):
+    room = start(visitor, "rabbitmq-work-queue")
+    response = visitor.get(f"/rooms/{room.id}/scoreboard/")
+    assert response.context["scoreboard"] is None
+    assert response.content.strip() == b""
