@@ -17,8 +17,13 @@ def test_a_scenario_is_saved_shared_exported_and_imported(page, live_server_url,
     expect(page.locator(".room-head h1")).to_contain_text("At-most-once")
     page.locator(".connection[data-state='open']").wait_for()
     page.locator(".scenario-explanation summary").click()
-    page.wait_for_timeout(1500)  # the scenario's apps at work
+    page.select_option("[data-speed-select]", "8")
+    # The crash at t=8 costs each consumer differently: the scoreboard shows it live.
+    expect(page.locator("[data-consumer='at-most-once'] [data-lost]")).not_to_have_text(
+        "0", timeout=10_000)
     shots(page, "scenario-room")
+    page.locator("#scoreboard").scroll_into_view_if_needed()
+    shots(page, "scoreboard")
 
     page.locator("[data-share-menu] summary").click()
     with page.expect_download() as download:
