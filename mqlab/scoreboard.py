@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from engine.scenario import Run
 from engine.scenario.expectations import judge
-from mqlab.rooms import Room, RoomNotFound, registry
+from mqlab.rooms import Room
+from mqlab.sharing import room_or_404
 from mqlab.walkthroughs import describe_expectation
 
 
@@ -62,9 +63,6 @@ def _expectations(run: Run) -> list[dict[str, Any]]:
 
 @require_GET
 def scoreboard_view(request: HttpRequest, room_id: str) -> HttpResponse:
-    try:
-        room = registry.get(room_id)
-    except RoomNotFound as error:
-        raise Http404(str(error)) from None
+    room = room_or_404(room_id)
     return render(request, "scenarios/scoreboard.html",
                   {"room": room.describe(), "scoreboard": scoreboard(room)})

@@ -38,7 +38,8 @@ def _see_other(url: str) -> HttpResponse:
     return response
 
 
-def _room(room_id: str) -> Room:
+def room_or_404(room_id: str) -> Room:
+    """The room, running or started again from its record; 404 naming it if neither."""
     try:
         return registry.get(room_id)
     except RoomNotFound as error:
@@ -78,7 +79,7 @@ def _no_file(what: str) -> HttpResponse:
 
 @require_GET
 def export_room(request: HttpRequest, room_id: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     spec = room_scenario(room)
     if spec is None:
         return _no_file("This room")
@@ -87,7 +88,7 @@ def export_room(request: HttpRequest, room_id: str) -> HttpResponse:
 
 @require_POST
 def save_room(request: HttpRequest, room_id: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     definition = room.definition()
     source = room.preset
     title = (request.POST.get("title") or "").strip()[:120] or source.title

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from mqlab import sources
 from mqlab.presets import all_presets
-from mqlab.rooms import Room, RoomNotFound, client_id, registry
+from mqlab.rooms import Room, client_id, registry
 from mqlab.scoreboard import scoreboard
-from mqlab.sharing import room_sharing
+from mqlab.sharing import room_or_404, room_sharing
 
 #: Form fields that belong to Django, not to the command.
 NOT_ARGUMENTS = {"csrfmiddlewaretoken"}
@@ -40,13 +40,6 @@ def create_room(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _room(room_id: str) -> Room:
-    try:
-        return registry.get(room_id)
-    except RoomNotFound as error:
-        raise Http404(str(error)) from None
-
-
 def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
     client = client_id(request.session)
     # Only the owner hands control out and takes it back; a watcher under free play drives
@@ -59,19 +52,19 @@ def _room_context(request: HttpRequest, room: Room) -> dict[str, Any]:
 
 @require_GET
 def room_page(request: HttpRequest, room_id: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     return render(request, "room/room.html", _room_context(request, room))
 
 
 @require_GET
 def controls(request: HttpRequest, room_id: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     return render(request, "room/room.html#controls", _room_context(request, room))
 
 
 @require_POST
 def run_command(request: HttpRequest, room_id: str, name: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     args = {key: request.POST.get(key) for key in request.POST if key not in NOT_ARGUMENTS}
     outcome = room.run_command(client_id(request.session), name, args)
     return render(request, "room/room.html#status", {"status": outcome.status(name)})
@@ -79,5 +72,5 @@ def run_command(request: HttpRequest, room_id: str, name: str) -> HttpResponse:
 
 @require_GET
 def message(request: HttpRequest, room_id: str, message_id: str) -> HttpResponse:
-    room = _room(room_id)
+    room = room_or_404(room_id)
     return render(request, "room/room.html#message", {"message": room.message_info(message_id)})
