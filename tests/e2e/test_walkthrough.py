@@ -74,6 +74,16 @@ def test_a_learner_completes_a_walkthrough_answering_a_prediction(page, live_ser
     expect(panel.locator("[data-wt-notable]")).to_contain_text("retry-scheduled")
     expect(panel.locator("[data-wt-checkpoints] li[data-state='met']")).to_have_count(2)
     shots(page, "step-2-revealed")
+    # On a projector: large type.
+    page.locator("[data-display-toggle='large']").click()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.evaluate("window.scrollTo(0, 0)")
+    shots(page, "step-2-projector")
+    panel.scroll_into_view_if_needed()
+    page.locator("[data-wt-reveal]").scroll_into_view_if_needed()
+    shots(page, "step-2-projector-reveal")
+    page.locator("[data-display-toggle='large']").click()
+    page.set_viewport_size({"width": 1600, "height": 1000})
     # The viewer sees the same reveal; their own (missing) guess is not marked.
     expect(viewer_panel).to_have_attribute("data-phase", "done")
     expect(viewer_panel.locator("[data-choice='1']")).to_have_attribute("data-correct", "true")
