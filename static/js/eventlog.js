@@ -4,6 +4,8 @@
  * aria-live region, so a screen reader hears new lines politely.
  */
 
+const LINES_PER_SECOND = 100; // far faster than anyone reads
+
 const KIND_GROUPS = {
   topology: new Set(["declared", "removed", "bound", "unbound", "consumer-added",
     "consumer-removed", "channel-closed"]),
@@ -19,6 +21,8 @@ export class EventLog {
     this.max = max;
     this.kinds = new Set();
     this.total = 0;
+    this.credit = max - 1;
+    this.refilled = performance.now();
     this.nodeFilter.addEventListener("change", () => this.applyFilter());
     this.kindFilter.addEventListener("change", () => this.applyFilter());
     this.list.addEventListener("click", (e) => {
@@ -42,8 +46,12 @@ export class EventLog {
   }
 
   add(events, dropped = 0) {
-    // Only the newest lines could stay: the rest of a burst is counted, not built.
-    const listed = events.slice(-(this.max - 1));
+    // Only the newest lines could stay: the rest of a burst is counted, not built. A firehose
+    // sends such bursts many times a second; lines come from an allowance refilled at reading
+    // speed, so the page does not lay out thousands of lines a second that nobody can read.
+    const allowed = this.allowance(events.length);
+    const listed = allowed > 0 ? events.slice(-allowed) : [];
+    this.credit -= listed.length;
     const unlisted = dropped + events.length - listed.length;
     const fragment = document.createDocumentFragment();
     for (const event of events) this.learnKind(event.kind);
@@ -55,6 +63,15 @@ export class EventLog {
     while (this.list.children.length > this.max) this.list.lastElementChild.remove();
     this.total += events.length + dropped;
     this.count.textContent = `${this.total} events`;
+  }
+
+  /** How many of `wanted` lines this batch may list (a full log's worth after a pause). */
+  allowance(wanted) {
+    const now = performance.now();
+    const refill = ((now - this.refilled) * LINES_PER_SECOND) / 1000;
+    this.credit = Math.min(this.max - 1, this.credit + refill);
+    this.refilled = now;
+    return Math.min(wanted, Math.floor(this.credit));
   }
 
   /** A line of the page's own (a resync, a reset), not an engine event. */

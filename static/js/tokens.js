@@ -40,15 +40,29 @@ export class Tokens {
     });
   }
 
+  /** No room for another journey: every token is flying or waiting for its turn. */
+  get busy() {
+    return this.inFlight >= this.cap || this.journeys.size >= this.cap;
+  }
+
   get hop() {
     return Math.min(4000, Math.max(120, BASE_MS / this.speed));
   }
 
   play(events) {
     let fresh = 0;
+    const counted = new Set(); // messages of this batch that found no room: all hops counted
     for (const event of events) {
-      if (!event.message_id) continue;
-      const starting = !this.journeys.has(event.message_id);
+      const id = event.message_id;
+      if (!id) continue;
+      const starting = !this.journeys.has(id);
+      // Every token is taken: a new journey could only be counted later, after a timer and
+      // a promise of its own; count it now (a firehose brings thousands per second).
+      if (counted.has(id) || (starting && this.busy)) {
+        counted.add(id);
+        this.skip(event);
+        continue;
+      }
       this.follow(event, starting ? (fresh++ * STAGGER_MS) % STAGGER_SPAN_MS : 0);
     }
   }

@@ -42,3 +42,66 @@ def test_a_burst_runs_one_pulse_and_one_mark_per_kind_per_node(page, live_server
     # ...but a node pulses once, and shows one acked and one nacked mark, each with its count.
     assert result["animations"] - result["before"] <= 3
     assert sorted(result["marks"]) == ["✓ acked ×500", "✗ nacked ×20"]
+
+
+TOKENS_SCRIPT = """async () => {
+  const { Diagram } = await import("/static/js/diagram.js");
+  const { Tokens } = await import("/static/js/tokens.js");
+  const root = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  document.body.append(root);
+  const diagram = new Diagram(root, { onSelectNode() {}, onSelectMessage() {} });
+  const node = (id, kind, column) => ({ id, broker: "rabbitmq", kind, name: id, column,
+    label: id, props: {} });
+  diagram.render({ nodes: [node("x", "exchange", 1), node("q", "queue", 2)],
+    edges: [{ id: "x>q", source: "x", target: "q", kind: "binding", label: "k", props: {} }] },
+    {});
+  const tokens = new Tokens(diagram, { cap: 50, onSelectMessage() {} });
+  const events = [];
+  for (let i = 0; i < 1000; i += 1) {
+    events.push({ kind: "enqueued", message_id: `m${i}`, source: "x", target: "q",
+      details: {} });
+  }
+  tokens.play(events);
+  return { journeys: tokens.journeys.size, skippedAtOnce: tokens.skipped };
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_beyond_the_token_cap_is_counted_at_once_not_queued(page, live_server_url):
+    page.goto(live_server_url)
+    result = page.evaluate(TOKENS_SCRIPT)
+    # Fifty messages get a token; the other 950 are counted on their node right away, with
+    # no timer or promise waiting for each (they could never have found a free token).
+    assert result["journeys"] == 50
+    assert result["skippedAtOnce"] == 950
+
+
+LOG_SCRIPT = """async () => {
+  const { EventLog } = await import("/static/js/eventlog.js");
+  const root = document.createElement("section");
+  root.innerHTML = '<select data-log-node><option value="">All</option></select>' +
+    '<select data-log-kind><option value="">All</option></select>' +
+    '<span data-log-count></span><ol data-log-list></ol>';
+  document.body.append(root);
+  const log = new EventLog(root, { labelOf: (id) => id, onSelectMessage() {} });
+  let seq = 0;
+  const batch = () => Array.from({ length: 500 }, () => ({ seq: ++seq, at: 1, kind: "acked",
+    message_id: `m${seq}`, source: "c", target: null, reason: "basic.ack" }));
+  log.add(batch());
+  const first = root.querySelectorAll(".log-line").length;
+  for (let i = 0; i < 9; i += 1) log.add(batch());
+  const notes = [...root.querySelectorAll(".log-note")].map((n) => n.textContent);
+  return { first, notes, count: root.querySelector("[data-log-count]").textContent };
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_lists_a_firehose_at_reading_speed_and_counts_the_rest(page, live_server_url):
+    page.goto(live_server_url)
+    result = page.evaluate(LOG_SCRIPT)
+    # One burst is listed as far as the log holds...
+    assert result["first"] == 299
+    # ...but batch after batch at once are not rebuilt line by line: they are counted.
+    later = [int(note.split()[2]) for note in result["notes"][:-1]]
+    assert len(later) == 9 and min(later) >= 480, result["notes"]
+    assert result["count"] == "5000 events"
