@@ -32,11 +32,29 @@ def scoreboard(room: Room) -> dict[str, Any] | None:
         summary = run.summary()
         expectations = [] if room.guide is not None else _expectations(run)
         now = run.sim.now
-    consumers = [{"name": name, **values} for name, values in summary["consumers"].items()]
+    consumers = services(summary["consumers"])
     producers = [{"name": name, **values} for name, values in summary["producers"].items()]
     return {"now": now, "consumers": consumers, "producers": producers,
             "expectations": expectations, "lost": summary["lost"],
             "dead_lettered": summary["dead_lettered"]}
+
+
+def services(consumers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per service: consumers sharing a side-effect label share one ledger (their
+    side effects, duplicates and losses are the service's), so they are counted once."""
+    rows: dict[str, dict[str, Any]] = {}
+    for name, values in consumers.items():
+        key = values["side_effect"] or name
+        row = rows.get(key)
+        if row is None:
+            rows[key] = {**values, "name": key, "members": [name],
+                         "guarantees": [values["guarantee"]]}
+            continue
+        row["members"].append(name)
+        row["guarantees"] = sorted({*row["guarantees"], values["guarantee"]})
+        row["received"] += values["received"]
+        row["failures"] += values["failures"]
+    return list(rows.values())
 
 
 def _expectations(run: Run) -> list[dict[str, Any]]:

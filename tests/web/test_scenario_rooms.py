@@ -217,14 +217,16 @@ def test_an_unknown_saved_scenario_is_a_404(visitor):
 def test_the_scoreboard_shows_what_the_apps_did_and_judges_expectations_at_the_end(visitor):
     room = start(visitor, "scenario:delivery-guarantees")
     early = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]
-    assert [c["name"] for c in early["consumers"]] == [
-        "at-most-once", "at-least-once", "effectively-once"]
+    assert [(c["name"], c["members"]) for c in early["consumers"]] == [
+        ("emails sent (at-most-once)", ["at-most-once"]),
+        ("emails sent (at-least-once)", ["at-least-once"]),
+        ("emails sent (effectively-once)", ["effectively-once"])]
     assert {row["met"] for row in early["expectations"]} == {None}  # nothing final yet
     for _ in range(41):
         room.tick(1.0)
     board = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]
     headless = Run(scenarios.load("delivery-guarantees")).play()
-    consumers = {c["name"]: c for c in board["consumers"]}
+    consumers = {c["members"][0]: c for c in board["consumers"]}
     for name, expected in headless.summary["consumers"].items():
         assert (consumers[name]["duplicates"], consumers[name]["lost"]) == (
             expected["duplicates"], expected["lost"])
@@ -237,3 +239,14 @@ def test_a_preset_room_has_no_scoreboard(visitor):
     response = visitor.get(f"/rooms/{room.id}/scoreboard/")
     assert response.context["scoreboard"] is None
     assert response.content.strip() == b""
+
+
+def test_consumers_of_one_service_are_counted_once_on_the_scoreboard(visitor):
+    room = start(visitor, "scenario:kafka-more-consumers-than-partitions")
+    for _ in range(20):
+        room.tick(1.0)
+    rows = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]["consumers"]
+    summary = room.scenario_run.summary()["consumers"]
+    assert len(rows) == 1 and rows[0]["members"] == list(summary)
+    assert rows[0]["received"] == sum(c["received"] for c in summary.values())
+    assert rows[0]["side_effects"] == room.scenario_run.measure("side_effects")
