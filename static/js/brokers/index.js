@@ -4,7 +4,8 @@
  * `attach(room)` and returns hooks the room page calls: `rendered()` after the diagram is
  * drawn or patched, `events(frame)` with each event batch, `clock(frame)` on clock changes.
  * `room` gives { diagram, tokens, state, root, clock() } (clock: the toolbar's last
- * {now, speed, paused, at}).
+ * {now, speed, paused, at}). What the modules share (their stylesheet, the legend, banners)
+ * lives in common.js.
  */
 
 const MODULES = {

@@ -20,9 +20,9 @@
 
 import { colourFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
+import { loadStylesheet, showBanner, showLegend } from "./common.js";
 
 const CELL_W = 16, CELL_H = 20, GAP = 3, LEFT = 14;
-const BANNER_MS = 4500;
 // Partition colours, by index: distinct from one another on a dark background and a projector.
 const PARTITION_COLOURS = ["#f97316", "#a78bfa", "#22d3ee", "#facc15", "#f472b6", "#4ade80",
   "#60a5fa", "#fb7185", "#2dd4bf", "#e879f9"];
@@ -33,9 +33,8 @@ const LEGEND = "Click a node or a record to inspect it. A partition is a log: re
   "colours of the partitions they own.";
 
 export function attach(room) {
-  loadStylesheet();
-  const hint = room.root.querySelector(".diagram-hint");
-  if (hint) hint.textContent = LEGEND;
+  loadStylesheet("kafka");
+  showLegend(room, LEGEND);
   room.diagram.cellPainter = (entry, content) => {
     const node = entry.box.node;
     if (node.broker !== "kafka") return false;
@@ -48,12 +47,6 @@ export function attach(room) {
     rendered: () => markBrokers(room),
     events: (frame) => explain(room, frame.events || []),
   };
-}
-
-function loadStylesheet() {
-  const href = new URL("../../css/kafka.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
 }
 
 /** "orders/2" -> its colour (the partition's index picks it). */
@@ -336,19 +329,13 @@ function fly(room, source, target, label, partition, delay) {
   animation.finished.catch(() => {}).then(() => outer.remove());
 }
 
-/** A label above a node that stays a few seconds: what just happened there. */
+/** A banner above (or below) a node, replacing the one it had: what just happened there. */
 function banner(diagram, id, label, kind, where = "above") {
   const box = diagram.nodes.get(id)?.box;
   if (!box) return;
-  const y = where === "above" ? box.y - 15 : box.y + box.h + 22;
   const selector = `[data-banner-for="${CSS.escape(id)}"]`;
   for (const old of diagram.markLayer.querySelectorAll(selector)) old.remove();
-  const g = svg("g", { class: `kafka-banner ${kind}`, "data-banner-for": id,
-    transform: `translate(${box.x + box.w / 2},${y})` }, diagram.markLayer);
-  const width = label.length * 8.4 + 24;
-  svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
-  text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
-  const fade = g.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }],
-    { duration: BANNER_MS, fill: "forwards" });
-  fade.onfinish = () => g.remove();
+  const y = where === "above" ? box.y - 15 : box.y + box.h + 22;
+  showBanner(diagram, { x: box.x + box.w / 2, y, label, className: `kafka-banner ${kind}`,
+    attrs: { "data-banner-for": id } });
 }

@@ -21,10 +21,10 @@
 import { addMessageActions } from "../inspector.js";
 import { colourFor, styleFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
+import { loadStylesheet, showBanner, showLegend } from "./common.js";
 
 const CELL_W = 34, CELL_H = 26, GAP = 4;
 const CELL_Y = -3; // the queue shape's lane starts 3 units above the slots' origin
-const BANNER_MS = 4500;
 
 const inFlight = (message) => message.state === "in-flight";
 
@@ -34,9 +34,8 @@ const LEGEND = "Click a node or a message to inspect it. A received message stay
   "has a message in flight.";
 
 export function attach(room) {
-  loadStylesheet();
-  const hint = room.root.querySelector(".diagram-hint");
-  if (hint) hint.textContent = LEGEND;
+  loadStylesheet("sqs");
+  showLegend(room, LEGEND);
   addMessageActions(
     { command: "delete_message", label: "Delete", set: {}, needs: "receipt_handle",
       when: inFlight },
@@ -59,12 +58,6 @@ export function attach(room) {
       for (const event of frame.events || []) explain(room, event);
     },
   };
-}
-
-function loadStylesheet() {
-  const href = new URL("../../css/sqs.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
 }
 
 /** The room's virtual time now: the last frame's clock, run on at its speed unless paused. */
@@ -221,16 +214,10 @@ function short(id) {
   return id.length > 14 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** A label over a node's counters for a few seconds: what just happened there, and why. */
+/** A banner over a node's counters for a few seconds: what just happened there, and why. */
 function banner(diagram, event, label, kind) {
   const box = diagram.nodes.get(event.target || event.source)?.box;
   if (!box) return;
-  const g = svg("g", { class: `sqs-banner ${kind}`,
-    transform: `translate(${box.x + box.w / 2},${box.y + box.h - 12})` }, diagram.markLayer);
-  const width = label.length * 8.4 + 24;
-  svg("rect", { x: -width / 2, y: -15, width, height: 28, rx: 14 }, g);
-  text(label, { x: 0, y: 4, "text-anchor": "middle" }, g);
-  const fade = g.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }],
-    { duration: BANNER_MS, fill: "forwards" });
-  fade.onfinish = () => g.remove();
+  showBanner(diagram, { x: box.x + box.w / 2, y: box.y + box.h - 12, label,
+    className: `sqs-banner ${kind}` });
 }
