@@ -56,10 +56,13 @@ def room_sharing(room: Room) -> dict[str, Any]:
     """What the room page's share menu needs."""
     source = room.preset
     spec = room_scenario(room)
+    walkthrough = source.walkthrough if isinstance(source, sources.ScenarioSource) else None
+    named = walkthrough.get("scenario") if walkthrough else None
     return {"exportable": spec is not None,
             "explanation": spec.get("explanation", "") if spec else "",
-            "walkthrough": isinstance(source, sources.ScenarioSource)
-            and source.walkthrough is not None,
+            "walkthrough": walkthrough is not None,
+            # A walkthrough room takes no commands: its library scenario can be opened freely.
+            "explore": f"scenario:{named}" if isinstance(named, str) else None,
             "default_title": source.title}
 
 

@@ -141,9 +141,11 @@ function renderNav(frame) {
   buttons.next.disabled = !you || frame.last;
   buttons.next.classList.toggle("primary", frame.phase === "done" && !frame.last);
   buttons.run.classList.toggle("primary", frame.phase === "ready");
-  $("[data-wt-role]").textContent = you
+  const complete = frame.last && frame.phase === "done";
+  panel.dataset.complete = String(complete);
+  $("[data-wt-role]").textContent = (complete ? "Walkthrough complete. " : "") + (you
     ? "You present: everyone who opens this room's address follows your steps."
-    : "You are following the presenter: the panel moves when they do.";
+    : "You are following the presenter: the panel moves when they do.");
 }
 
 function renderRunning(frame) {

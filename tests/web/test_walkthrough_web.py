@@ -270,3 +270,13 @@ async def test_a_room_without_a_walkthrough_says_so(rooms):
     assert (error["code"], error["message"]) == ("not-found", "this room has no walkthrough")
     assert await database_sync_to_async(registry.get)(room.id) is room
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_walkthrough_room_offers_its_scenario_as_a_playground(sync_rooms):
+    client = Client()
+    response = client.post("/rooms/", {"preset": POISON})
+    page = client.get(response["Location"])
+    assert page.context["sharing"]["explore"] == "scenario:poison-message-retries"
+    assert b'value="scenario:poison-message-retries"' in page.content
+    assert page.context["sharing"]["walkthrough"] is True
