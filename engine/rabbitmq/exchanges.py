@@ -199,3 +199,18 @@ CLASSES: dict[str, type[Exchange]] = {
     "direct": DirectExchange, "fanout": FanoutExchange, "topic": TopicExchange,
     "headers": HeadersExchange,
 }
+
+
+def binding_text(exchange_type: str, routing_key: str, arguments: dict[str, Any]) -> str:
+    """What a binding matches on, as the diagram labels it: the key, or for a headers
+    exchange (which ignores the key) its match mode and arguments, "any: format=pdf"."""
+    if exchange_type != "headers":
+        return routing_key
+    wanted = {k: v for k, v in arguments.items() if k != "x-match"}
+    return f"{arguments.get('x-match', 'all')}: {pairs_text(wanted) or '(no arguments)'}"
+
+
+def pairs_text(values: dict[str, Any] | None) -> str:
+    """``type=memo, format=pdf``: headers or binding arguments as a learner reads them (a
+    name alone when it has no value)."""
+    return ", ".join(k if v is None else f"{k}={v}" for k, v in (values or {}).items())

@@ -39,6 +39,7 @@ from .exchanges import (
     DirectExchange,
     Exchange,
     binding_key,
+    binding_text,
 )
 from .message import json_safe
 from .queues import QUORUM, Queue
@@ -364,9 +365,13 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         exchange.used = True
         if isinstance(target, Queue):
             target.bindings[binding.key] = binding
+        if exchange.type == "headers":  # "Exchanges" guide: the key is ignored, headers match
+            matching = f"matching headers ({binding_text('headers', routing_key, arguments)})"
+        else:
+            matching = f"with key '{routing_key}'"
         self._emit_topology(ev.BOUND, source=exchange.node, target=target.node,
-                            reason=f"{target.KIND} '{target.name}' bound to exchange "
-                            f"'{source}' with key '{routing_key}'",
+                            reason=f"{target.KIND} '{target.name}' bound to {exchange.type} "
+                            f"exchange '{source}' {matching}",
                             details={"routing_key": routing_key, "arguments": arguments})
 
     def unbind(self, channel: Channel, source: str, destination: tuple[str, str],

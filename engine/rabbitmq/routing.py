@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .. import events as ev
 from .dead_letter import MAXLEN
 from .errors import AccessRefused, NackError, NotFound, PreconditionFailed, UnroutableError
+from .exchanges import pairs_text
 from .message import Message
 from .properties import BasicProperties, Return
 from .queues import DROP_HEAD, REJECT_PUBLISH_DLX, Queue
@@ -200,7 +201,7 @@ class Routing:
     def _return(self, channel: Channel, exchange: Exchange, message: Message) -> None:
         text = "NO_ROUTE"
         self.sim.emit(ev.RETURNED, BROKER, message.id, exchange.node, channel.node,
-                      f"no queue matched routing key '{message.routing_key}' and mandatory=true"
+                      f"{_no_route(exchange, message)} and mandatory=true"
                       f" → basic.return {NO_ROUTE} {text}", message.inspect())
         method = Return(NO_ROUTE, text, message.exchange, message.routing_key)
         for callback in list(channel.return_callbacks):
@@ -208,8 +209,7 @@ class Routing:
 
     def _drop_unroutable(self, exchange: Exchange, message: Message) -> None:
         self.sim.emit(ev.DROPPED, BROKER, message.id, exchange.node, None,
-                      f"no binding of {_exchange_label(exchange.name)} matches routing key "
-                      f"'{message.routing_key}' → unroutable, discarded")
+                      f"{_no_route(exchange, message)} → unroutable, discarded")
 
     def _confirm(self, channel: Channel, exchange: Exchange, message: Message, accepted: bool,
                  returned: bool) -> None:
@@ -233,6 +233,18 @@ class Routing:
 
 def _exchange_label(name: str) -> str:
     return f"exchange '{name}'" if name else "the default exchange"
+
+
+def _no_route(exchange: Exchange, message: Message) -> str:
+    """Why nothing matched, in the terms the exchange type routes by ("Exchanges" guide): a
+    fanout exchange ignores the routing key and a headers exchange reads the headers."""
+    label = _exchange_label(exchange.name)
+    if exchange.type == "fanout":
+        return f"{label} (fanout) has no bindings"
+    if exchange.type == "headers":
+        return (f"no binding of headers {label} matches the message's headers "
+                f"({pairs_text(message.properties.headers) or 'none'})")
+    return f"no binding of {label} matches routing key '{message.routing_key}'"
 
 
 def _limits(queue: Queue) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
-from .exchanges import DEFAULT_NODE_NAME
+from .exchanges import DEFAULT_NODE_NAME, binding_text
 from .message import json_safe
 
 if TYPE_CHECKING:
@@ -78,7 +78,10 @@ class Views:
                       label=exchange.name or "(default)", **json_safe(exchange.settings()))
             for binding in exchange.bindings.values():
                 into.edge(exchange.node, binding.destination.node, kind="binding",
-                          label=binding.routing_key, arguments=json_safe(binding.arguments))
+                          label=binding_text(exchange.type, binding.routing_key,
+                                             binding.arguments),
+                          routing_key=binding.routing_key,
+                          arguments=json_safe(binding.arguments))
         for queue in self._queues.values():
             into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
                       queue_type=queue.type, **json_safe(queue.settings()))

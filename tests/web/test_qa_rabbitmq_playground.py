@@ -1,0 +1,76 @@
+"""Found in QA, driving the RabbitMQ playground as a learner does (rooms built directly, no
+server): what the event log and the diagram say must be true to RabbitMQ, and a mistake must
+be named beside the field that caused it."""
+
+from __future__ import annotations
+
+from mqlab.presets import find
+from mqlab.rooms import Room
+
+OWNER = "me"
+HEADERS_BINDING = '{"x-match": "any", "format": "pdf", "type": "report"}'
+
+
+def playground() -> Room:
+    return Room("qa", find("rabbitmq-playground"), seed=1, owner=OWNER)
+
+
+def run(room: Room, command: str, **args) -> str:
+    outcome = room.run_command(OWNER, command, args)
+    assert outcome.ok, outcome.message
+    return outcome.message
+
+
+def reasons(room: Room, kind: str) -> list[str]:
+    return [event.reason for event in room.history if event.kind == kind]
+
+
+def headers_room() -> Room:
+    lab = playground()
+    run(lab, "declare_exchange", name="hdrs", exchange_type="headers")
+    run(lab, "declare_queue", name="reports")
+    run(lab, "bind", queue="reports", exchange="hdrs", routing_key="", arguments=HEADERS_BINDING)
+    return lab
+
+
+def test_headers_binding_is_described_by_its_arguments_not_a_routing_key():
+    # "Exchanges" guide, headers exchange: it ignores the routing key and matches the
+    # binding's arguments (x-match any/all) against the message headers.
+    lab = headers_room()
+    [bound] = reasons(lab, "bound")
+    assert "matching headers (any: format=pdf, type=report)" in bound and "key" not in bound
+    [edge] = [e for e in lab.sim.topology()["edges"] if e["kind"] == "binding"]
+    assert edge["label"] == "any: format=pdf, type=report"
+
+
+def test_unroutable_on_a_headers_exchange_names_the_headers_not_the_routing_key():
+    lab = headers_room()
+    run(lab, "publish", exchange="hdrs", routing_key="", body="x", headers='{"type": "memo"}')
+    [dropped] = reasons(lab, "dropped")
+    assert "headers" in dropped and "memo" in dropped and "routing key" not in dropped
+
+
+def test_a_mandatory_message_a_headers_exchange_cannot_route_is_returned_naming_its_headers():
+    lab = headers_room()
+    run(lab, "publish", exchange="hdrs", routing_key="", body="x", headers='{"type": "memo"}',
+        mandatory=True)
+    [returned] = reasons(lab, "returned")
+    assert "memo" in returned and "312 NO_ROUTE" in returned and "routing key" not in returned
+
+
+def test_unroutable_on_a_fanout_exchange_says_it_has_no_bindings():
+    # A fanout exchange ignores the routing key: only a missing binding leaves a message
+    # unroutable, so the log must not blame the key.
+    lab = playground()
+    run(lab, "declare_exchange", name="bcast", exchange_type="fanout")
+    run(lab, "publish", exchange="bcast", routing_key="anything", body="x")
+    [dropped] = reasons(lab, "dropped")
+    assert "no bindings" in dropped and "anything" not in dropped
+
+
+def test_unroutable_on_a_topic_exchange_still_names_the_routing_key():
+    lab = playground()
+    run(lab, "declare_exchange", name="events", exchange_type="topic")
+    run(lab, "publish", exchange="events", routing_key="user.signup", body="x")
+    [dropped] = reasons(lab, "dropped")
+    assert "routing key 'user.signup'" in dropped
