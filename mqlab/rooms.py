@@ -47,6 +47,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine import EngineError, Event, Simulation
+from engine.errors import InvalidArgument, NotFound
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
@@ -93,6 +94,19 @@ class Outcome:
     def status(self, command: str) -> dict[str, Any]:
         return {"ok": self.ok, "message": self.message, "field": self.field,
                 "command": command}
+
+
+#: The engine's own codes for bad input: no broker's name for an error, so never shown.
+_ENGINE_CODES = frozenset({EngineError.code, InvalidArgument.code, NotFound.code})
+
+
+def engine_error_message(error: EngineError) -> str:
+    """An engine error as the broker's client shows it, under the broker's own name for it
+    ("NotEnoughReplicasException: ...", "QueueDoesNotExist: ..."), so a learner can look it
+    up. RabbitMQ's reply text already starts with its code ("NOT_FOUND - no queue ...")."""
+    if error.code in _ENGINE_CODES or error.message.startswith(error.code):
+        return error.message
+    return f"{error.code}: {error.message}"
 
 
 def advance_to(sim: Simulation, at: float) -> None:
@@ -334,7 +348,7 @@ class Room:
             try:
                 message = self._apply(command, args)
             except EngineError as error:
-                return Outcome(False, error.message, code="engine-error")
+                return Outcome(False, engine_error_message(error), code="engine-error")
             except ArgumentError as error:  # found by the lab: "no running consumer 'x'"
                 return Outcome(False, error.message, code="bad-argument", field=error.field)
             except Exception as error:  # a bug of ours, not the user's: say so, keep serving

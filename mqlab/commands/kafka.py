@@ -22,15 +22,14 @@ processed what it got; with nothing to read it waits ``fetch.max.wait.ms`` (500 
 consumer's default) before the next poll.
 
 Kafka's errors reach the learner under their Java class names ("NotEnoughReplicasException:
-..."), as a Kafka client would print them. Everything runs on the simulation's virtual clock,
-so rooms replay deterministically.
+..."), as a Kafka client would print them: ``mqlab.rooms`` shows every broker's errors under
+the broker's own names. Everything runs on the simulation's virtual clock, so rooms replay
+deterministically.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from engine import Simulation
@@ -43,7 +42,7 @@ from engine.apps.producer import Producer
 from engine.clock import Timer
 from engine.errors import EngineError
 from engine.kafka import Consumer as KafkaConsumer
-from engine.kafka import KafkaException, Record, TopicPartition
+from engine.kafka import Record, TopicPartition
 from engine.kafka.events import preview
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
 from mqlab.commands import _producers as producers
@@ -64,17 +63,6 @@ ACKS = (("all", "all (every in-sync replica)"), ("1", "1 (the leader only)"),
 KEY_ORDERS = (("cycle", "keys in turn"), ("uniform", "random key each time"))
 CLEANUP = (("", "default (delete)"), ("delete", "delete"), ("compact", "compact"),
            ("compact,delete", "compact,delete"))
-
-
-def _kafka_names(run: Callable[..., str]) -> Callable[..., str]:
-    """Kafka's errors under their Java class names, as a client prints them."""
-    @wraps(run)
-    def named(*args: Any, **kwargs: Any) -> str:
-        try:
-            return run(*args, **kwargs)
-        except KafkaException as error:
-            raise type(error)(f"{error.code}: {error.message}") from None
-    return named
 
 
 class ConsumerApp:
@@ -265,7 +253,6 @@ TOPIC_CONFIGS = {"retention_ms": "retention.ms", "retention_bytes": "retention.b
                  "min_insync_replicas": "min.insync.replicas"}
 
 
-@_kafka_names
 def create_topic(lab: Lab, name: str, partitions: int, replication_factor: int,
                  config: dict | None, **named: Any) -> str:
     table = dict(config or {})
@@ -282,14 +269,12 @@ def create_topic(lab: Lab, name: str, partitions: int, replication_factor: int,
             f"{replication_factor}{extras}; leaders: {leaders}")
 
 
-@_kafka_names
 def add_partitions(lab: Lab, topic: str, total: int) -> str:
     lab.kafka.create_partitions(topic, total)
     return (f"topic {topic!r} now has {total} partitions; keys may now hash to other "
             "partitions, so per-key order across the change is not kept")
 
 
-@_kafka_names
 def delete_topic(lab: Lab, topic: str) -> str:
     records = sum(len(p.log) for p in lab.topic(topic).partitions)
     lab.kafka.delete_topic(topic)
@@ -298,7 +283,6 @@ def delete_topic(lab: Lab, topic: str) -> str:
 
 # -- producing -------------------------------------------------------------------------------
 
-@_kafka_names
 def produce(lab: Lab, topic: str, key: str | None, value: str, partition: int | None,
             headers: dict | None, acks: str, count: int) -> str:
     lab.topic(topic)
@@ -326,7 +310,6 @@ def _key_chooser(keys: str | None, order: str) -> KeyChooser | None:
     return KeyChooser(order, names)
 
 
-@_kafka_names
 def start_producer(lab: Lab, name: str, topic: str, rate: float, body: str, keys: str | None,
                    key_order: str, acks: str, limit: int | None) -> str:
     lab.topic(topic)
@@ -344,7 +327,6 @@ def stop_producer(lab: Lab, producer: str) -> str:
 
 # -- consumers -------------------------------------------------------------------------------
 
-@_kafka_names
 def add_consumer(lab: Lab, name: str, group: str, topic: str, strategy: str, commit: str,
                  processing_time: float, auto_offset_reset: str, max_poll_records: int) -> str:
     if name in lab.live_consumers() or name in lab.kafka.consumers:
@@ -361,7 +343,6 @@ def add_consumer(lab: Lab, name: str, group: str, topic: str, strategy: str, com
             f"{commit} commits, {processing_time:g}s per record)")
 
 
-@_kafka_names
 def close_consumer(lab: Lab, consumer: str) -> str:
     """Graceful: commit what it processed, leave the group at once (a rebalance follows)."""
     app = lab.consumer(consumer)
@@ -369,7 +350,6 @@ def close_consumer(lab: Lab, consumer: str) -> str:
     return f"consumer {consumer!r} committed, left group {app.group!r} and closed"
 
 
-@_kafka_names
 def crash_consumer(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
     app.crash()
@@ -378,7 +358,6 @@ def crash_consumer(lab: Lab, consumer: str) -> str:
             f"after the session timeout ({timeout:g} s) and rebalances")
 
 
-@_kafka_names
 def change_strategy(lab: Lab, group: str, strategy: str) -> str:
     """Every member restarts with the new strategy (a group shares one assignor)."""
     members = lab.kafka.groups.get(group)
@@ -404,7 +383,6 @@ def change_strategy(lab: Lab, group: str, strategy: str) -> str:
             "rebalances with the new assignor")
 
 
-@_kafka_names
 def commit(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
     app.client.commit()
@@ -413,7 +391,6 @@ def commit(lab: Lab, consumer: str) -> str:
     return f"{consumer!r} committed its positions: {positions}"
 
 
-@_kafka_names
 def seek_to_beginning(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
     if not app.client.assignment():
@@ -427,7 +404,6 @@ def seek_to_beginning(lab: Lab, consumer: str) -> str:
 
 # -- faults ----------------------------------------------------------------------------------
 
-@_kafka_names
 def kill_broker(lab: Lab, broker: str) -> str:
     if not lab.kafka.cluster.alive[int(broker)]:
         return f"broker {broker} is already down"
@@ -441,7 +417,6 @@ def kill_broker(lab: Lab, broker: str) -> str:
                                             "it led no partition")
 
 
-@_kafka_names
 def restore_broker(lab: Lab, broker: str) -> str:
     if lab.kafka.cluster.alive[int(broker)]:
         return f"broker {broker} is already up"
@@ -450,7 +425,6 @@ def restore_broker(lab: Lab, broker: str) -> str:
             "controller moves preferred leaders back at its next balance check (every 300 s)")
 
 
-@_kafka_names
 def lose_responses(lab: Lab, count: int) -> str:
     lab.kafka.lose_produce_responses(count)
     return (f"the next {count} produce response(s) are lost: producers retry, and only "
