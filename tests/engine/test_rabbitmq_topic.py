@@ -1,6 +1,8 @@
 """Topic exchange semantics, checked against RabbitMQ's tutorial five and its trie rules."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import Simulation
 from engine.rabbitmq import TopicTrie, topic_matches
@@ -95,3 +97,37 @@ def test_unbinding_one_of_two_equal_keys_with_different_arguments_keeps_routing(
     ch.queue_unbind("q", "t", "a.*", arguments={"tag": 1})
     ch.basic_publish("t", "a.b", b"x")
     assert sim.rabbitmq.queues["q"]["ready"] == 1
+
+
+def reference_match(binding_words, routing_words):
+    """Word-by-word definition of topic matching, independent of the trie."""
+    if not binding_words:
+        return not routing_words
+    first, rest = binding_words[0], binding_words[1:]
+    if first == "#":
+        return any(reference_match(rest, routing_words[i:])
+                   for i in range(len(routing_words) + 1))
+    if not routing_words:
+        return False
+    return (first == "*" or first == routing_words[0]) and reference_match(rest,
+                                                                        routing_words[1:])
+
+
+def words(key):
+    return key.split(".") if key else []
+
+
+KEYS = st.lists(st.sampled_from(["a", "b", ""]), max_size=5).map(".".join)
+PATTERNS = st.lists(st.sampled_from(["a", "b", "", "*", "#"]), max_size=5).map(".".join)
+
+
+@given(bindings=st.lists(PATTERNS, min_size=1, max_size=8), routing_key=KEYS)
+def test_trie_routes_exactly_like_the_word_by_word_definition(bindings, routing_key):
+    trie = TopicTrie()
+    for number, binding in enumerate(bindings):
+        trie.bind(binding, number)
+    expected = [n for n, b in enumerate(bindings)
+                if reference_match(words(b), words(routing_key))]
+    assert sorted(trie.match(routing_key)) == expected
+    for number, binding in enumerate(bindings):
+        assert topic_matches(binding, routing_key) is (number in expected)
