@@ -46,6 +46,8 @@ class Guide:
         self.phase: Phase = "ready"
         self.result: StepResult | None = None
         self.limit = self.sim.now
+        #: Virtual time the current step starts at.
+        self.start = self.sim.now
 
     @property
     def sim(self) -> Simulation:
@@ -62,7 +64,7 @@ class Guide:
             self.engine.next()
         self.index = index
         self.phase = "ready"
-        self.limit = self.sim.now
+        self.limit = self.start = self.sim.now
         if done:
             self.result = self.engine.next()
             self.phase = "done"
@@ -101,7 +103,7 @@ class Guide:
         self.index += 1
         self.phase = "ready"
         self.result = None
-        self.limit = self.sim.now
+        self.limit = self.start = self.sim.now
 
     def target(self, action: str, value: Any) -> int:
         """The step a rebuild must reach for back / replay / goto (GuideError if none)."""
@@ -126,6 +128,21 @@ class Guide:
                 "phase": self.phase, "now": self.sim.now,
                 "last": self.index == len(self.steps) - 1, "step": self._step()}
 
+    def _scheduled(self, step: dict[str, Any]) -> list[str]:
+        """What happens to the system during the step, by virtual time: the step's own
+        actions, and the scenario's timeline and late-starting consumers that fall within it
+        (what is due at the start of the walkthrough happened before its first step)."""
+        start, end = self.start, self.start + step["run_for"]
+        scenario = self.engine.scenario
+        planned = [(start + action["at"], action) for action in step.get("actions", ())]
+        planned += [(action["at"], action) for action in scenario.get("timeline", ())
+                    if start < action["at"] <= end]
+        planned += [(consumer["start"], {"do": "start-consumer", "consumer": consumer["name"]})
+                    for consumer in scenario.get("consumers", ())
+                    if start < consumer.get("start", 0) <= end]
+        return [describe_action(at, action)
+                for at, action in sorted(planned, key=lambda item: item[0])]
+
     def _step(self) -> dict[str, Any]:
         step = self.steps[self.index]
         done = self.phase == "done" and self.result is not None
@@ -134,7 +151,7 @@ class Guide:
         return {
             "title": step["title"], "narration": step["narration"],
             "run_for": step["run_for"],
-            "actions": [describe_action(action) for action in step.get("actions", ())],
+            "actions": self._scheduled(step),
             "predict": ({"question": predict["question"], "choices": predict["choices"]}
                         if predict else None),
             # The answer and the reveal are sent only once the step has run.
@@ -148,11 +165,11 @@ class Guide:
         }
 
 
-def describe_action(action: dict[str, Any]) -> str:
-    """``{"at": 2, "do": "crash", "consumer": "billing"}`` -> "at +2s: crash (consumer billing)"."""
+def describe_action(at: float, action: dict[str, Any]) -> str:
+    """``{"do": "crash", "consumer": "billing"}`` at 8 -> "t=8s: crash (consumer billing)"."""
     details = ", ".join(f"{key} {value}" for key, value in action.items()
                         if key not in ("at", "do"))
-    return f"at +{action['at']:g}s: {action['do']}" + (f" ({details})" if details else "")
+    return f"t={at:g}s: {action['do']}" + (f" ({details})" if details else "")
 
 
 def describe_expectation(expectation: dict[str, Any]) -> str:

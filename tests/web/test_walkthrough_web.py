@@ -280,3 +280,20 @@ def test_a_walkthrough_room_offers_its_scenario_as_a_playground(sync_rooms):
     assert page.context["sharing"]["explore"] == "scenario:poison-message-retries"
     assert b'value="scenario:poison-message-retries"' in page.content
     assert page.context["sharing"]["walkthrough"] is True
+
+
+@pytest.mark.django_db
+def test_a_step_lists_what_the_scenario_does_to_the_system_during_it(sync_rooms):
+    room = walkthrough_room(sync_rooms, "walkthrough:exactly-once-processing")
+    assert frame(room)["step"]["actions"] == []
+    room.walkthrough(OWNER, "next", None)
+    assert frame(room)["step"]["actions"] == [
+        "t=8.25s: crash (consumer at-most-once, note mid-email: sent, not yet acked)",
+        "t=8.25s: crash (consumer at-least-once)", "t=8.25s: crash (consumer effectively-once)",
+        "t=10s: restart (consumer at-most-once)", "t=10s: restart (consumer at-least-once)",
+        "t=10s: restart (consumer effectively-once)"]
+    late = walkthrough_room(sync_rooms, "walkthrough:kafka-or-rabbitmq")
+    late.walkthrough(OWNER, "next", None)
+    assert frame(late)["step"]["actions"] == [
+        "t=15s: start-consumer (consumer fraud-rabbit)",
+        "t=15s: start-consumer (consumer fraud-kafka)"]
