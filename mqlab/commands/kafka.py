@@ -172,20 +172,6 @@ class ConsumerApp:
         self.client.crash()
 
 
-class AcksProducerAdapter(KafkaProducerAdapter):
-    """The apps' Kafka producer adapter, with the producer's ``acks`` chosen."""
-
-    def __init__(self, sim: Simulation, name: str, topic: str, acks: str) -> None:
-        super().__init__(sim, name, topic)
-        self.acks = acks
-
-    @property
-    def producer(self) -> Any:
-        if self._producer is None:
-            self._producer = self.sim.kafka.producer(client_id=self.name, acks=self.acks)
-        return self._producer
-
-
 class Lab:
     """A room's Kafka: the hand producer, simulated producers and consumer applications."""
 
@@ -315,7 +301,7 @@ def start_producer(lab: Lab, name: str, topic: str, rate: float, body: str, keys
     lab.topic(topic)
     producers.check_new(lab, name, body)
     chooser = _key_chooser(keys, key_order)
-    adapter = AcksProducerAdapter(lab.sim, name, topic, acks)
+    adapter = KafkaProducerAdapter(lab.sim, name, topic, acks=acks)
     producers.start(lab, name, adapter, rate, body, limit, keys=chooser)
     keyed = f" keyed by {', '.join(chooser.keys)}" if chooser else " without keys"
     return f"producer {name!r} sends {rate:g} record(s)/s to {topic!r}{keyed} (acks={acks})"

@@ -142,3 +142,23 @@ def test_without_a_committed_offset_a_group_starts_at_the_end_as_kafka_does():
     shop.send(key="a")
     sim.advance(5)
     assert list(worker.ledger.performed) == ["shop-4", "shop-5"]
+
+
+
+def test_below_min_insync_replicas_an_acks_1_producer_app_writes_and_acks_all_is_refused():
+    sim = Simulation(seed=1)
+    sim.kafka.create_topic("orders", num_partitions=1, replication_factor=3,
+                           config={"min.insync.replicas": 2})
+    leader = sim.kafka.describe_topic("orders")["partitions"][0]["leader"]
+    for broker in [b for b in (1, 2, 3) if b != leader]:
+        sim.kafka.kill_broker(broker)  # the ISR shrinks to the leader alone
+    refusals = []
+    sim.subscribe(lambda e: refusals.append(e) if e.kind == kinds.PUBLISH_REJECTED else None)
+    strict = Producer(sim, "strict", KafkaProducerAdapter(sim, "strict", "orders"))
+    relaxed = Producer(sim, "relaxed", KafkaProducerAdapter(sim, "relaxed", "orders", acks="1"))
+    for app in (strict, relaxed):
+        app.send(key="a")
+    assert (strict.accepted, strict.rejected) == (0, 1)
+    assert (relaxed.accepted, relaxed.rejected) == (1, 0)
+    assert [e.source for e in refusals] == [strict.node]
+    assert "[NotEnoughReplicasException]" in refusals[0].reason

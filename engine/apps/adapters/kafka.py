@@ -277,16 +277,19 @@ class KafkaConsumerAdapter:
 class KafkaProducerAdapter:
     broker = BROKER
 
-    def __init__(self, sim: Simulation, name: str, topic: str) -> None:
+    def __init__(self, sim: Simulation, name: str, topic: str, *,
+                 acks: str | int = "all") -> None:
         self.sim = sim
         self.name = name
         self.topic = topic
+        #: the producer's acks: "all" (the default since Kafka 3.0, KIP-679), 1 or 0
+        self.acks = acks
         self._producer: Any = None
 
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            self._producer = self.sim.kafka.producer(client_id=self.name)
+            self._producer = self.sim.kafka.producer(client_id=self.name, acks=self.acks)
         return self._producer
 
     @property
