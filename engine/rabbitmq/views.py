@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 BROKER = "rabbitmq"
 MAX_LISTED = 100
+#: How a priority queue's messages are listed (a plain queue's are oldest first).
+PRIORITY_ORDER = "next out first: highest priority, then oldest"
 
 
 class Views:
@@ -116,6 +118,9 @@ class Views:
             found[queue.node] = {"messages": listed, "counters": {
                 "ready": len(queue.ready), "unacked": queue.unacked, "bytes": queue.bytes,
                 "consumers": len(queue.consumers)}}
+            if queue.max_priority is not None:
+                # "Priority Queue Support": the list is in delivery order, not arrival order.
+                found[queue.node]["order"] = PRIORITY_ORDER
         for channel in self._channels.values():
             for consumer in channel.consumers.values():
                 found[consumer.node] = {"messages": [], "counters": {

@@ -107,11 +107,14 @@ export class Inspector {
       const extra = { ...(content || {}) };
       delete extra.messages;
       delete extra.counters;
+      delete extra.order;
       if (Object.keys(extra).length) parts.push(details("State", renderValue(extra)));
     }
     const messages = content?.messages || [];
     const total = messages.length;
-    parts.push(el("h3", {}, total ? `Messages (${total}${total >= 100 ? "+" : ""}, oldest first)`
+    // A node may say how its list is ordered (a priority queue: next out first).
+    const order = content?.order || "oldest first";
+    parts.push(el("h3", {}, total ? `Messages (${total}${total >= 100 ? "+" : ""}, ${order})`
       : "No messages here"));
     const list = el("ol", { className: "inspector-messages" });
     for (const message of messages) list.append(this.messageItem(node, message));

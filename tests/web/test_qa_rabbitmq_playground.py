@@ -74,3 +74,22 @@ def test_unroutable_on_a_topic_exchange_still_names_the_routing_key():
     run(lab, "publish", exchange="events", routing_key="user.signup", body="x")
     [dropped] = reasons(lab, "dropped")
     assert "routing key 'user.signup'" in dropped
+
+
+def test_a_priority_queue_lists_its_messages_next_out_first_and_says_so():
+    # "Priority Queue Support": a higher-priority message is delivered first, so the queue's
+    # list (which the inspector titles) is in delivery order, not arrival order.
+    lab = playground()
+    run(lab, "declare_queue", name="prio", max_priority=10)
+    run(lab, "publish", routing_key="prio", body="low", priority=1)
+    run(lab, "publish", routing_key="prio", body="high", priority=9)
+    content = lab.sim.snapshot()["contents"]["rabbitmq:queue:prio"]
+    assert [m["body"] for m in content["messages"]] == ["high", "low"]
+    assert content["order"] == "next out first: highest priority, then oldest"
+
+
+def test_a_plain_queue_gives_no_order_note_so_the_inspector_says_oldest_first():
+    lab = playground()
+    run(lab, "declare_queue", name="plain")
+    run(lab, "publish", routing_key="plain", body="a")
+    assert "order" not in lab.sim.snapshot()["contents"]["rabbitmq:queue:plain"]

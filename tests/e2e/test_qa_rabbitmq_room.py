@@ -1,0 +1,51 @@
+"""Found in QA, driving an empty RabbitMQ playground from its forms in real Chromium as a
+learner does: what the page says must be true, and a mistake must be named beside its field.
+Screenshots of each step go to the `shots` folder."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+
+def start_playground(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    page.locator('button[data-preset="rabbitmq-playground"]').click()
+    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+
+
+def submit(page: Page, command: str, group: str, ok: bool = True, **fields) -> None:
+    """Fill a command's form (opening its group and its "More" fields) and send it."""
+    details = page.locator(f'details[data-group="{group}"]')
+    if details.get_attribute("open") is None:
+        details.locator("> summary").click()
+    form = page.locator(f'form[data-command="{command}"]')
+    more = form.locator("details[data-more]")
+    if more.count() and more.get_attribute("open") is None:
+        more.locator("summary").click()
+    for name, value in fields.items():
+        field = form.locator(f'[name="{name}"]:not([type="hidden"])')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(str(value))
+        elif field.get_attribute("type") == "checkbox":
+            field.set_checked(bool(value))
+        else:
+            field.fill(str(value))
+    form.locator('button[type="submit"]').click()
+    outcome = r"\bok\b" if ok else r"\berror\b"
+    expect(page.locator(f"#status-{command}")).to_have_class(re.compile(outcome))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_inspector_lists_a_priority_queue_next_out_first(page, live_server_url, shots):
+    start_playground(page, live_server_url)
+    submit(page, "declare_queue", "Queues", name="prio", max_priority=10)
+    submit(page, "publish", "Messages", routing_key="prio", body="low", priority=1)
+    submit(page, "publish", "Messages", routing_key="prio", body="high", priority=9)
+    page.locator('#diagram [data-node-id="rabbitmq:queue:prio"]').click()
+    inspector = page.locator("#inspector")
+    expect(inspector.locator("h3").first).to_have_text(
+        "Messages (2, next out first: highest priority, then oldest)")
+    expect(inspector.locator(".message-body")).to_have_text(["high", "low"])
+    shots(page, "priority-queue-inspected")
