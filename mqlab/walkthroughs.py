@@ -168,8 +168,9 @@ class Guide:
 def describe_action(at: float, action: dict[str, Any]) -> str:
     """``{"do": "crash", "consumer": "billing"}`` at 8 -> "t=8s: crash (consumer billing)"."""
     details = ", ".join(f"{key} {value}" for key, value in action.items()
-                        if key not in ("at", "do"))
-    return f"t={at:g}s: {action['do']}" + (f" ({details})" if details else "")
+                        if key not in ("at", "do", "note"))
+    note = f": {action['note']}" if action.get("note") else ""
+    return f"t={at:g}s: {action['do']}" + (f" ({details})" if details else "") + note
 
 
 def describe_expectation(expectation: dict[str, Any]) -> str:

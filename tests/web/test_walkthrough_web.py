@@ -288,7 +288,7 @@ def test_a_step_lists_what_the_scenario_does_to_the_system_during_it(sync_rooms)
     assert frame(room)["step"]["actions"] == []
     room.walkthrough(OWNER, "next", None)
     assert frame(room)["step"]["actions"] == [
-        "t=8.25s: crash (consumer at-most-once, note mid-email: sent, not yet acked)",
+        "t=8.25s: crash (consumer at-most-once): mid-email: sent, not yet acked",
         "t=8.25s: crash (consumer at-least-once)", "t=8.25s: crash (consumer effectively-once)",
         "t=10s: restart (consumer at-most-once)", "t=10s: restart (consumer at-least-once)",
         "t=10s: restart (consumer effectively-once)"]
