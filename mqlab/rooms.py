@@ -207,9 +207,11 @@ class Room:
                 with contextlib.suppress(EngineError, ArgumentError, UnknownCommand):
                     self._apply(self.kit.command(name), args)
             if self.guide is not None:
+                # A walkthrough's time is where its steps put it, not ``until``.
                 self.guide.restore(**(guide_at or {"index": 0, "done": False}))
                 self.paused = True  # until the presenter runs the step
-            advance_to(self.sim, until)
+            else:
+                advance_to(self.sim, until)
             self._reset_stream()
             self.saved_at_len = len(self.log)
 

@@ -297,3 +297,13 @@ def test_a_step_lists_what_the_scenario_does_to_the_system_during_it(sync_rooms)
     assert frame(late)["step"]["actions"] == [
         "t=15s: start-consumer (consumer fraud-rabbit)",
         "t=15s: start-consumer (consumer fraud-kafka)"]
+
+
+@pytest.mark.django_db
+def test_a_saved_walkthrough_room_opens_at_its_first_step(sync_rooms):
+    client = Client()
+    room = sync_rooms.get(client.post("/rooms/", {"preset": POISON})["Location"].split("/")[2])
+    room.walkthrough(room.owner, "next", None)
+    saved_url = client.post(f"/rooms/{room.id}/save/")["Location"]
+    copy = sync_rooms.get(client.post(f"{saved_url}open/")["Location"].split("/")[2])
+    assert (frame(copy)["index"], frame(copy)["phase"], copy.sim.now) == (0, "ready", 0.0)
