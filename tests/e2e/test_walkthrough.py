@@ -110,3 +110,12 @@ def test_a_learner_completes_a_walkthrough_answering_a_prediction(page, live_ser
     card = page.locator(f"[data-walkthrough='{WALKTHROUGH}']")
     expect(card.locator("[data-progress]")).to_have_text("✓ completed")
     shots(page, "home-progress")
+
+    # Starting it again, this browser is offered the step it had reached.
+    panel = open_walkthrough(page, live_server_url)
+    resume = panel.locator("[data-wt-resume]")
+    expect(resume).to_contain_text("reached step 3")
+    resume.locator("[data-wt-resume-go]").click()
+    expect(panel.locator("[data-wt-step-title]")).to_have_text(
+        "Step 3 of 3: Give up: the dead-letter queue")
+    expect(resume).to_be_hidden()
