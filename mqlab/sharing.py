@@ -63,6 +63,8 @@ def room_sharing(room: Room) -> dict[str, Any]:
             "walkthrough": walkthrough is not None,
             # A walkthrough room takes no commands: its library scenario can be opened freely.
             "explore": f"scenario:{named}" if isinstance(named, str) else None,
+            # A scenario may use several brokers; the page's title names only the first.
+            "other_brokers": sources.brokers_of(spec)[1:] if spec else [],
             "default_title": source.title}
 
 

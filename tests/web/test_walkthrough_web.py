@@ -307,3 +307,13 @@ def test_a_saved_walkthrough_room_opens_at_its_first_step(sync_rooms):
     saved_url = client.post(f"/rooms/{room.id}/save/")["Location"]
     copy = sync_rooms.get(client.post(f"{saved_url}open/")["Location"].split("/")[2])
     assert (frame(copy)["index"], frame(copy)["phase"], copy.sim.now) == (0, "ready", 0.0)
+
+
+@pytest.mark.django_db
+def test_a_two_broker_walkthrough_names_its_second_broker(sync_rooms):
+    client = Client()
+    page = client.get(client.post("/rooms/", {"preset": "walkthrough:kafka-or-rabbitmq"})[
+        "Location"])
+    assert page.context["room"]["broker"] == "rabbitmq"
+    assert page.context["sharing"]["other_brokers"] == ["kafka"]
+    assert b"Also in this room:" in page.content
