@@ -25,7 +25,7 @@ from mqlab.walkthroughs import describe_expectation
 
 def scoreboard(room: Room) -> dict[str, Any] | None:
     """Producers, consumers and expectations of a scenario room; None for a preset room."""
-    run: Run | None = getattr(room, "scenario_run", None)
+    run: Run | None = room.scenario_run
     if run is None:
         return None
     with room.lock:
