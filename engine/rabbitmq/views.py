@@ -87,7 +87,19 @@ class Views:
         for queue in self._queues.values():
             into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
                       queue_type=queue.type, **json_safe(queue.settings()))
+            self._dead_letter_route(into, queue, shown)
         self._consumer_nodes(into)
+
+    @staticmethod
+    def _dead_letter_route(into: TopologyBuilder, queue: Any, shown: dict[str, Exchange]) -> None:
+        """Where the queue's dead letters go ("Dead Letter Exchanges"), once that exchange
+        exists: a dead letter is republished to it, with the dead-letter routing key if set."""
+        dlx = shown.get(queue.dead_letter_exchange)  # None when unset or not declared (yet)
+        if dlx is None:
+            return
+        # Labelled only by the key it overrides; its kind draws it dashed, as the legend says.
+        into.edge(queue.node, dlx.node, kind="dead-letter",
+                  label=queue.dead_letter_routing_key or "")
 
     def _consumer_nodes(self, into: TopologyBuilder) -> None:
         for channel in self._channels.values():

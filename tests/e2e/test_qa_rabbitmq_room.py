@@ -49,3 +49,15 @@ def test_the_inspector_lists_a_priority_queue_next_out_first(page, live_server_u
         "Messages (2, next out first: highest priority, then oldest)")
     expect(inspector.locator(".message-body")).to_have_text(["high", "low"])
     shots(page, "priority-queue-inspected")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queues_dead_letter_route_is_drawn_dashed_and_explained(page, live_server_url, shots):
+    start_playground(page, live_server_url)
+    submit(page, "declare_exchange", "Exchanges", name="dlx", exchange_type="fanout")
+    submit(page, "declare_queue", "Queues", name="orders", dead_letter_exchange="dlx")
+    route = page.locator('#diagram .edge-dead-letter[data-source="rabbitmq:queue:orders"]'
+                         '[data-target="rabbitmq:exchange:dlx"]')
+    expect(route).to_have_class(re.compile(r"\bedge-dashed\b"))
+    expect(page.locator(".diagram-hint")).to_contain_text("Dashed red lines: where dead letters go")
+    shots(page, "dead-letter-route")

@@ -93,3 +93,25 @@ def test_a_plain_queue_gives_no_order_note_so_the_inspector_says_oldest_first():
     run(lab, "declare_queue", name="plain")
     run(lab, "publish", routing_key="plain", body="a")
     assert "order" not in lab.sim.snapshot()["contents"]["rabbitmq:queue:plain"]
+
+
+
+def test_a_queue_with_a_dead_letter_exchange_is_drawn_with_its_dead_letter_route():
+    # "Dead Letter Exchanges": the queue republishes its dead letters to x-dead-letter-exchange
+    # (with x-dead-letter-routing-key if set). The diagram draws that route (dashed, by its
+    # kind), so a learner sees where a rejected or expired message will go before it does.
+    lab = playground()
+    run(lab, "declare_exchange", name="dlx", exchange_type="direct")
+    run(lab, "declare_queue", name="orders", dead_letter_exchange="dlx",
+        dead_letter_routing_key="parked")
+    run(lab, "declare_queue", name="plain")
+    routes = [(e["source"], e["target"], e["label"]) for e in lab.sim.topology()["edges"]
+              if e["kind"] == "dead-letter"]
+    assert routes == [("rabbitmq:queue:orders", "rabbitmq:exchange:dlx", "parked")]
+
+
+def test_a_dead_letter_exchange_not_declared_yet_draws_no_route():
+    # RabbitMQ accepts a DLX that does not exist; its dead letters are then dropped.
+    lab = playground()
+    run(lab, "declare_queue", name="orders", dead_letter_exchange="nowhere")
+    assert not [e for e in lab.sim.topology()["edges"] if e["kind"] == "dead-letter"]
