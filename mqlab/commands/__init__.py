@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -138,7 +139,26 @@ class Field:
         if not isinstance(value, dict):
             raise ArgumentError(self.name, f"{self.label} must be a JSON object such as "
                                 '{"key": "value"}')
+        bad = _non_finite(value)
+        if bad is not None:
+            # Python reads 1e400 as infinity, which no JSON holds: the room's log and frames
+            # could not carry it (a saved room would fail to save).
+            what = "not a number" if bad != bad else "too large for a 64-bit float"
+            raise ArgumentError(self.name, f"{self.label} holds a number {what}; use a "
+                                "smaller number or a string")
         return value
+
+
+def _non_finite(value: Any) -> float | None:
+    """The first infinite or NaN float anywhere in a JSON value, else None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _non_finite(item)
+        if found is not None:
+            return found
+    return None
 
 
 def _number(raw: Any, kind: type) -> Any:

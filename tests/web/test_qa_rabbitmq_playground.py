@@ -4,6 +4,8 @@ be named beside the field that caused it."""
 
 from __future__ import annotations
 
+import json
+
 from mqlab.presets import find
 from mqlab.rooms import Room
 
@@ -115,3 +117,18 @@ def test_a_dead_letter_exchange_not_declared_yet_draws_no_route():
     lab = playground()
     run(lab, "declare_queue", name="orders", dead_letter_exchange="nowhere")
     assert not [e for e in lab.sim.topology()["edges"] if e["kind"] == "dead-letter"]
+
+
+def test_a_json_number_too_large_for_a_float_is_refused_beside_its_field():
+    # 1e400 is valid JSON text but Python reads it as infinity, which no JSON can hold: the
+    # room's command log could then not be saved and its runner stopped (a frozen room).
+    lab = playground()
+    run(lab, "declare_queue", name="q")
+    for raw in ('{"retries": 1e400}', {"retries": float("-inf")}, {"n": [float("nan")]}):
+        outcome = lab.run_command(OWNER, "publish", {"routing_key": "q", "headers": raw})
+        assert not outcome.ok and outcome.field == "headers"
+        assert "too large" in outcome.message or "not a number" in outcome.message
+    outcome = lab.run_command(OWNER, "declare_queue", {"name": "r",
+                                                       "arguments": '{"x-max-length": 1e400}'})
+    assert not outcome.ok and outcome.field == "arguments"
+    json.dumps(lab.definition(), allow_nan=False)  # the room can still be saved
