@@ -177,7 +177,12 @@ def start_producer(lab: Lab, name: str, exchange: str, routing_key: str, rate: f
     adapter = RabbitProducer(lab.sim, name, exchange,
                              routing_key.replace("{", "{{").replace("}", "}}"))
     producers.start(lab, name, adapter, rate, body, limit)
-    return f"producer {name!r} sends {rate:g} message(s)/s to {exchange or 'the default exchange'}"
+    said = f"producer {name!r} sends {rate:g} message(s)/s to {exchange or 'the default exchange'}"
+    if exchange and exchange not in lab.sim.rabbitmq.exchanges:
+        # A client does not check first: each publish closes its channel (404 NOT_FOUND).
+        said += (f"; but there is no exchange {exchange!r} yet, so each publish fails with "
+                 "NOT_FOUND until it is declared")
+    return said
 
 
 def stop_producer(lab: Lab, producer: str) -> str:

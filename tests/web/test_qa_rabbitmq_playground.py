@@ -132,3 +132,15 @@ def test_a_json_number_too_large_for_a_float_is_refused_beside_its_field():
                                                        "arguments": '{"x-max-length": 1e400}'})
     assert not outcome.ok and outcome.field == "arguments"
     json.dumps(lab.definition(), allow_nan=False)  # the room can still be saved
+
+
+def test_starting_a_producer_towards_a_missing_exchange_warns_at_once():
+    # Faithful: the producer starts, and each publish fails with NOT_FOUND (its channel
+    # closes). The status must say so at once rather than read like a success.
+    lab = playground()
+    message = run(lab, "start_producer", name="p", exchange="nope", rate=5)
+    assert "no exchange 'nope'" in message and "NOT_FOUND" in message
+    run(lab, "declare_exchange", name="orders", exchange_type="direct")
+    assert "NOT_FOUND" not in run(lab, "start_producer", name="q", exchange="orders", rate=5)
+    assert "NOT_FOUND" not in run(lab, "start_producer", name="r", exchange="", rate=5)
+    assert "NOT_FOUND" not in run(lab, "start_producer", name="s", exchange="amq.topic", rate=5)
