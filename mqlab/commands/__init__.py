@@ -187,6 +187,9 @@ class Command:
     fields: tuple[Field, ...] = ()
     help: str = ""
     danger: bool = False
+    #: The form starts afresh once this succeeds: a declaration's settings (a queue's TTL...)
+    #: must not carry over unseen to the next one, as a publish's may.
+    fresh: bool = False
 
     def parse(self, raw_args: dict[str, Any]) -> dict[str, Any]:
         known = {spec.name for spec in self.fields}
@@ -199,7 +202,8 @@ class Command:
 
     def describe(self, lab: Any) -> dict[str, Any]:
         return {"name": self.name, "label": self.label, "help": self.help,
-                "danger": self.danger, "fields": [spec.describe(lab) for spec in self.fields]}
+                "danger": self.danger, "fresh": self.fresh,
+                "fields": [spec.describe(lab) for spec in self.fields]}
 
 
 @dataclass(frozen=True)

@@ -376,7 +376,7 @@ COMMANDS = (
         Field("exchange_type", "Type", "choice", default="direct", choices=EXCHANGE_TYPES),
         _flag("durable", "Durable"), _flag("auto_delete", "Auto-delete"),
         Field("arguments", "Arguments", "json", placeholder='{"alternate-exchange": "ae"}'),
-    )),
+    ), fresh=True),
     Command("delete_exchange", "Delete exchange", "Exchanges", delete_exchange, (
         Field("name", "Name", required=True, suggest=_exchanges),
         _flag("if_unused", "Only if unused"),
@@ -399,7 +399,7 @@ COMMANDS = (
         Field("delivery_limit", "Delivery limit", "int", minimum=0,
               help="Quorum queues: dead-letter (or drop) after this many redeliveries."),
         Field("arguments", "Other arguments", "json"),
-    )),
+    ), fresh=True),
     Command("delete_queue", "Delete queue", "Queues", delete_queue, (
         Field("name", "Name", required=True, suggest=_queues),
         _flag("if_unused", "Only if unused"), _flag("if_empty", "Only if empty"),
@@ -412,7 +412,7 @@ COMMANDS = (
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="worker-4"), QUEUE, PREFETCH,
         ACK_MODE, PROCESSING, POISON,
-    )),
+    ), fresh=True),
     Command("consumer_settings", "Consumer settings", "Consumers", consumer_settings, (
         CONSUMER, _optional(PREFETCH), _optional(ACK_MODE), _optional(PROCESSING),
         _optional(POISON),

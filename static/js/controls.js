@@ -2,6 +2,8 @@
  * The command forms (htmx): the server renders them from the room's command groups, with no
  * broker knowledge here either. This module
  * - marks the field a status names as invalid, so the error sits beside the culprit;
+ * - clears a declaration's form once it succeeded (`data-fresh`), so the next queue does not
+ *   silently inherit the last one's TTL or length limit;
  * - after a topology change, merges the freshly rendered forms' name lists (datalists of
  *   exchanges, queues, consumers; select choices) into the forms on the page, leaving what
  *   the user typed, each form's last status and the focus alone (a whole swap would lose
@@ -13,7 +15,12 @@ export function bindControls(root) {
   // After settling: htmx gives a swapped-in element its final attributes (the error class) then.
   document.body.addEventListener("htmx:afterSettle", (event) => {
     const id = event.detail.target?.id;
-    if (id?.startsWith("status-")) markField(document.getElementById(id));
+    if (!id?.startsWith("status-")) return;
+    const status = document.getElementById(id);
+    markField(status);
+    // A declaration's form starts afresh: its settings must not carry over unseen.
+    const form = status?.closest("form[data-fresh]");
+    if (form && status.classList.contains("ok")) form.reset();
   });
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const elt = event.detail.elt;

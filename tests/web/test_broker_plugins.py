@@ -57,7 +57,7 @@ def test_a_broker_module_brings_its_presets_and_commands(toy_broker):
     room_id = response["Location"].strip("/").split("/")[-1]
     groups = client.get(f"/rooms/{room_id}/").context["command_groups"]
     assert groups == [{"name": "Bells", "commands": [{
-        "name": "ring", "label": "Ring", "help": "", "danger": False, "fields": [{
+        "name": "ring", "label": "Ring", "help": "", "danger": False, "fresh": False, "fields": [{
             "name": "times", "label": "Times", "kind": "int", "required": False,
             "default": 1, "choices": None, "suggestions": [], "help": "",
             "placeholder": ""}]}]}]
