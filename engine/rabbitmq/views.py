@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
 from .exchanges import DEFAULT_NODE_NAME, binding_text
 from .message import json_safe
+from .queues import QUORUM
 
 if TYPE_CHECKING:
     from .channel import Channel
@@ -77,7 +78,8 @@ class Views:
         for exchange in shown.values():
             into.node(exchange.node, broker=BROKER, kind="exchange",
                       name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
-                      label=exchange.name or "(default)", **json_safe(exchange.settings()))
+                      label=exchange.name or "(default)", tags=_exchange_tags(exchange),
+                      **json_safe(exchange.settings()))
             for binding in exchange.bindings.values():
                 into.edge(exchange.node, binding.destination.node, kind="binding",
                           label=binding_text(exchange.type, binding.routing_key,
@@ -86,7 +88,8 @@ class Views:
                           arguments=json_safe(binding.arguments))
         for queue in self._queues.values():
             into.node(queue.node, broker=BROKER, kind="queue", name=queue.name, column=STORES,
-                      queue_type=queue.type, **json_safe(queue.settings()))
+                      queue_type=queue.type, tags=_queue_tags(queue),
+                      **json_safe(queue.settings()))
             self._dead_letter_route(into, queue, shown)
         self._consumer_nodes(into)
 
@@ -107,7 +110,8 @@ class Views:
                 into.node(consumer.node, broker=BROKER, kind="consumer", name=consumer.tag,
                           column=CONSUMERS, channel=channel.channel_number,
                           prefetch=consumer.prefetch, auto_ack=consumer.auto_ack,
-                          active=_active(consumer), priority=consumer.priority)
+                          active=_active(consumer), priority=consumer.priority,
+                          tags=_consumer_tags(consumer))
                 into.edge(consumer.queue.node, consumer.node, kind="subscription")
             if channel.used_get and channel.is_open:
                 into.node(channel.getter_node, broker=BROKER, kind="consumer",
@@ -155,6 +159,47 @@ class Views:
             for message in channel.unacked.values():
                 if message.queue is not None:
                     yield message.id, holder(message)
+
+
+def _exchange_tags(exchange: Exchange) -> list[str]:
+    """What the diagram writes under a node: the settings that change what happens to it
+    (a broker restart keeps only durable things, "Queues" and "Exchanges" guides)."""
+    return [tag for tag, on in (("durable", exchange.durable), ("auto-delete",
+            exchange.auto_delete), ("internal", exchange.internal)) if on]
+
+
+def _queue_tags(queue: Any) -> list[str]:
+    """The queue's type and the arguments that decide its messages' fate ("Queues",
+    "TTL", "Queue Length Limit", "Priority Queue Support", "Quorum Queues")."""
+    tags = ["quorum"] if queue.type == QUORUM else ["durable"] if queue.durable else []
+    tags += [tag for tag, on in (("exclusive", queue.exclusive),
+                                 ("auto-delete", queue.auto_delete)) if on]
+    if queue.message_ttl is not None:
+        tags.append(f"TTL {_duration(queue.message_ttl)}")
+    if queue.limited:
+        limits = [f"{queue.max_length}" if queue.max_length is not None else "",
+                  f"{queue.max_length_bytes} B" if queue.max_length_bytes is not None else ""]
+        tags.append(f"max {' / '.join(limit for limit in limits if limit)}, {queue.overflow}")
+    if queue.max_priority is not None:
+        tags.append(f"priorities 0-{queue.max_priority}")
+    if queue.delivery_limit is not None:
+        tags.append(f"delivery limit {queue.delivery_limit}")
+    if queue.single_active:
+        tags.append("single active consumer")
+    if queue.expires is not None:
+        tags.append(f"expires after {_duration(queue.expires)} unused")
+    return tags
+
+
+def _consumer_tags(consumer: Any) -> list[str]:
+    tags = ["auto-ack"] if consumer.auto_ack else []
+    if not _active(consumer):
+        tags.append("waiting: single active consumer")
+    return tags
+
+
+def _duration(ms: int) -> str:
+    return f"{ms // 1000} s" if ms and ms % 1000 == 0 else f"{ms} ms"
 
 
 def _active(consumer: Any) -> bool:

@@ -111,7 +111,14 @@ export class Diagram {
     if (compact) counters.setAttribute("y", h / 2 + 16);
     const slots = style.slots ? svg("g", { class: "slots", transform: "translate(0,28)" }, group)
       : null;
-    svg("title", {}, group).textContent = `${subtitle} ${node.label}`;
+    // Settings that decide a message's fate (a queue's TTL, length limit, type...), written
+    // under the node in the gap before the next one, so they show without opening it.
+    const tags = (node.props?.tags || []).join(" · ");
+    if (tags) {
+      text(fit(tags, w + 24, 12), { x: w / 2, y: h + 15, class: "node-tags",
+        "text-anchor": "middle" }, group);
+    }
+    svg("title", {}, group).textContent = `${subtitle} ${node.label}${tags ? ` (${tags})` : ""}`;
     const entry = { box, group, counters, slots, subtitle, overflow: null, overflowCount: 0 };
     this.nodes.set(node.id, entry);
     this.updateNode(node.id, content);

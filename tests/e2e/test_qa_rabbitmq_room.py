@@ -61,3 +61,40 @@ def test_a_queues_dead_letter_route_is_drawn_dashed_and_explained(page, live_ser
     expect(route).to_have_class(re.compile(r"\bedge-dashed\b"))
     expect(page.locator(".diagram-hint")).to_contain_text("Dashed red lines: where dead letters go")
     shots(page, "dead-letter-route")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queues_arguments_are_written_under_its_node(page, live_server_url, shots):
+    start_playground(page, live_server_url)
+    submit(page, "declare_queue", "Queues", name="short", message_ttl=3000, max_length=2,
+           overflow="reject-publish")
+    submit(page, "declare_queue", "Queues", name="votes", queue_type="quorum", durable=True,
+           delivery_limit=2)
+    short = page.locator('#diagram [data-node-id="rabbitmq:queue:short"] .node-tags')
+    expect(short).to_have_text("TTL 3 s · max 2, reject-publish")
+    votes = page.locator('#diagram [data-node-id="rabbitmq:queue:votes"] .node-tags')
+    expect(votes).to_have_text("quorum · delivery limit 2")
+    # The tags sit under the node, inside the gap before the next one.
+    box = page.locator('#diagram [data-node-id="rabbitmq:queue:short"] .node-shape').bounding_box()
+    tag = short.bounding_box()
+    assert tag["y"] >= box["y"] + box["height"] - 1
+    shots(page, "queue-arguments-on-the-diagram")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_declaration_form_starts_afresh_so_the_next_queue_inherits_nothing(page,
+                                                                             live_server_url,
+                                                                             shots):
+    # Found in QA: the queue form kept the last queue's TTL and length limit (folded under
+    # "More"), so the next queue silently got them too. Publish keeps its values (send again).
+    start_playground(page, live_server_url)
+    submit(page, "declare_queue", "Queues", name="short", message_ttl=3000, max_length=2)
+    form = page.locator('form[data-command="declare_queue"]')
+    expect(form.locator('[name="name"]')).to_have_value("")
+    expect(form.locator('[name="message_ttl"]')).to_have_value("")
+    expect(form.locator('[name="max_length"]')).to_have_value("")
+    expect(page.locator("#status-declare_queue")).to_contain_text("declared queue 'short'")
+    submit(page, "publish", "Messages", routing_key="short", body="again")
+    expect(page.locator('form[data-command="publish"] [name="routing_key"]')).to_have_value(
+        "short")
+    shots(page, "declare-form-afresh")

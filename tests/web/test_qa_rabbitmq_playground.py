@@ -144,3 +144,28 @@ def test_starting_a_producer_towards_a_missing_exchange_warns_at_once():
     assert "NOT_FOUND" not in run(lab, "start_producer", name="q", exchange="orders", rate=5)
     assert "NOT_FOUND" not in run(lab, "start_producer", name="r", exchange="", rate=5)
     assert "NOT_FOUND" not in run(lab, "start_producer", name="s", exchange="amq.topic", rate=5)
+
+
+def tags(lab: Room, node_id: str) -> list[str]:
+    [node] = [n for n in lab.sim.topology()["nodes"] if n["id"] == node_id]
+    return node["props"].get("tags", [])
+
+
+def test_queues_exchanges_and_consumers_carry_the_settings_a_learner_must_see():
+    # A queue's arguments decide what happens to its messages (TTL, length limit and overflow,
+    # priorities, quorum delivery limit); the diagram shows them on the node, not only in
+    # the inspector's folded settings.
+    lab = playground()
+    run(lab, "declare_exchange", name="orders", exchange_type="direct", durable=True)
+    run(lab, "declare_queue", name="ttl", message_ttl=3000, max_length=2,
+        overflow="reject-publish")
+    run(lab, "declare_queue", name="prio", max_priority=10, message_ttl=250)
+    run(lab, "declare_queue", name="qq", queue_type="quorum", durable=True, delivery_limit=2)
+    run(lab, "declare_queue", name="plain")
+    run(lab, "add_consumer", name="fast", queue="plain", ack_mode="auto")
+    assert tags(lab, "rabbitmq:exchange:orders") == ["durable"]
+    assert tags(lab, "rabbitmq:queue:ttl") == ["TTL 3 s", "max 2, reject-publish"]
+    assert tags(lab, "rabbitmq:queue:prio") == ["TTL 250 ms", "priorities 0-10"]
+    assert tags(lab, "rabbitmq:queue:qq") == ["quorum", "delivery limit 2"]
+    assert tags(lab, "rabbitmq:queue:plain") == []
+    assert tags(lab, "rabbitmq:consumer:fast") == ["auto-ack"]
