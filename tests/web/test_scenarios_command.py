@@ -112,7 +112,7 @@ def test_jsonl_is_identical_across_processes_whatever_the_hash_seed():
 def test_walkthrough_prints_each_step_with_its_prediction_and_checkpoints():
     lines = simulate("--walkthrough", "why-use-a-queue").splitlines()
     assert lines[0] == "Why use a queue at all?"
-    assert "step 2/3: The flash sale  (t=10 to 15, " in "\n".join(lines)
+    assert "step 2/4: The flash sale  (t=10 to 15, " in "\n".join(lines)
     assert "    * They wait in the queue" in lines
     assert "    - They are refused" in lines
     assert "  [ok] depth of orders == 0: met (actual 0)" in lines
