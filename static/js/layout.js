@@ -123,14 +123,15 @@ function groupEdges(edges, boxes) {
 
 /**
  * A cubic Bézier from one box to another. Forward: right side to left side. Backward (a
- * dead-letter route from a queue back to an exchange): left side to right side, the mirror
- * image, drawn dashed by its kind. Same column: a bow out to the right. Returns the path and
- * where its label goes.
+ * dead-letter route from a queue back to an exchange, a requeue): left side to right side,
+ * the mirror image, along the lower quarter of both boxes so it does not meet the forward
+ * edges arriving at their middles (its arrow would read as one more binding). Same column:
+ * a bow out to the right. Returns the path and where its label goes.
  */
 export function routeBetween(a, b) {
   const ay = a.y + a.h / 2, by = b.y + b.h / 2;
   if (b.x > a.x + a.w) return curve(a.x + a.w, ay, b.x, by, 1);
-  if (b.x + b.w < a.x) return curve(a.x, ay, b.x + b.w, by, -1);
+  if (b.x + b.w < a.x) return curve(a.x, a.y + a.h * 0.75, b.x + b.w, b.y + b.h * 0.75, -1);
   const ax = a.x + a.w, ex = b.x + b.w;
   const out = Math.max(ax, ex) + 40 + Math.min(40, Math.abs(by - ay) / 6);
   return {
