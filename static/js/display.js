@@ -1,6 +1,8 @@
 /**
  * Display options for a projector: large type and high contrast, remembered in this browser.
- * Each is a class on <html> that the stylesheet reacts to.
+ * Each is a class on <html> that the stylesheet reacts to. With large type the room's toolbar
+ * and diagram stay stuck at the top; the stylesheet reads their heights from --toolbar-h and
+ * --stuck-h, kept current here (the toolbar wraps on a narrow projector).
  */
 
 const OPTIONS = ["large", "contrast"];
@@ -38,3 +40,20 @@ document.addEventListener("click", (event) => {
   apply(option, on);
   store(option, on);
 });
+
+function trackStuckHeights() {
+  const toolbar = document.querySelector("[data-toolbar]");
+  const diagram = document.querySelector(".diagram-panel");
+  if (!toolbar || !diagram) return;
+  const update = () => {
+    const style = document.documentElement.style;
+    const below = toolbar.offsetHeight + 8;
+    style.setProperty("--toolbar-h", `${below}px`);
+    style.setProperty("--stuck-h", `${below + diagram.offsetHeight + 8}px`);
+  };
+  const observer = new ResizeObserver(update);
+  observer.observe(toolbar);
+  observer.observe(diagram);
+}
+
+trackStuckHeights();
