@@ -26,6 +26,26 @@ def test_every_step_runs_and_its_checkpoints_hold(name):
     assert any(step.get("predict") for step in walkthrough["steps"])
 
 
+#: Per walkthrough, the events each step narrates: they must happen in that step and in no
+#: other, so a learner never reads about something seen a step earlier or yet to come.
+NARRATED = {
+    "poison-messages": {2: {"gave-up", "alert"}},
+    "exactly-once-processing": {1: {"app-crashed"},
+                                2: {"app-restarted", "duplicate-side-effect", "duplicate-skipped"}},
+    "why-use-a-queue": {2: {"app-crashed", "app-restarted", "visible"}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(NARRATED))
+def test_each_step_shows_the_events_its_narration_describes(name):
+    results = Walkthrough(*load_walkthrough(name)).play_all()
+    seen = [{event.kind for event in result.events} for result in results]
+    for index, kinds in NARRATED[name].items():
+        assert kinds <= seen[index], (index, kinds - seen[index])
+        elsewhere = {i: kinds & step for i, step in enumerate(seen) if i != index and kinds & step}
+        assert elsewhere == {}
+
+
 GOOD = {
     "title": "w", "description": "d", "scenario": "direct-routing",
     "steps": [{"title": "s", "narration": "n", "run_for": 5,
