@@ -46,6 +46,7 @@ export function layout(topology) {
   const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 560);
   const height = MARGIN + HEADER + tallest + MARGIN;
   const edges = groupEdges(topology.edges || [], boxes);
+  placeLabels(edges);
   // Bows between nodes of one column may reach past the last column.
   const reach = Math.max(0, ...edges.map((e) => e.reach || 0));
   return {
@@ -143,8 +144,45 @@ export function routeBetween(a, b) {
 
 function curve(ax, ay, bx, by, direction) {
   const bend = direction * Math.max(40, Math.abs(bx - ax) / 2);
-  return {
-    d: `M${ax},${ay} C${ax + bend},${ay} ${bx - bend},${by} ${bx},${by}`,
-    mid: { x: (ax + bx) / 2, y: (ay + by) / 2 },
+  const [cx, dx] = [ax + bend, bx - bend];
+  // The point a fraction t along the Bézier: where a label may sit.
+  const at = (t) => {
+    const u = 1 - t;
+    const mix = (p0, p1, p2, p3) => u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3;
+    return { x: mix(ax, cx, dx, bx), y: mix(ay, ay, by, by) };
   };
+  return {
+    d: `M${ax},${ay} C${cx},${ay} ${dx},${by} ${bx},${by}`,
+    mid: { x: (ax + bx) / 2, y: (ay + by) / 2 },
+    at,
+  };
+}
+
+/**
+ * Edge labels sit at their edge's middle unless another label is there already (edges that
+ * cross meet at their middles): then a bit further along the edge, towards either end. Long
+ * labels are placed first: a short one finds a free spot more easily.
+ */
+function placeLabels(edges) {
+  const taken = [];
+  const labelled = edges.filter((edge) => edge.label);
+  labelled.sort((a, b) => b.label.length - a.label.length);
+  for (const edge of labelled) {
+    const free = (edge.at ? LABEL_SPOTS.map(edge.at) : [])
+      .find((spot) => !taken.some((box) => overlaps(box, labelBox(spot, edge.label))));
+    if (free) edge.mid = free;
+    taken.push(labelBox(edge.mid, edge.label));
+  }
+}
+
+const LABEL_SPOTS = [0.5, 0.36, 0.64, 0.26, 0.74];
+
+/** The box diagram.js draws a label in (centred on `mid`, 20 high). */
+function labelBox(mid, label) {
+  const half = (Math.min(label.length, LABEL_MAX_CHARS) * LABEL_CHAR + 14) / 2;
+  return { left: mid.x - half, right: mid.x + half, top: mid.y - 11, bottom: mid.y + 9 };
+}
+
+function overlaps(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }
