@@ -530,12 +530,21 @@ async def _pace(room: Room) -> None:
                 if await registry.free(room):
                     return
             elif room.dirty and now - last_save >= SAVE_EVERY_SECONDS:
-                await database_sync_to_async(room.save)()
+                await _save(room)
                 last_save = now
     except asyncio.CancelledError:
         raise
     except Exception:  # a bug in the server, not user input: keep the traceback
         logger.exception("room %s: runner stopped", room.id)
+
+
+async def _save(room: Room) -> None:
+    """A periodic save; if the database refuses it, the room keeps running for its viewers
+    (it is saved again at the next chance) rather than its runner stopping."""
+    try:
+        await database_sync_to_async(room.save)()
+    except Exception:
+        logger.exception("room %s: could not save; it keeps running", room.id)
 
 
 async def announce(room: Room, what: str) -> None:
