@@ -117,7 +117,9 @@ class Channel:
         self.confirming = False
         self.publish_seq = 0
         self.return_callbacks: list[Callback] = []
-        self.node = node_id("rabbitmq", "producer", f"ch{number}")
+        # Drawn as a producer node once it publishes, but a consumer's channel too: the id says
+        # channel, so a log line about an undrawn one does not call it a producer.
+        self.node = node_id("rabbitmq", "channel", f"ch{number}")
         self.getter_node = node_id("rabbitmq", "consumer", f"ch{number}.get")
         #: exchanges this channel published to (drawn as producer -> exchange edges)
         self.published_to: dict[str, None] = {}

@@ -169,3 +169,18 @@ def test_queues_exchanges_and_consumers_carry_the_settings_a_learner_must_see():
     assert tags(lab, "rabbitmq:queue:qq") == ["quorum", "delivery limit 2"]
     assert tags(lab, "rabbitmq:queue:plain") == []
     assert tags(lab, "rabbitmq:consumer:fast") == ["auto-ack"]
+
+
+def test_a_consumers_closed_channel_is_not_called_a_producer():
+    # The log names a node that is not drawn by its id ("producer ch3"): a consumer's channel
+    # closing read as a producer's. A channel's node id says channel; drawn as the publishing
+    # side it is still a producer node, labelled "channel N".
+    lab = playground()
+    run(lab, "declare_queue", name="jobs")
+    run(lab, "add_consumer", name="worker", queue="jobs")
+    run(lab, "publish", routing_key="jobs", body="job")
+    run(lab, "crash_consumer", consumer="worker")
+    [closed] = [e for e in lab.history if e.kind == "channel-closed"]
+    assert closed.source.split(":")[:2] == ["rabbitmq", "channel"]
+    [producer] = [n for n in lab.sim.topology()["nodes"] if n["kind"] == "producer"]
+    assert producer["id"].startswith("rabbitmq:channel:") and producer["label"] == "channel 1"

@@ -97,7 +97,7 @@ async def test_batches_are_numbered_without_gaps_and_patch_touched_nodes(rooms):
     assert frame["patch"]["rabbitmq:queue:tasks"]["counters"]["ready"] == 2
     assert frame["patch"]["rabbitmq:consumer:worker-1"]["messages"][0]["id"] == "m1"
     # The first publish on a channel draws its producer -> exchange edge: a topology change.
-    assert "rabbitmq:producer:ch1" in node_ids(frame, "producer")
+    assert "rabbitmq:channel:ch1" in node_ids(frame, "producer")
     await command(socket, "publish", exchange="", routing_key="tasks")
     second = await next_frame(socket, "events")
     assert second["from_seq"] == frame["seq"] + 1
