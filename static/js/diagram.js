@@ -30,6 +30,8 @@ export class Diagram {
       '<path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker>';
     this.columnLayer = svg("g", { class: "columns" }, root);
     this.edgeLayer = svg("g", { class: "edges" }, root);
+    // Labels above every line: a later edge must not cross out an earlier edge's key.
+    this.labelLayer = svg("g", { class: "edge-labels" }, root);
     this.nodeLayer = svg("g", { class: "nodes" }, root);
     this.tokenLayer = svg("g", { class: "tokens" }, root);
     this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
@@ -49,7 +51,9 @@ export class Diagram {
     this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
     // A small topology must not blow up to giant boxes: cap the scale (CSS reads this).
     this.root.style.setProperty("--diagram-width", `${width}px`);
-    for (const layer of [this.columnLayer, this.edgeLayer, this.nodeLayer]) layer.replaceChildren();
+    for (const layer of [this.columnLayer, this.edgeLayer, this.labelLayer, this.nodeLayer]) {
+      layer.replaceChildren();
+    }
     this.nodes.clear();
     this.drawColumns(topology);
     for (const route of this.layout.edges) this.drawEdge(route);
@@ -78,16 +82,18 @@ export class Diagram {
     const style = edgeStyleFor(route.source.split(":")[0], route.kind);
     const classes = ["edge", `edge-${route.kind}`, style.quiet && "edge-quiet",
       style.dashed && "edge-dashed"].filter(Boolean).join(" ");
-    const g = svg("g", { class: classes, "data-source": route.source,
-      "data-target": route.target }, this.edgeLayer);
+    const ends = { "data-source": route.source, "data-target": route.target };
+    const g = svg("g", { class: classes, ...ends }, this.edgeLayer);
     svg("path", { d: route.d, class: "edge-line", "marker-end": "url(#arrow)" }, g);
     if (route.label) {
+      // Same classes as its line, so quiet and focused edges style their labels too.
+      const labelGroup = svg("g", { class: classes, ...ends }, this.labelLayer);
       const label = fit(route.label, 200, 13);
       const w = label.length * 7.8 + 14;
       svg("rect", { x: route.mid.x - w / 2, y: route.mid.y - 11, width: w, height: 20,
-        rx: 10, class: "edge-label-bg" }, g);
+        rx: 10, class: "edge-label-bg" }, labelGroup);
       text(label, { x: route.mid.x, y: route.mid.y + 4, class: "edge-label",
-        "text-anchor": "middle" }, g);
+        "text-anchor": "middle" }, labelGroup);
     }
   }
 
@@ -193,7 +199,7 @@ export class Diagram {
     for (const [nodeId, entry] of this.nodes) {
       entry.group.classList.toggle("selected", nodeId === id);
     }
-    for (const edge of this.edgeLayer.children) {
+    for (const edge of [...this.edgeLayer.children, ...this.labelLayer.children]) {
       const touches = id !== null && (edge.dataset.source === id || edge.dataset.target === id);
       edge.classList.toggle("edge-focus", touches);
     }
