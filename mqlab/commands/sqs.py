@@ -33,6 +33,7 @@ from engine.apps.adapters.sqs import SqsConsumer, SqsProducer
 from engine.apps.consumer import Consumer, FailurePolicy
 from engine.apps.failures import FailureRule
 from engine.apps.ledger import Ledger
+from engine.events import CONSUMER_REMOVED
 from engine.sqs.attributes import MAX_DELAY, MAX_VISIBILITY_TIMEOUT, MAX_WAIT
 from engine.sqs.kinds import DUPLICATE_IGNORED as DUPLICATE
 from engine.topology import node_id
@@ -42,6 +43,11 @@ from mqlab.commands import _producers as producers
 #: An mqlab event kind: a receive answered with no message (a short poll with nothing to
 #: return, or a long poll whose wait ended). SQS bills every such request.
 EMPTY_RECEIVE = "empty-receive"
+#: An mqlab event kind: a consumer app starts (its node's counters start from zero).
+APP_STARTED = "app-started"
+#: An mqlab event kind: a long poll made by hand starts; it waits in the queue until a
+#: message is receivable or its wait ends (the queue's WaitingReceives counts it meanwhile).
+LONG_POLL_STARTED = "long-poll-started"
 #: SQS receives at most 10 messages per call (ReceiveMessage API Reference).
 MAX_RECEIVE = 10
 DELETE_WHEN = (("after-processing", "after processing (at-least-once)"),
@@ -124,14 +130,20 @@ class PollingConsumer(SqsConsumer):
 
     def _answered(self, life: int, response: dict[str, Any]) -> None:
         messages = response.get("Messages")
-        if life != self._life:
-            for message in (messages or []) if self.stopping else []:
+        current = life == self._life
+        if current:
+            self.requests.count(messages)
+        elif self.stopping:
+            for message in messages or []:
                 self._set_visibility(message["ReceiptHandle"], 0)
-        elif self.requests.count(messages) == 0:
+        if not messages:
+            # Also for a poll the app made before it went down: SQS answers (and bills) it
+            # all the same, and the queue stops counting it as waiting.
             how = f"long poll ended after {self.wait} s" if self.wait else "short poll"
+            before = "" if current else " (a poll made before the app went down)"
             self.sim.emit(EMPTY_RECEIVE, "sqs", source=node_id("sqs", "queue", self.queue),
                           target=self.node, reason=f"{how}: no message (an empty, billed "
-                          "ReceiveMessage request)", details={"consumer": self.name})
+                          f"ReceiveMessage request){before}", details={"consumer": self.name})
         super()._answered(life, response)
 
 
@@ -365,6 +377,10 @@ def receive_message(lab: Lab, queue: str, max_messages: int, visibility_timeout:
     if wait:
         lab.sqs.receive_message_async(lambda response: _answered(lab, queue, receiver, wait,
                                                                  response), **arguments)
+        lab.sim.emit(LONG_POLL_STARTED, "sqs", source=node_id("sqs", "queue", queue),
+                     target=node_id("sqs", "consumer", receiver) if receiver else None,
+                     reason=f"ReceiveMessage with WaitTimeSeconds={wait}: waits up to {wait} s "
+                     "for a message", details={"consumer": receiver})
         return (f"long poll on {queue!r}: answered as soon as a message is receivable, or "
                 f"empty after {wait} s")
     response = lab.sqs.receive_message(**arguments)
@@ -439,8 +455,11 @@ def add_consumer(lab: Lab, name: str, queue: str, processing_time: float, failur
                              else "requeue"),
         ledger=lab.ledgers.setdefault(queue, Ledger(f"{queue} processed")))
     lab.consumers[name] = app
-    app.start()
     polling = f"long polls of {wait_time} s" if wait_time else "short polls every 1 s"
+    # Said first: SQS itself says nothing of a receiver it already knows (a name reused).
+    lab.sim.emit(APP_STARTED, "sqs", source=app.node, reason=f"consumer app {name!r} "
+                 f"started on {queue!r} ({polling})", details={"consumer": name})
+    app.start()
     return (f"consumer {name!r} receives from {queue!r} ({polling}, {processing_time:g} s per "
             f"message, deletes {delete_when.replace('-', ' ')})")
 
@@ -449,6 +468,11 @@ def remove_consumer(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
     app.stop()
     del lab.consumers[consumer]
+    # Its node keeps the messages it received (SQS remembers no receivers) but loses the
+    # app's counters and work in hand; the event tells viewers, even when the app was already
+    # down and its stop said nothing.
+    lab.sim.emit(CONSUMER_REMOVED, "sqs", source=app.node,
+                 reason=f"consumer app {consumer!r} removed")
     return (f"consumer {consumer!r} stopped; messages it held stay in flight until their "
             "visibility timeout ends")
 

@@ -5,16 +5,14 @@ batches."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.kafka import partition_for_key
 from mqlab.presets import find
 from mqlab.rooms import Room, advance_to
-from tests.web.test_room_stream import Picture
-from tests.web.test_sqs_playground import OWNER, refused, run
+from tests.web.playground import follow, fresh_snapshot, refused, run
 
+OWNER = "me"
 P = "kafka:partition:"
 C = "kafka:consumer:"
 G = "kafka:group:"
@@ -563,23 +561,9 @@ def test_every_command_is_in_the_forms_with_its_group():
 
 def test_a_clients_picture_kept_by_batches_equals_a_fresh_snapshot():
     lab = room("kafka-consumer-group")
-    lab.viewers = 1
-    _, snapshot = lab.join(OWNER)
-    picture = Picture(snapshot)
     lesson = [("wait", 3), ("add_consumer", {"name": "late", "group": "billing",
                                              "topic": "orders"}),
               ("wait", 2), ("kill_broker", {"broker": "2"}), ("wait", 3),
               ("crash_consumer", {"consumer": "billing-2"}), ("wait", 50),
               ("restore_broker", {"broker": "2"}), ("wait", 2)]
-    for name, args in lesson:
-        if name == "wait":
-            lab.tick(args)
-        else:
-            run(lab, name, **args)
-        batch = lab.take_batch()
-        if batch is not None:
-            picture.apply(json.loads(batch["text"]))
-    _, fresh = lab.join(OWNER)
-    assert picture.topology == fresh["topology"]
-    assert picture.contents == fresh["contents"]
-    assert picture.seq == fresh["seq"]
+    assert follow(lab, lesson, strict=True).matches(fresh_snapshot(lab), clock=False)

@@ -8,18 +8,13 @@ import pytest
 from mqlab.commands import ArgumentError, kit
 from mqlab.presets import find
 from mqlab.rooms import Room
+from tests.web.playground import run
 
 OWNER = "me"
 
 
 def room(preset: str = "rabbitmq-work-queue") -> Room:
     return Room("t", find(preset), seed=1, owner=OWNER)
-
-
-def run(room: Room, command: str, **args) -> str:
-    outcome = room.run_command(OWNER, command, args)
-    assert outcome.ok, outcome.message
-    return outcome.message
 
 
 def trace(room: Room, message_id: str) -> list[tuple[str, str | None]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from engine.errors import InvalidArgument
 from mqlab.presets import find
 from mqlab.rooms import Room, engine_error_message
+from tests.web.playground import refused, run
 
 OWNER = "me"
 
@@ -15,14 +16,9 @@ def room(preset: str) -> Room:
     return Room("t", find(preset), seed=1, owner=OWNER)
 
 
-def run(lab: Room, command: str, **args) -> None:
-    outcome = lab.run_command(OWNER, command, args)
-    assert outcome.ok, outcome.message
-
-
 def refusal(lab: Room, command: str, **args) -> str:
-    outcome = lab.run_command(OWNER, command, args)
-    assert (outcome.ok, outcome.code) == (False, "engine-error")
+    outcome = refused(lab, command, **args)
+    assert outcome.code == "engine-error"
     return outcome.message
 
 

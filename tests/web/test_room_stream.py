@@ -5,7 +5,6 @@ for a scripted lesson, and at the room level for random command sequences (Hypot
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,41 +13,7 @@ from hypothesis import strategies as st
 from mqlab.presets import find
 from mqlab.rooms import Room
 from tests.web.conftest import OWNER, connect, create_room
-
-
-class Picture:
-    """What a client holds: a snapshot, updated by each batch as the web client does."""
-
-    def __init__(self, snapshot):
-        self.seq = snapshot["seq"]
-        self.now = snapshot["now"]
-        self.topology = copy.deepcopy(snapshot["topology"])
-        self.contents = copy.deepcopy(snapshot["contents"])
-
-    def apply(self, frame):
-        if frame["type"] == "clock":
-            self.now = frame["now"]
-            return
-        assert frame["type"] == "events"
-        assert frame["from_seq"] == self.seq + 1, "a gap in the sequence numbers"
-        self.seq = frame["seq"]
-        self.now = frame["now"]
-        for node, value in frame["patch"].items():
-            if value is None:
-                self.contents.pop(node, None)
-            else:
-                self.contents[node] = value
-        if "topology" in frame:
-            self.topology = frame["topology"]
-
-    def matches(self, snapshot, *, clock=True):
-        """Equal pictures; ``clock=False`` when time passed without events (the runner sends
-        no frame for that: clients extrapolate the clock from its speed)."""
-        assert self.topology == snapshot["topology"]
-        assert self.contents == snapshot["contents"]
-        assert self.seq == snapshot["seq"]
-        assert not clock or self.now == snapshot["now"]
-        return True
+from tests.web.playground import Picture, follow, fresh_snapshot, play
 
 
 LESSON = [
@@ -122,30 +87,11 @@ def new_room() -> Room:
     return Room("r", find("rabbitmq-work-queue"), seed=3, owner=OWNER)
 
 
-def play(room: Room, actions, on_batch=None):
-    for name, args in actions:
-        if name == "wait":
-            room.tick(args)
-        elif name == "step":
-            room.control(OWNER, "step", None)
-        else:
-            room.run_command(OWNER, name, {k: v for k, v in args.items() if v is not None})
-        if on_batch is not None:
-            batch = room.take_batch()
-            if batch is not None:
-                on_batch(json.loads(batch["text"]))
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_room_batches_rebuild_the_fresh_snapshot(actions):
     room = new_room()
-    room.viewers = 1
-    _, snapshot = room.join(OWNER)
-    picture = Picture(snapshot)
-    play(room, actions, picture.apply)
-    _, fresh = room.join(OWNER)
-    assert picture.matches(fresh, clock=False)
+    assert follow(room, actions).matches(fresh_snapshot(room), clock=False)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,7 +16,7 @@ from engine.invariants import conservation_violations
 from engine.sqs import TERMINAL
 from mqlab.presets import find
 from mqlab.rooms import Room
-from tests.web.test_room_stream import Picture, play
+from tests.web.playground import follow, fresh_snapshot, play, refused, run
 
 OWNER = "me"
 Q = "sqs:queue:"
@@ -25,18 +25,6 @@ YOU = "sqs:consumer:you"
 
 def room(preset: str = "sqs-playground") -> Room:
     return Room("t", find(preset), seed=1, owner=OWNER)
-
-
-def run(lab: Room, command: str, **args) -> str:
-    outcome = lab.run_command(OWNER, command, args)
-    assert outcome.ok, outcome.message
-    return outcome.message
-
-
-def refused(lab: Room, command: str, **args):
-    outcome = lab.run_command(OWNER, command, args)
-    assert not outcome.ok
-    return outcome
 
 
 def trace(lab: Room, message_id: str) -> list[tuple[float, str, str | None]]:
@@ -450,25 +438,11 @@ def test_long_polling_preset_short_poller_makes_many_empty_requests():
 
 def test_snapshot_plus_batches_equals_a_fresh_snapshot():
     lab = room("sqs-dlq-redrive")
-    lab.viewers = 1
-    _, snapshot = lab.join(OWNER)
-    picture = Picture(snapshot)
     lesson = [("wait", 3), ("send_message", {"queue": "orders", "body": "x", "count": 2}),
               ("receive_message", {"queue": "orders-dlq", "wait_time": 20}), ("wait", 15),
               ("start_redrive", {"dead_letter_queue": "orders-dlq"}),
               ("create_queue", {"name": "extra.fifo", "fifo": True}), ("wait", 4)]
-    for name, args in lesson:
-        if name == "wait":
-            lab.tick(args)
-        else:
-            run(lab, name, **args)
-        batch = lab.take_batch()
-        if batch is not None:
-            picture.apply(json.loads(batch["text"]))
-    _, fresh = lab.join(OWNER)
-    assert picture.topology == fresh["topology"]
-    assert picture.contents == fresh["contents"]
-    assert picture.seq == fresh["seq"]
+    assert follow(lab, lesson, strict=True).matches(fresh_snapshot(lab), clock=False)
 
 
 @pytest.mark.parametrize(("command", "then"), [
@@ -546,18 +520,33 @@ def dlq_room() -> Room:
     return Room("r", find("sqs-dlq-redrive"), seed=5, owner=OWNER)
 
 
+WORKER_EXTRA = {"name": "extra", "queue": "orders-dlq", "processing_time": 0.0,
+                "on_failure": "wait"}
+
+
+@pytest.mark.parametrize("lesson", [
+    # A crashed app removed: its node loses the app's counters.
+    [("crash_consumer", {"consumer": "worker"}), ("remove_consumer", {"consumer": "worker"})],
+    # A long poll by hand waits: the queue counts it among its WaitingReceives.
+    [("receive_message", {"queue": "orders", "max_messages": 1})] * 3
+    + [("receive_message", {"queue": "orders", "max_messages": 1, "wait_time": 1})],
+    # A crashed app's last long poll ends empty 20 s later, unseen by the app.
+    [("purge_queue", {"queue": "orders"}), ("wait", 1), ("crash_consumer", {"consumer": "worker"}),
+     ("wait", 25)],
+    # A name reused after a crash: a new app whose counters start from zero.
+    [("add_consumer", {**WORKER_EXTRA, "wait_time": 0}), ("crash_consumer", {"consumer": "extra"}),
+     ("add_consumer", {**WORKER_EXTRA, "wait_time": 20})],
+], ids=["removed-after-crash", "hand-long-poll", "orphan-poll-ends", "name-reused"])
+def test_app_and_poll_changes_reach_the_clients_picture(lesson):
+    lab = dlq_room()
+    assert follow(lab, lesson, strict=True).matches(fresh_snapshot(lab), clock=False)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_any_lesson_keeps_the_clients_picture_equal_to_a_fresh_snapshot(actions):
     lab = dlq_room()
-    lab.viewers = 1
-    _, snapshot = lab.join(OWNER)
-    picture = Picture(snapshot)
-    play(lab, actions, picture.apply)
-    _, fresh = lab.join(OWNER)
-    assert picture.topology == fresh["topology"]
-    assert picture.contents == fresh["contents"]
-    assert picture.seq == fresh["seq"]
+    assert follow(lab, actions).matches(fresh_snapshot(lab), clock=False)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -568,5 +557,5 @@ def test_any_lesson_replays_from_its_log_exactly(actions):
     replayed = dlq_room()
     replayed._replay(copy.deepcopy(live.log), live.sim.now)
     assert list(replayed.history) == list(live.history)
-    assert replayed.join(OWNER)[1]["contents"] == live.join(OWNER)[1]["contents"]
+    assert fresh_snapshot(replayed)["contents"] == fresh_snapshot(live)["contents"]
     assert conservation_violations(live.history, live.sim.locations(), TERMINAL) == []
