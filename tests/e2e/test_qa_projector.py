@@ -32,7 +32,7 @@ def test_with_large_type_a_publish_and_its_animation_are_seen_together(page, liv
     # The whole diagram is on screen, below the toolbar, and so is the button just pressed.
     assert diagram["y"] >= toolbar["y"] + toolbar["height"] - 1
     assert diagram["y"] + diagram["height"] <= height
-    assert 0 <= button["y"] and button["y"] + button["height"] <= height
+    assert button["y"] >= 0 and button["y"] + button["height"] <= height
     # ...and the diagram is still large: the full width, as before.
     assert diagram["width"] >= width * 0.6
     # The toolbar keeps to one row, leaving the height to the diagram.
