@@ -99,3 +99,13 @@ def follow(room: Room, lesson: Lesson, *, strict: bool = False) -> Picture:
 
 def fresh_snapshot(room: Room) -> dict[str, Any]:
     return room.join(room.owner)[1]
+
+
+def replayed(new_room: Callable[[], Room], lesson: Lesson) -> tuple[Room, Room]:
+    """A room that played ``lesson`` live, and a new one rebuilt from its command log (as a
+    room saved to the database is brought back)."""
+    live = new_room()
+    play(live, lesson)
+    rebuilt = new_room()
+    rebuilt._replay(copy.deepcopy(live.log), live.sim.now)
+    return live, rebuilt

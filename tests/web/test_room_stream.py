@@ -4,8 +4,6 @@ for a scripted lesson, and at the room level for random command sequences (Hypot
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +11,7 @@ from hypothesis import strategies as st
 from mqlab.presets import find
 from mqlab.rooms import Room
 from tests.web.conftest import OWNER, connect, create_room
-from tests.web.playground import Picture, follow, fresh_snapshot, play
-
+from tests.web.playground import Picture, follow, fresh_snapshot, replayed
 
 LESSON = [
     ("publish", {"routing_key": "tasks", "count": 4}),
@@ -97,9 +94,6 @@ def test_room_batches_rebuild_the_fresh_snapshot(actions):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_replaying_the_log_rebuilds_the_room_exactly(actions):
-    live = new_room()
-    play(live, actions)
-    replayed = new_room()
-    replayed._replay(copy.deepcopy(live.log), live.sim.now)
-    assert list(replayed.history) == list(live.history)
-    assert replayed.sim.snapshot() == live.sim.snapshot()
+    live, rebuilt = replayed(new_room, actions)
+    assert list(rebuilt.history) == list(live.history)
+    assert rebuilt.sim.snapshot() == live.sim.snapshot()

@@ -4,7 +4,6 @@ arguments named, presets that build and run, and a client's picture kept exact b
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -16,7 +15,7 @@ from engine.invariants import conservation_violations
 from engine.sqs import TERMINAL
 from mqlab.presets import find
 from mqlab.rooms import Room
-from tests.web.playground import follow, fresh_snapshot, play, refused, run
+from tests.web.playground import follow, fresh_snapshot, refused, replayed, run
 
 OWNER = "me"
 Q = "sqs:queue:"
@@ -552,10 +551,7 @@ def test_any_lesson_keeps_the_clients_picture_equal_to_a_fresh_snapshot(actions)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_any_lesson_replays_from_its_log_exactly(actions):
-    live = dlq_room()
-    play(live, actions)
-    replayed = dlq_room()
-    replayed._replay(copy.deepcopy(live.log), live.sim.now)
-    assert list(replayed.history) == list(live.history)
-    assert fresh_snapshot(replayed)["contents"] == fresh_snapshot(live)["contents"]
+    live, rebuilt = replayed(dlq_room, actions)
+    assert list(rebuilt.history) == list(live.history)
+    assert fresh_snapshot(rebuilt)["contents"] == fresh_snapshot(live)["contents"]
     assert conservation_violations(live.history, live.sim.locations(), TERMINAL) == []
