@@ -18,7 +18,7 @@ max.poll.records (default 500) at https://kafka.apache.org/documentation/#consum
   even if the application stops polling. A crash (``crash()``) commits nothing: the records
   polled since the last commit are read again by the next owner (at-least-once).
 - ``poll`` never blocks: it returns what is readable now (its timeout is accepted and ignored)
-  and, as a real poll does, first finishes a pending rebalance of its group.
+  and, as a real poll does, first rejoins a rebalance of its group that waits for it.
 - Partitions are fetched in turn starting one further each poll, so one busy partition cannot
   starve the rest (the Java fetcher also rotates partitions).
 """
@@ -101,6 +101,9 @@ class Consumer:
         self._read_from: dict[TopicPartition, int] = {}
         self._cursor = 0
         self._auto_commit: Timer | None = None
+        #: the last poll returned records: the application is processing them, and will rejoin
+        #: a rebalance only at its next poll (see coordinator.py)
+        self.busy = False
 
     @property
     def alive(self) -> bool:
@@ -152,9 +155,10 @@ class Consumer:
         if not self.subscription:
             raise IllegalStateException(
                 f"{self.client_id} is not subscribed to any topics; call subscribe() first")
+        self.busy = False
         group = self.group
-        if group is not None:
-            group.complete_pending_rebalance()
+        if group is not None and group.is_member(self):
+            group.rejoin(self)
         records: list[Record] = []
         assigned = self._assignment
         count = len(assigned)
@@ -168,6 +172,7 @@ class Consumer:
         if records and self.enable_auto_commit and self._auto_commit is None:
             self._auto_commit = self.kafka.sim.call_later(self.auto_commit_interval_ms / 1000,
                                                           self._auto_commit_due)
+        self.busy = bool(records)
         return records
 
     def _fetch(self, tp: TopicPartition, limit: int) -> list[Record]:
@@ -333,16 +338,32 @@ class Consumer:
                 group.commit(self, changed, f"auto-commit every {self.auto_commit_interval_ms} ms")
 
     # -- group callbacks ----------------------------------------------------------------------
+    def prepare_rejoin(self, eager: bool) -> None:
+        """Before rejoining a rebalance: commit what was consumed if auto-commit is on, and
+        under an eager strategy give up every partition (ConsumerCoordinator.java onJoinPrepare:
+        maybeAutoCommitOffsetsSync, then onPartitionsRevoked)."""
+        group = self.group
+        if self.enable_auto_commit and group is not None:
+            self._commit_changed(group, self._assignment, "auto-commit before rejoining the "
+                                 "rebalance")
+        if eager:
+            self.revoke(self.assignment(), "eager rebalance: every member gives up all its "
+                        "partitions before rejoining")
+
+    def _commit_changed(self, group: Group, partitions: list[TopicPartition], how: str) -> None:
+        changed = {tp: off for tp, off in self._consumed().items()
+                   if tp in partitions and group.committed.get(tp) != off}
+        if changed:
+            group.commit(self, changed, how)
+
     def revoke(self, partitions: list[TopicPartition], why: str) -> None:
         """Give up partitions; auto-commit their positions first if this consumer is alive."""
         if not partitions:
             return
         group = self.group
         if self.alive and self.enable_auto_commit and group is not None:
-            changed = {tp: off for tp, off in self._consumed().items()
-                       if tp in partitions and group.committed.get(tp) != off}
-            if changed:
-                group.commit(self, changed, "auto-commit before the partitions are revoked")
+            self._commit_changed(group, partitions, "auto-commit before the partitions are "
+                                 "revoked")
         self._assignment = [tp for tp in self._assignment if tp not in partitions]
         for tp in partitions:
             self._positions.pop(tp, None)

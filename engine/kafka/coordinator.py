@@ -11,22 +11,32 @@ independently. Sources: Kafka documentation "Consumers"
 separate from polling), KIP-429 (incremental cooperative rebalancing),
 ConsumerCoordinator.java (onJoinPrepare commits offsets first when auto-commit is on).
 
-- Eager strategies (range, roundrobin): at the start of a rebalance every member gives up all
-  its partitions; afterwards each starts reading its new partitions from the group's committed
-  offset. Records read but not committed are read again by whoever gets the partition
-  (at-least-once).
+- A member rejoins from inside ``poll()`` (the Java client has no other place to do it), so a
+  rebalance waits for every member: one blocked in poll (its last poll returned nothing, or it
+  has not polled yet) rejoins at once; one busy with the records of its last poll rejoins at its
+  next poll, after its batch (and the commitSync after it); a crashed one is waited for until
+  its session times out. A member that does not rejoin within the rebalance timeout
+  (max.poll.interval.ms, default 300000) is removed. Sources: AbstractCoordinator.java
+  (ensureActiveGroup runs from poll; the coordinator completes the join when every known member
+  has rejoined or the rebalance timeout passes).
+- Before rejoining, a member commits what it has consumed when enable.auto.commit is true, and
+  under an eager strategy gives up all its partitions (ConsumerCoordinator.java onJoinPrepare:
+  maybeAutoCommitOffsetsSync, then onPartitionsRevoked for the whole assignment). So a join
+  or a clean leave costs no duplicates; a crash does (its uncommitted records are read again
+  by the next owner: at-least-once).
+- Eager strategies (range, roundrobin): after the rebalance each member reads its new
+  partitions from the group's committed offset.
 - cooperative-sticky: members keep what they keep; a partition that moves is first revoked
-  from its owner in one rebalance and handed to its new owner in a second one (KIP-429).
+  from its owner in one rebalance and handed to its new owner in a second one (KIP-429;
+  ConsumerCoordinator.java onJoinComplete revokes only the partitions that move).
 - This is the classic group protocol (group.protocol=classic). Kafka 4's consumer protocol
   (KIP-848) assigns on the broker and never stops the whole group; mqlab does not model it.
-- Not modelled: max.poll.interval.ms (a member that stops polling stays in the group) and
-  static membership (group.instance.id).
-- Simplifications, said plainly: the rebalance completes at the same virtual instant it starts
-  (``sim.call_soon``; a ``poll`` completes a pending one at once, as a real poll blocks until
-  the join is done), with no group.initial.rebalance.delay.ms; a crashed member that has not
-  yet timed out when another rebalance completes is dropped from the group then (Kafka would
-  wait for it up to the rebalance timeout); committed offsets never expire
-  (offsets.retention.minutes is not modelled).
+- Not modelled: max.poll.interval.ms outside a rebalance (a member that stops polling while
+  the group is stable stays in it) and static membership (group.instance.id).
+- Simplifications, said plainly: once every member has rejoined, the rebalance completes at
+  that virtual instant (``sim.call_soon``, or at once inside the poll that rejoined last, as a
+  real poll blocks until the join is done), with no group.initial.rebalance.delay.ms;
+  committed offsets never expire (offsets.retention.minutes is not modelled).
 """
 
 from __future__ import annotations
@@ -50,6 +60,10 @@ if TYPE_CHECKING:
     from .consumer import Consumer
     from .model import Kafka
 
+#: the rebalance timeout of the classic protocol is the member's max.poll.interval.ms, whose
+#: default is 300000 ms (ConsumerConfig MAX_POLL_INTERVAL_MS_CONFIG; AbstractCoordinator.java)
+REBALANCE_TIMEOUT_MS = 300_000
+
 
 class Group:
     """One consumer group: its members, generation, assignment and committed offsets."""
@@ -64,6 +78,9 @@ class Group:
         self.state = "Empty"
         self.committed: dict[TopicPartition, int] = {}
         self._pending: Timer | None = None
+        #: members the rebalance in progress still waits for (they rejoin at their next poll)
+        self._awaiting: set[str] = set()
+        self._deadline: Timer | None = None
         self._expiries: dict[str, Timer] = {}
         #: per partition, the offset after the last record any member was given (to mark
         #: records read a second time: replays and at-least-once duplicates)
@@ -94,7 +111,10 @@ class Group:
                         {"group": self.id, "member_id": consumer.member_id})
         if not consumer.alive:
             self.kafka.remove_consumer(consumer, why)
-        if rebalance:
+        if self.state == "PreparingRebalance":
+            self._awaiting.discard(consumer.member_id)
+            self._complete_when_all_rejoined()
+        elif rebalance:
             self.request_rebalance(f"{consumer.client_id} {why}")
 
     def crashed(self, consumer: Consumer) -> None:
@@ -113,28 +133,53 @@ class Group:
 
     # -- rebalance ----------------------------------------------------------------------------
     def request_rebalance(self, why: str) -> None:
-        if self._pending is not None:
+        if self.state == "PreparingRebalance":
             return
         self.state = "PreparingRebalance"
+        ready = [m for m in self.members.values() if m.alive and not m.busy]
+        self._awaiting = {m for m, c in self.members.items() if c not in ready}
+        waiting = [self.members[m].client_id for m in self._awaiting]
         self.kafka.emit(REBALANCE_STARTED, None, self.node, None,
-                        f"group {self.id} rebalances: {why}",
+                        f"group {self.id} rebalances: {why}"
+                        + (f"; it waits for {', '.join(waiting)} to rejoin at the next poll()"
+                           if waiting else ""),
                         {"group": self.id, "generation": self.generation,
-                         "strategy": self.strategy, "members": list(self.members)})
-        if self.strategy != "cooperative-sticky":
-            for member in self.members.values():
-                member.revoke(member.assignment(), "eager rebalance: every member gives up "
-                              "all its partitions first")
-        self._pending = self.kafka.sim.call_soon(self._complete)
+                         "strategy": self.strategy, "members": list(self.members),
+                         "awaiting": sorted(self._awaiting)})
+        for member in ready:
+            member.prepare_rejoin(self.strategy != "cooperative-sticky")
+        if self._awaiting:
+            self._deadline = self.kafka.sim.call_later(REBALANCE_TIMEOUT_MS / 1000,
+                                                       self._rebalance_timed_out)
+        self._complete_when_all_rejoined()
 
-    def complete_pending_rebalance(self) -> None:
+    def rejoin(self, consumer: Consumer) -> None:
+        """Called from ``poll``: the member rejoins a rebalance that waits for it, and the poll
+        that rejoins last completes the rebalance at once."""
+        if consumer.member_id in self._awaiting:
+            self._awaiting.discard(consumer.member_id)
+            consumer.prepare_rejoin(self.strategy != "cooperative-sticky")
+            self._complete_when_all_rejoined()
         if self._pending is not None:
             self._pending.cancel()
             self._complete()
 
+    def _complete_when_all_rejoined(self) -> None:
+        if not self._awaiting and self._pending is None:
+            self._pending = self.kafka.sim.call_soon(self._complete)
+
+    def _rebalance_timed_out(self) -> None:
+        self._deadline = None
+        for member_id in sorted(self._awaiting):
+            self.leave(self.members[member_id],
+                       f"did not rejoin within the rebalance timeout (max.poll.interval.ms="
+                       f"{REBALANCE_TIMEOUT_MS}); the coordinator removed it", rebalance=False)
+
     def _complete(self) -> None:
         self._pending = None
-        for member in [m for m in self.members.values() if not m.alive]:
-            self.leave(member, "did not rejoin the rebalance (crashed)", rebalance=False)
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         self.generation += 1
         if not self.members:
             self.state = "Empty"

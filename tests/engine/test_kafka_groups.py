@@ -130,14 +130,67 @@ def test_auto_commit_happens_on_its_interval_in_virtual_time():
 
 
 def test_rebalance_auto_commits_before_revoking_so_no_duplicates():
+    # ConsumerCoordinator.java onJoinPrepare: maybeAutoCommitOffsetsSync before the revoke
     sim, _ = setup(partitions=2)
     c1 = member(sim, "c1")
     fill(sim, 2, partitions=2)
     assert len(c1.poll()) == 4
     c2 = member(sim, "c2")
     sim.advance(0)
+    assert c1.poll() == []  # c1 rejoins from its next poll, committing first
     assert c1.committed(("orders", 1)) == 2
     assert c2.poll() == []
+
+
+def test_join_waits_for_a_busy_member_to_finish_its_batch_so_nothing_is_read_twice():
+    # A member rejoins only from poll() (AbstractCoordinator.java ensureActiveGroup), so a
+    # join cannot land in the middle of the batch it is processing.
+    sim, events = setup(partitions=2)
+    c1 = member(sim, "c1", enable_auto_commit=False)
+    sim.advance(0)
+    fill(sim, 3, partitions=2)
+    assert len(c1.poll()) == 6
+    c2 = member(sim, "c2", enable_auto_commit=False)
+    sim.advance(10)
+    started = [e for e in events if e.kind == "rebalance-started"][-1]
+    assert "waits for c1" in started.reason
+    assert c1.assignment() == [("orders", 0), ("orders", 1)]  # still processing its batch
+    assert c2.assignment() == []
+    c1.commit()  # commitSync after the batch, then back to poll
+    c1.poll()
+    assert len(c1.assignment()) == len(c2.assignment()) == 1
+    fill(sim, 1, partitions=2)
+    again = [e for e in events if e.kind == "delivered" and e.details["again"]]
+    assert [len(c.poll()) for c in (c1, c2)] == [1, 1] and again == []
+
+
+def test_rebalance_waits_for_a_crashed_member_until_its_session_times_out():
+    sim, events = setup(partitions=2)
+    c1 = member(sim, "c1")
+    c2 = member(sim, "c2")
+    sim.advance(0)
+    c2.crash()
+    member(sim, "c3")
+    sim.advance(44)
+    assert sim.kafka.describe_group("g")["state"] == "PreparingRebalance"
+    sim.advance(1)
+    assert sim.kafka.describe_group("g")["state"] == "Stable"
+    assert len(c1.assignment()) == 1
+
+
+def test_member_that_never_rejoins_is_removed_after_the_rebalance_timeout():
+    # the classic protocol's rebalance timeout is max.poll.interval.ms (default 300000)
+    sim, _ = setup(partitions=2)
+    c1 = member(sim, "c1")
+    fill(sim, 1, partitions=2)
+    c1.poll()
+    c2 = member(sim, "c2")
+    sim.advance(299)
+    assert c2.assignment() == []
+    sim.advance(1)
+    members = sim.kafka.describe_group("g")["members"].values()
+    assert [m["client_id"] for m in members] == ["c2"]
+    assert len(c2.assignment()) == 2
 
 
 def test_two_groups_read_the_same_topic_independently():
@@ -223,6 +276,8 @@ def test_cooperative_sticky_moves_only_what_must_move_in_two_rebalances():
     c1.poll()
     del events[:]
     c2 = member(sim, "c2", partition_assignment_strategy="cooperative-sticky")
+    sim.advance(0)
+    c1.poll()  # c1 was processing its batch: it rejoins from its next poll
     sim.advance(0)
     revoked = [e for e in events if e.kind == "revoked"]
     assert len(revoked) == 1 and revoked[0].source == "kafka:consumer:c1"
