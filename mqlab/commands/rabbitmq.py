@@ -203,8 +203,9 @@ def declare_exchange(lab: Lab, name: str, exchange_type: str, durable: bool, aut
 
 
 def delete_exchange(lab: Lab, name: str, if_unused: bool) -> str:
+    existed = name in lab.sim.rabbitmq.exchanges
     lab.admin.exchange_delete(name, if_unused=if_unused)
-    return f"deleted exchange {name!r}"
+    return f"deleted exchange {name!r}" if existed else _nothing_deleted("exchange", name)
 
 
 #: Queue form fields -> the x-arguments RabbitMQ reads ("Queues", "Queue arguments" docs).
@@ -229,8 +230,18 @@ def declare_queue(lab: Lab, name: str, durable: bool, auto_delete: bool,
 
 
 def delete_queue(lab: Lab, name: str, if_unused: bool, if_empty: bool) -> str:
+    existed = name in lab.sim.rabbitmq.queues
     dropped = lab.admin.queue_delete(name, if_unused=if_unused, if_empty=if_empty)
+    if not existed:
+        return _nothing_deleted("queue", name)
     return f"deleted queue {name!r} and its {dropped} ready message(s)"
+
+
+def _nothing_deleted(kind: str, name: str) -> str:
+    """RabbitMQ answers delete-ok for a missing queue or exchange (deleting is idempotent);
+    the user still hears that there was nothing by that name."""
+    return (f"no {kind} {name!r} to delete; RabbitMQ answers delete-ok anyway (deleting is "
+            "idempotent)")
 
 
 def purge_queue(lab: Lab, name: str) -> str:

@@ -184,3 +184,16 @@ def test_a_consumers_closed_channel_is_not_called_a_producer():
     assert closed.source.split(":")[:2] == ["rabbitmq", "channel"]
     [producer] = [n for n in lab.sim.topology()["nodes"] if n["kind"] == "producer"]
     assert producer["id"].startswith("rabbitmq:channel:") and producer["label"] == "channel 1"
+
+
+def test_deleting_what_does_not_exist_says_so_rather_than_reporting_a_deletion():
+    # Faithful: RabbitMQ answers delete-ok for a queue or exchange that is not there. A typo
+    # must not read as "deleted queue 'ordres' and its 0 ready message(s)".
+    lab = playground()
+    queue = run(lab, "delete_queue", name="ordres")
+    assert queue.startswith("no queue 'ordres' to delete") and "delete-ok" in queue
+    exchange = run(lab, "delete_exchange", name="evnets")
+    assert exchange.startswith("no exchange 'evnets' to delete") and "delete-ok" in exchange
+    run(lab, "declare_queue", name="orders")
+    assert run(lab, "delete_queue", name="orders") == (
+        "deleted queue 'orders' and its 0 ready message(s)")
