@@ -349,8 +349,9 @@ class Room:
         with self.lock:
             try:
                 message = self._apply(command, args)
-            except EngineError as error:
-                return Outcome(False, engine_error_message(error), code="engine-error")
+            except EngineError as error:  # a command may name the field it came from
+                return Outcome(False, engine_error_message(error), code="engine-error",
+                               field=getattr(error, "field", None))
             except ArgumentError as error:  # found by the lab: "no running consumer 'x'"
                 return Outcome(False, error.message, code="bad-argument", field=error.field)
             except Exception as error:  # a bug of ours, not the user's: say so, keep serving

@@ -17,13 +17,14 @@ Everything here runs on the simulation's virtual clock, so rooms replay determin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine import Simulation
 from engine.apps.adapters.rabbitmq import RabbitProducer
 from engine.apps.producer import Producer
 from engine.clock import Timer
-from engine.rabbitmq import BasicProperties
+from engine.rabbitmq import BasicProperties, ChannelClosedByBroker
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
 from mqlab.commands import _producers as producers
 
@@ -327,18 +328,31 @@ def restart_broker(lab: Lab) -> str:
 
 
 def ack(lab: Lab, consumer: str, delivery_tag: int, multiple: bool) -> str:
-    lab.consumer(consumer).channel.basic_ack(delivery_tag, multiple=multiple)
+    _settle(lab, consumer, lambda channel: channel.basic_ack(delivery_tag, multiple=multiple))
     return f"{consumer!r} acked delivery {delivery_tag}{' and all before it' * multiple}"
 
 
 def nack(lab: Lab, consumer: str, delivery_tag: int, multiple: bool, requeue: bool) -> str:
-    lab.consumer(consumer).channel.basic_nack(delivery_tag, multiple=multiple, requeue=requeue)
+    _settle(lab, consumer, lambda channel: channel.basic_nack(delivery_tag, multiple=multiple,
+                                                              requeue=requeue))
     return f"{consumer!r} nacked delivery {delivery_tag} (requeue={requeue})"
 
 
 def reject(lab: Lab, consumer: str, delivery_tag: int, requeue: bool) -> str:
-    lab.consumer(consumer).channel.basic_reject(delivery_tag, requeue=requeue)
+    _settle(lab, consumer, lambda channel: channel.basic_reject(delivery_tag, requeue=requeue))
     return f"{consumer!r} rejected delivery {delivery_tag} (requeue={requeue})"
+
+
+def _settle(lab: Lab, consumer: str, settle: Callable[[Any], Any]) -> None:
+    """Settle on the consumer's channel. A tag it does not hold is a channel error
+    ("Consumer Acknowledgements and Publisher Confirms": 406 PRECONDITION_FAILED) that closes
+    the channel; the refusal keeps RabbitMQ's words and names the delivery tag field."""
+    app = lab.consumer(consumer)
+    try:
+        settle(app.channel)
+    except ChannelClosedByBroker as error:
+        error.field = "delivery_tag"
+        raise
 
 
 # -- the registry ----------------------------------------------------------------------------

@@ -197,3 +197,20 @@ def test_deleting_what_does_not_exist_says_so_rather_than_reporting_a_deletion()
     run(lab, "declare_queue", name="orders")
     assert run(lab, "delete_queue", name="orders") == (
         "deleted queue 'orders' and its 0 ready message(s)")
+
+
+def test_settling_an_unknown_delivery_tag_is_shown_beside_the_tag():
+    # "Consumer Acknowledgements and Publisher Confirms": an unknown delivery tag is a channel
+    # error (406 PRECONDITION_FAILED) and closes the consumer's channel. The refusal keeps the
+    # broker's own words and now points at the field the user typed the tag in.
+    lab = playground()
+    run(lab, "declare_queue", name="jobs")
+    for command, extra in (("ack", {}), ("nack", {"requeue": True}), ("reject", {})):
+        run(lab, "add_consumer", name=command, queue="jobs", ack_mode="manual")
+        outcome = lab.run_command(OWNER, command, {"consumer": command, "delivery_tag": 99,
+                                                   **extra})
+        assert (outcome.ok, outcome.code, outcome.field) == (False, "engine-error",
+                                                             "delivery_tag")
+        assert outcome.message == "PRECONDITION_FAILED - unknown delivery tag 99"
+    other = lab.run_command(OWNER, "bind", {"queue": "jobs", "exchange": "nope"})
+    assert (other.code, other.field) == ("engine-error", None)
