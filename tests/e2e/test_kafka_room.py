@@ -8,34 +8,13 @@ Each step is saved as a screenshot (the `shots` fixture) so a person can judge t
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from engine.kafka import assign, partition_for_key
-from tests.e2e.test_sqs_room import node, open_group, start_room
+from tests.e2e.room_page import command, node, open_group, show_diagram, start_room
 
 PARTITION = "kafka:partition:"
 CONSUMER = "kafka:consumer:"
-
-
-def command(page: Page, command_name: str, **fields) -> None:
-    """Fill a command's form (opening its "More" fields when needed), submit it and wait for
-    an ok status."""
-    form = page.locator(f'form[data-command="{command_name}"]')
-    for field, value in fields.items():
-        box = form.locator(f'[name="{field}"]:not([type="hidden"])')
-        if not box.is_visible():
-            form.locator("details[data-more] > summary").click()
-        if box.evaluate("el => el.tagName") == "SELECT":
-            box.select_option(str(value))
-        else:
-            box.fill(str(value))
-    form.locator('button[type="submit"]').click()
-    expect(page.locator(f"#status-{command_name}")).to_have_class(re.compile(r"\bok\b"))
-
-
-def show_diagram(page: Page) -> None:
-    """Scroll the diagram to the middle of the screen, as a presenter would."""
-    page.locator("#diagram").evaluate("el => el.scrollIntoView({block: 'center'})")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,31 +9,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.room_page import node, open_group, pause, start_room
+
 TASKS = "rabbitmq:queue:tasks"
 WORKERS = [f"rabbitmq:consumer:worker-{n}" for n in (1, 2, 3)]
-
-
-def node(page: Page, node_id: str):
-    return page.locator(f'#diagram [data-node-id="{node_id}"]')
-
-
-def start_room(page: Page, base_url: str, preset: str) -> str:
-    page.goto(base_url)
-    page.locator(f'button[data-preset="{preset}"]').click()
-    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
-    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
-    return page.url
-
-
-def pause(page: Page) -> None:
-    page.locator('[data-action="toggle"]').click()
-    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
-
-
-def open_group(page: Page, name: str) -> None:
-    group = page.locator(f'details[data-group="{name}"]')
-    if group.get_attribute("open") is None:
-        group.locator("> summary").click()
 
 
 def more_fields(form) -> None:

@@ -10,60 +10,26 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.room_page import (
+    command,
+    node,
+    open_group,
+    pause,
+    resume,
+    show_diagram,
+    start_room,
+)
+
 JOBS = "sqs:queue:jobs"
 DLQ = "sqs:queue:jobs-dlq"
 YOU = "sqs:consumer:you"
 ORDERS = "sqs:queue:orders.fifo"
 
 
-def node(page: Page, node_id: str):
-    return page.locator(f'#diagram [data-node-id="{node_id}"]')
-
-
-def start_room(page: Page, base_url: str, preset: str) -> None:
-    page.goto(base_url)
-    page.locator(f'button[data-preset="{preset}"]').click()
-    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
-    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
-
-
-def open_group(page: Page, name: str) -> None:
-    group = page.locator(f'details[data-group="{name}"]')
-    if group.get_attribute("open") is None:
-        group.locator("> summary").click()
-
-
-def command(page: Page, command_name: str, **fields) -> None:
-    """Fill a command's form (opening its "More" fields when needed) and submit it; wait for
-    an ok status."""
-    form = page.locator(f'form[data-command="{command_name}"]')
-    for field, value in fields.items():
-        box = form.locator(f'[name="{field}"]:not([type="hidden"])')
-        if not box.is_visible():
-            form.locator("details[data-more] > summary").click()
-        if isinstance(value, bool):
-            box.set_checked(value)
-        else:
-            box.fill(str(value))
-    form.locator('button[type="submit"]').click()
-    status = page.locator(f"#status-{command_name}")
-    expect(status).to_have_class(re.compile(r"\bok\b"))
-
-
 def snap(shots, page: Page, label: str) -> None:
-    """A screenshot with the diagram in view (the forms scroll the page away from it)."""
-    page.locator("#diagram").evaluate("el => el.scrollIntoView({block: 'center'})")
+    """A screenshot with the diagram in view."""
+    show_diagram(page)
     shots(page, label)
-
-
-def pause(page: Page) -> None:
-    page.locator('[data-action="toggle"]').click()
-    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
-
-
-def resume(page: Page) -> None:
-    page.locator('[data-action="toggle"]').click()
-    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "false")
 
 
 @pytest.mark.django_db(transaction=True)
