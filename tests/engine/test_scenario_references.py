@@ -6,6 +6,7 @@ import copy
 import pytest
 
 from engine.scenario import check
+from tests.specs import replaced
 
 BASE = {
     "title": "t", "description": "d", "duration": 60,
@@ -32,12 +33,7 @@ BASE = {
 
 def changed(path, value):
     """A copy of BASE with the value at ``path`` (a list of keys / indexes) replaced."""
-    spec = copy.deepcopy(BASE)
-    target = spec
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return spec
+    return replaced(BASE, path, value)
 
 
 def test_a_consistent_scenario_has_no_problems():

@@ -1,12 +1,12 @@
 """Loading scenario files: every kind of bad file gives a precise error (the JSON path of the
 culprit and what is allowed there), and good ones come back as plain dicts."""
 
-import copy
 import json
 
 import pytest
 
 from mqlab.scenarios import ScenarioError, find, library_names, load, problems_in
+from tests.specs import replaced
 
 GOOD = {
     "title": "t", "description": "d", "duration": 10,
@@ -15,16 +15,6 @@ GOOD = {
                    "rate": {"kind": "steady", "per_second": 1}}],
     "consumers": [{"name": "c", "broker": "rabbitmq", "queue": "q", "processing": 0.5}],
 }
-
-
-def replaced(data, path, value):
-    """A deep copy of ``data`` with the value at ``path`` (keys and indexes) replaced."""
-    data = copy.deepcopy(data)
-    target = data
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return data
 
 
 def with_(path, value):
