@@ -8,6 +8,9 @@ not an end) or ``redriven`` (a move task re-sends it to another queue as a new m
 new MessageId: the old id ends there, the new one starts with ``enqueued``).
 ``duplicate-ignored`` reports a FIFO send inside the deduplication window: no message is
 created, so it carries no message id (the original's id is in ``details``).
+``delete-ignored`` reports a DeleteMessage with an outdated receipt handle: SQS answers with
+success and deletes nothing (DeleteMessage API Reference). It carries no message id either (the
+message may already have ended; its id is in ``details``), so it is never a message's end.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ RECEIVED = "received"
 VISIBILITY_CHANGED = "visibility-changed"
 REDRIVEN = "redriven"
 DUPLICATE_IGNORED = "duplicate-ignored"
+DELETE_IGNORED = "delete-ignored"
 #: A queue's attributes changed (redrive policy, timeouts): the drawing may change.
 QUEUE_UPDATED = "queue-updated"
 #: A message move task started or ended.
@@ -47,7 +51,8 @@ TOPOLOGY_KINDS = frozenset({QUEUE_UPDATED, MOVE_TASK_STARTED, MOVE_TASK_ENDED})
 TERMINAL = SHARED_TERMINAL | {REDRIVEN}
 
 __all__ = [
-    "CONSUMER_ADDED", "DEAD_LETTERED", "DECLARED", "DELAYED", "DELETED", "DUPLICATE_IGNORED",
+    "CONSUMER_ADDED", "DEAD_LETTERED", "DECLARED", "DELAYED", "DELETE_IGNORED", "DELETED",
+    "DUPLICATE_IGNORED",
     "ENQUEUED", "EXPIRED", "MOVE_TASK_ENDED", "MOVE_TASK_STARTED", "PURGED", "QUEUE_UPDATED",
     "RECEIVED", "REDRIVEN", "REMOVED", "SENT", "TERMINAL", "TOPOLOGY_KINDS", "VISIBILITY_CHANGED",
     "VISIBLE",

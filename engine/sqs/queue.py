@@ -193,7 +193,9 @@ class Queue:
         message = self.handles.get(handle) if isinstance(handle, str) else None
         if message is None:
             self._check_handle(handle)
-            return  # an older or spent handle: success, nothing deleted (DeleteMessage doc)
+            # an older or spent handle: success, nothing deleted (DeleteMessage API Reference)
+            self._delete_ignored(handle)
+            return
         if self.fifo and message.state is not IN_FLIGHT:
             raise InvalidParameterValue(
                 f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
@@ -226,6 +228,25 @@ class Queue:
             self._visibility_over(message)
         else:
             message.timer = self.sim.call_at(now + visibility, self._visibility_over, message)
+
+    def _delete_ignored(self, handle: str) -> None:
+        """Show the learner a delete that SQS accepted but that deleted nothing."""
+        if not self.sim.listening:
+            self.sim.emit(kinds.DELETE_IGNORED, "sqs")
+            return
+        _, message_id, receive = handle.split("/")
+        message = self.messages.get(message_id)
+        if message is not None:
+            why = (f"receipt handle from receive {receive} is outdated (the message was "
+                   f"received again, {message.receive_count} times in all): SQS accepts the "
+                   "delete and keeps the message")
+        else:
+            why = (f"receipt handle from receive {receive} belongs to a message no longer in "
+                   f"{self.name} (already deleted, expired or moved): SQS accepts the delete "
+                   "and nothing changes")
+        self.sim.emit(kinds.DELETE_IGNORED, "sqs", source=self.node, target=self.node,
+                      reason=why, details={"MessageId": message_id, "ReceiptHandle": handle,
+                                           "receive": int(receive)})
 
     def _check_handle(self, handle: object) -> None:
         parts = handle.split("/") if isinstance(handle, str) else ()

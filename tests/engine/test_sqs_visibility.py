@@ -92,6 +92,35 @@ def test_delete_with_an_older_receipt_handle_succeeds_but_deletes_nothing():
     assert counts["ApproximateNumberOfMessagesNotVisible"] == "1"
 
 
+def test_delete_with_an_older_receipt_handle_emits_delete_ignored_naming_the_receive():
+    # DeleteMessage API Reference: an outdated handle gets success and deletes nothing; the
+    # learner sees that as a delete-ignored event with no message id (not a message's end).
+    sim, sqs, url, events = make({"VisibilityTimeout": "10"})
+    sent = sqs.send_message(QueueUrl=url, MessageBody="x")
+    old = receive_one(sqs, url)["ReceiptHandle"]
+    sim.advance(10)
+    receive_one(sqs, url)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=old)
+    ignored = [e for e in events if e.kind == "delete-ignored"]
+    assert len(ignored) == 1 and ignored[0].message_id is None
+    assert ignored[0].reason == ("receipt handle from receive 1 is outdated (the message was "
+                                 "received again, 2 times in all): SQS accepts the delete and "
+                                 "keeps the message")
+    assert ignored[0].details["MessageId"] == sent["MessageId"]
+    assert kinds_of(events, sent["MessageId"])[-1] == (10.0, "received")
+
+
+def test_delete_with_the_handle_of_a_deleted_message_is_ignored_and_ends_nothing_twice():
+    sim, sqs, url, events = make()
+    sent = sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = receive_one(sqs, url)["ReceiptHandle"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    assert [e.kind for e in events][-2:] == ["deleted", "delete-ignored"]
+    assert "no longer in orders (already deleted" in events[-1].reason
+    assert kinds_of(events, sent["MessageId"])[-1] == (0.0, "deleted")
+
+
 def test_standard_queue_deletes_with_latest_handle_after_the_timeout_expired():
     sim, sqs, url, _ = make({"VisibilityTimeout": "10"})
     sqs.send_message(QueueUrl=url, MessageBody="x")

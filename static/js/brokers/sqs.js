@@ -201,6 +201,10 @@ function explain(room, event) {
     case "empty-receive":
       diagram.mark(event.target || event.source, "∅ empty receive", "empty-receive", 1400);
       break;
+    case "delete-ignored":
+      // SQS answers an outdated receipt handle with success and deletes nothing
+      diagram.mark(event.source, "delete ignored: outdated handle", "delete-ignored", 2000);
+      break;
     case "move-task-started":
       banner(diagram, { source: event.source }, "redrive started", "sqs-banner-redrive");
       break;
