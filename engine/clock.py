@@ -45,7 +45,8 @@ class Clock:
     def now(self) -> float:
         return self._now
 
-    def call_at(self, at: float, call: Callable[..., Any], *args: Any, priority: int = NORMAL) -> Timer:
+    def call_at(self, at: float, call: Callable[..., Any], *args: Any,
+                priority: int = NORMAL) -> Timer:
         if at < self._now:
             at = self._now
         timer = Timer(at, call, args)
@@ -53,7 +54,8 @@ class Clock:
         heapq.heappush(self._heap, (at, priority, self._counter, timer))
         return timer
 
-    def call_later(self, delay: float, call: Callable[..., Any], *args: Any, priority: int = NORMAL) -> Timer:
+    def call_later(self, delay: float, call: Callable[..., Any], *args: Any,
+                   priority: int = NORMAL) -> Timer:
         return self.call_at(self._now + max(0.0, delay), call, *args, priority=priority)
 
     def next_time(self) -> float | None:

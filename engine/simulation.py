@@ -47,7 +47,8 @@ class Simulation:
     def advance(self, seconds: float) -> None:
         """Run everything due up to ``now + seconds``; ``advance(0)`` runs what is due now."""
         if not seconds >= 0:  # also refuses NaN
-            raise InvalidArgument(f"advance({seconds!r}): time only moves forward; give seconds >= 0")
+            raise InvalidArgument(
+                f"advance({seconds!r}): time only moves forward; give seconds >= 0")
         self._clock.run_until(self._clock.now + seconds)
 
     def step(self) -> bool:

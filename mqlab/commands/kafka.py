@@ -18,9 +18,9 @@ three ways:
 Each consumer group stands for one service: its members share a side-effect ledger, so a
 record processed twice (a crash before the commit, a rebalance before a by-hand commit, a
 replay) shows up as a ``duplicate-side-effect`` event. A rebalance never lands in the middle of
-a poll's records: a member rejoins only from its next poll (see engine/kafka/coordinator.py). An app polls again as soon as it has
-processed what it got; with nothing to read it waits ``fetch.max.wait.ms`` (500 ms, the
-consumer's default) before the next poll.
+a poll's records: a member rejoins only from its next poll (see engine/kafka/coordinator.py).
+An app polls again as soon as it has processed what it got; with nothing to read it waits
+``fetch.max.wait.ms`` (500 ms, the consumer's default) before the next poll.
 
 Kafka's errors reach the learner under their Java class names ("NotEnoughReplicasException:
 ..."), as a Kafka client would print them: ``mqlab.rooms`` shows every broker's errors under

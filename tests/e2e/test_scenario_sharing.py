@@ -19,8 +19,8 @@ def test_a_scenario_is_saved_shared_exported_and_imported(page, live_server_url,
     page.locator(".scenario-explanation summary").click()
     page.select_option("[data-speed-select]", "8")
     # The crash at t=8 costs each consumer differently: the scoreboard shows it live.
-    expect(page.locator("[data-consumer='emails sent (at-most-once)'] [data-lost]")).not_to_have_text(
-        "0", timeout=10_000)
+    lost = page.locator("[data-consumer='emails sent (at-most-once)'] [data-lost]")
+    expect(lost).not_to_have_text("0", timeout=10_000)
     shots(page, "scenario-room")
     page.locator("#scoreboard").scroll_into_view_if_needed()
     shots(page, "scoreboard")
