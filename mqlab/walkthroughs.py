@@ -29,6 +29,10 @@ Phase = Literal["ready", "running", "done"]
 #: A kind seen at most this often in a step is listed event by event in the reveal.
 RARE = 3
 MAX_LISTED = 8
+#: Metrics read from a consumer's side-effect ledger: consumers that share a side_effect label
+#: are one service and share one ledger (engine.scenario.cast), so "side effects of X" counts
+#: the work of X's whole service, not X's alone.
+LEDGER_METRICS = frozenset({"side_effects", "duplicates", "lost"})
 
 
 class GuideError(Exception):
@@ -148,6 +152,7 @@ class Guide:
         done = self.phase == "done" and self.result is not None
         predict = step.get("predict")
         outcomes = self.result.checkpoints if done and self.result else []
+        scenario = self.engine.scenario
         return {
             "title": step["title"], "narration": step["narration"],
             "run_for": step["run_for"],
@@ -157,8 +162,8 @@ class Guide:
             # The answer and the reveal are sent only once the step has run.
             "answer": predict["answer"] if predict and done else None,
             "reveal": step.get("reveal") if done else None,
-            "checkpoints": ([checkpoint(outcome) for outcome in outcomes] if done else
-                            [{"text": describe_expectation(c), "met": None}
+            "checkpoints": ([checkpoint(outcome, scenario) for outcome in outcomes] if done else
+                            [{"text": describe_checkpoint(c, scenario), "met": None}
                              for c in step.get("checkpoints", ())]),
             "seen": seen(self.result) if done and self.result else None,
             "ends_at": self.limit if self.phase == "running" else None,
@@ -180,9 +185,38 @@ def describe_expectation(expectation: dict[str, Any]) -> str:
     return f"{subject} {expectation['op']} {expectation['value']:g}"
 
 
-def checkpoint(outcome: Outcome) -> dict[str, Any]:
-    text = describe_expectation(outcome.expectation)
-    return {"text": f"{text} (actual {outcome.actual:g})", "met": outcome.met}
+def describe_checkpoint(expectation: dict[str, Any], scenario: dict[str, Any],
+                        actual: float | None = None) -> str:
+    """The claim, whose counter it reads (a whole service may share it), the measured value
+    once known, and the author's note: "side effects of billing-1 == 20 [counter 'emails
+    sent', shared by billing-1, billing-2] (actual 20): ..."."""
+    text = describe_expectation(expectation)
+    counter = _service_counter(expectation, scenario)
+    if counter:
+        text += f" [{counter}]"
+    if actual is not None:
+        text += f" (actual {actual:g})"
+    if expectation.get("note"):
+        text += f": {expectation['note']}"
+    return text
+
+
+def _service_counter(expectation: dict[str, Any], scenario: dict[str, Any]) -> str | None:
+    if expectation["metric"] not in LEDGER_METRICS:
+        return None
+    consumers = {c["name"]: c.get("side_effect", c["name"]) for c in scenario.get("consumers", ())}
+    of = expectation.get("of")
+    label = consumers.get(of)
+    service = [name for name, shared in consumers.items() if shared == label]
+    if label is None or (label == of and len(service) == 1):
+        return None  # no consumer, or its own counter named after it: nothing to add
+    return f"counter '{label}'" + (f", shared by {', '.join(service)}" if len(service) > 1
+                                   else "")
+
+
+def checkpoint(outcome: Outcome, scenario: dict[str, Any]) -> dict[str, Any]:
+    return {"text": describe_checkpoint(outcome.expectation, scenario, outcome.actual),
+            "met": outcome.met}
 
 
 def seen(result: StepResult) -> dict[str, Any]:

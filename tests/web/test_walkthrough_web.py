@@ -12,6 +12,7 @@ from engine.scenario import Walkthrough
 from mqlab import scenarios
 from mqlab.models import RoomRecord
 from mqlab.rooms import Room, registry
+from mqlab.walkthroughs import describe_checkpoint
 from tests.web.conftest import OWNER, VIEWER, connect, create_room
 
 POISON = "walkthrough:poison-messages"
@@ -58,12 +59,36 @@ def test_a_walkthrough_room_waits_paused_at_the_first_step(sync_rooms):
     assert state["steps"] == ["Payments flow", "Retry, with backoff",
                               "Give up: the dead-letter queue"]
     assert state["step"]["checkpoints"] == [
-        {"text": "side effects of charger == 4", "met": None},
+        {"text": "side effects of charger == 4 [counter 'cards charged']", "met": None},
         {"text": "failures of charger == 1", "met": None}]
     # Playing the clock does not move past the step's start: only running the step does.
     room.paused = False
     room.tick(5.0)
     assert room.sim.now == 0.0
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_on_a_shared_counter_names_the_counter_and_the_service(sync_rooms):
+    # fair-fast and fair-slow share the ledger 'fair: tasks done' (one service), so "side
+    # effects of fair-fast" counts both: the checkpoint must say so.
+    room = walkthrough_room(sync_rooms, "walkthrough:work-queue")
+    assert room.walkthrough(OWNER, "goto", 1).ok
+    texts = [c["text"] for c in frame(room)["step"]["checkpoints"]]
+    assert texts[0] == ("side effects of fair-fast == 20 "
+                        "[counter 'fair: tasks done', shared by fair-fast, fair-slow]")
+    assert texts[2] == "received of fair-fast == 17"  # a count of its own: nothing to add
+
+
+def test_a_checkpoint_shows_its_note_after_the_measured_value():
+    scenario = {"consumers": [{"name": "a", "side_effect": "mails"},
+                              {"name": "b", "side_effect": "mails"}, {"name": "c"}]}
+    checkpoint = {"metric": "duplicates", "of": "b", "op": "==", "value": 0,
+                  "note": "the whole mail service"}
+    assert describe_checkpoint(checkpoint, scenario, 0) == (
+        "duplicates of b == 0 [counter 'mails', shared by a, b] (actual 0): "
+        "the whole mail service")
+    assert describe_checkpoint({**checkpoint, "of": "c", "note": ""}, scenario) == (
+        "duplicates of c == 0")
 
 
 @pytest.mark.django_db
@@ -78,7 +103,8 @@ def test_a_paced_step_stops_exactly_at_its_end_with_the_headless_checkpoints(syn
     assert state["phase"] == "done"
     assert [c["met"] for c in state["step"]["checkpoints"]] == [True, True]
     assert [c["text"] for c in state["step"]["checkpoints"]] == [
-        f"side effects of charger == 4 (actual {first.checkpoints[0].actual:g})",
+        f"side effects of charger == 4 [counter 'cards charged'] "
+        f"(actual {first.checkpoints[0].actual:g})",
         f"failures of charger == 1 (actual {first.checkpoints[1].actual:g})"]
     assert state["step"]["seen"]["total"] == len(first.events)
     # Ticking on does not leave the step's end.
