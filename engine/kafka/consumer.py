@@ -159,6 +159,10 @@ class Consumer:
         group = self.group
         if group is not None and group.is_member(self):
             group.rejoin(self)
+        elif group is not None:
+            # removed by the rebalance timeout: the next poll joins the group again
+            # (AbstractCoordinator.java: a consumer that lost its membership rejoins in poll)
+            group.join(self)
         records: list[Record] = []
         assigned = self._assignment
         count = len(assigned)

@@ -191,6 +191,9 @@ def test_member_that_never_rejoins_is_removed_after_the_rebalance_timeout():
     members = sim.kafka.describe_group("g")["members"].values()
     assert [m["client_id"] for m in members] == ["c2"]
     assert len(c2.assignment()) == 2
+    assert c1.poll() == []  # its next poll joins again, as a new member
+    sim.advance(0)
+    assert len(c1.assignment()) == len(c2.assignment()) == 1
 
 
 def test_two_groups_read_the_same_topic_independently():
