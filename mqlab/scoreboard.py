@@ -20,7 +20,7 @@ from engine.scenario import Run
 from engine.scenario.expectations import judge
 from mqlab.rooms import Room
 from mqlab.sharing import room_or_404
-from mqlab.walkthroughs import describe_expectation
+from mqlab.walkthroughs import describe_claim
 
 
 def scoreboard(room: Room) -> dict[str, Any] | None:
@@ -62,7 +62,7 @@ def _expectations(run: Run) -> list[dict[str, Any]]:
     end = run.spec["duration"]
     rows = []
     for expectation in run.spec.get("expect", ()):
-        text = describe_expectation(expectation)
+        text = describe_claim(expectation, run.spec)
         if "at" in expectation:
             outcome = judged.get(id(expectation))
             when = f"at t={expectation['at']:g}s"
@@ -73,7 +73,8 @@ def _expectations(run: Run) -> list[dict[str, Any]]:
             when = f"at the end (t={end:g}s)"
             final = run.sim.now >= end
         # Until it is final, a claim is only "so far": no verdict yet.
-        rows.append({"text": text, "when": when, "final": final,
+        rows.append({"text": text, "note": expectation.get("note", ""), "when": when,
+                     "final": final,
                      "actual": None if outcome is None else outcome.actual,
                      "met": outcome.met if final and outcome is not None else None})
     return rows

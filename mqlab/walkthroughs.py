@@ -190,15 +190,18 @@ def describe_checkpoint(expectation: dict[str, Any], scenario: dict[str, Any],
     """The claim, whose counter it reads (a whole service may share it), the measured value
     once known, and the author's note: "side effects of billing-1 == 20 [counter 'emails
     sent', shared by billing-1, billing-2] (actual 20): ..."."""
-    text = describe_expectation(expectation)
-    counter = _service_counter(expectation, scenario)
-    if counter:
-        text += f" [{counter}]"
+    text = describe_claim(expectation, scenario)
     if actual is not None:
         text += f" (actual {actual:g})"
     if expectation.get("note"):
         text += f": {expectation['note']}"
     return text
+
+
+def describe_claim(expectation: dict[str, Any], scenario: dict[str, Any]) -> str:
+    """The claim, and whose counter it reads when that is not plain from its name."""
+    counter = _service_counter(expectation, scenario)
+    return describe_expectation(expectation) + (f" [{counter}]" if counter else "")
 
 
 def _service_counter(expectation: dict[str, Any], scenario: dict[str, Any]) -> str | None:

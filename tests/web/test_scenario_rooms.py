@@ -250,3 +250,17 @@ def test_consumers_of_one_service_are_counted_once_on_the_scoreboard(visitor):
     assert len(rows) == 1 and rows[0]["members"] == list(summary)
     assert rows[0]["received"] == sum(c["received"] for c in summary.values())
     assert rows[0]["side_effects"] == room.scenario_run.measure("side_effects")
+
+
+def test_the_scoreboard_says_whose_counter_a_claim_reads_and_shows_its_note(visitor):
+    # w1..w4 are one service sharing the ledger 'jobs done': "side effects of w1" counts all
+    room = start(visitor, "scenario:kafka-more-consumers-than-partitions")
+    rows = visitor.get(f"/rooms/{room.id}/scoreboard/").context["scoreboard"]["expectations"]
+    shared = [row for row in rows if row["text"].startswith("side effects of w1")]
+    assert shared[0]["text"] == ("side effects of w1 == 150 "
+                                 "[counter 'jobs done', shared by w1, w2, w3, w4]")
+    room = start(visitor, "scenario:kafka-replay")
+    response = visitor.get(f"/rooms/{room.id}/scoreboard/")
+    notes = [row["note"] for row in response.context["scoreboard"]["expectations"]]
+    assert "the new group reads all history" in notes
+    assert "the new group reads all history" in response.content.decode()
