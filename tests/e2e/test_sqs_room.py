@@ -174,6 +174,10 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     resume(page)
     expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(
         1, timeout=8000)
+    # worker-1's delete with its outdated handle was accepted and deleted nothing: the log says
+    ignored = page.locator('[data-log-list] li[data-kind="delete-ignored"]').first
+    expect(ignored.locator(".log-reason")).to_contain_text(
+        "is outdated (the message was received again")
     snap(shots, page, "processed-twice")
 
 

@@ -148,6 +148,9 @@ def test_delete_with_a_stale_receipt_handle_succeeds_and_deletes_nothing():
     assert said == (f"request succeeded, but q/{message}/1 is not the message's latest receipt "
                     "handle: nothing was deleted")
     assert message in lab.sim.sqs.queues["q"].messages
+    ignored = lab.history[-1]
+    assert (ignored.kind, ignored.message_id, ignored.details["MessageId"]) == (
+        "delete-ignored", None, message)
 
 
 def test_change_visibility_to_zero_makes_the_message_receivable_at_once():
@@ -397,6 +400,8 @@ def test_visibility_preset_processes_the_report_twice():
         (10, "visible", Q + "reports"), (10, "received", "sqs:consumer:worker-2"),
         (20, "visible", Q + "reports"), (20, "received", "sqs:consumer:worker-1")]
     assert [e.at for e in lab.history if e.kind == "duplicate-side-effect"] == [25]
+    # each worker's delete comes after the next receive: SQS accepts it and keeps the message
+    assert [e.at for e in lab.history if e.kind == "delete-ignored"] == [15, 25]
 
 
 def test_dlq_preset_moves_the_poison_order_on_its_fourth_receive_then_redrives_it():
