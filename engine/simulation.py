@@ -51,6 +51,15 @@ class Simulation:
                 f"advance({seconds!r}): time only moves forward; give seconds >= 0")
         self._clock.run_until(self._clock.now + seconds)
 
+    def advance_to(self, at: float) -> None:
+        """Run everything due up to exactly virtual time ``at``. A replay needs it:
+        ``advance(at - now)`` can miss ``at`` by a rounding, as no float ``seconds`` may
+        make ``now + seconds`` equal it."""
+        if not at >= self._clock.now:  # also refuses NaN
+            raise InvalidArgument(f"advance_to({at!r}): time only moves forward; give a time "
+                                  f">= now ({self._clock.now!r})")
+        self._clock.run_until(at)
+
     def step(self) -> bool:
         """Jump to the next scheduled thing and run everything due then. False if idle."""
         at = self._clock.next_time()

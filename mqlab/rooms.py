@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import importlib
 import logging
-import math
 import secrets
 import threading
 import time
@@ -110,16 +109,10 @@ def engine_error_message(error: EngineError) -> str:
 
 
 def advance_to(sim: Simulation, at: float) -> None:
-    """Run everything due up to exactly virtual time ``at`` (no float drift, so a replay
-    reaches the very instants the live run did)."""
-    seconds = at - sim.now
-    if seconds <= 0:
-        return
-    while sim.now + seconds < at:
-        seconds = math.nextafter(seconds, math.inf)
-    while sim.now + seconds > at:
-        seconds = math.nextafter(seconds, -math.inf)
-    sim.advance(seconds)
+    """Run everything due up to exactly virtual time ``at`` (so a replay reaches the very
+    instants the live run did); nothing when ``at`` is not ahead."""
+    if at > sim.now:
+        sim.advance_to(at)
 
 
 def _topology_kinds(broker: str) -> frozenset[str]:

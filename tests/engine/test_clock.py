@@ -59,6 +59,25 @@ def test_time_cannot_go_backwards(bad):
         sim.advance(bad)
 
 
+def test_advance_to_reaches_exactly_a_time_no_advance_from_now_can_reach():
+    sim = Simulation()
+    sim.advance(2.961831806195037)
+    at = 11.915577710421465  # no float seconds makes 2.961831806195037 + seconds equal it
+    log = []
+    sim.call_at(at, lambda: log.append(sim.now))
+    sim.advance_to(at)
+    assert (sim.now, log) == (at, [at])
+
+
+@pytest.mark.parametrize("bad", [1.0, float("nan")])
+def test_advance_to_cannot_go_backwards(bad):
+    sim = Simulation()
+    sim.advance(2)
+    with pytest.raises(InvalidArgument, match="forward"):
+        sim.advance_to(bad)
+    assert sim.now == 2
+
+
 def test_events_are_numbered_and_compare_by_value():
     a, b = Simulation(seed=3), Simulation(seed=3)
     logs = ([], [])

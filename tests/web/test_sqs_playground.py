@@ -553,6 +553,17 @@ def test_any_lesson_keeps_the_clients_picture_equal_to_a_fresh_snapshot(actions)
     assert follow(lab, actions).matches(fresh_snapshot(lab), clock=False)
 
 
+def test_a_replay_runs_each_command_at_the_very_instant_it_ran_live():
+    # Replayed, the clock jumps from 2.96.. straight to 11.91..: no float number of seconds
+    # added to the first time gives the second exactly.
+    refused_send = ("send_message", {"queue": "nowhere", "body": "a"})  # logged all the same
+    lesson = [("wait", 2.961831806195037), refused_send, ("wait", 6.0),
+              ("wait", 2.953745904226429), ("send_message", {"queue": "orders", "body": "x"})]
+    live, rebuilt = replayed(dlq_room, lesson)
+    assert [entry[0] for entry in live.log] == [2.961831806195037, 11.915577710421465]
+    assert list(rebuilt.history) == list(live.history)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_any_lesson_replays_from_its_log_exactly(actions):
