@@ -59,21 +59,28 @@ const socket = new RoomSocket(url, {
     inspector.refresh(null);
   },
   events(frame) {
-    for (const [id, content] of Object.entries(frame.patch || {})) {
+    const patch = frame.patch || {};
+    const before = {}; // what each patched node showed, until its tokens land
+    for (const [id, content] of Object.entries(patch)) {
+      before[id] = state.contents[id];
       if (content === null) delete state.contents[id];
       else state.contents[id] = content;
     }
     if (frame.topology) {
       state.topology = frame.topology;
       tokens.land();
-      diagram.render(state.topology, state.contents);
+      // Tokens start after this render (their first hop waits at least a microtask).
+      const landings = tokens.play(frame.events);
+      const shown = { ...state.contents };
+      for (const id of landings.keys()) if (id in patch) shown[id] = before[id];
+      diagram.render(state.topology, shown);
       log.setNodes(state.topology);
       topologyChanged();
+      updateWhenLanded(patch, landings, true);
     } else {
-      diagram.update(frame.patch || {});
+      updateWhenLanded(patch, tokens.play(frame.events), false);
     }
     broker.rendered();
-    tokens.play(frame.events);
     log.add(frame.events, frame.dropped_events || 0);
     inspector.refresh(frame.patch || {});
     root.dataset.seq = frame.seq;
@@ -127,6 +134,28 @@ function applyControl(control) {
   toolbar.setControl(control);
   controls.setEnabled(control.you);
   root.dataset.you = String(control.you);
+}
+
+/**
+ * A node takes its new contents when the tokens heading to it land, so a message shows in
+ * its new place when it gets there, not while it is still on its way. The node then draws
+ * whatever it holds by that time (a later batch may have changed it again).
+ */
+function updateWhenLanded(patch, landings, drawn) {
+  const now = {};
+  for (const [id, content] of Object.entries(patch)) {
+    const landing = landings.get(id);
+    if (!landing) {
+      now[id] = content;
+      continue;
+    }
+    landing.then(() => {
+      if (!diagram.has(id)) return;
+      diagram.update({ [id]: state.contents[id] ?? null });
+      broker.rendered();
+    });
+  }
+  if (!drawn) diagram.update(now); // a fresh render already drew them
 }
 
 /** The forms' choices (exchange, queue, consumer names) follow the topology. */

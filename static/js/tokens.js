@@ -18,6 +18,7 @@ const SAMPLES = 16;
 const REDUCED_HOP_MS = 350;
 const STAGGER_MS = 40; // messages published together leave one after another, as a stream
 const STAGGER_SPAN_MS = 2000;
+const MAX_LANDING_MS = 4000; // a node's contents never wait longer for its tokens
 
 export class Tokens {
   constructor(diagram, { cap = 200, onSelectMessage }) {
@@ -49,9 +50,15 @@ export class Tokens {
     return Math.min(4000, Math.max(120, BASE_MS / this.speed));
   }
 
+  /**
+   * Animate a batch. Returns node id -> a promise settled once every token of the batch
+   * heading there has landed (at most two hops from now), so the node can take its new
+   * contents when the message gets there rather than before it moved.
+   */
   play(events) {
     let fresh = 0;
     const counted = new Set(); // messages of this batch that found no room: all hops counted
+    const landings = new Map();
     for (const event of events) {
       const id = event.message_id;
       if (!id) continue;
@@ -64,7 +71,10 @@ export class Tokens {
         continue;
       }
       this.follow(event, starting ? (fresh++ * STAGGER_MS) % STAGGER_SPAN_MS : 0);
+      if (event.target) landings.set(event.target, this.journeys.get(id).tail);
     }
+    const latest = wait(Math.min(2 * this.hop, MAX_LANDING_MS));
+    return new Map([...landings].map(([node, landed]) => [node, Promise.race([landed, latest])]));
   }
 
   /** Chain this movement after the message's previous one (a new journey waits `delay` ms). */

@@ -98,3 +98,27 @@ def test_a_declaration_form_starts_afresh_so_the_next_queue_inherits_nothing(pag
     expect(page.locator('form[data-command="publish"] [name="routing_key"]')).to_have_value(
         "short")
     shots(page, "declare-form-afresh")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_shows_in_its_new_place_when_its_token_gets_there(page, live_server_url,
+                                                                   shots):
+    # Found in QA: the queue and the consumer showed a message (counters and cell) while its
+    # token was still on the way from the producer, so the class saw it arrive before it
+    # moved. A node now takes its new contents when the batch's tokens reach it.
+    page.goto(live_server_url)
+    page.locator('button[data-preset="rabbitmq-work-queue"]').click()
+    page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    page.locator("[data-speed-select]").select_option("0.25")  # 3.6 s a hop
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-speed", "0.25")
+    page.locator('[data-action="toggle"]').click()  # paused: the worker keeps what it gets
+    expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
+    submit(page, "publish", "Messages", routing_key="tasks", body="slow")
+    expect(page.locator('#diagram .token[data-kind="published"]')).to_be_attached()
+    shots(page, "token-on-its-way")
+    holders = page.locator("#diagram .node.kind-consumer").filter(has_text="unacked 1")
+    expect(holders).to_have_count(0)  # still on its way
+    expect(page.locator('#diagram [data-node-id="rabbitmq:queue:tasks"] .slot')).to_have_count(0)
+    expect(holders).to_have_count(1, timeout=15000)  # arrived
+    shots(page, "arrived-at-a-worker")
