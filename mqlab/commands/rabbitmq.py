@@ -74,12 +74,19 @@ class ConsumerApp:
         del self.working[tag]
         if not self.channel.is_open:
             return
-        if not poison:
-            self.channel.basic_ack(tag)
-        elif self.on_poison == "reject":
-            self.channel.basic_reject(tag, requeue=False)
-        else:
-            self.channel.basic_nack(tag, requeue=True)
+        try:
+            if not poison:
+                self.channel.basic_ack(tag)
+            elif self.on_poison == "reject":
+                self.channel.basic_reject(tag, requeue=False)
+            else:
+                self.channel.basic_nack(tag, requeue=True)
+        except ChannelClosedByBroker:
+            # The user settled this tag by hand first: settling it again is a channel error
+            # (406 unknown delivery tag). RabbitMQ closed the channel and said so in an
+            # event; the app, like a real one, has lost its channel and stops working.
+            self.stop_working()
+            return
         if self.leaving and not self.working:
             self.channel.close()
 

@@ -214,3 +214,18 @@ def test_settling_an_unknown_delivery_tag_is_shown_beside_the_tag():
         assert outcome.message == "PRECONDITION_FAILED - unknown delivery tag 99"
     other = lab.run_command(OWNER, "bind", {"queue": "jobs", "exchange": "nope"})
     assert (other.code, other.field) == ("engine-error", None)
+
+
+def test_a_worker_acking_what_the_user_already_acked_loses_its_channel_not_the_room():
+    # The user acks by hand a delivery an after-processing worker is still working on; when
+    # the worker finishes it acks the same tag: RabbitMQ closes its channel (406, unknown
+    # delivery tag). That must be an event in the room, not an exception out of the clock.
+    lab = playground()
+    run(lab, "declare_queue", name="jobs")
+    run(lab, "add_consumer", name="worker", queue="jobs", processing_time=1.0)
+    run(lab, "publish", routing_key="jobs", body="job")
+    run(lab, "ack", consumer="worker", delivery_tag=1)
+    lab.sim.advance(2)
+    [closed] = [e for e in lab.history if e.kind == "channel-closed"]
+    assert "PRECONDITION_FAILED - unknown delivery tag 1" in closed.reason
+    assert "worker" not in lab.lab.live_consumers()
