@@ -12,7 +12,7 @@ from mqlab.commands import BrokerKit, Preset, all_kits
 
 def playground(kit: BrokerKit) -> Preset:
     return Preset(kit.broker, f"{kit.broker}-playground", "Empty playground",
-                  f"A {kit.broker} broker with nothing declared: build your own topology.")
+                  "Nothing declared yet: build your own topology from the controls.")
 
 
 def all_presets() -> list[Preset]:
