@@ -155,14 +155,16 @@ def test_deleting_a_message_in_flight_from_the_inspector(page, live_server_url, 
 def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_server_url,
                                                                    shots):
     start_room(page, live_server_url, "sqs-visibility-timeout")
-    page.locator("[data-speed-select]").select_option("4")
+    # 2x, not faster: the pause below must land in the 5 virtual seconds (2.5 s here) between
+    # worker-2's receive (t=10) and worker-1's stale delete (t=15), even on a busy machine.
+    page.locator("[data-speed-select]").select_option("2")
     queue = node(page, "sqs:queue:reports")
     expect(queue.locator(".sqs-cell.sqs-in-flight")).to_have_count(1)
     snap(shots, page, "first-worker-has-it")
-    # 10 s later (2.5 s at 4x) it is visible again and the other worker receives it.
+    # 10 s later (5 s at 2x) it is visible again and the other worker receives it.
     worker_2 = node(page, "sqs:consumer:worker-2")
     expect(worker_2.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1,
-                                                                               timeout=8000)
+                                                                               timeout=12000)
     pause(page)
     expect(queue.locator('.sqs-cell[data-receive-count="2"]')).to_have_count(1)
     # worker-1 still works on it, with a receipt handle that is no longer the latest.
@@ -173,7 +175,7 @@ def test_slow_workers_see_the_message_again_before_they_delete_it(page, live_ser
     snap(shots, page, "second-worker-receives-it-again")
     resume(page)
     expect(page.locator('[data-log-list] li[data-kind="duplicate-side-effect"]')).to_have_count(
-        1, timeout=8000)
+        1, timeout=12000)
     # worker-1's delete with its outdated handle was accepted and deleted nothing: the log says
     ignored = page.locator('[data-log-list] li[data-kind="delete-ignored"]').first
     expect(ignored.locator(".log-reason")).to_contain_text(
