@@ -138,6 +138,12 @@ export class Inspector {
     const rest = { ...message };
     delete rest.id;
     delete rest.body;
+    // The engine lifts x-death out of the headers for the inspector; show it once.
+    const headers = rest.properties?.headers;
+    if (rest.x_death && headers && "x-death" in headers) {
+      const { "x-death": _lifted, ...others } = headers;
+      rest.properties = { ...rest.properties, headers: others };
+    }
     if (Object.keys(rest).length) li.append(renderValue(rest));
     const actions = this.actionsFor(node, message);
     if (actions) li.append(actions);
