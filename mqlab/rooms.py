@@ -16,6 +16,7 @@ simulation), a scenario (a world ``engine.scenario.Run`` builds), or a walkthrou
 Every command that passed validation is logged with its virtual time. With the source and the
 seed, that log rebuilds the room exactly (the engine is deterministic): a room without viewers
 for ``MQLAB_ROOM_IDLE_SECONDS`` is saved to the database and freed, and its URL replays it.
+While nobody watches, the room's clock holds.
 
 Batches follow Zulip's event queue: ``from_seq`` .. ``seq``, the events (the last
 ``MQLAB_MAX_EVENTS_PER_FRAME`` of them; the animation needs no more), and a ``patch`` with
@@ -509,7 +510,9 @@ async def _pace(room: Room) -> None:
             await asyncio.sleep(FRAME_SECONDS)
             now = time.monotonic()
             try:
-                said = room.tick(min(now - last, MAX_CATCH_UP_SECONDS))
+                # Nobody watching: the clock holds, so an abandoned fast room costs nothing
+                # until it is freed, and whoever comes back finds it where it was left.
+                said = room.tick(min(now - last, MAX_CATCH_UP_SECONDS)) if room.viewers else None
                 if said:
                     await announce(room, said)
             except Exception:  # a bug in a model: stop the clock, keep the room and socket

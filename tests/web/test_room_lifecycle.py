@@ -60,3 +60,23 @@ async def test_a_returning_viewer_keeps_the_room_running(rooms, settings):
     await asyncio.sleep(0.5)
     assert registry.running(room.id) is room
     await second.disconnect()
+
+
+async def test_the_clock_holds_while_nobody_watches(rooms, settings):
+    """An abandoned room (a producer at full speed, nobody watching) must not keep the
+    server busy until it is freed: its clock waits for the next viewer."""
+    settings.MQLAB_ROOM_IDLE_SECONDS = 60
+    room = await create_room()
+    socket = await connect(room.id, client=OWNER)
+    await socket.receive_json_from()
+    await wait_until(lambda: room.sim.now > 0)
+    await socket.disconnect()
+    await wait_until(lambda: room.viewers == 0)
+    left_at = room.sim.now
+    await asyncio.sleep(0.3)
+    assert room.sim.now == left_at
+    again = await connect(room.id)
+    snapshot = await again.receive_json_from()
+    assert snapshot["now"] == left_at
+    await wait_until(lambda: room.sim.now > left_at)
+    await again.disconnect()
