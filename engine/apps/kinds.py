@@ -24,6 +24,9 @@ CONSUMER_CRASHED = "app-crashed"
 CONSUMER_RESTARTED = "app-restarted"
 PUBLISH_REJECTED = "publish-rejected"
 PRODUCER_THROTTLED = "producer-throttled"
+#: the broker blocked the producer's connection (RabbitMQ's memory alarm) / unblocked it
+PRODUCER_BLOCKED = "producer-blocked"
+PRODUCER_RESUMED = "producer-resumed"
 ALERT = "alert"
 SETTLE_FAILED = "settle-failed"
 CONNECT_FAILED = "connect-failed"
@@ -33,7 +36,7 @@ APP_KINDS = frozenset({
     SIDE_EFFECT, DUPLICATE_SIDE_EFFECT, DUPLICATE_SKIPPED, PROCESSING_STARTED,
     PROCESSING_FAILED, WORK_LOST, RETRY_SCHEDULED, GAVE_UP, OUT_OF_ORDER, RATE_LIMITED,
     CONSUMER_CRASHED, CONSUMER_RESTARTED, PUBLISH_REJECTED, PRODUCER_THROTTLED, ALERT,
-    SETTLE_FAILED, CONNECT_FAILED, ACTION_FAILED,
+    SETTLE_FAILED, CONNECT_FAILED, ACTION_FAILED, PRODUCER_BLOCKED, PRODUCER_RESUMED,
 })
 
 #: Header / attribute name that carries a message's idempotency key from producer to consumer.

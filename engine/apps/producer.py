@@ -7,6 +7,9 @@ key distribution (uniform, cycle, hot key) says which key; the body template wha
 With ``batch`` > 1 messages are grouped and sent in one call of the broker's batch API.
 Backpressure (see ``backpressure``) makes it slow down or refuse work when a queue is deep,
 and a broker's own refusal (RabbitMQ's reject-publish nack) is reported, never hidden.
+A broker that blocks the producer's connection (RabbitMQ's memory alarm, "Blocked Connection
+Notifications") pauses its arrival loop until the connection is unblocked: the work waits
+upstream, as a pika ``BlockingConnection`` waits inside ``basic_publish``.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ class Producer:
         self._seq: dict[str, int] = {}
         self._pending: list[Outgoing] = []
         self._timer: Timer | None = None
+        #: the broker has blocked our connection; ``_parked`` is the tick waiting on it
+        self.blocked = False
+        self._parked: int | None = None
+        watch = getattr(self.adapter, "watch_flow", None)
+        if watch is not None:
+            watch(self._on_blocked, self._on_unblocked)
 
     @property
     def node(self) -> str:
@@ -68,11 +77,29 @@ class Producer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._parked = None
         self.flush()
+
+    # -- the broker's flow control -----------------------------------------------------------
+    def _on_blocked(self, reason: str) -> None:
+        self.blocked = True
+        self._emit(kinds.PRODUCER_BLOCKED, f"the broker blocked {self.name}'s connection "
+                   f"({reason}): it stops publishing until unblocked", {"reason": reason})
+
+    def _on_unblocked(self) -> None:
+        self.blocked = False
+        self._emit(kinds.PRODUCER_RESUMED, f"the broker unblocked {self.name}'s connection: "
+                   "it publishes again", {})
+        if self._parked is not None:
+            count, self._parked = self._parked, None
+            self._timer = self.sim.call_soon(self._tick, count)
 
     # -- the arrival loop --------------------------------------------------------------------
     def _tick(self, count: int) -> None:
         self._timer = None
+        if self.blocked:
+            self._parked = count  # resumed by _on_unblocked
+            return
         now = self.sim.now
         if self.stop_at is not None and now >= self.stop_at or self._exhausted():
             self.flush()

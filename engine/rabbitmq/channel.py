@@ -76,6 +76,13 @@ class Connection:
         self.implicit = implicit
         self.is_open = True
         self.channels: list[Channel] = []
+        #: "Memory and Disk Alarms": a connection is blocked by an alarm only once it publishes
+        self.published = False
+        self.blocked = False
+        #: publishes waiting while blocked, oldest first (``alarms.HeldPublish``)
+        self.held: list[Any] = []
+        self.blocked_callbacks: list[Callback] = []
+        self.unblocked_callbacks: list[Callback] = []
 
     @property
     def is_closed(self) -> bool:
@@ -86,6 +93,24 @@ class Connection:
             raise ChannelWrongState(f"connection {self.number} is closed; open a new one with "
                                     "sim.rabbitmq.connection()")
         return self._broker.open_channel(self)
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked
+
+    def add_on_connection_blocked_callback(self, callback: Callback) -> None:
+        """pika's name: ``callback(connection, reason)`` when the broker blocks this
+        connection (pika passes the connection.blocked method frame; here its reason, e.g.
+        "low on memory"). "Blocked Connection Notifications"."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback={callback!r} is not callable")
+        self.blocked_callbacks.append(callback)
+
+    def add_on_connection_unblocked_callback(self, callback: Callback) -> None:
+        """pika's name: ``callback(connection)`` when the broker unblocks this connection."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback={callback!r} is not callable")
+        self.unblocked_callbacks.append(callback)
 
     def close(self) -> None:
         """Closes every channel on it (their unacked messages requeue) and deletes the
@@ -265,17 +290,23 @@ class Channel:
         if type(delivery_tag) is not int or delivery_tag < 0:
             _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "ack", requeue=False)
+        if broker.watermark is not None:
+            broker.check_memory()
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
                    requeue: bool = True) -> None:
         broker = self._check_open()
         _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "nack", requeue=bool(requeue))
+        if broker.watermark is not None:
+            broker.check_memory()
 
     def basic_reject(self, delivery_tag: int, requeue: bool = True) -> None:
         broker = self._check_open()
         _tag(delivery_tag)
         broker.settle(self, delivery_tag, False, "reject", requeue=bool(requeue))
+        if broker.watermark is not None:
+            broker.check_memory()
 
     def basic_recover(self, requeue: bool = True) -> None:
         """Requeue every unacked delivery of this channel (basic.recover requeue=true)."""
@@ -309,6 +340,12 @@ class Channel:
                 f"properties={properties!r}: give an engine.rabbitmq.BasicProperties")
         else:
             _check_properties(properties)
+        if broker.alarm or self.connection.blocked or not self.connection.published:
+            # "Memory and Disk Alarms": a blocked connection's publishes wait, in order.
+            held = broker.hold_if_blocked(
+                self, (exchange, routing_key, body, properties, mandatory, size))
+            if held is not None:
+                return held
         return broker.publish(self, exchange, routing_key, body, properties, mandatory, size)
 
     def confirm_delivery(self) -> None:

@@ -73,6 +73,8 @@ class Delivery:
                 self._deliver(consumer, message)
         finally:
             queue.dispatching = False
+        if self.watermark is not None:  # auto-ack deliveries free memory as they go
+            self.check_memory()
         if queue.expiry_timer is not None or (queue.ready
                                               and queue.ready[0].expires_at is not None):
             self._arm_expiry(queue)
@@ -146,6 +148,7 @@ class Delivery:
             if channel.ack_timer is None:
                 self._watch_acks(channel)
         self._arm_expiry(queue)
+        self.check_memory()
         return (GetOk(tag, message.redelivered, message.exchange, message.routing_key,
                       len(queue.ready)), message.properties, message.body)
 
@@ -300,6 +303,7 @@ class Delivery:
         while ready and ready[0].expires_at is not None and ready[0].expires_at <= now:
             self._dead_letter(queue, queue.pop(), EXPIRED, queue.node, _expired_why(queue))
         self._arm_expiry(queue)
+        self.check_memory()
 
     # -- dead-lettering ----------------------------------------------------------------------
     def _dead_letter(self, queue: Queue, message: Message, reason: str, source: str,

@@ -3,7 +3,8 @@
 ``sim.rabbitmq`` is a ``RabbitMQ``; clients talk to it through channels
 (``sim.rabbitmq.channel()``, see ``channel.py``). This module owns the registry (declare,
 bind, delete), consumers and channel closing, and the broker restart. Publishing and routing
-live in ``routing.py``, delivery and acknowledgements in ``delivery.py``, and what the
+live in ``routing.py``, delivery and acknowledgements in ``delivery.py``, the memory alarm
+and blocked connections in ``alarms.py``, and what the
 simulation asks of every broker model (topology, contents, locations) in ``views.py``.
 """
 
@@ -16,6 +17,7 @@ from .. import events as ev
 from ..broker import BrokerModel
 from ..errors import InvalidArgument
 from ..topology import node_id
+from .alarms import Alarms
 from .channel import Channel, Connection, Consumer
 from .delivery import Delivery
 from .errors import (
@@ -59,7 +61,7 @@ def _node(kind: str, name: str) -> str:
     return node_id(BROKER, kind, DEFAULT_NODE_NAME if kind == "exchange" and not name else name)
 
 
-class RabbitMQ(Routing, Delivery, Views, BrokerModel):
+class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
     """A simulated RabbitMQ broker (one vhost)."""
 
     name = BROKER
@@ -314,6 +316,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
             self.sim.emit(ev.PURGED, BROKER, message.id, queue.node, None,
                           f"queue '{name}' purged")
         self._arm_expiry(queue)
+        self.check_memory()
         return len(messages)
 
     def queue_delete(self, channel: Channel, name: str, *, if_unused: bool,
@@ -351,6 +354,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
                 timer.cancel()
         del self._queues[queue.name]
         self._emit_topology(ev.REMOVED, source=queue.node, reason=reason)
+        self.check_memory()
         return count
 
     # -- bindings ----------------------------------------------------------------------------
@@ -506,6 +510,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
         if not channel.is_open:
             return
         channel.is_open = False
+        self.drop_held_of(channel, f"{reason}: a publish it held was never read")
         for consumer in list(channel.consumers.values()):
             self.cancel(consumer, f"channel {channel.channel_number} closed")
         self.recover(channel, why="channel closed")
@@ -535,6 +540,7 @@ class RabbitMQ(Routing, Delivery, Views, BrokerModel):
             if not exchange.durable:
                 self._remove_exchange(exchange, f"broker restarted: transient exchange "
                                       f"'{exchange.name}' is gone")
+        self.check_memory()
 
     def _lose_transient(self, queue: Queue) -> None:
         kept = [m for m in queue.ready if m.persistent]

@@ -42,7 +42,9 @@ class Routing:
 
     def publish(self, channel: Channel, exchange_name: str, routing_key: str,
                 body: bytes | str, properties: BasicProperties, mandatory: bool,
-                size: int) -> str:
+                size: int, message_id: str | None = None) -> str:
+        """Route one publish; ``message_id`` is given to a publish held while its connection
+        was blocked (``alarms.py``)."""
         exchange = self._exchanges.get(exchange_name)
         if exchange is None:
             raise self._fail(channel, NotFound(f"no exchange '{exchange_name}' in vhost '/'"))
@@ -59,7 +61,8 @@ class Routing:
         sim = self.sim
         if exchange_name not in channel.published_to:
             self._first_publish(channel, exchange)
-        message = Message(sim.new_id("m"), body, properties, exchange_name, routing_key, size)
+        message = Message(message_id or sim.new_id("m"), body, properties, exchange_name,
+                          routing_key, size)
         if sim.listening:
             sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node,
                      f"published to {_exchange_label(exchange_name)} with routing key "
@@ -80,6 +83,8 @@ class Routing:
         else:
             returned = False
             self._drop_unroutable(exchange, message)
+        if self.watermark is not None:
+            self.check_memory()
         if channel.confirming:
             self._confirm(channel, exchange, message, accepted, returned)
         return message.id

@@ -159,6 +159,9 @@ class Views:
             for message in channel.unacked.values():
                 if message.queue is not None:
                     yield message.id, holder(message)
+        for connection in self._connections:
+            for held in connection.held:  # publishes a blocked connection holds ("alarms.py")
+                yield held.id, held.channel.node
 
 
 def _exchange_tags(exchange: Exchange) -> list[str]:

@@ -264,3 +264,28 @@ def test_an_ack_on_a_connection_that_dropped_is_reported_and_the_message_redeliv
     assert worker.ledger.performed == {"shop-1": 1}  # the email went out...
     assert [e.reason.split(":")[0] for e in refused] == ["basic_ack failed"]
     assert sim.rabbitmq.queues["work"]["ready"] == 1  # ...and the order is back in the queue
+
+
+def test_producer_pauses_while_the_memory_alarm_blocks_its_connection_and_resumes_after():
+    sim = Simulation(seed=1)
+    setup(sim)
+    sim.rabbitmq.set_memory_high_watermark(messages=3)
+    flow = record(sim, "alarm-raised", "alarm-cleared", "connection-blocked",
+                  "connection-unblocked", kinds.PRODUCER_BLOCKED, kinds.PRODUCER_RESUMED,
+                  "enqueued")
+    app = Producer(sim, "shop", RabbitProducer(sim, "shop", routing_key="work"),
+                   rate=Steady(1), limit=6)
+    app.start()
+    sim.advance(5.5)  # 4 messages > watermark 3 at t=4: blocked, nothing sent at t=5
+    drain = sim.rabbitmq.channel()
+    drain.basic_consume("work", lambda *delivery: None, auto_ack=True)
+    sim.advance(5)
+    assert [(e.at, e.kind, e.message_id) for e in flow] == [
+        (1, "enqueued", "m1"), (2, "enqueued", "m2"), (3, "enqueued", "m3"),
+        (4, "enqueued", "m4"), (4, "alarm-raised", None), (4, "connection-blocked", None),
+        (4, kinds.PRODUCER_BLOCKED, None),
+        (5.5, "alarm-cleared", None), (5.5, "connection-unblocked", None),
+        (5.5, kinds.PRODUCER_RESUMED, None),
+        (5.5, "enqueued", "m5"), (6.5, "enqueued", "m6")]
+    assert (app.sent, app.accepted, app.rejected) == (6, 6, 0)
+    assert not app.blocked

@@ -1,8 +1,8 @@
 """Hypothesis: random RabbitMQ sessions keep every message in one place, and replay exactly.
 
 A state machine drives random declares, binds, publishes, consumes, acks, nacks, rejects,
-gets, cancels, channel and connection closes, crashes, purges, deletes, restarts and clock
-advances. After every
+gets, cancels, channel and connection closes, crashes, purges, deletes, restarts, memory
+watermarks (blocked connections hold publishes) and clock advances. After every
 step each message copy must be in exactly one place or have a terminal last event
 (``conservation_violations``). At the end the same operations are replayed on a fresh
 simulation with the same seed, and the event lists must be equal; replayed once more with
@@ -168,6 +168,9 @@ class World:
     def do_advance(self, seconds):
         self.sim.advance(seconds)
 
+    def do_watermark(self, messages):
+        self.sim.rabbitmq.set_memory_high_watermark(messages=messages)
+
 
 def _callback(behaviour):
     def on_message(channel, method, properties, body):
@@ -287,6 +290,10 @@ class RabbitSessions(RuleBasedStateMachine):
     @rule()
     def restart(self):
         self.run("restart")
+
+    @rule(messages=st.none() | st.integers(1, 6))
+    def watermark(self, messages):
+        self.run("watermark", messages)
 
     @rule(seconds=st.sampled_from([0, 0.25, 1, 3, 61]))
     def advance(self, seconds):

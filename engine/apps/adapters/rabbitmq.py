@@ -17,6 +17,9 @@
   messages go back to the queue, redelivered.
 * Publishing uses publisher confirms: a ``reject-publish`` queue that is full nacks, and pika
   raises ``NackError`` ("Queue Length Limit", overflow behaviour).
+* The producer watches its connection with pika's ``add_on_connection_blocked_callback`` /
+  ``add_on_connection_unblocked_callback`` and pauses while the memory alarm blocks it
+  ("Blocked Connection Notifications").
 """
 
 from __future__ import annotations
@@ -164,12 +167,24 @@ class RabbitProducer:
         #: publishes the broker took in and refused (nacked); each also shows as a broker
         #: ``dropped`` event, which is a refusal the producer knows of, not a silent loss
         self.nacked = 0
+        self._flow: tuple[Any, Any] | None = None
+
+    def watch_flow(self, on_blocked: Any, on_unblocked: Any) -> None:
+        """``on_blocked(reason)`` / ``on_unblocked()`` when the broker (un)blocks us."""
+        self._flow = (on_blocked, on_unblocked)
 
     @property
     def channel(self) -> Channel:
         if self._channel is None or not self._channel.is_open:
             self._channel = self.sim.rabbitmq.channel()
             self._channel.confirm_delivery()
+            if self._flow is not None:
+                on_blocked, on_unblocked = self._flow
+                connection = self._channel.connection
+                connection.add_on_connection_blocked_callback(
+                    lambda _connection, reason: on_blocked(reason))
+                connection.add_on_connection_unblocked_callback(
+                    lambda _connection: on_unblocked())
         return self._channel
 
     @property
