@@ -16,6 +16,13 @@ from typing import Any
 #: timers so a message published "now" reaches an idle consumer before a timeout due "now".
 URGENT = 0
 NORMAL = 1
+#: Calls one instant may run before the clock moves on by itself. A loop with no delay in
+#: it (a consumer that releases a message with visibility 0 and receives it again at once,
+#: with no processing time) would otherwise keep virtual time at one instant for ever; a
+#: real one costs a network round trip each turn. Past this many calls, what is still due
+#: at the instant runs ``NUDGE`` seconds later, in its order: the same for every run.
+MAX_CALLS_PER_INSTANT = 10_000
+NUDGE = 0.001
 
 
 class Timer:
@@ -40,6 +47,7 @@ class Clock:
         self._now = 0.0
         self._heap: list[tuple[float, int, int, Timer]] = []
         self._counter = 0
+        self._instant_calls = 0
 
     @property
     def now(self) -> float:
@@ -65,19 +73,32 @@ class Clock:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
-    def run_until(self, until: float) -> int:
-        """Run every call due at or before ``until`` (including ones scheduled meanwhile)."""
+    def run_until(self, until: float, max_calls: int | None = None) -> int:
+        """Run every call due at or before ``until`` (including ones scheduled meanwhile).
+        With ``max_calls``, stop after that many calls: time then stays at the last call's
+        instant (the caller sees it did not reach ``until``), so a caller that must bound its
+        work can go on later from exactly where it stopped."""
         heap = self._heap
         ran = 0
         while heap and heap[0][0] <= until:
-            at, _, _, timer = heapq.heappop(heap)
+            if max_calls is not None and ran >= max_calls:
+                return ran
+            at, priority, order, timer = heapq.heappop(heap)
             if timer.cancelled:
                 continue
-            self._now = at
+            if at > self._now:
+                self._now = at
+                self._instant_calls = 0
+            elif self._instant_calls >= MAX_CALLS_PER_INSTANT:
+                timer.at = self._now + NUDGE
+                heapq.heappush(heap, (timer.at, priority, order, timer))
+                continue
+            self._instant_calls += 1
             timer.call(*timer.args)
             ran += 1
         if until > self._now:
             self._now = until
+            self._instant_calls = 0
         return ran
 
     def pending(self) -> int:

@@ -51,14 +51,21 @@ class Simulation:
                 f"advance({seconds!r}): time only moves forward; give seconds >= 0")
         self._clock.run_until(self._clock.now + seconds)
 
-    def advance_to(self, at: float) -> None:
+    def advance_to(self, at: float, max_calls: int | None = None) -> bool:
         """Run everything due up to exactly virtual time ``at``. A replay needs it:
         ``advance(at - now)`` can miss ``at`` by a rounding, as no float ``seconds`` may
-        make ``now + seconds`` equal it."""
+        make ``now + seconds`` equal it. With ``max_calls``, run at most that many scheduled
+        calls and return False if ``at`` was not reached (``now`` is then the instant of the
+        last call run): a caller bounds its work in slices and carries on later."""
         if not at >= self._clock.now:  # also refuses NaN
             raise InvalidArgument(f"advance_to({at!r}): time only moves forward; give a time "
                                   f">= now ({self._clock.now!r})")
-        self._clock.run_until(at)
+        self._clock.run_until(at, max_calls)
+        due = self._clock.next_time()
+        if due is not None and due <= at:
+            return False
+        self._clock.run_until(at)  # nothing left before ``at``: only moves the clock there
+        return True
 
     def step(self) -> bool:
         """Jump to the next scheduled thing and run everything due then. False if idle."""

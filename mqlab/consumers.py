@@ -3,25 +3,39 @@
 On connect it joins the room's group and sends a snapshot; then the room's runner broadcasts
 one ``room.events`` message per frame, already serialised, which each consumer forwards
 unless its snapshot already covers it. Client frames are checked by ``mqlab.wire`` and run
-through the room (``Room.run_command`` / ``Room.control``), the same path as htmx forms. Any
-bad frame gets an error frame and the connection stays open; nothing a user sends produces a
-traceback.
+through the room (``Room.run_command`` / ``Room.control``), the same path as htmx forms, on a
+room worker thread (``mqlab.rooms.offloop``): the event loop never waits on a room. Any bad
+frame gets an error frame and the connection stays open; a socket that sends faster than its
+token bucket allows is refused frame by frame (``rate-limited``); nothing a user sends
+produces a traceback. A frame too long for one socket message goes out in ``part`` frames.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from mqlab import wire
-from mqlab.rooms import CLIENT_KEY, Room, RoomNotFound, announce, registry
+from mqlab.rooms import CLIENT_KEY, Room, RoomNotFound, announce, offloop, registry
+from mqlab.throttle import TokenBucket
 
 logger = logging.getLogger(__name__)
 
 #: Close code for a room that does not exist (4000-4999 are the application's own).
 CLOSE_NOT_FOUND = 4404
+#: A resync costs a whole snapshot: it spends this many tokens of the socket's bucket.
+RESYNC_COST = 5
+
+_part_ids = itertools.count(1)
+
+
+def _bucket() -> TokenBucket:
+    rate = getattr(settings, "MQLAB_SOCKET_FRAMES_PER_SECOND", 20.0)
+    return TokenBucket(rate, burst=getattr(settings, "MQLAB_SOCKET_FRAMES_BURST", 40.0))
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -33,6 +47,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         self.client: str | None = session.get(CLIENT_KEY) if session is not None else None
         self.seq = 0
+        self.bucket = _bucket()
         try:
             self.room = await registry.aget(room_id)
         except RoomNotFound as error:
@@ -40,7 +55,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.channel_layer.group_add(self.room.group, self.channel_name)
-        self.room.attach()
+        registry.watch(self.room)
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
@@ -55,6 +70,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if text_data is None:
                 raise wire.WireError("bad-frame", "send JSON text frames, not binary ones")
             frame = wire.parse_client_frame(text_data)
+            self._spend(frame)
         except wire.WireError as error:
             logger.info("room %s: refused a frame: %s", self.room.id, error.message)
             await self.send_frame(wire.error(error.code, error.message, ref=error.ref,
@@ -62,21 +78,31 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await self.handle(frame)
 
+    def _spend(self, frame: wire.ClientFrame) -> None:
+        cost = RESYNC_COST if isinstance(frame, wire.ResyncFrame) else 1
+        if not self.bucket.take(cost):
+            raise wire.WireError(
+                "rate-limited", f"too many frames: at most {self.bucket.rate:g} a second "
+                f"(bursts of {self.bucket.burst:g}); wait a moment and send it again",
+                ref=getattr(frame, "ref", None))
+
     async def handle(self, frame: wire.ClientFrame) -> None:
         room = self.room
         assert room is not None
         if isinstance(frame, wire.ResyncFrame):
             await self.send_snapshot()
             return
+        ref = None
         if isinstance(frame, wire.CommandFrame):
-            outcome = room.run_command(self.client, frame.command, frame.args)
+            outcome = await offloop.call(room, room.run_command, self.client, frame.command,
+                                         frame.args)
             ref = frame.ref
         elif isinstance(frame, wire.WalkthroughFrame):
-            outcome = room.walkthrough(self.client, frame.action, frame.value)
-            ref = None
+            outcome = await offloop.call(room, room.walkthrough, self.client, frame.action,
+                                         frame.value)
         else:
-            outcome = room.control(self.client, frame.action, frame.value)
-            ref = None
+            outcome = await offloop.call(room, room.control, self.client, frame.action,
+                                         frame.value)
         if not outcome.ok:
             await self.send_frame(wire.error(outcome.code or "engine-error", outcome.message,
                                              ref=ref, field=outcome.field))
@@ -87,25 +113,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await announce(room, outcome.announce)
 
     async def send_snapshot(self) -> None:
-        assert self.room is not None
-        batch, snapshot = self.room.join(self.client)
+        room = self.room
+        assert room is not None
+        batch, snapshot = await offloop.call(room, room.join, self.client)
         if batch is not None:  # for the others; this consumer's snapshot already covers it
-            await self.channel_layer.group_send(self.room.group, batch)
+            await self.channel_layer.group_send(room.group, batch)
         self.seq = snapshot["seq"]
         await self.send_frame(snapshot)
-        walkthrough = self.room.walkthrough_frame()
+        walkthrough = await offloop.call(room, room.walkthrough_frame)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=wire.dumps(frame))
+        await self.send_text(wire.dumps(frame))
+
+    async def send_text(self, text: str) -> None:
+        for piece in wire.parts(text, next(_part_ids)):
+            await self.send(text_data=piece)
 
     # -- group messages (type "room.x" -> method room_x) ----------------------------------------
     async def room_events(self, message: dict[str, Any]) -> None:
         if message["seq"] <= self.seq:
             return
         self.seq = message["seq"]
-        await self.send(text_data=message["text"])
+        await self.send_text(message["text"])
 
     async def room_clock(self, message: dict[str, Any]) -> None:
         assert self.room is not None
@@ -120,7 +151,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_snapshot()
 
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
-        assert self.room is not None
-        frame = self.room.walkthrough_frame()
+        room = self.room
+        assert room is not None
+        frame = await offloop.call(room, room.walkthrough_frame)
         if frame is not None:
             await self.send_frame(frame)

@@ -56,3 +56,21 @@ class SavedScenario(models.Model):
 
     def __str__(self) -> str:
         return f"saved scenario {self.id} ({self.title})"
+
+
+class CommandEntry(models.Model):
+    """One command a room ran, written before the server answers it (an append-only
+    journal): a crash loses nothing acknowledged. A save folds the entries into the room's
+    ``RoomRecord.log`` and deletes them; a load replays the record's log, then these."""
+
+    room_id = models.CharField(max_length=32)
+    #: The command's place in the room's log (0-based).
+    index = models.PositiveIntegerField()
+    entry = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room_id", "index"],
+                                               name="one_entry_per_log_place")]
+
+    def __str__(self) -> str:
+        return f"command {self.index} of room {self.room_id}"

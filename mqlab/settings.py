@@ -116,3 +116,11 @@ MQLAB_ROOM_IDLE_SECONDS = float(os.environ.get("MQLAB_ROOM_IDLE_SECONDS", "300")
 MQLAB_HISTORY_EVENTS = 20000
 #: Events animated per frame; the rest are counted in "dropped_events" (patches stay exact).
 MQLAB_MAX_EVENTS_PER_FRAME = 500
+#: Wall seconds of engine work a room may do in one frame or command; a room whose clock
+#: needs more runs slower ("this room is overloaded: running at 0.3x") instead.
+MQLAB_ROOM_WORK_BUDGET_SECONDS = float(os.environ.get("MQLAB_ROOM_WORK_BUDGET_SECONDS", "0.03"))
+#: Worker threads that run rooms' work off the event loop (one job at a time per room).
+MQLAB_ROOM_THREADS = int(os.environ.get("MQLAB_ROOM_THREADS", "8"))
+#: Frames one socket may send per second (a token bucket), and the burst it may save up.
+MQLAB_SOCKET_FRAMES_PER_SECOND = float(os.environ.get("MQLAB_SOCKET_FRAMES_PER_SECOND", "20"))
+MQLAB_SOCKET_FRAMES_BURST = float(os.environ.get("MQLAB_SOCKET_FRAMES_BURST", "40"))

@@ -100,7 +100,7 @@ class Guide:
         if self.phase == "ready":
             self.run()
         if self.phase == "running":
-            from mqlab.rooms import advance_to  # rooms imports this module
+            from mqlab.rooms.clockwork import advance_to  # rooms imports this module
 
             advance_to(self.sim, self.limit)
             self.reached()

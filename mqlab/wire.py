@@ -43,6 +43,17 @@ Client -> server
 
 Frames larger than ``MAX_FRAME_BYTES`` are refused with a ``too-large`` error; the socket
 stays open.
+
+Additions for issue 9 (additive):
+- a server frame whose text is longer than ``MAX_SERVER_FRAME_CHARS`` is sent as ``part``
+  frames ``{"v":1,"type":"part","id":n,"index":i,"count":k,"text":"..."}``; a client joins
+  the ``text`` of parts 0..k-1 of one ``id`` and handles the result as one frame (no socket
+  frame ever reaches the server's 1 MiB limit, whatever the room's size);
+- ``clock`` carries ``overloaded`` and, when true, ``effective_speed``: the room cannot keep
+  up with its speed and runs slower (viewers see "this room is overloaded: running at 0.3x");
+- a ``snapshot`` may carry ``notice``: "replay diverged at command N (...)";
+- error codes ``rate-limited`` (too many frames per second from one socket) and ``busy``
+  (the room is still running what its last command caused; send again in a moment).
 """
 
 from __future__ import annotations
@@ -53,6 +64,9 @@ from typing import Any, Literal
 
 VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
+#: Longest frame text sent whole: at most 4 bytes a character in UTF-8 keeps every socket
+#: frame under 1 MiB, daphne's limit (which applies to outgoing frames too).
+MAX_SERVER_FRAME_CHARS = 192 * 1024
 #: Speeds a room may run at (virtual seconds per wall second).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
@@ -60,7 +74,7 @@ WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto")
 
 ErrorCode = Literal[
     "bad-json", "bad-frame", "unknown-command", "bad-argument", "not-allowed", "too-large",
-    "engine-error", "not-found",
+    "engine-error", "not-found", "rate-limited", "busy",
 ]
 
 
@@ -194,6 +208,17 @@ def _refuse_constant(name: str) -> Any:
 def dumps(frame: dict[str, Any]) -> str:
     """Compact JSON text for a frame (the one serialiser, so every frame looks alike)."""
     return json.dumps(frame, separators=(",", ":"), allow_nan=False)
+
+
+def parts(text: str, part_id: int) -> list[str]:
+    """``text`` as it goes on the socket: itself when short enough, else ``part`` frames."""
+    limit = MAX_SERVER_FRAME_CHARS
+    if len(text) <= limit:
+        return [text]
+    pieces = [text[i:i + limit] for i in range(0, len(text), limit)]
+    return [dumps({"v": VERSION, "type": "part", "id": part_id, "index": index,
+                   "count": len(pieces), "text": piece})
+            for index, piece in enumerate(pieces)]
 
 
 def snapshot(room_id: str, state: dict[str, Any], *, speed: float, paused: bool, you: bool,

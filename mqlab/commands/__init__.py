@@ -25,6 +25,9 @@ from typing import Any, Literal
 
 from mqlab import wire
 
+#: Names a form offers at most: a room with 2,000 queues must not send every viewer a page
+#: listing them all after each change (any name can still be typed).
+MAX_SUGGESTIONS = 100
 FieldKind = Literal["text", "int", "float", "bool", "choice", "json", "textarea"]
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
@@ -66,7 +69,8 @@ class Field:
             "name": self.name, "label": self.label, "kind": self.kind,
             "required": self.required, "default": "" if default is None else default,
             "choices": [list(pair) for pair in self.choices] if self.choices else None,
-            "suggestions": self.suggest(lab) if self.suggest and lab is not None else [],
+            "suggestions": (self.suggest(lab)[:MAX_SUGGESTIONS]
+                            if self.suggest and lab is not None else []),
             "help": self.help, "placeholder": self.placeholder,
         }
 

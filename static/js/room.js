@@ -51,6 +51,10 @@ const socket = new RoomSocket(url, {
       topologyChanged();
     }
     state.snapshots += 1;
+    if (frame.notice) {
+      log.note(`This room could not be rebuilt exactly: ${frame.notice}.`);
+      toast(`This room could not be rebuilt exactly: ${frame.notice}.`);
+    }
     root.dataset.seq = frame.seq;
     toolbar.setClock(frame);
     broker.clock(frame);
@@ -84,7 +88,7 @@ const socket = new RoomSocket(url, {
     log.add(frame.events, frame.dropped_events || 0);
     inspector.refresh(frame.patch || {});
     root.dataset.seq = frame.seq;
-    toolbar.setClock({ ...toolbar.clock, now: frame.now });
+    toolbar.setClock({ ...toolbar.clock, effective_speed: toolbar.clock.effective, now: frame.now });
     broker.events(frame);
   },
   clock(frame) {
@@ -158,9 +162,18 @@ function updateWhenLanded(patch, landings, drawn) {
   if (!drawn) diagram.update(now); // a fresh render already drew them
 }
 
-/** The forms' choices (exchange, queue, consumer names) follow the topology. */
+/**
+ * The forms' choices (exchange, queue, consumer names) follow the topology. Changes within a
+ * couple of seconds share one refetch, at a random moment, so thirty viewers of a busy room
+ * do not all ask the server for the forms at the same instant after every change.
+ */
+let choicesDue = null;
 function topologyChanged() {
-  document.body.dispatchEvent(new CustomEvent("mqlab:topology"));
+  if (choicesDue !== null) return;
+  choicesDue = setTimeout(() => {
+    choicesDue = null;
+    document.body.dispatchEvent(new CustomEvent("mqlab:topology"));
+  }, 300 + Math.random() * 1700);
 }
 
 function openHelp() {

@@ -2,8 +2,13 @@
  * The room's WebSocket, in the shape of mqlab/wire.py: a snapshot on connect, then numbered
  * event batches. A batch that does not start right after the last seen sequence number means
  * something was missed, so the client asks for a fresh snapshot ({"type": "resync"}): start-up
- * and recovery are the same path. A dropped connection reconnects with growing back-off, and
- * the server sends a snapshot again.
+ * and recovery are the same path. A dropped connection reconnects with growing back-off and
+ * jitter, and the server sends a snapshot again. The back-off starts over only once a frame
+ * has arrived: a socket the server closes at once (a room that cannot load) must not make
+ * every open tab reconnect every half second for ever.
+ *
+ * A frame too long for one socket message arrives as "part" frames (mqlab/wire.py): their
+ * texts, joined in order, are the frame.
  *
  * Commands carry a `ref`; the `result` or `error` frame with that ref settles the promise
  * `command()` returned, so an error lands next to the control that sent it.
@@ -21,6 +26,7 @@ export class RoomSocket {
     this.awaitingSnapshot = true;
     this.backoff = MIN_BACKOFF;
     this.pending = new Map(); // ref -> { resolve, reject }
+    this.parts = null; // { id, texts } while a long frame arrives in parts
     this.nextRef = 1;
     this.ws = null;
   }
@@ -29,12 +35,19 @@ export class RoomSocket {
     this.on.status("connecting");
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    let heard = false;
     ws.onopen = () => {
-      this.backoff = MIN_BACKOFF;
       this.awaitingSnapshot = true;
+      this.parts = null;
       this.on.status("open");
     };
-    ws.onmessage = (message) => this.receive(message.data);
+    ws.onmessage = (message) => {
+      if (!heard) {
+        heard = true;
+        this.backoff = MIN_BACKOFF;
+      }
+      this.receive(message.data);
+    };
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.failPending("The connection closed before the server answered.");
@@ -50,6 +63,10 @@ export class RoomSocket {
     try {
       frame = JSON.parse(data);
     } catch {
+      return;
+    }
+    if (frame.type === "part" && frame.v === VERSION) {
+      this.part(frame);
       return;
     }
     if (frame.v !== VERSION) {
@@ -79,6 +96,21 @@ export class RoomSocket {
         break;
       default:
         break;
+    }
+  }
+
+  /** Collects a long frame's parts; the whole frame goes through receive() like any other. */
+  part({ id, index, count, text }) {
+    if (index === 0) this.parts = { id, texts: [] };
+    if (!this.parts || this.parts.id !== id || this.parts.texts.length !== index) {
+      this.parts = null; // a part went missing: the stream's seq check will resync
+      return;
+    }
+    this.parts.texts.push(text);
+    if (this.parts.texts.length === count) {
+      const whole = this.parts.texts.join("");
+      this.parts = null;
+      this.receive(whole);
     }
   }
 

@@ -17,6 +17,7 @@ export class Toolbar {
     this.playButton = root.querySelector('[data-action="toggle"]');
     this.speedSelect = root.querySelector("[data-speed-select]");
     this.clockOut = root.querySelector("[data-clock]");
+    this.overloadOut = root.querySelector("[data-overload]");
     this.roleOut = root.querySelector("[data-role]");
     this.connection = root.querySelector("[data-connection]");
     this.freePlay = root.querySelector("[data-free-play]");
@@ -64,8 +65,15 @@ export class Toolbar {
     this.sendControl("reset");
   }
 
-  setClock({ now, speed, paused }) {
-    this.clock = { now, speed, paused, at: performance.now() };
+  setClock({ now, speed, paused, overloaded, effective_speed: effective }) {
+    // A room that cannot keep up runs slower: the clock runs on at the speed it really has.
+    const rate = overloaded && effective != null ? effective : speed;
+    this.clock = { now, speed, paused, rate, overloaded, effective, at: performance.now() };
+    if (this.overloadOut) {
+      this.overloadOut.hidden = !overloaded;
+      this.overloadOut.textContent = overloaded
+        ? `this room is overloaded: running at ${effective}×` : "";
+    }
     if (speed === this.wantedSpeed) this.wantedSpeed = null;
     this.playLabel.textContent = paused ? "Play" : "Pause";
     this.playButton.setAttribute("aria-pressed", String(!paused));
@@ -78,8 +86,8 @@ export class Toolbar {
 
   /** Between frames the clock runs on at the room's speed, so the display never stalls. */
   tick() {
-    const { now, speed, paused, at } = this.clock;
-    const shown = paused ? now : now + ((performance.now() - at) / 1000) * speed;
+    const { now, speed, rate, paused, at } = this.clock;
+    const shown = paused ? now : now + ((performance.now() - at) / 1000) * (rate ?? speed);
     this.clockOut.textContent = `t = ${shown.toFixed(1)} s`;
   }
 

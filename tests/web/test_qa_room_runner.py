@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from mqlab import rooms as rooms_module
+from mqlab.rooms import pacing as rooms_module
 from tests.web.conftest import connect, create_room
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]

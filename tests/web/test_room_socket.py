@@ -294,10 +294,10 @@ async def test_a_model_failing_during_a_tick_pauses_the_room_and_keeps_the_socke
         rooms, monkeypatch):
     room, socket, _ = await open_room()
 
-    def broken_advance(seconds):
+    def broken_advance(at, max_calls=None):
         raise RuntimeError("model bug")
 
-    monkeypatch.setattr(room.sim, "advance", broken_advance)
+    monkeypatch.setattr(room.sim, "advance_to", broken_advance)
     clock = await next_frame(socket, "clock")
     assert clock["paused"] is True and room.paused
     monkeypatch.undo()

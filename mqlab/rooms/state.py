@@ -1,119 +1,70 @@
-"""Rooms: the simulations the server runs, paced against the wall clock.
+"""A room's state: one simulation, who controls it, its command log, and its replay.
 
 A room is one ``engine.Simulation`` plus the broker's ``Lab`` (the channels and simulated
-applications its commands drive). The engine never sleeps and never reads the clock; pacing
-lives here, as in SimPy's ``rt.py``: every frame (~40 ms) the room's runner advances virtual
-time by the wall time that passed times the room's speed (0.25x to 8x), unless paused, then
-seals the events emitted since the last frame into one batch and broadcasts it to the room's
-group. Commands (from htmx forms and the socket alike: ``Room.run_command`` is the one path
-into the engine) take effect at once, at the current virtual time, followed by
-``advance(0)`` so what happens "now" (routing, deliveries) shows even while paused.
+applications its commands drive). Everything here is plain and synchronous, testable without
+an event loop: the runner that paces a room against the wall clock (``pacing``), the
+registry that knows which rooms run here (``registry``) and the database journal
+(``journal``) are separate modules. The room's ``lock`` is only ever taken on a worker thread
+(``offloop``) or a sync view's thread, never on the event loop.
+
+Commands (from htmx forms and the socket alike: ``Room.run_command`` is the one path into the
+engine) take effect at the current virtual time, then what is due "now" runs (routing,
+deliveries) within the room's work budget; what does not fit runs in the next frames, and a
+command that arrives meanwhile is told the room is busy, so a replay (which runs without a
+budget) sees the same order.
 
 A room starts from a source (``mqlab.sources``): a preset (commands applied to an empty
 simulation), a scenario (a world ``engine.scenario.Run`` builds), or a walkthrough, whose
 ``Guide`` holds the clock at the end of the current step (``limit``).
 
-Every command that passed validation is logged with its virtual time. With the source and the
-seed, that log rebuilds the room exactly (the engine is deterministic): a room without viewers
-for ``MQLAB_ROOM_IDLE_SECONDS`` is saved to the database and freed, and its URL replays it.
-While nobody watches, the room's clock holds.
+Every command that passed validation is logged with its virtual time and handed to the
+journal before the caller hears back. With the source and the seed, that log rebuilds the room
+exactly (the engine is deterministic). Replay runs each command under the same guard as live:
+one that fails is logged and the room still opens, marked "replay diverged at command N".
 
 Batches follow Zulip's event queue: ``from_seq`` .. ``seq``, the events (the last
 ``MQLAB_MAX_EVENTS_PER_FRAME`` of them; the animation needs no more), and a ``patch`` with
 the full new contents of each node whose contents changed, so a client's picture stays exact
 however many events were left out of the animation.
-
-Rooms live in the memory of one server process. With several daphne processes (Redis as the
-channel layer), a room's sockets and form posts must reach the process that runs it (sticky
-routing by room id); Redis then carries its broadcasts.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib
 import logging
-import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from engine import EngineError, Event, Simulation
-from engine.errors import InvalidArgument, NotFound
+from engine import EngineError, Event
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
-from mqlab.models import RoomRecord
+from mqlab.rooms.clockwork import advance_to, run_bounded
+from mqlab.rooms.outcome import Outcome, engine_error_message
+from mqlab.rooms.pace import Pace
 from mqlab.walkthroughs import GuideError
 
-logger = logging.getLogger(__name__)
-
-FRAME_SECONDS = 0.04
-#: A runner that fell behind (a long garbage collection, a huge batch) catches up at most
-#: this much wall time in one frame, rather than lurching through minutes of virtual time.
-MAX_CATCH_UP_SECONDS = 0.25
-SAVE_EVERY_SECONDS = 10.0
-CLIENT_KEY = "mqlab_client"
+logger = logging.getLogger("mqlab.rooms")
 
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
 
-def client_id(session: Any) -> str:
-    """The browser's stable id, kept in its session (signed cookies have no session key)."""
-    value = session.get(CLIENT_KEY)
-    if not value:
-        value = session[CLIENT_KEY] = secrets.token_urlsafe(12)
-    return value
+class Journal(Protocol):
+    """Where a room's commands and definition are kept (``journal.DatabaseJournal``)."""
+
+    def append(self, index: int, entry: list[Any]) -> None: ...
+
+    def save(self, definition: dict[str, Any]) -> None: ...
 
 
 class RoomNotFound(LookupError):
     pass
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command or control action came to, for a result or error frame / status."""
-
-    ok: bool
-    message: str
-    code: wire.ErrorCode | None = None
-    field: str | None = None
-    #: What the room's viewers must hear about: "clock", "control" or "snapshot".
-    announce: str | None = None
-
-    def status(self, command: str) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, "field": self.field,
-                "command": command}
-
-
-#: The engine's own codes for bad input: no broker's name for an error, so never shown.
-_ENGINE_CODES = frozenset({EngineError.code, InvalidArgument.code, NotFound.code})
-
-
-def engine_error_message(error: EngineError) -> str:
-    """An engine error as the broker's client shows it, under the broker's own name for it
-    ("NotEnoughReplicasException: ...", "QueueDoesNotExist: ..."), so a learner can look it
-    up. RabbitMQ's reply text already starts with its code ("NOT_FOUND - no queue ...")."""
-    if error.code in _ENGINE_CODES or error.message.startswith(error.code):
-        return error.message
-    return f"{error.code}: {error.message}"
-
-
-def advance_to(sim: Simulation, at: float) -> None:
-    """Run everything due up to exactly virtual time ``at`` (so a replay reaches the very
-    instants the live run did); nothing when ``at`` is not ahead."""
-    if at > sim.now:
-        sim.advance_to(at)
 
 
 def _topology_kinds(broker: str) -> frozenset[str]:
@@ -136,7 +87,8 @@ class Room:
     def __init__(self, room_id: str, preset: sources.Source, seed: int, owner: str, *,
                  free_play: bool = False, speed: float = 1.0, paused: bool = False,
                  log: list[list[Any]] | None = None, now: float = 0.0,
-                 guide_at: dict[str, Any] | None = None) -> None:
+                 guide_at: dict[str, Any] | None = None,
+                 journal: Journal | None = None) -> None:
         self.id = room_id
         #: Where the room starts from (a preset, scenario or walkthrough: ``mqlab.sources``).
         self.preset = preset
@@ -148,13 +100,24 @@ class Room:
         self.paused = paused
         self.group = f"room.{room_id}"
         self.lock = threading.RLock()
+        self.journal = journal
         self.history: deque[Event] = deque(maxlen=_setting("MQLAB_HISTORY_EVENTS", 20000))
+        #: Changed on the event loop only (``attach`` / ``detach``).
         self.viewers = 0
         self.idle_since = time.monotonic()
-        self.runner: asyncio.Task | None = None
+        self.runner: Any = None
         self.saved_at_len = -1
+        self.pace = Pace()
+        #: "replay diverged at command N (...)" when a saved log no longer replays cleanly.
+        self.notice: str | None = None
+        self._stale_stream = False
         self._topology_kinds = _all_topology_kinds()
         self._replay(log or [], now, guide_at)
+
+    @property
+    def budget(self) -> float:
+        """Wall seconds of engine work one call (a frame, a command) may take."""
+        return _setting("MQLAB_ROOM_WORK_BUDGET_SECONDS", 0.03)
 
     # -- building and replaying --------------------------------------------------------------
     def _reset_stream(self) -> None:
@@ -163,6 +126,7 @@ class Room:
         self._topology_changed = False
         self._flushed_seq = self.sim.seq
         self._sent_contents = self._contents()
+        self._stale_stream = False
 
     def _apply(self, command: Any, args: dict[str, Any], record: bool = True) -> str:
         """Run a validated command now; raises EngineError. Logged even when the engine
@@ -172,23 +136,32 @@ class Room:
         try:
             return command.run(self.lab, **args)
         finally:
-            self.sim.advance(0)
+            if record:
+                run_bounded(self.sim, self.sim.now, self.budget)
+            else:
+                self.sim.advance(0)
 
     @classmethod
-    def from_record(cls, record: RoomRecord) -> Room:
+    def from_record(cls, record: Any, *, log: list[list[Any]] | None = None,
+                    now: float | None = None, journal: Journal | None = None) -> Room:
+        """A saved room (a ``RoomRecord``), with ``log`` and ``now`` when a journal extends
+        the record's own."""
         return cls(record.id, sources.find(record.preset, record.scenario), record.seed,
                    record.owner, free_play=record.free_play, speed=record.speed,
-                   paused=record.paused, log=record.log, now=record.now,
-                   guide_at=record.guide)
+                   paused=record.paused, log=record.log if log is None else log,
+                   now=record.now if now is None else now, guide_at=record.guide,
+                   journal=journal)
 
     def _replay(self, log: list[list[Any]], until: float,
                 guide_at: dict[str, Any] | None = None) -> None:
         """Rebuild from the preset and ``log``, then run to virtual time ``until``. Commands
         that failed live fail again the same way (the engine is deterministic), so their
-        errors are expected here; so is a command a newer mqlab no longer has. A walkthrough
-        plays its steps up to ``guide_at`` ({"index", "done"}) instead."""
+        errors are expected here; anything else is a divergence: logged, kept in the log, and
+        said in ``notice`` — the room still opens. A walkthrough plays its steps up to
+        ``guide_at`` ({"index", "done"}) instead."""
         with self.lock:
             self.history.clear()
+            self.notice = None
             self.sim, self.scenario_run, self.guide = sources.start(self.preset, self.seed,
                                                                    self._on_event)
             self.lab = self.kit.new_lab(self.sim)
@@ -196,18 +169,51 @@ class Room:
             for name, raw_args in self.preset.steps:
                 command = self.kit.command(name)
                 self._apply(command, command.parse(raw_args), record=False)
-            for at, name, args in log:
-                advance_to(self.sim, at)
-                with contextlib.suppress(EngineError, ArgumentError, UnknownCommand):
-                    self._apply(self.kit.command(name), args)
+            for number, entry in enumerate(log, start=1):
+                self._replay_entry(number, entry)
             if self.guide is not None:
                 # A walkthrough's time is where its steps put it, not ``until``.
-                self.guide.restore(**(guide_at or {"index": 0, "done": False}))
+                self._guarded(len(log), lambda: self.guide.restore(
+                    **(guide_at or {"index": 0, "done": False})))
                 self.paused = True  # until the presenter runs the step
             else:
-                advance_to(self.sim, until)
+                self._guarded(len(log), lambda: advance_to(self.sim, until))
             self._reset_stream()
             self.saved_at_len = len(self.log)
+
+    def _replay_entry(self, number: int, entry: Any) -> None:
+        """One logged command, re-parsed by its command's own ``parse`` (a stored log is
+        data from the database, not trusted), at its own instant."""
+        try:
+            at, name, raw_args = entry
+            at = float(at)
+            command = self.kit.command(name)
+            args = command.parse(raw_args)
+        except (ValueError, TypeError, ArgumentError, UnknownCommand) as error:
+            self._diverged(number, f"it cannot be read back: {error}")
+            self.log.append(entry)  # kept as it was, so nothing is lost
+            return
+        if not self._guarded(number, lambda: advance_to(self.sim, at)):
+            return
+        try:
+            self._apply(command, args)
+        except (EngineError, ArgumentError):
+            pass  # failed live the same way
+        except Exception as error:  # noqa: BLE001 - a replay must never brick a room
+            self._diverged(number, repr(error))
+
+    def _guarded(self, number: int, work: Any) -> bool:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - the clock ran a model's bug
+            self._diverged(number, repr(error))
+            return False
+        return True
+
+    def _diverged(self, number: int, why: str) -> None:
+        logger.error("room %s: replay diverged at command %d: %s", self.id, number, why)
+        if self.notice is None:
+            self.notice = f"replay diverged at command {number} ({why}); the log is kept"
 
     def definition(self) -> dict[str, Any]:
         """The fields of the room's ``RoomRecord``."""
@@ -219,9 +225,12 @@ class Room:
                     "guide": self.guide.state() if self.guide else None}
 
     def save(self) -> None:
-        definition = self.definition()
-        RoomRecord.objects.update_or_create(id=self.id, defaults=definition)
-        self.saved_at_len = len(definition["log"])
+        """Hand the whole definition to the journal (a no-op for a room without one)."""
+        with self.lock:
+            definition = self.definition()
+            if self.journal is not None:
+                self.journal.save(definition)
+            self.saved_at_len = len(definition["log"])
 
     @property
     def dirty(self) -> bool:
@@ -249,6 +258,9 @@ class Room:
 
     def _seal_batch(self) -> dict[str, Any] | None:
         """The events since the last batch as one frame, or None. Caller holds the lock."""
+        if self._stale_stream:
+            self._reset_stream()  # the joining viewer's snapshot covers what came before
+            return None
         seq = self.sim.seq
         if seq == self._flushed_seq:
             return None
@@ -276,49 +288,61 @@ class Room:
         """The next batch as a channel-layer message, or None."""
         with self.lock:
             frame = self._seal_batch()
-        return _batch_message(frame)
+        return batch_message(frame)
 
     def join(self, client: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """For a new viewer or a resync: the batch others still need, then a snapshot that
         starts right where that batch ends."""
         with self.lock:
-            batch = _batch_message(self._seal_batch())
+            batch = batch_message(self._seal_batch())
             state = {**self.sim.snapshot(), "contents": self._contents()}
             snapshot = wire.snapshot(self.id, state, speed=self.speed, paused=self.paused,
                                      you=self.can_control(client), free_play=self.free_play)
+            if self.notice:
+                snapshot["notice"] = self.notice
         return batch, snapshot
 
-    # -- viewers and pacing --------------------------------------------------------------------
+    # -- viewers and pacing (attach and detach run on the event loop: no lock) ---------------
     def attach(self) -> None:
-        with self.lock:
-            if self.viewers == 0:
-                # Nobody saw what happened meanwhile; the joining viewer's snapshot covers it.
-                self._reset_stream()
-            self.viewers += 1
-        if self.runner is None or self.runner.done():
-            self.runner = asyncio.get_running_loop().create_task(_pace(self))
+        if self.viewers == 0:
+            # Nobody saw what happened meanwhile: the stream restarts at the next batch or
+            # snapshot, which the joining viewer's snapshot covers.
+            self._stale_stream = True
+        self.viewers += 1
 
     def detach(self) -> None:
-        with self.lock:
-            self.viewers = max(0, self.viewers - 1)
-            if self.viewers == 0:
-                self.idle_since = time.monotonic()
+        self.viewers = max(0, self.viewers - 1)
+        if self.viewers == 0:
+            self.idle_since = time.monotonic()
 
     def tick(self, wall_seconds: float) -> str | None:
-        """Advance the clock; returns what viewers must hear about ("walkthrough" when a
-        walkthrough step has just ended), or None."""
+        """Advance the clock by ``wall_seconds`` at the room's speed, within the work budget;
+        returns what viewers must hear about ("clock", "clock walkthrough"), or None. A
+        paused room still finishes what is due now (a command's routing and deliveries)."""
         with self.lock:
+            start = self.sim.now
+            target = start if self.paused else start + wall_seconds * self.speed
+            if self.guide is not None:
+                target = min(target, max(self.guide.limit, start))
+            reached = run_bounded(self.sim, target, self.budget)
             if self.paused:
-                return None
-            if self.guide is None:
-                self.sim.advance(wall_seconds * self.speed)
-                return None
-            # A walkthrough's clock stops exactly at the end of its step.
-            advance_to(self.sim, min(self.sim.now + wall_seconds * self.speed, self.guide.limit))
-            if not self.guide.reached():
-                return None
-            self.paused = True  # so every viewer's clock stops at the step's end too
-            return "clock walkthrough"
+                return "clock" if self.pace.idle() else None
+            said = self.pace.record(wall_seconds, self.sim.now - start, not reached, self.speed)
+            if self.guide is not None and self.guide.reached():
+                self.paused = True  # so every viewer's clock stops at the step's end too
+                return "clock walkthrough"
+            return "clock" if said else None
+
+    def frame(self, wall_seconds: float) -> tuple[str | None, dict[str, Any] | None]:
+        """One runner frame: tick (a model's bug pauses the room instead of escaping), then
+        the batch for the room's group."""
+        try:
+            said = self.tick(wall_seconds)
+        except Exception:  # noqa: BLE001 - a bug in a model: stop the clock, keep the room
+            logger.exception("room %s: the simulation failed; pausing the room", self.id)
+            self.paused = True
+            said = "clock"
+        return said, self.take_batch()
 
     # -- control -------------------------------------------------------------------------------
     def can_control(self, client: str | None) -> bool:
@@ -341,18 +365,34 @@ class Room:
         except ArgumentError as error:
             return Outcome(False, error.message, code="bad-argument", field=error.field)
         with self.lock:
-            try:
-                message = self._apply(command, args)
-            except EngineError as error:  # a command may name the field it came from
-                return Outcome(False, engine_error_message(error), code="engine-error",
-                               field=getattr(error, "field", None))
-            except ArgumentError as error:  # found by the lab: "no running consumer 'x'"
-                return Outcome(False, error.message, code="bad-argument", field=error.field)
-            except Exception as error:  # a bug of ours, not the user's: say so, keep serving
-                logger.error("room %s: command %s%r failed: %r", self.id, name, args, error)
-                return Outcome(False, f"the simulator failed on this command ({error!r})",
-                               code="engine-error")
+            if not run_bounded(self.sim, self.sim.now, self.budget):
+                return Outcome(False, "the room is still working through what happened at "
+                               f"t={self.sim.now:g}s; send the command again in a moment",
+                               code="busy")
+            outcome = self._run(command, args)
+            self._journal_last()
+        return outcome
+
+    def _run(self, command: Any, args: dict[str, Any]) -> Outcome:
+        try:
+            message = self._apply(command, args)
+        except EngineError as error:  # a command may name the field it came from
+            return Outcome(False, engine_error_message(error), code="engine-error",
+                           field=getattr(error, "field", None))
+        except ArgumentError as error:  # found by the lab: "no running consumer 'x'"
+            return Outcome(False, error.message, code="bad-argument", field=error.field)
+        except Exception as error:  # noqa: BLE001 - our bug, not the user's: say so, serve on
+            logger.error("room %s: command %s%r failed: %r", self.id, command.name, args,
+                         error)
+            return Outcome(False, f"the simulator failed on this command ({error!r})",
+                           code="engine-error")
         return Outcome(True, message)
+
+    def _journal_last(self) -> None:
+        """The command just logged reaches the journal before anyone hears back, so a
+        command the server acknowledged survives a crash."""
+        if self.journal is not None:
+            self.journal.append(len(self.log) - 1, self.log[-1])
 
     def control(self, client: str | None, action: str, value: Any) -> Outcome:
         """Pause, resume, step, speed, reset, free play (values checked by ``wire``)."""
@@ -360,14 +400,27 @@ class Room:
             if client != self.owner:
                 return Outcome(False, "only the room's creator can hand control to everyone",
                                code="not-allowed")
-            self.free_play = bool(value)
+            with self.lock:
+                self.free_play = bool(value)
+                self._save_quietly()
             said = "everyone can drive the room" if value else "control taken back"
             return Outcome(True, said, announce="control")
         if not self.can_control(client):
             return Outcome(False, "you are watching this room; only its controller can "
                            f"{action} it", code="not-allowed")
         with self.lock:
-            return getattr(self, f"_control_{action}")(value)
+            outcome = getattr(self, f"_control_{action}")(value)
+            if action != "step":
+                self._save_quietly()
+            return outcome
+
+    def _save_quietly(self) -> None:
+        """Keep a control's effect (free play, a reset, the guide's step) across a restart;
+        a database that refuses is logged, and the room goes on."""
+        try:
+            self.save()
+        except Exception:  # noqa: BLE001
+            logger.exception("room %s: could not save", self.id)
 
     def _control_pause(self, value: Any) -> Outcome:
         self.paused = True
@@ -385,13 +438,15 @@ class Room:
         return Outcome(True, f"speed {self.speed:g}x", announce="clock")
 
     def _control_step(self, value: Any) -> Outcome:
+        if not run_bounded(self.sim, self.sim.now, self.budget):
+            return Outcome(True, f"still running what is due at t={self.sim.now:g}s",
+                           announce="clock")
         due = self.sim.next_due()
         if due is None:
             return Outcome(True, "nothing is scheduled", announce="clock")
         if self.guide is not None and due > self.guide.limit:
-            advance_to(self.sim, self.guide.limit)  # nothing else happens within the step
-        else:
-            self.sim.step()
+            due = self.guide.limit  # nothing else happens within the step
+        run_bounded(self.sim, due, self.budget)
         if self.guide is not None and self.guide.reached():
             self.paused = True
             return Outcome(True, "the walkthrough step has ended",
@@ -410,7 +465,7 @@ class Room:
         return Outcome(True, f"reset to {self.preset.title}", announce="snapshot")
 
     def clock_frame(self) -> dict[str, Any]:
-        return wire.clock(self.sim.now, self.speed, self.paused)
+        return {**wire.clock(self.sim.now, self.speed, self.paused), **self.pace.fields()}
 
     # -- walkthrough ---------------------------------------------------------------------------
     def walkthrough(self, client: str | None, action: str, value: Any) -> Outcome:
@@ -421,7 +476,9 @@ class Room:
             return Outcome(False, "the presenter drives this walkthrough; you follow it",
                            code="not-allowed")
         with self.lock:
-            return self._guide_action(action, value)
+            outcome = self._guide_action(action, value)
+            self._save_quietly()
+            return outcome
 
     def _guide_action(self, action: str, value: Any) -> Outcome:
         assert self.guide is not None
@@ -492,162 +549,9 @@ def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _batch_message(frame: dict[str, Any] | None) -> dict[str, Any] | None:
+def batch_message(frame: dict[str, Any] | None) -> dict[str, Any] | None:
     """A batch for the room's group, serialised once for all its viewers (each consumer
     only checks ``seq`` and forwards the text)."""
     if frame is None:
         return None
     return {"type": "room.events", "seq": frame["seq"], "text": wire.dumps(frame)}
-
-
-async def _pace(room: Room) -> None:
-    """The room's runner: advance, broadcast, and free the room once it has been idle."""
-    layer = get_channel_layer()
-    last = last_save = time.monotonic()
-    idle_limit = _setting("MQLAB_ROOM_IDLE_SECONDS", 300.0)
-    try:
-        while True:
-            await asyncio.sleep(FRAME_SECONDS)
-            now = time.monotonic()
-            try:
-                # Nobody watching: the clock holds, so an abandoned fast room costs nothing
-                # until it is freed, and whoever comes back finds it where it was left.
-                said = room.tick(min(now - last, MAX_CATCH_UP_SECONDS)) if room.viewers else None
-                if said:
-                    await announce(room, said)
-            except Exception:  # a bug in a model: stop the clock, keep the room and socket
-                logger.exception("room %s: the simulation failed; pausing the room", room.id)
-                room.paused = True
-                await announce(room, "clock")
-            last = now
-            batch = room.take_batch()
-            if batch is not None:
-                await layer.group_send(room.group, batch)
-            if room.viewers == 0 and now - room.idle_since >= idle_limit:
-                if await registry.free(room):
-                    return
-            elif room.dirty and now - last_save >= SAVE_EVERY_SECONDS:
-                await _save(room)
-                last_save = now
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # a bug in the server, not user input: keep the traceback
-        logger.exception("room %s: runner stopped", room.id)
-
-
-async def _save(room: Room) -> None:
-    """A periodic save; if the database refuses it, the room keeps running for its viewers
-    (it is saved again at the next chance) rather than its runner stopping."""
-    try:
-        await database_sync_to_async(room.save)()
-    except Exception:
-        logger.exception("room %s: could not save; it keeps running", room.id)
-
-
-async def announce(room: Room, what: str) -> None:
-    """Tell every viewer of ``room`` about a clock, control, snapshot or walkthrough change
-    (several, space-separated, in that order)."""
-    for part in what.split():
-        await get_channel_layer().group_send(room.group, {"type": f"room.{part}"})
-
-
-def _touched(room: Room) -> Room:
-    """A room just handed out is not idle: its socket is about to attach."""
-    if room.viewers == 0:
-        room.idle_since = time.monotonic()
-    return room
-
-
-class Registry:
-    """The rooms running in this process, by id; freed rooms are loaded back on demand."""
-
-    def __init__(self) -> None:
-        self._rooms: dict[str, Room] = {}
-        self._lock = threading.Lock()
-
-    def create(self, preset_slug: str, owner: str, seed: int | None = None, *,
-               spec: dict[str, Any] | None = None, log: list[list[Any]] | None = None,
-               now: float = 0.0) -> Room:
-        """Start a room from a source slug (LookupError names the allowed ones) and record
-        it. A scenario runs with its own seed unless one is given; ``spec`` is the scenario
-        of an ``imported:`` slug; ``log`` and ``now`` replay a saved room's commands."""
-        self._sweep()
-        preset = sources.find(preset_slug, spec)
-        if seed is None:
-            seed = getattr(preset, "seed", None)
-        room = Room(secrets.token_urlsafe(8), preset,
-                    secrets.randbelow(2**31) if seed is None else seed, owner, log=log,
-                    now=now)
-        room.save()
-        with self._lock:
-            self._rooms[room.id] = room
-        return room
-
-    def running(self, room_id: str) -> Room | None:
-        with self._lock:
-            return self._rooms.get(room_id)
-
-    def get(self, room_id: str) -> Room:
-        """The running room, or the saved one started again (RoomNotFound if neither)."""
-        self._sweep()
-        room = self.running(room_id)
-        if room is None:
-            record = RoomRecord.objects.filter(id=room_id).first()
-            if record is None:
-                raise RoomNotFound(f"no room {room_id!r}; it may never have existed")
-            loaded = Room.from_record(record)
-            with self._lock:
-                room = self._rooms.setdefault(room_id, loaded)
-        return _touched(room)
-
-    async def aget(self, room_id: str) -> Room:
-        room = self.running(room_id)
-        if room is not None:
-            return _touched(room)
-        return await database_sync_to_async(self.get)(room_id)
-
-    def _sweep(self) -> None:
-        """Save and forget rooms nobody watched for the idle time and that have no runner
-        to do it (created or opened by a page whose socket never connected)."""
-        limit = time.monotonic() - _setting("MQLAB_ROOM_IDLE_SECONDS", 300.0)
-        for room in self:
-            if (room.viewers == 0 and room.idle_since < limit
-                    and (room.runner is None or room.runner.done())):
-                room.save()
-                with self._lock:
-                    if room.viewers == 0 and self._rooms.get(room.id) is room:
-                        del self._rooms[room.id]
-
-    async def free(self, room: Room) -> bool:
-        """Save an idle room and forget it; False if a viewer came back meanwhile."""
-        await database_sync_to_async(room.save)()
-        with self._lock:
-            if room.viewers:
-                return False
-            if self._rooms.get(room.id) is room:
-                del self._rooms[room.id]
-        logger.info("room %s: idle, saved and freed", room.id)
-        return True
-
-    def __iter__(self) -> Iterator[Room]:
-        with self._lock:
-            return iter(list(self._rooms.values()))
-
-    async def stop_all(self) -> None:
-        """Cancel every runner, wait for them, and forget every room (tests; shutdown)."""
-        runners = [room.runner for room in self if room.runner is not None]
-        self.clear()
-        for runner in runners:
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
-
-    def clear(self) -> None:
-        """Forget every room, cancelling its runner."""
-        for room in self:
-            if room.runner is not None:
-                room.runner.cancel()
-        with self._lock:
-            self._rooms.clear()
-
-
-registry = Registry()

@@ -1,0 +1,25 @@
+"""A wall-clock token bucket for what users send (frames per socket): the engine's bucket
+(``engine.apps.token_bucket``, which runs on virtual time) fed with ``time.monotonic``."""
+
+from __future__ import annotations
+
+import time
+
+from engine.apps.token_bucket import TokenBucket as VirtualBucket
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._bucket = VirtualBucket(rate, burst, now=time.monotonic())
+
+    def take(self, cost: int = 1) -> bool:
+        """Spend ``cost`` tokens if there are that many; False (nothing spent) otherwise."""
+        now = time.monotonic()
+        self._bucket.wait(now)  # refills up to now
+        if self._bucket.tokens < cost:
+            return False
+        for _ in range(cost):
+            self._bucket.take(now)
+        return True
