@@ -12,7 +12,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from mqlab.rooms.registry import save_rooms_on_shutdown  # noqa: E402
 from mqlab.routing import websocket_urlpatterns  # noqa: E402
+
+save_rooms_on_shutdown()
 
 application = ProtocolTypeRouter(
     {

@@ -9,9 +9,11 @@ where it was.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -171,3 +173,13 @@ def _load(room_id: str) -> Room:
 
 
 registry = Registry()
+
+
+def save_rooms_on_shutdown() -> None:
+    """Save every room when the server stops: daphne's reactor runs its "before shutdown"
+    triggers on SIGTERM and SIGINT; ``atexit`` covers any other orderly exit. (A kill -9
+    skips both: the journal has every acknowledged command, and a load replays them.)"""
+    atexit.register(registry.save_all)
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is not None:  # only a reactor daphne already installed, never a default one
+        reactor.addSystemEventTrigger("before", "shutdown", registry.save_all)
