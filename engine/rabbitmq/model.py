@@ -334,7 +334,13 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         return self._remove_queue(queue, f"queue '{name}' deleted", ev.DELETED)
 
     def _remove_queue(self, queue: Queue, reason: str, fate: str) -> int:
-        """Delete a queue: consumers cancelled, bindings gone, every copy it held ``fate``."""
+        """Delete a queue: consumers cancelled, bindings gone, every copy it held ``fate``.
+
+        It leaves the vhost first, so cancelling its last consumer does not auto-delete it a
+        second time under us ("Queues" guide: queue.delete cancels the consumers, which get
+        basic.cancel when they announced the ``consumer_cancel_notify`` capability, as pika
+        does; an auto-delete queue is deleted once, here)."""
+        del self._queues[queue.name]
         for consumer in list(queue.consumers):
             self.cancel(consumer, f"{reason}; the broker cancels its consumers")
         for binding in list(queue.bindings.values()):
@@ -352,7 +358,6 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
                 timer.cancel()
-        del self._queues[queue.name]
         self._emit_topology(ev.REMOVED, source=queue.node, reason=reason)
         self.check_memory()
         return count
