@@ -98,3 +98,14 @@ def report_refusal(sim: Simulation, broker: str, node: str, consumer: str, call:
     sim.emit(kinds.SETTLE_FAILED, broker, source=node,
              reason=f"{call} failed: [{error.code}] {error}",
              details={"consumer": consumer, "code": error.code})
+
+
+def report_receive_failure(sim: Simulation, broker: str, node: str, consumer: str,
+                           error: EngineError, retry_in: float | None) -> None:
+    """The receive loop's own call failed (its queue or topic was deleted, its client closed
+    under it): the client library raises, the app's loop logs it and, when ``retry_in`` is
+    given, tries again that much later, as a polling loop with a sleep on error does."""
+    then = f"; retrying in {retry_in:g}s" if retry_in is not None else "; the loop stops"
+    sim.emit(kinds.CONNECT_FAILED, broker, source=node,
+             reason=f"{consumer} could not receive: [{error.code}] {error}{then}",
+             details={"consumer": consumer, "code": error.code})
