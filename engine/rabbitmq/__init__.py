@@ -23,6 +23,7 @@ from .errors import (
     PreconditionFailed,
     RabbitMQError,
     ResourceLocked,
+    ShortStringTooLong,
     UnroutableError,
 )
 from .model import RabbitMQ
@@ -36,6 +37,6 @@ __all__ = [
     "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
     "ChannelWrongState", "CommandInvalid", "Connection", "ConnectionClosedByBroker", "Consumer",
     "Deliver", "GetOk", "InvalidArgument", "NackError", "NotFound", "NotImplementedByBroker",
-    "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return", "TopicTrie",
-    "UnroutableError", "topic_matches",
+    "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return",
+    "ShortStringTooLong", "TopicTrie", "UnroutableError", "topic_matches",
 ]

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..topology import node_id
+from .amqp_values import check_shortstr, check_table
 from .errors import ChannelWrongState
-from .properties import BasicProperties, GetOk
+from .properties import SHORTSTR_PROPERTIES, BasicProperties, GetOk
 
 if TYPE_CHECKING:
     from .model import RabbitMQ
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
 Callback = Callable[..., Any]
 #: basic.qos prefetch-count is an AMQP short (AMQP 0-9-1 reference, basic.qos).
 MAX_PREFETCH = 65535
-#: AMQP short strings (names, routing keys) are at most 255 bytes.
-MAX_NAME = 255
 
 
 class Consumer:
@@ -325,8 +324,8 @@ class Channel:
         ``UnroutableError`` and a nacked one raises ``NackError``.
         """
         broker = self._check_open()
-        if type(routing_key) is not str or len(routing_key) > MAX_NAME // 3:
-            _name("routing_key", routing_key)  # only the rare long key pays for encoding
+        _name("exchange", exchange)
+        _name("routing_key", routing_key)
         if type(body) is bytes:
             size = len(body)
         elif type(body) is str:
@@ -367,11 +366,7 @@ class Channel:
                 f"{reply_text})")
 
 
-def _name(what: str, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"{what}={value!r}: give a string")
-    if len(value.encode()) > MAX_NAME:
-        raise InvalidArgument(f"{what} is {len(value.encode())} bytes long; at most {MAX_NAME}")
+_name = check_shortstr
 
 
 def _text(what: str, value: Any) -> None:
@@ -384,6 +379,7 @@ def _table(what: str, value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise InvalidArgument(f"{what}={value!r}: give a dict with string keys, or None")
+    check_table(what, value)
     return dict(value)
 
 
@@ -417,5 +413,9 @@ def _check_properties(properties: BasicProperties) -> None:
         raise InvalidArgument(
             f"expiration={expiration!r}: give a string of whole milliseconds, e.g. '60000'")
     headers = properties.headers
-    if headers is not None and not isinstance(headers, dict):
-        raise InvalidArgument(f"headers={headers!r}: give a dict or None")
+    if headers is not None:
+        _table("headers", headers)
+    for name in SHORTSTR_PROPERTIES:
+        value = getattr(properties, name)
+        if value is not None:
+            check_shortstr(name, value)

@@ -17,6 +17,13 @@ PROPERTY_NAMES = (
     "app_id", "cluster_id",
 )
 
+#: Properties that are AMQP short strings (AMQP 0-9-1 reference, basic class properties;
+#: pika's ``BasicProperties.encode`` writes each with ``encode_short_string``).
+SHORTSTR_PROPERTIES = (
+    "content_type", "content_encoding", "correlation_id", "reply_to", "expiration",
+    "message_id", "type", "user_id", "app_id", "cluster_id",
+)
+
 #: delivery_mode 2 marks a message persistent (AMQP 0-9-1 reference, basic.delivery-mode).
 PERSISTENT = 2
 
