@@ -25,6 +25,7 @@ from engine.apps.failures import FailureRule
 from engine.apps.producer import Producer
 from engine.apps.rates import Steady
 from engine.errors import EngineError
+from engine.rabbitmq import BasicProperties
 
 
 class Rabbit:
@@ -53,6 +54,9 @@ class Rabbit:
     def delete_other(self):
         self._ch().exchange_delete("ex")
 
+    def odd(self):
+        self._ch().basic_publish("ex", "jobs", "typed by a user", BasicProperties(headers=ODD))
+
     def consumer_adapter(self, name):
         return RabbitConsumer(self.sim, name, "jobs", prefetch=2, retry_levels=1)
 
@@ -79,6 +83,10 @@ class Kafka:
         for name in ("jobs.retry.1", "jobs.dlt"):
             if name in self.sim.kafka.topics:
                 self.sim.kafka.delete_topic(name)
+
+    def odd(self):
+        headers = [(k, str(v).encode()) for k, v in ODD.items()] + [("retry-at", b"soon")]
+        self.sim.kafka.producer().send("jobs", value=b"typed by a user", headers=headers)
 
     def consumer_adapter(self, name):
         return KafkaConsumerAdapter(self.sim, name, "jobs", "g", auto_offset_reset="earliest",
@@ -109,6 +117,13 @@ class Sqs:
     def delete_other(self):
         self.sim.sqs.purge_queue(QueueUrl=self._url())
 
+    def odd(self):
+        self.sim.sqs.send_message(QueueUrl=self._url(), MessageBody="typed by a user",
+                                  MessageAttributes={
+                                      "key-seq": {"DataType": "Binary", "BinaryValue": b"1"},
+                                      "ordering-key": {"DataType": "String",
+                                                       "StringValue": "k"}})
+
     def consumer_adapter(self, name):
         return SqsConsumer(self.sim, name, "jobs", wait=self.sim.random.choice([0, 5]))
 
@@ -119,11 +134,14 @@ class Sqs:
         worker.adapter.crash()  # the receive loop dies under the app
 
 
+#: headers a user may type that the apps also read (attempt, delivery count, ordering)
+ODD = {"x-attempt": "zz", "x-delivery-count": None, "key-seq": [1], "ordering-key": [2]}
+
 BROKERS = {"rabbitmq": Rabbit, "kafka": Kafka, "sqs": Sqs}
 
 STEPS = st.lists(st.one_of(
     st.sampled_from(["declare", "delete", "delete_other", "start", "crash", "stop",
-                     "restart", "break", "send"]),
+                     "restart", "break", "send", "odd"]),
     st.tuples(st.just("advance"), st.sampled_from([0.0, 0.3, 1.0, 2.5, 7.0])),
 ), max_size=25)
 
@@ -151,6 +169,7 @@ def run(world, workers, producer, step):
         "declare": world.declare, "delete": world.delete, "delete_other": world.delete_other,
         "start": worker.start, "crash": worker.crash, "stop": worker.stop,
         "restart": worker.restart, "break": lambda: world.break_worker(worker),
+        "odd": world.odd,
         "send": lambda: (producer.send(), producer.flush()),
     }
     with contextlib.suppress(EngineError):  # a refused command is shown; the room goes on
@@ -192,3 +211,17 @@ def test_sqs_consumer_whose_queue_is_deleted_mid_work_reports_it_and_keeps_polli
     Producer(sim, "shop2", SqsProducer(sim, "shop2", "jobs")).send()
     sim.advance(30)
     assert worker.ledger.total == 2
+
+
+@pytest.mark.parametrize("broker", sorted(BROKERS))
+def test_headers_a_user_typed_do_not_break_the_app_that_reads_them(broker):
+    """x-attempt "zz", a list as key-seq, a binary SQS attribute: each raised inside the
+    delivery (ValueError, TypeError, KeyError), out of the clock."""
+    sim = Simulation(seed=1)
+    world, workers, _ = build(broker, sim)
+    world.declare()
+    workers[0].start()
+    sim.advance(1)
+    world.odd()
+    sim.advance(10)
+    assert workers[0].received >= 1

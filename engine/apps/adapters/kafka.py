@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,13 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..retry_names import dead_letter_topic, retry_topic
-from .base import Delivery, Outgoing, report_receive_failure, report_refusal
+from .base import (
+    Delivery,
+    Outgoing,
+    header_int,
+    report_receive_failure,
+    report_refusal,
+)
 
 if TYPE_CHECKING:
     from engine.kafka.consumer import Consumer as KafkaConsumer
@@ -69,6 +76,15 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _seconds(text: str) -> float:
+    """A retry-at header: a time, or 0 (due now) when a user wrote something else there."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) else 0.0
 
 
 def _ensure_topic(sim: Simulation, name: str, like: str) -> None:
@@ -225,7 +241,7 @@ class KafkaConsumerAdapter:
     def _due(record: Record) -> float:
         for name, value in record.headers:
             if name == RETRY_AT:
-                return float(_text(value))
+                return _seconds(_text(value))
         return 0.0
 
     def _delivery(self, record: Record) -> Delivery:
@@ -233,9 +249,9 @@ class KafkaConsumerAdapter:
         key = _text(record.key) if record.key is not None else None
         seq = headers.get(kinds.SEQ_HEADER)
         return Delivery(headers.get(kinds.KEY_HEADER, record.id), _text(record.value),
-                        int(headers.get(kinds.ATTEMPT_HEADER, 1)), record.topic,
+                        header_int(headers.get(kinds.ATTEMPT_HEADER), 1) or 1, record.topic,
                         handle=(self._life, record), ordering_key=key,
-                        seq=int(seq) if seq else None, headers=headers)
+                        seq=header_int(seq, None), headers=headers)
 
     # -- settling ----------------------------------------------------------------------------
     def _finished(self, delivery: Delivery) -> None:

@@ -33,7 +33,7 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..retry_names import retry_queue
-from .base import Delivery, Outgoing, report_refusal
+from .base import Delivery, Outgoing, header_int, header_text, report_refusal
 
 if TYPE_CHECKING:
     from engine.rabbitmq.channel import Channel
@@ -83,14 +83,16 @@ class RabbitConsumer:
                     body: bytes | str) -> None:
         headers = properties.headers or {}
         text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-        attempt = int(headers.get(kinds.ATTEMPT_HEADER, 1))
-        if DELIVERY_COUNT in headers:
-            attempt = max(attempt, int(headers[DELIVERY_COUNT]) + 1)
+        attempt = header_int(headers.get(kinds.ATTEMPT_HEADER), 1) or 1
+        count = header_int(headers.get(DELIVERY_COUNT), None)
+        if count is not None:
+            attempt = max(attempt, count + 1)
         key = properties.message_id or f"{self.queue}#{method.delivery_tag}"
         assert self.app is not None
         self.app.receive(Delivery(
             key, text, attempt, self.queue, handle=(channel, method.delivery_tag, properties),
-            ordering_key=headers.get("ordering-key"), seq=headers.get(kinds.SEQ_HEADER),
+            ordering_key=header_text(headers.get("ordering-key")),
+            seq=header_int(headers.get(kinds.SEQ_HEADER), None),
             headers=dict(headers)))
 
     def want_more(self) -> None:

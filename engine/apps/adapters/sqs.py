@@ -27,7 +27,14 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..consumer import RECONNECT_EVERY
-from .base import Delivery, Outgoing, report_receive_failure, report_refusal
+from .base import (
+    Delivery,
+    Outgoing,
+    header_int,
+    header_text,
+    report_receive_failure,
+    report_refusal,
+)
 
 if TYPE_CHECKING:
     from engine.simulation import Simulation
@@ -131,14 +138,15 @@ class SqsConsumer:
         attributes = message.get("MessageAttributes", {})
 
         def attribute(name: str) -> str | None:
-            return attributes[name]["StringValue"] if name in attributes else None
+            value = attributes.get(name)
+            return header_text(value.get("StringValue")) if value is not None else None
 
         seq = attribute(kinds.SEQ_HEADER)
         return Delivery(
             attribute(kinds.KEY_HEADER) or message["MessageId"], message["Body"],
             int(message["Attributes"]["ApproximateReceiveCount"]), self.queue,
             handle=message["ReceiptHandle"], ordering_key=attribute("ordering-key"),
-            seq=int(seq) if seq is not None else None)
+            seq=header_int(seq, None))
 
     def _delete(self, handle: str) -> None:
         try:
