@@ -5,28 +5,28 @@ message properties are AMQP ``shortstr``: a one-octet length, then at most 255 o
 UTF-8 (AMQP 0-9-1 specification, 4.2.5.3 "Short strings"). pika refuses a longer one while
 encoding the frame (``pika/data.py``, ``encode_short_string`` raises
 ``pika.exceptions.ShortStringTooLong``), so the broker never sees it and the channel stays
-open; RabbitMQ documents the same bound for names ("Queues" guide,
-https://www.rabbitmq.com/docs/queues#names: "up to 255 bytes of UTF-8 characters"). The bound
-counts bytes, not characters: 100 "é" are 200 bytes, 64 emoji are 256.
+open. RabbitMQ documents the bound for names: "Queue names may be up to 255 bytes of UTF-8
+characters" ("AMQP 0-9-1 Model Explained", queue names,
+https://www.rabbitmq.com/tutorials/amqp-concepts#queue-names); the broker cannot even receive a
+longer one, as its frame parser reads a shortstr's length from one octet. The bound counts
+bytes, not characters: 100 "é" are 200 bytes, 64 emoji are 256.
 
-Field tables (headers, arguments) nest: a value may be a table or an array. pika encodes
-them recursively and RabbitMQ decodes them recursively; neither documents a depth. mqlab
-bounds the nesting at ``MAX_NESTING`` levels, its own rule, so that no table a user types makes
-the engine or a room's JSON recurse without bound (a header nested 500 deep made a room's
-replay raise RecursionError). The walk here is iterative, so even the check cannot overflow.
+Field tables (headers, arguments) nest: a value may be a table or an array. They may nest at
+most ``engine.nesting.MAX_NESTING`` levels, mqlab's own bound (see ``engine/nesting.py``: a
+header nested 500 deep made a room's replay raise RecursionError). Field names are short
+strings too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..nesting import MAX_NESTING, containers
 from .errors import InvalidArgument, ShortStringTooLong
 
 MAX_SHORTSTR = 255
 #: a UTF-8 character is at most 4 bytes, so a string this short needs no encoding to check
 _SURELY_SHORT = MAX_SHORTSTR // 4
-MAX_NESTING = 16
-_NESTED = (dict, list, tuple)
 
 
 def check_shortstr(what: str, value: Any) -> None:
@@ -47,9 +47,7 @@ def check_shortstr(what: str, value: Any) -> None:
 
 def check_table(what: str, table: dict[str, Any]) -> None:
     """Field names are short strings and tables or arrays nest at most MAX_NESTING deep."""
-    stack: list[tuple[Any, int]] = [(table, 1)]
-    while stack:
-        value, depth = stack.pop()
+    for value, depth in containers(table):
         if depth > MAX_NESTING:
             raise InvalidArgument(
                 f"{what} nests tables or arrays more than {MAX_NESTING} levels deep; "
@@ -58,7 +56,3 @@ def check_table(what: str, table: dict[str, Any]) -> None:
             for key in value:
                 if isinstance(key, str):
                     check_shortstr(f"{what} field name", key)
-            items = value.values()
-        else:
-            items = value
-        stack.extend((item, depth + 1) for item in items if isinstance(item, _NESTED))
