@@ -27,16 +27,17 @@ from .errors import (
     UnroutableError,
 )
 from .model import RabbitMQ
-from .properties import BasicProperties, Deliver, GetOk, Return
+from .properties import BasicProperties, Cancel, Deliver, GetOk, Return
 from .topic_trie import TopicTrie, topic_matches
 
 #: RabbitMQ adds no topology kinds of its own beyond engine.events.TOPOLOGY_KINDS.
 TOPOLOGY_KINDS: frozenset[str] = frozenset()
 
 __all__ = [
-    "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
-    "ChannelWrongState", "CommandInvalid", "Connection", "ConnectionClosedByBroker", "Consumer",
-    "Deliver", "GetOk", "InvalidArgument", "NackError", "NotFound", "NotImplementedByBroker",
-    "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return",
-    "ShortStringTooLong", "TopicTrie", "UnroutableError", "topic_matches",
+    "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Cancel", "Channel",
+    "ChannelClosedByBroker", "ChannelWrongState", "CommandInvalid", "Connection",
+    "ConnectionClosedByBroker", "Consumer", "Deliver", "GetOk", "InvalidArgument", "NackError",
+    "NotFound", "NotImplementedByBroker", "PreconditionFailed", "RabbitMQ", "RabbitMQError",
+    "ResourceLocked", "Return", "ShortStringTooLong", "TopicTrie", "UnroutableError",
+    "topic_matches",
 ]

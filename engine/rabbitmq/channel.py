@@ -141,6 +141,7 @@ class Channel:
         self.confirming = False
         self.publish_seq = 0
         self.return_callbacks: list[Callback] = []
+        self.cancel_callbacks: list[Callback] = []
         # Drawn as a producer node once it publishes, but a consumer's channel too: the id says
         # channel, so a log line about an undrawn one does not call it a producer.
         self.node = node_id("rabbitmq", "channel", f"ch{number}")
@@ -357,6 +358,15 @@ class Channel:
         if not callable(callback):
             raise InvalidArgument(f"callback={callback!r} is not callable")
         self.return_callbacks.append(callback)
+
+    def add_on_cancel_callback(self, callback: Callback) -> None:
+        """``callback(method)`` when the broker cancels one of this channel's consumers (its
+        queue was deleted); ``method`` is a ``Cancel`` (pika passes the Basic.Cancel method
+        frame). pika announces the ``consumer_cancel_notify`` capability, so RabbitMQ always
+        sends it ("Consumer Cancel Notification", https://www.rabbitmq.com/docs/consumer-cancel)."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback={callback!r} is not callable")
+        self.cancel_callbacks.append(callback)
 
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         """Closes the channel; its unacked messages go back to their queues."""

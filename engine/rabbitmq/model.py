@@ -44,6 +44,7 @@ from .exchanges import (
     binding_text,
 )
 from .message import json_safe
+from .properties import Cancel
 from .queues import QUORUM, Queue
 from .routing import Routing
 from .views import Views, holder
@@ -343,6 +344,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         del self._queues[queue.name]
         for consumer in list(queue.consumers):
             self.cancel(consumer, f"{reason}; the broker cancels its consumers")
+            self._notify_cancel(consumer)
         for binding in list(queue.bindings.values()):
             self._drop_binding(binding, f"{reason}, so its binding goes too")
         count = len(queue.ready)
@@ -494,6 +496,14 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                 and self._queues.get(queue.name) is queue):
             self._remove_queue(queue, f"queue '{queue.name}' auto-deleted: its last consumer "
                                "left", ev.DELETED)
+
+    def _notify_cancel(self, consumer: Consumer) -> None:
+        """"Consumer Cancel Notification": a client that announced consumer_cancel_notify
+        (pika does) gets basic.cancel for a consumer the broker cancelled."""
+        channel = consumer.channel
+        if channel.is_open:
+            for callback in list(channel.cancel_callbacks):
+                self.sim.call_soon(callback, Cancel(consumer.tag))
 
     def confirm_select(self, channel: Channel) -> None:
         channel.confirming = True

@@ -119,6 +119,17 @@ class GetOk:
         self.message_count = message_count
 
 
+class Cancel:
+    """``basic.cancel`` from the broker: consumer ``consumer_tag`` was cancelled (its queue was
+    deleted), what a cancel callback gets."""
+
+    __slots__ = ("consumer_tag",)
+    NAME = "Basic.Cancel"
+
+    def __init__(self, consumer_tag: str) -> None:
+        self.consumer_tag = consumer_tag
+
+
 class Return:
     """``basic.return``: an unroutable ``mandatory`` message sent back to its publisher."""
 
