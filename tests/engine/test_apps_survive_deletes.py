@@ -42,9 +42,11 @@ class Rabbit:
     def declare(self):
         ch = self._ch()
         ch.exchange_declare("ex", "direct")
+        arguments = {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "jobs.dlq"}
+        if self.sim.random.random() < 0.5:  # broker timers of their own: TTL, idle expiry
+            arguments.update({"x-message-ttl": 2000, "x-expires": 9000})
         ch.queue_declare("jobs", auto_delete=self.sim.random.random() < 0.5,
-                         arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key":
-                                    "jobs.dlq"})
+                         arguments=arguments)
         ch.queue_declare("jobs.dlq")
         ch.queue_bind("jobs", "ex", "jobs")
 
@@ -106,7 +108,8 @@ class Sqs:
         self.sim = sim
 
     def declare(self):
-        self.sim.sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "3"})
+        self.sim.sqs.create_queue(QueueName="jobs", Attributes={
+            "VisibilityTimeout": "3", "DelaySeconds": str(self.sim.random.choice([0, 2]))})
 
     def _url(self):
         return self.sim.sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
