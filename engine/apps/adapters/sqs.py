@@ -31,7 +31,6 @@ from .base import (
     Delivery,
     Outgoing,
     header_int,
-    header_text,
     report_receive_failure,
     report_refusal,
 )
@@ -138,8 +137,9 @@ class SqsConsumer:
         attributes = message.get("MessageAttributes", {})
 
         def attribute(name: str) -> str | None:
+            # SQS checked the types at send; a Binary attribute has no StringValue.
             value = attributes.get(name)
-            return header_text(value.get("StringValue")) if value is not None else None
+            return value.get("StringValue") if value is not None else None
 
         seq = attribute(kinds.SEQ_HEADER)
         return Delivery(
