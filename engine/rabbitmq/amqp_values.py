@@ -19,6 +19,7 @@ strings too.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 from ..nesting import MAX_NESTING, containers
@@ -32,7 +33,8 @@ _SURELY_SHORT = MAX_SHORTSTR // 4
 def check_shortstr(what: str, value: Any) -> None:
     """``value`` fits an AMQP short string, else InvalidArgument / ShortStringTooLong."""
     if not isinstance(value, str):
-        raise InvalidArgument(f"{what}={value!r}: give a string")
+        # reprlib: a bounded repr, as the value may nest without bound
+        raise InvalidArgument(f"{what}={reprlib.repr(value)}: give a string")
     if len(value) <= _SURELY_SHORT:
         return
     try:

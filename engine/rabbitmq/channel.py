@@ -17,6 +17,7 @@ channel's consumers ("Consumer Prefetch"; 0 means no limit).
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -388,7 +389,8 @@ def _table(what: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise InvalidArgument(f"{what}={value!r}: give a dict with string keys, or None")
+        raise InvalidArgument(
+            f"{what}={reprlib.repr(value)}: give a dict with string keys, or None")
     check_table(what, value)
     return dict(value)
 

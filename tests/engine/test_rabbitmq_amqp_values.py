@@ -98,3 +98,12 @@ def test_a_malformed_x_death_from_the_publisher_does_not_break_dead_lettering(x_
     death = properties.headers["x-death"][0]
     assert (death["queue"], death["reason"]) == ("q", "expired")
     assert type(death["count"]) is int
+
+
+def test_a_deep_value_in_the_wrong_place_gets_a_short_message_not_a_recursion_error():
+    _, ch = channel()
+    deep = nested(5000)
+    with pytest.raises(InvalidArgument, match="give a string"):
+        ch.basic_publish("", "q", b"x", BasicProperties(message_id=deep))
+    with pytest.raises(InvalidArgument, match="string keys"):
+        ch.basic_publish("", "q", b"x", BasicProperties(headers={1: deep}))
