@@ -27,7 +27,10 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The un-jittered wait after failed attempt number ``attempt`` (1 = first failure)."""
-        return min(self.cap, self.base * self.factor ** max(0, attempt - 1))
+        try:
+            return min(self.cap, self.base * self.factor ** max(0, attempt - 1))
+        except OverflowError:  # an attempt count from a header can be any size
+            return self.cap
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         wait = self.ceiling(attempt)

@@ -1,6 +1,8 @@
 """Kafka benchmark: records produced and consumed per second on 12 partitions with 3
 consumers (with and without an event listener), against a bare deque per partition; and
-``partition_for_key`` calls per second against ``zlib.crc32`` (a hash written in C)."""
+``partition_for_key`` calls per second against ``zlib.crc32`` (a hash written in C); and
+group joins per second into a group of 100 and of 1,000 members (each join completes its own
+rebalance, which touches every member: the rate should fall about tenfold, not a hundredfold)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from engine.kafka import partition_for_key
 PARTITIONS = 12
 RECORDS = 60_000
 KEY_CALLS = 200_000
+JOINS = 100
 
 
 def _best(phases: Callable[[], tuple[float, float]], repeat: int = 3) -> tuple[float, float]:
@@ -77,6 +80,21 @@ def _key_rate(work: Callable[[bytes, int], int], keys: list[bytes]) -> float:
     return len(keys) / best
 
 
+def _join_rate(members: int) -> float:
+    """Joins per second into a stable group of ``members``, each rebalance completed."""
+    sim = Simulation(seed=1)
+    kafka = sim.kafka
+    kafka.create_topic("bench", num_partitions=PARTITIONS)
+    for _ in range(members):
+        kafka.consumer(group_id="bench").subscribe(["bench"])
+    sim.advance(0)
+    start = time.perf_counter()
+    for _ in range(JOINS):
+        kafka.consumer(group_id="bench").subscribe(["bench"])
+        sim.advance(0)
+    return JOINS / (time.perf_counter() - start)
+
+
 def run(report: Callable[..., None], ratio: Callable[..., None]) -> None:
     keys = [f"customer-{i % 5000}".encode() for i in range(RECORDS)]
     quiet = _best(lambda: _kafka_phases(keys, listen=False))
@@ -97,3 +115,7 @@ def run(report: Callable[..., None], ratio: Callable[..., None]) -> None:
     report("partition_for_key calls/s (murmur2 in Python)", murmur, "call/s")
     report("baseline: zlib.crc32(key) % n (C)", crc, "call/s")
     ratio("partition_for_key: crc32 / murmur2", crc / murmur)
+    small, large = _join_rate(100), _join_rate(1000)
+    report("group joins/s into a group of 100 members", small, "join/s")
+    report("group joins/s into a group of 1,000 members", large, "join/s")
+    ratio("joins: 100 members / 1,000 members (linear: about 10)", small / large)

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..nesting import MAX_NESTING, too_deep
 from .arguments import as_list, is_whole
 from .errors import (
     ConfigException,
@@ -163,12 +164,15 @@ class Producer:
             raise InvalidRecordException(
                 f"topic {topic!r} is compacted (cleanup.policy={found.config['cleanup.policy']})"
                 " and cannot accept a record without a key; give a key")
-        if headers is None:
-            hdrs: tuple[tuple[str, Any], ...] = ()
-            size = _size(key) + _size(value)
-        else:
-            hdrs = _headers(headers)
-            size = _size(key) + _size(value) + sum(len(name) + _size(v) for name, v in hdrs)
+        hdrs: tuple[tuple[str, Any], ...] = () if headers is None else _headers(headers)
+        if too_deep(value) or any(too_deep(v) for _, v in hdrs):
+            # engine/nesting.py: sizing or showing it (str) would recurse without bound.
+            raise SerializationException(
+                f"the record's value or a header nests containers more than {MAX_NESTING} "
+                "levels deep; send bytes or text")
+        size = _size(key) + _size(value)
+        if hdrs:
+            size += sum(len(name) + _size(v) for name, v in hdrs)
         count = len(found.partitions)
         if partition is not None and (not is_whole(partition, 0) or partition >= count):
             raise UnknownTopicOrPartitionException(

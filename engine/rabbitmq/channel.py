@@ -17,13 +17,15 @@ channel's consumers ("Consumer Prefetch"; 0 means no limit).
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..topology import node_id
+from .amqp_values import check_shortstr, check_table
 from .errors import ChannelWrongState
-from .properties import BasicProperties, GetOk
+from .properties import SHORTSTR_PROPERTIES, BasicProperties, GetOk
 
 if TYPE_CHECKING:
     from .model import RabbitMQ
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 Callback = Callable[..., Any]
 #: basic.qos prefetch-count is an AMQP short (AMQP 0-9-1 reference, basic.qos).
 MAX_PREFETCH = 65535
-#: AMQP short strings (names, routing keys) are at most 255 bytes.
-MAX_NAME = 255
 
 
 class Consumer:
@@ -142,6 +142,7 @@ class Channel:
         self.confirming = False
         self.publish_seq = 0
         self.return_callbacks: list[Callback] = []
+        self.cancel_callbacks: list[Callback] = []
         # Drawn as a producer node once it publishes, but a consumer's channel too: the id says
         # channel, so a log line about an undrawn one does not call it a producer.
         self.node = node_id("rabbitmq", "channel", f"ch{number}")
@@ -325,8 +326,8 @@ class Channel:
         ``UnroutableError`` and a nacked one raises ``NackError``.
         """
         broker = self._check_open()
-        if type(routing_key) is not str or len(routing_key) > MAX_NAME // 3:
-            _name("routing_key", routing_key)  # only the rare long key pays for encoding
+        _name("exchange", exchange)
+        _name("routing_key", routing_key)
         if type(body) is bytes:
             size = len(body)
         elif type(body) is str:
@@ -359,6 +360,15 @@ class Channel:
             raise InvalidArgument(f"callback={callback!r} is not callable")
         self.return_callbacks.append(callback)
 
+    def add_on_cancel_callback(self, callback: Callback) -> None:
+        """``callback(method)`` when the broker cancels one of this channel's consumers (its
+        queue was deleted); ``method`` is a ``Cancel`` (pika passes the Basic.Cancel method
+        frame). pika announces the ``consumer_cancel_notify`` capability, so RabbitMQ always
+        sends it ("Consumer Cancel Notification", https://www.rabbitmq.com/docs/consumer-cancel)."""
+        if not callable(callback):
+            raise InvalidArgument(f"callback={callback!r} is not callable")
+        self.cancel_callbacks.append(callback)
+
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         """Closes the channel; its unacked messages go back to their queues."""
         if self.is_open:
@@ -367,11 +377,7 @@ class Channel:
                 f"{reply_text})")
 
 
-def _name(what: str, value: Any) -> None:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"{what}={value!r}: give a string")
-    if len(value.encode()) > MAX_NAME:
-        raise InvalidArgument(f"{what} is {len(value.encode())} bytes long; at most {MAX_NAME}")
+_name = check_shortstr
 
 
 def _text(what: str, value: Any) -> None:
@@ -383,7 +389,9 @@ def _table(what: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise InvalidArgument(f"{what}={value!r}: give a dict with string keys, or None")
+        raise InvalidArgument(
+            f"{what}={reprlib.repr(value)}: give a dict with string keys, or None")
+    check_table(what, value)
     return dict(value)
 
 
@@ -417,5 +425,9 @@ def _check_properties(properties: BasicProperties) -> None:
         raise InvalidArgument(
             f"expiration={expiration!r}: give a string of whole milliseconds, e.g. '60000'")
     headers = properties.headers
-    if headers is not None and not isinstance(headers, dict):
-        raise InvalidArgument(f"headers={headers!r}: give a dict or None")
+    if headers is not None:
+        _table("headers", headers)
+    for name in SHORTSTR_PROPERTIES:
+        value = getattr(properties, name)
+        if value is not None:
+            check_shortstr(name, value)

@@ -30,10 +30,11 @@ def dead_lettered_properties(properties: BasicProperties, queue: str, reason: st
                              ) -> BasicProperties:
     """New properties carrying the death record; the old object is left untouched."""
     headers = dict(properties.headers or {})
-    deaths: list[dict[str, Any]] = [dict(d) for d in headers.get("x-death", [])]
+    deaths = [dict(d) for d in _deaths(headers)]
     for index, death in enumerate(deaths):
         if death.get("queue") == queue and death.get("reason") == reason:
-            death["count"] = death.get("count", 1) + 1
+            count = death.get("count")
+            death["count"] = (count if type(count) is int else 1) + 1
             deaths.insert(0, deaths.pop(index))
             break
     else:
@@ -62,9 +63,20 @@ def is_cycle(queue: str, reason: str, headers: dict[str, Any] | None) -> bool:
     """
     if reason == REJECTED:
         return False
-    for death in (headers or {}).get("x-death", []):
+    for death in _deaths(headers or {}):
         if death.get("reason") == REJECTED:
             return False
         if death.get("queue") == queue:
             return True
     return False
+
+
+def _deaths(headers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The well-formed entries of ``x-death``. A publisher may send any value under that
+    name; what is not a list of tables is not a death record, and mqlab skips it rather than
+    fail the dead-lettering (which runs from a TTL timer, where an error would break the
+    room's clock)."""
+    deaths = headers.get("x-death")
+    if not isinstance(deaths, list):
+        return []
+    return [death for death in deaths if isinstance(death, dict)]

@@ -24,8 +24,16 @@ __all__ = [
     "PreconditionFailed",
     "RabbitMQError",
     "ResourceLocked",
+    "ShortStringTooLong",
     "UnroutableError",
 ]
+
+
+class ShortStringTooLong(InvalidArgument):
+    """A name, key or property longer than an AMQP short string's 255 bytes (pika's name:
+    ``pika.exceptions.ShortStringTooLong``, raised while encoding, so nothing is sent)."""
+
+    code = "ShortStringTooLong"
 
 
 class RabbitMQError(EngineError):

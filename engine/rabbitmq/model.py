@@ -44,6 +44,7 @@ from .exchanges import (
     binding_text,
 )
 from .message import json_safe
+from .properties import Cancel
 from .queues import QUORUM, Queue
 from .routing import Routing
 from .views import Views, holder
@@ -334,9 +335,16 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         return self._remove_queue(queue, f"queue '{name}' deleted", ev.DELETED)
 
     def _remove_queue(self, queue: Queue, reason: str, fate: str) -> int:
-        """Delete a queue: consumers cancelled, bindings gone, every copy it held ``fate``."""
+        """Delete a queue: consumers cancelled, bindings gone, every copy it held ``fate``.
+
+        It leaves the vhost first, so cancelling its last consumer does not auto-delete it a
+        second time under us ("Queues" guide: queue.delete cancels the consumers, which get
+        basic.cancel when they announced the ``consumer_cancel_notify`` capability, as pika
+        does; an auto-delete queue is deleted once, here)."""
+        del self._queues[queue.name]
         for consumer in list(queue.consumers):
             self.cancel(consumer, f"{reason}; the broker cancels its consumers")
+            self._notify_cancel(consumer)
         for binding in list(queue.bindings.values()):
             self._drop_binding(binding, f"{reason}, so its binding goes too")
         count = len(queue.ready)
@@ -352,7 +360,6 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
                 timer.cancel()
-        del self._queues[queue.name]
         self._emit_topology(ev.REMOVED, source=queue.node, reason=reason)
         self.check_memory()
         return count
@@ -489,6 +496,14 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                 and self._queues.get(queue.name) is queue):
             self._remove_queue(queue, f"queue '{queue.name}' auto-deleted: its last consumer "
                                "left", ev.DELETED)
+
+    def _notify_cancel(self, consumer: Consumer) -> None:
+        """"Consumer Cancel Notification": a client that announced consumer_cancel_notify
+        (pika does) gets basic.cancel for a consumer the broker cancelled."""
+        channel = consumer.channel
+        if channel.is_open:
+            for callback in list(channel.cancel_callbacks):
+                self.sim.call_soon(callback, Cancel(consumer.tag))
 
     def confirm_select(self, channel: Channel) -> None:
         channel.confirming = True

@@ -17,6 +17,13 @@ PROPERTY_NAMES = (
     "app_id", "cluster_id",
 )
 
+#: Properties that are AMQP short strings (AMQP 0-9-1 reference, basic class properties;
+#: pika's ``BasicProperties.encode`` writes each with ``encode_short_string``).
+SHORTSTR_PROPERTIES = (
+    "content_type", "content_encoding", "correlation_id", "reply_to", "expiration",
+    "message_id", "type", "user_id", "app_id", "cluster_id",
+)
+
 #: delivery_mode 2 marks a message persistent (AMQP 0-9-1 reference, basic.delivery-mode).
 PERSISTENT = 2
 
@@ -110,6 +117,17 @@ class GetOk:
         self.exchange = exchange
         self.routing_key = routing_key
         self.message_count = message_count
+
+
+class Cancel:
+    """``basic.cancel`` from the broker: consumer ``consumer_tag`` was cancelled (its queue was
+    deleted), what a cancel callback gets."""
+
+    __slots__ = ("consumer_tag",)
+    NAME = "Basic.Cancel"
+
+    def __init__(self, consumer_tag: str) -> None:
+        self.consumer_tag = consumer_tag
 
 
 class Return:

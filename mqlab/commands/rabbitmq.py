@@ -24,7 +24,9 @@ from engine import Simulation
 from engine.apps.adapters.rabbitmq import RabbitProducer
 from engine.apps.producer import Producer
 from engine.clock import Timer
+from engine.errors import EngineError
 from engine.rabbitmq import BasicProperties, ChannelClosedByBroker
+from engine.rabbitmq.amqp_values import check_table
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
 from mqlab.commands import _producers as producers
 
@@ -163,7 +165,8 @@ def publish(lab: Lab, exchange: str, routing_key: str, body: str, headers: dict 
             priority: int | None, expiration: int | None, persistent: bool, mandatory: bool,
             count: int) -> str:
     properties = BasicProperties(
-        headers=headers, priority=priority, delivery_mode=2 if persistent else None,
+        headers=_table("headers", headers), priority=priority,
+        delivery_mode=2 if persistent else None,
         expiration=None if expiration is None else str(expiration))
     ids = [lab.admin.basic_publish(exchange, routing_key, body.replace("{n}", str(n)),
                                    properties.copy(), mandatory=mandatory)
@@ -197,6 +200,18 @@ def stop_producer(lab: Lab, producer: str) -> str:
     return producers.stop(lab, producer)
 
 
+def _table(field: str, value: dict | None) -> dict | None:
+    """A JSON field that becomes an AMQP table (headers, arguments), checked here so the form
+    points at the field: nesting at most ``MAX_NESTING`` deep and 255-byte field names
+    (``engine.rabbitmq.amqp_values``; a header nested 500 deep broke a room's replay)."""
+    if value:
+        try:
+            check_table(field, value)
+        except EngineError as error:
+            raise ArgumentError(field, str(error)) from None
+    return value
+
+
 def _ids(ids: list[str]) -> str:
     return ids[0] if len(ids) == 1 else f"{len(ids)} messages ({ids[0]} .. {ids[-1]})"
 
@@ -206,7 +221,7 @@ def _ids(ids: list[str]) -> str:
 def declare_exchange(lab: Lab, name: str, exchange_type: str, durable: bool, auto_delete: bool,
                      arguments: dict | None) -> str:
     lab.admin.exchange_declare(name, exchange_type, durable=durable, auto_delete=auto_delete,
-                               arguments=arguments)
+                               arguments=_table("arguments", arguments))
     return f"declared {exchange_type} exchange {name!r}"
 
 
@@ -227,7 +242,7 @@ QUEUE_ARGUMENTS = {
 
 def declare_queue(lab: Lab, name: str, durable: bool, auto_delete: bool,
                   arguments: dict | None, **named: Any) -> str:
-    table = dict(arguments or {})
+    table = dict(_table("arguments", arguments) or {})
     for field_name, value in named.items():
         if value not in (None, "") and not (field_name == "queue_type" and value == "classic"):
             table[QUEUE_ARGUMENTS[field_name]] = value
@@ -257,12 +272,13 @@ def purge_queue(lab: Lab, name: str) -> str:
 
 
 def bind(lab: Lab, queue: str, exchange: str, routing_key: str, arguments: dict | None) -> str:
-    lab.admin.queue_bind(queue, exchange, routing_key, arguments=arguments)
+    lab.admin.queue_bind(queue, exchange, routing_key, arguments=_table("arguments", arguments))
     return f"bound queue {queue!r} to {exchange!r} with key {routing_key!r}"
 
 
 def unbind(lab: Lab, queue: str, exchange: str, routing_key: str, arguments: dict | None) -> str:
-    lab.admin.queue_unbind(queue, exchange, routing_key, arguments=arguments)
+    lab.admin.queue_unbind(queue, exchange, routing_key,
+                           arguments=_table("arguments", arguments))
     return f"unbound queue {queue!r} from {exchange!r} (key {routing_key!r})"
 
 

@@ -12,6 +12,7 @@ from engine.apps.failures import FailureRule
 from engine.apps.producer import Producer
 from engine.apps.rates import Steady
 from engine.apps.token_bucket import TokenBucket
+from engine.rabbitmq import Cancel
 
 
 def setup(sim, queues=("work",), arguments=None):
@@ -289,3 +290,33 @@ def test_producer_pauses_while_the_memory_alarm_blocks_its_connection_and_resume
         (5.5, "enqueued", "m5"), (6.5, "enqueued", "m6")]
     assert (app.sent, app.accepted, app.rejected) == (6, 6, 0)
     assert not app.blocked
+
+
+def test_a_consumer_whose_queue_is_deleted_gets_basic_cancel_and_subscribes_again():
+    """"Consumer Cancel Notification": pika announces consumer_cancel_notify, so the broker
+    sends basic.cancel; the app logs it and subscribes again once the queue is back."""
+    sim = Simulation(seed=1)
+    admin = setup(sim)
+    notices = record(sim, kinds.CONNECT_FAILED)
+    worker = make_consumer(sim)
+    worker.start()
+    admin.queue_delete("work")
+    sim.advance(12)  # two more tries, both NOT_FOUND
+    assert [e.details["code"] for e in notices] == ["basic.cancel", "NOT_FOUND", "NOT_FOUND"]
+    admin.queue_declare("work")
+    sim.advance(5)
+    publish(sim, 2)
+    sim.advance(5)
+    assert worker.ledger.total == 2
+
+
+def test_basic_cancel_reaches_the_channels_cancel_callbacks():
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    got = []
+    ch.add_on_cancel_callback(got.append)
+    ch.basic_consume("q", lambda *a: None, consumer_tag="c")
+    ch.queue_delete("q")
+    sim.advance(0)
+    assert [(type(m), m.consumer_tag) for m in got] == [(Cancel, "c")]

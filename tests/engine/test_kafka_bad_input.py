@@ -1,10 +1,12 @@
 """Hypothesis: any argument to any public call either works or raises an EngineError (never a
 TypeError or KeyError from inside the model), and a refused call emits nothing."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import EngineError, Simulation
+from engine.kafka import SerializationException
 
 JUNK = st.sampled_from([None, -1, 0, 1, 2, 99, 1.5, "", "orders", "nope", "all", b"k", True,
                         [], ["orders"], {}, {"retention.ms": "x"}, ("orders", 0),
@@ -53,3 +55,18 @@ def test_every_call_works_or_raises_an_engine_error_and_refusals_emit_nothing(ca
         make(kafka, consumer, producer)(*args)
     except EngineError:
         assert events == []
+
+
+def test_a_value_or_header_nested_without_bound_is_refused_not_a_recursion_error():
+    """Sizing and showing a record calls str() on it: 5,000 levels raised RecursionError."""
+    deep: object = "leaf"
+    for _ in range(5000):
+        deep = [deep]
+    sim = Simulation()
+    sim.kafka.create_topic("orders")
+    producer = sim.kafka.producer()
+    with pytest.raises(SerializationException, match="more than 16 levels"):
+        producer.send("orders", value=deep)
+    with pytest.raises(SerializationException):
+        producer.send("orders", value=b"x", headers=[("h", deep)])
+    producer.send("orders", value={"a": [1, {"b": 2}]})  # a shallow one is still fine

@@ -351,3 +351,32 @@ def test_consumer_contents_list_what_it_polled_since_the_last_commit():
     assert contents["counters"] == {"assigned": 1, "uncommitted": 3}
     c1.commit()
     assert sim.snapshot()["contents"]["kafka:consumer:c1"]["messages"] == []
+
+
+def test_group_join_costs_linear_work_in_the_group_size(monkeypatch):
+    """Issue 9: each join compared every member with every ready member (members² per join;
+    joins 900-1,000 took 4.8 s). Count consumer comparisons: a join may look at each member
+    a bounded number of times, never at each pair."""
+    from engine.kafka.consumer import Consumer
+
+    sim = Simulation(seed=0)
+    sim.kafka.create_topic("orders", num_partitions=12)
+    members = [member(sim, f"c{i}", partition_assignment_strategy="roundrobin")
+               for i in range(2000)]
+    sim.advance(0)  # 2,000 joins at one instant: one rebalance
+    comparisons = []
+
+    def counted_eq(self, other):
+        comparisons.append(1)
+        assert len(comparisons) <= 4 * len(members), "a join compared members pairwise"
+        return self is other
+
+    monkeypatch.setattr(Consumer, "__eq__", counted_eq)
+    for i in range(10):  # ten more joins, each completing its own rebalance
+        members.append(member(sim, f"late{i}", partition_assignment_strategy="roundrobin"))
+        sim.advance(0)
+    owners = [m for m in members if m.assignment()]
+    assert len(owners) == 12
+    assert sorted(tp for m in owners for tp in m.assignment()) == [
+        ("orders", p) for p in range(12)]
+    assert sim.kafka.groups["g"].generation == 11

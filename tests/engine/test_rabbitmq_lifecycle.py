@@ -331,6 +331,22 @@ def test_deleting_a_queue_cancels_its_consumers_and_deletes_unacked_copies():
     assert not conservation_violations(events, sim.locations())
 
 
+def test_deleting_an_auto_delete_queue_with_a_consumer_deletes_it_once():
+    """queue.delete cancels the consumer; that its last consumer left must not auto-delete
+    the queue a second time (it raised KeyError, and the room's replay with it)."""
+    sim = Simulation()
+    events = record(sim)
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("temp", auto_delete=True)
+    ch.basic_consume("temp", lambda *a: None, consumer_tag="c")
+    ch.basic_publish("", "temp", b"x")
+    assert ch.queue_delete("temp") == 1
+    assert "temp" not in sim.rabbitmq.queues and ch.is_open
+    assert [e.kind for e in events if e.kind in ("consumer-removed", "removed")] == [
+        "consumer-removed", "removed"]
+    assert not conservation_violations(events, sim.locations())
+
+
 def test_restart_keeps_durable_things_and_persistent_messages_in_durable_queues():
     sim = Simulation()
     events = record(sim)

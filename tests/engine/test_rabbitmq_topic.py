@@ -1,11 +1,13 @@
 """Topic exchange semantics, checked against RabbitMQ's tutorial five and its trie rules."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Simulation
-from engine.rabbitmq import TopicTrie, topic_matches
+from engine.rabbitmq import TopicTrie, topic_matches, topic_trie
 
 # Tutorial five ("Topics"): Q1 is bound with *.orange.*, Q2 with *.*.rabbit and lazy.#.
 TUTORIAL = [
@@ -131,3 +133,62 @@ def test_trie_routes_exactly_like_the_word_by_word_definition(bindings, routing_
     assert sorted(trie.match(routing_key)) == expected
     for number, binding in enumerate(bindings):
         assert topic_matches(binding, routing_key) is (number in expected)
+
+
+def regex_for(binding_key):
+    """A second, independent definition: each routing word is written with a '.' after it,
+    so '*' is one '[^.]*\\.' and '#' is any number of them."""
+    parts = {"*": r"[^.]*\.", "#": r"(?:[^.]*\.)*"}
+    return re.compile("".join(parts.get(w, re.escape(w) + r"\.") for w in words(binding_key)))
+
+
+def terminated(routing_key):
+    return "".join(w + "." for w in words(routing_key))
+
+
+WORD = st.sampled_from(["a", "b", "", "*", "#"])
+SMALL_KEYS = st.lists(WORD, max_size=7).map(".".join)
+
+
+@given(binding=SMALL_KEYS, routing_key=SMALL_KEYS)
+def test_topic_matches_equals_a_regex_translation(binding, routing_key):
+    expected = regex_for(binding).fullmatch(terminated(routing_key)) is not None
+    assert topic_matches(binding, routing_key) is expected
+
+
+@given(bindings=st.lists(SMALL_KEYS, min_size=1, max_size=10), routing_key=SMALL_KEYS)
+def test_trie_matches_the_bindings_topic_matches_accepts(bindings, routing_key):
+    trie = TopicTrie()
+    for number, binding in enumerate(bindings):
+        trie.bind(binding, number)
+    assert set(trie.match(routing_key)) == {
+        n for n, b in enumerate(bindings) if topic_matches(b, routing_key)}
+
+
+def test_topic_match_with_many_hashes_is_polynomial(monkeypatch):
+    """Ten '#' words against 200 words: a backtracking walk tries every way of sharing the
+    words among the '#'s (about 10**16); the state walk visits each (node, word) state once."""
+    steps = []
+    real = topic_trie._next_states
+    monkeypatch.setattr(topic_trie, "_next_states",
+                        lambda *args: steps.append(1) or real(*args))
+    key = ".".join(["w"] * 200)
+    trie = TopicTrie()
+    trie.bind(".".join(["#"] * 10 + ["x"]), "never")  # fails only after trying everything
+    trie.bind(".".join(["#"] * 10), "always")
+    assert trie.match(key) == ["always"]
+    nodes = 1 + 10 + 1
+    assert len(steps) <= 2 * nodes * (200 + 1)
+
+
+def test_publishing_a_long_key_to_many_hash_bindings_routes_at_once():
+    """Issue 9: '#.#.#.#.#.#.#.#.x' against a 28-word key took seconds per publish."""
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("t", "topic")
+    ch.queue_declare("q")
+    ch.queue_bind("q", "t", ".".join(["#"] * 8 + ["x"]))
+    for _ in range(20):
+        ch.basic_publish("t", ".".join(["w"] * 28), b"x")
+    ch.basic_publish("t", ".".join(["w"] * 27 + ["x"]), b"x")
+    assert sim.rabbitmq.queues["q"]["ready"] == 1

@@ -8,7 +8,7 @@ import pytest
 from mqlab.commands import ArgumentError, kit
 from mqlab.presets import find
 from mqlab.rooms import Room
-from tests.web.playground import run
+from tests.web.playground import refused, run
 
 OWNER = "me"
 
@@ -211,3 +211,16 @@ def test_a_copys_history_begins_with_its_originals_publish():
     history = lab.message_info("m1.3")["events"]
     assert [(e["kind"], e["message_id"]) for e in history][:2] == [
         ("published", "m1"), ("enqueued", "m1.3")]
+
+
+def test_headers_nested_too_deep_are_refused_naming_the_field():
+    """A header nested 500 deep once made the room's replay raise RecursionError."""
+    deep: object = "leaf"
+    for _ in range(500):
+        deep = {"n": deep}
+    lab = room()
+    outcome = refused(lab, "publish", routing_key="tasks", headers={"deep": deep})
+    assert outcome.field == "headers" and "levels deep" in outcome.message
+    outcome = refused(lab, "bind", queue="tasks", exchange="amq.topic", routing_key="#",
+                      arguments={"deep": deep})
+    assert outcome.field == "arguments"

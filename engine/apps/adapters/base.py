@@ -91,10 +91,40 @@ class Outgoing:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def header_int(value: Any, default: int | None) -> int | None:
+    """A whole number from a header or attribute another client wrote (the producer, or a
+    user's publish): anything else (text, None, a float, infinity) counts as absent. A
+    ValueError here ran inside a delivery, out of the clock, and broke the room."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str | bytes):
+        try:
+            return int(value)
+        except ValueError:  # also for more digits than int() reads (4,300)
+            return default
+    return default
+
+
+def header_text(value: Any) -> str | None:
+    """An ordering key from a header: text or nothing (a list would not hash)."""
+    return value if isinstance(value, str) else None
+
+
 def report_refusal(sim: Simulation, broker: str, node: str, consumer: str, call: str,
                    error: EngineError) -> None:
     """A settle call the broker refused (a closed channel, an expired receipt handle, a commit
     after a rebalance): the client library would raise; the app logs it and carries on."""
     sim.emit(kinds.SETTLE_FAILED, broker, source=node,
              reason=f"{call} failed: [{error.code}] {error}",
+             details={"consumer": consumer, "code": error.code})
+
+
+def report_receive_failure(sim: Simulation, broker: str, node: str, consumer: str,
+                           error: EngineError, retry_in: float | None) -> None:
+    """The receive loop's own call failed (its queue or topic was deleted, its client closed
+    under it): the client library raises, the app's loop logs it and, when ``retry_in`` is
+    given, tries again that much later, as a polling loop with a sleep on error does."""
+    then = f"; retrying in {retry_in:g}s" if retry_in is not None else "; the loop stops"
+    sim.emit(kinds.CONNECT_FAILED, broker, source=node,
+             reason=f"{consumer} could not receive: [{error.code}] {error}{then}",
              details={"consumer": consumer, "code": error.code})

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,13 @@ from engine.topology import node_id
 
 from .. import kinds
 from ..retry_names import dead_letter_topic, retry_topic
-from .base import Delivery, Outgoing, report_refusal
+from .base import (
+    Delivery,
+    Outgoing,
+    header_int,
+    report_receive_failure,
+    report_refusal,
+)
 
 if TYPE_CHECKING:
     from engine.kafka.consumer import Consumer as KafkaConsumer
@@ -71,9 +78,21 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _seconds(text: str) -> float:
+    """A retry-at header: a time, or 0 (due now) when a user wrote something else there."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) else 0.0
+
+
 def _ensure_topic(sim: Simulation, name: str, like: str) -> None:
-    if name not in sim.kafka.topics:
-        source = sim.kafka.topics[like]
+    """Create a retry or dead-letter topic shaped like ``like``; while ``like`` itself does
+    not exist (deleted, or not created yet) there is nothing to copy, and a subscriber to a
+    missing topic just gets no records (KafkaConsumer waits for its metadata)."""
+    source = sim.kafka.topics.get(like)
+    if name not in sim.kafka.topics and source is not None:
         sim.kafka.create_topic(name, num_partitions=len(source.partitions))
 
 
@@ -171,7 +190,11 @@ class KafkaConsumerAdapter:
         if life != self._life or self.consumer is None:
             return
         self._polling = False
-        records = self.consumer.poll(max_records=self.max_records)
+        try:
+            records = self.consumer.poll(max_records=self.max_records)
+        except EngineError as error:
+            self._poll_failed(life, error)
+            return
         if not records:
             self._polling = True
             self.sim.call_later(self.poll_interval, self._poll, life)
@@ -180,6 +203,19 @@ class KafkaConsumerAdapter:
             self._commit()
         self._polled.extend(records)
         self._hand_over()
+
+    def _poll_failed(self, life: int, error: EngineError) -> None:
+        """poll() raised, as kafka-python would (e.g. IllegalStateException: the consumer was
+        closed under the app): report it; a live consumer polls again later, a closed one
+        ends the loop until the app is restarted."""
+        alive = self.consumer is not None and self.consumer.alive
+        report_receive_failure(self.sim, BROKER, self.node, self.name, error,
+                               self.poll_interval if alive else None)
+        if alive:
+            self._polling = True
+            self.sim.call_later(self.poll_interval, self._poll, life)
+        else:
+            self.consumer = None
 
     def _hand_over(self) -> None:
         record = self._polled[0]
@@ -205,7 +241,7 @@ class KafkaConsumerAdapter:
     def _due(record: Record) -> float:
         for name, value in record.headers:
             if name == RETRY_AT:
-                return float(_text(value))
+                return _seconds(_text(value))
         return 0.0
 
     def _delivery(self, record: Record) -> Delivery:
@@ -213,9 +249,9 @@ class KafkaConsumerAdapter:
         key = _text(record.key) if record.key is not None else None
         seq = headers.get(kinds.SEQ_HEADER)
         return Delivery(headers.get(kinds.KEY_HEADER, record.id), _text(record.value),
-                        int(headers.get(kinds.ATTEMPT_HEADER, 1)), record.topic,
+                        header_int(headers.get(kinds.ATTEMPT_HEADER), 1) or 1, record.topic,
                         handle=(self._life, record), ordering_key=key,
-                        seq=int(seq) if seq else None, headers=headers)
+                        seq=header_int(seq, None), headers=headers)
 
     # -- settling ----------------------------------------------------------------------------
     def _finished(self, delivery: Delivery) -> None:
@@ -244,7 +280,10 @@ class KafkaConsumerAdapter:
             # Drop what was polled after it from the same partition and read again from it.
             self._polled = deque(r for r in self._polled
                                  if (r.topic, r.partition) != (record.topic, record.partition))
-            self.consumer.seek((record.topic, record.partition), record.offset)
+            try:
+                self.consumer.seek((record.topic, record.partition), record.offset)
+            except EngineError as error:  # the partition went (topic deleted, rebalance)
+                report_refusal(self.sim, BROKER, self.node, self.name, "seek", error)
         self._finished(delivery)
 
     def retry(self, delivery: Delivery, delay: float) -> None:

@@ -32,8 +32,16 @@ from engine.rabbitmq.errors import NackError, UnroutableError
 from engine.topology import node_id
 
 from .. import kinds
+from ..consumer import RECONNECT_EVERY
 from ..retry_names import retry_queue
-from .base import Delivery, Outgoing, report_refusal
+from .base import (
+    Delivery,
+    Outgoing,
+    header_int,
+    header_text,
+    report_receive_failure,
+    report_refusal,
+)
 
 if TYPE_CHECKING:
     from engine.rabbitmq.channel import Channel
@@ -67,10 +75,13 @@ class RabbitConsumer:
         self.node = node_id(BROKER, "consumer", name)
         self.channel: Channel | None = None
         self.app: Consumer | None = None
+        self.early_ack = False
 
     def open(self, app: Consumer, early_ack: bool) -> None:
         self.app = app
+        self.early_ack = early_ack
         channel = self.channel = self.sim.rabbitmq.channel()
+        channel.add_on_cancel_callback(lambda method: self._cancelled(channel, method))
         for attempt in range(1, self.retry_levels + 1):
             channel.queue_declare(retry_queue(self.queue, attempt), arguments={
                 "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue})
@@ -79,18 +90,44 @@ class RabbitConsumer:
         channel.basic_consume(self.queue, self._on_message, auto_ack=early_ack,
                               consumer_tag=self.name)
 
+    def _cancelled(self, channel: Channel, method: Any) -> None:
+        """basic.cancel: the queue was deleted under us. The app logs it and subscribes again
+        every RECONNECT_EVERY seconds, so a re-declared queue is picked up."""
+        if channel is not self.channel:
+            return  # a channel the app already left
+        self.sim.emit(kinds.CONNECT_FAILED, BROKER, source=self.node,
+                      reason=f"{self.name}: the broker cancelled consumer {method.consumer_tag}"
+                      f" (basic.cancel: queue '{self.queue}' was deleted); subscribing again"
+                      f" in {RECONNECT_EVERY:g}s",
+                      details={"consumer": self.name, "code": "basic.cancel"})
+        self.sim.call_later(RECONNECT_EVERY, self._resubscribe, channel)
+
+    def _resubscribe(self, channel: Channel) -> None:
+        if channel is not self.channel or self.app is None or not self.app.running:
+            return  # crashed, stopped or reopened meanwhile
+        if channel.is_open:
+            channel.close()
+        try:
+            self.open(self.app, self.early_ack)
+        except EngineError as error:  # still no queue: NOT_FOUND closed the new channel
+            report_receive_failure(self.sim, BROKER, self.node, self.name, error,
+                                   RECONNECT_EVERY)
+            self.sim.call_later(RECONNECT_EVERY, self._resubscribe, self.channel)
+
     def _on_message(self, channel: Channel, method: Any, properties: BasicProperties,
                     body: bytes | str) -> None:
         headers = properties.headers or {}
         text = body if isinstance(body, str) else body.decode("utf-8", "replace")
-        attempt = int(headers.get(kinds.ATTEMPT_HEADER, 1))
-        if DELIVERY_COUNT in headers:
-            attempt = max(attempt, int(headers[DELIVERY_COUNT]) + 1)
+        attempt = header_int(headers.get(kinds.ATTEMPT_HEADER), 1) or 1
+        count = header_int(headers.get(DELIVERY_COUNT), None)
+        if count is not None:
+            attempt = max(attempt, count + 1)
         key = properties.message_id or f"{self.queue}#{method.delivery_tag}"
         assert self.app is not None
         self.app.receive(Delivery(
             key, text, attempt, self.queue, handle=(channel, method.delivery_tag, properties),
-            ordering_key=headers.get("ordering-key"), seq=headers.get(kinds.SEQ_HEADER),
+            ordering_key=header_text(headers.get("ordering-key")),
+            seq=header_int(headers.get(kinds.SEQ_HEADER), None),
             headers=dict(headers)))
 
     def want_more(self) -> None:

@@ -26,7 +26,14 @@ from engine.errors import EngineError
 from engine.topology import node_id
 
 from .. import kinds
-from .base import Delivery, Outgoing, report_refusal
+from ..consumer import RECONNECT_EVERY
+from .base import (
+    Delivery,
+    Outgoing,
+    header_int,
+    report_receive_failure,
+    report_refusal,
+)
 
 if TYPE_CHECKING:
     from engine.simulation import Simulation
@@ -86,11 +93,25 @@ class SqsConsumer:
             return
         self._polling = True
         life = self._life
-        self.sim.sqs.receive_message_async(
-            lambda response: self._answered(life, response), queue_url(self.sim, self.queue),
-            MaxNumberOfMessages=self.batch, WaitTimeSeconds=self.wait,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-            MessageAttributeNames=["All"], consumer=self.name)
+        try:
+            self.sim.sqs.receive_message_async(
+                lambda response: self._answered(life, response),
+                queue_url(self.sim, self.queue),
+                MaxNumberOfMessages=self.batch, WaitTimeSeconds=self.wait,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                MessageAttributeNames=["All"], consumer=self.name)
+        except EngineError as error:
+            # QueueDoesNotExist (the queue was deleted under us): boto3 raises it; the loop
+            # logs it and polls again later, so a re-created queue is picked up. _polling
+            # stays set until then: one loop, never one more per finished message.
+            report_receive_failure(self.sim, BROKER, self.node, self.name, error,
+                                   RECONNECT_EVERY)
+            self.sim.call_later(RECONNECT_EVERY, self._retry, life)
+
+    def _retry(self, life: int) -> None:
+        if life == self._life:
+            self._polling = False
+            self.want_more()
 
     def _answered(self, life: int, response: dict[str, Any]) -> None:
         if life != self._life:
@@ -116,14 +137,16 @@ class SqsConsumer:
         attributes = message.get("MessageAttributes", {})
 
         def attribute(name: str) -> str | None:
-            return attributes[name]["StringValue"] if name in attributes else None
+            # SQS checked the types at send; a Binary attribute has no StringValue.
+            value = attributes.get(name)
+            return value.get("StringValue") if value is not None else None
 
         seq = attribute(kinds.SEQ_HEADER)
         return Delivery(
             attribute(kinds.KEY_HEADER) or message["MessageId"], message["Body"],
             int(message["Attributes"]["ApproximateReceiveCount"]), self.queue,
             handle=message["ReceiptHandle"], ordering_key=attribute("ordering-key"),
-            seq=int(seq) if seq is not None else None)
+            seq=header_int(seq, None))
 
     def _delete(self, handle: str) -> None:
         try:
