@@ -6,6 +6,8 @@
 
 from .errors import EngineError, InvalidArgument, NotFound
 from .events import TERMINAL, Event
+from .limits import Limits
 from .simulation import Simulation
 
-__all__ = ["TERMINAL", "EngineError", "Event", "InvalidArgument", "NotFound", "Simulation"]
+__all__ = ["TERMINAL", "EngineError", "Event", "InvalidArgument", "Limits", "NotFound",
+           "Simulation"]

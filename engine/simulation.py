@@ -17,6 +17,7 @@ from .broker import BrokerModel
 from .clock import NORMAL, URGENT, Clock, Timer
 from .errors import InvalidArgument
 from .events import Event
+from .limits import DEFAULTS, Account, Limits
 from .topology import TopologyBuilder
 
 if TYPE_CHECKING:
@@ -28,8 +29,11 @@ Listener = Callable[[Event], Any]
 
 
 class Simulation:
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, limits: Limits | None = None) -> None:
         self.seed = seed
+        #: the room's budget (``limits.py``); every broker model checks it
+        self.limits = DEFAULTS if limits is None else limits
+        self._accounts: list[Account] = []
         self.random = random.Random(seed)
         self._clock = Clock()
         self._listeners: list[Listener] = []
@@ -116,6 +120,26 @@ class Simulation:
         n = self._ids.get(prefix, 0) + 1
         self._ids[prefix] = n
         return f"{prefix}{n}"
+
+    # -- the budget --------------------------------------------------------------------------
+    def account(self) -> Account:
+        """A new running count of held messages, included in ``held()`` (one per broker
+        store: RabbitMQ's queues, its held publishes, Kafka's logs, SQS's queues)."""
+        account = Account()
+        self._accounts.append(account)
+        return account
+
+    def held(self) -> tuple[int, int]:
+        """Messages and bytes the room holds now, all brokers together."""
+        accounts = self._accounts
+        return (sum(a.messages for a in accounts), sum(a.bytes for a in accounts))
+
+    def fits(self, size: int, count: int = 1) -> bool:
+        """Would ``count`` more messages of ``size`` bytes in all stay within the budget?"""
+        messages, held_bytes = self.held()
+        limits = self.limits
+        return (messages + count <= limits.max_messages
+                and held_bytes + size <= limits.max_bytes)
 
     # -- brokers ---------------------------------------------------------------------------
     @property

@@ -73,8 +73,7 @@ class Delivery:
                 self._deliver(consumer, message)
         finally:
             queue.dispatching = False
-        if self.watermark is not None:  # auto-ack deliveries free memory as they go
-            self.check_memory()
+        self.check_memory()  # auto-ack deliveries free memory as they go
         if queue.expiry_timer is not None or (queue.ready
                                               and queue.ready[0].expires_at is not None):
             self._arm_expiry(queue)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import events as ev
 from ..broker import BrokerModel
 from ..errors import InvalidArgument
+from ..limits import over
 from ..topology import node_id
 from .alarms import Alarms
 from .channel import Channel, Connection, Consumer
@@ -75,6 +76,10 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         self._connection_numbers = 0
         self._channel_numbers = 0
         self._consumer_numbers = 0
+        #: the room's budget: copies in queues (ready + unacked), and publishes held while
+        #: the memory alarm blocks their connections (``alarms.py``)
+        self.stored = sim.account()
+        self.waiting = sim.account()
         self._declare_builtins()
 
     def _declare_builtins(self) -> None:
@@ -139,6 +144,25 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self.close_channel(channel, error.reply_text, error.reply_code)
         return error
 
+    # -- the room's caps ---------------------------------------------------------------------
+    def _check_cap(self, channel: Channel, kind: str, name: str, count: int,
+                   limit: int) -> None:
+        """Refuse one more ``kind`` past the room's cap, as a vhost limit refuses a queue:
+        rabbit_channel's check_vhost_queue_limit answers queue.declare with
+        ``406 PRECONDITION_FAILED - cannot declare queue 'q': queue limit in vhost '/' (N) is
+        reached`` ("Virtual Hosts" guide, max-queues). RabbitMQ has no such limit on
+        exchanges, bindings or consumers; mqlab words those caps the same way."""
+        if count >= limit:
+            raise self._fail(channel, PreconditionFailed(
+                f"cannot declare {kind} '{name}': {kind} limit in vhost {VHOST} ({limit}) is "
+                f"reached; " + over(f"{kind}s", limit)))
+
+    def _user_exchanges(self) -> int:
+        return len(self._exchanges) - 1 - len(PREDECLARED)  # the default and amq.* built-ins
+
+    def consumer_count(self) -> int:
+        return sum(len(queue.consumers) for queue in self._queues.values())
+
     # -- exchanges ---------------------------------------------------------------------------
     def exchange_declare(self, channel: Channel, name: str, exchange_type: str, *,
                          durable: bool, auto_delete: bool, internal: bool,
@@ -165,6 +189,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self._check_equivalent(channel, "exchange", name, existing.settings(),
                                    wanted)
             return
+        self._check_cap(channel, "exchange", name, self._user_exchanges(),
+                        self.sim.limits.max_exchanges)
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
                                           durable=durable, auto_delete=auto_delete,
                                           internal=internal, arguments=arguments)
@@ -222,6 +248,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             if existing.type != QUORUM:  # "Quorum Queues": re-declaring renews no lease
                 self._touch(existing)
             return name
+        self._check_cap(channel, "queue", name, len(self._queues), self.sim.limits.max_queues)
         try:
             queue = Queue(name, _node("queue", name), durable=durable, exclusive=exclusive,
                           auto_delete=auto_delete, arguments=arguments,
@@ -234,6 +261,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             raise self._fail(channel, PreconditionFailed(
                 f"invalid property '{what}' for queue '{name}' in vhost {VHOST}: quorum "
                 "queues must be durable, non-exclusive and not auto-delete"))
+        queue.account = self.stored
         self._queues[name] = queue
         self._touch(queue)
         self._emit_topology(ev.DECLARED, source=queue.node,
@@ -365,6 +393,9 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         binding = Binding(exchange, target, routing_key, arguments)
         if binding.key in exchange.bindings:
             return  # binding twice is a no-op
+        self._check_cap(channel, "binding", f"{source} -> {target.name}",
+                        sum(len(x.bindings) for x in self._exchanges.values()),
+                        self.sim.limits.max_bindings)
         exchange.add(binding)
         exchange.used = True
         if isinstance(target, Queue):
@@ -442,6 +473,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             # "Quorum Queues" feature matrix: no global QoS (rabbit_quorum_queue:consume).
             raise self._fail(channel, NotImplementedByBroker(
                 f"queue '{queue_name}' in vhost {VHOST} does not support global qos"))
+        self._check_cap(channel, "consumer", tag, self.consumer_count(),
+                        self.sim.limits.max_consumers)
         consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
                             channel.prefetch_count, priority)
         channel.consumers[tag] = consumer

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..limits import Account
 from .errors import PreconditionFailed
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class Queue:
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
         "had_consumer", "bindings", "limited", "single_active", "expires", "last_used",
-        "expires_timer", "consumer_timeout", "ranked_consumers",
+        "expires_timer", "consumer_timeout", "ranked_consumers", "account",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -154,6 +155,8 @@ class Queue:
         #: auto-delete queues go away when their last consumer leaves, not before the first
         self.had_consumer = False
         self.bindings: dict[tuple[Any, ...], Binding] = {}
+        #: the broker's running count of held messages (set by the broker on declare)
+        self.account: Account = Account()
 
     def push(self, message: Message) -> None:
         self.arrivals += 1
