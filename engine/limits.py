@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from .errors import LimitReached
+
 MIB = 1024 * 1024
 
 
@@ -115,3 +117,44 @@ class Account:
     def remove(self, size: int, count: int = 1) -> None:
         self.messages -= count
         self.bytes -= size
+
+
+class Census:
+    """The simulated apps (``engine/apps``) running in a room, for its caps on producers,
+    consumers and the producers' total rate. An app is admitted when it is created or started
+    and leaves when it stops."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.producers: dict[object, float] = {}
+        self.consumers: set[object] = set()
+
+    def admit_producer(self, app: object, name: str, per_second: float) -> None:
+        if app in self.producers:
+            return
+        limits = self.limits
+        if len(self.producers) >= limits.max_producers:
+            raise LimitReached(f"producer {name!r} is refused: "
+                               + over("simulated producers", limits.max_producers))
+        if per_second > limits.max_rate:
+            raise LimitReached(f"producer {name!r} at {per_second:g} messages/s is refused: "
+                               + over("messages per second for one producer", limits.max_rate))
+        total = sum(self.producers.values()) + per_second
+        if total > limits.max_total_rate:
+            raise LimitReached(
+                f"producer {name!r} would bring the room's producers to {total:g} messages/s: "
+                + over("messages per second for all producers together",
+                       limits.max_total_rate))
+        self.producers[app] = per_second
+
+    def admit_consumer(self, app: object, name: str) -> None:
+        if app in self.consumers:
+            return
+        if len(self.consumers) >= self.limits.max_consumers:
+            raise LimitReached(f"consumer {name!r} is refused: "
+                               + over("simulated consumers", self.limits.max_consumers))
+        self.consumers.add(app)
+
+    def leave(self, app: object) -> None:
+        self.producers.pop(app, None)
+        self.consumers.discard(app)

@@ -17,7 +17,7 @@ from .broker import BrokerModel
 from .clock import NORMAL, URGENT, Clock, Timer
 from .errors import InvalidArgument
 from .events import Event
-from .limits import DEFAULTS, Account, Limits
+from .limits import DEFAULTS, Account, Census, Limits
 from .topology import TopologyBuilder
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ class Simulation:
         #: the room's budget (``limits.py``); every broker model checks it
         self.limits = DEFAULTS if limits is None else limits
         self._accounts: list[Account] = []
+        #: the simulated apps running, for the room's caps on them (``engine/apps``)
+        self.census = Census(self.limits)
         self.random = random.Random(seed)
         self._clock = Clock()
         self._listeners: list[Listener] = []

@@ -30,11 +30,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..limits import full
 from .arguments import as_list, is_whole
 from .errors import (
     ConfigException,
     IllegalStateException,
     InvalidRecordException,
+    KafkaStorageException,
     SerializationException,
     UnknownTopicOrPartitionException,
 )
@@ -199,6 +201,11 @@ class Producer:
         if self.acks == "0" and target.leader is None:
             return self._drop(target, value, key)
         target.check_writable(self.acks)
+        if not self.kafka.sim.fits(size):
+            raise KafkaStorageException(
+                f"partition {target.name} cannot store the record: {full(self.kafka.sim.limits)}"
+                "; a producer retries after retry.backoff.ms until consumers or retention free "
+                "room")
         record = target.append(key, value, headers, size)
         self.sent += 1
         if target.topic.name not in self._topics:

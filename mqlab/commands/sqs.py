@@ -445,6 +445,8 @@ def add_consumer(lab: Lab, name: str, queue: str, processing_time: float, failur
         raise ArgumentError("name", f"a consumer named {name!r} is already running; pick "
                             "another name")
     lab.url(queue)
+    if name in lab.consumers:  # a stopped app of that name gives its place up
+        lab.consumers[name].retire()
     adapter = PollingConsumer(lab.sim, name, queue, batch=batch, wait=wait_time)
     app = Consumer(
         lab.sim, name, adapter, processing=lambda rng: processing_time,
@@ -466,7 +468,7 @@ def add_consumer(lab: Lab, name: str, queue: str, processing_time: float, failur
 
 def remove_consumer(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
-    app.stop()
+    app.retire()
     del lab.consumers[consumer]
     # Its node keeps the messages it received (SQS remembers no receivers) but loses the
     # app's counters and work in hand; the event tells viewers, even when the app was already
