@@ -544,7 +544,8 @@ def _attribute_fields() -> tuple[Field, ...]:
 COMMANDS = (
     Command("send_message", "Send message", "Messages", send_message, (
         QUEUE, Field("body", "Body", "textarea", default="order {n}",
-                     help="{n} becomes the message's number when sending several."),
+                     help="{n} becomes the message's number when sending several.",
+                     max_length=producers.BODY_CHARS),
         Field("group_id", "MessageGroupId", help="FIFO queues: messages of one group are "
               "received in order, one group member in flight at a time."),
         Field("deduplication_id", "MessageDeduplicationId",
@@ -553,7 +554,7 @@ COMMANDS = (
         Field("delay_seconds", "DelaySeconds", "int", minimum=0, maximum=MAX_DELAY,
               help="Standard queues: hide this message for a while first."),
         Field("attributes", "Message attributes", "json", placeholder='{"tenant": "acme"}'),
-        Field("count", "How many", "int", default=1, minimum=1, maximum=100),
+        producers.COUNT,
     ), help="SendMessage. Put 'poison' in the body to make consumers fail on it."),
     Command("receive_message", "Receive", "Messages", receive_message, (
         QUEUE, Field("max_messages", "MaxNumberOfMessages", "int", default=1, minimum=1,
