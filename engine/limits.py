@@ -102,21 +102,31 @@ def full(limits: Limits) -> str:
 
 
 class Account:
-    """Messages and bytes a broker holds now, kept as they come and go (never by scanning)."""
+    """Messages and bytes a broker holds now, kept as they come and go (never by scanning).
+    Each also adds into its room's ``total``, so the room's use is one read."""
 
-    __slots__ = ("messages", "bytes")
+    __slots__ = ("messages", "bytes", "total")
 
-    def __init__(self) -> None:
+    def __init__(self, total: Account | None = None) -> None:
         self.messages = 0
         self.bytes = 0
+        self.total = total
 
     def add(self, size: int, count: int = 1) -> None:
         self.messages += count
         self.bytes += size
+        total = self.total
+        if total is not None:
+            total.messages += count
+            total.bytes += size
 
     def remove(self, size: int, count: int = 1) -> None:
         self.messages -= count
         self.bytes -= size
+        total = self.total
+        if total is not None:
+            total.messages -= count
+            total.bytes -= size
 
 
 class Census:

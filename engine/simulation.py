@@ -33,7 +33,8 @@ class Simulation:
         self.seed = seed
         #: the room's budget (``limits.py``); every broker model checks it
         self.limits = DEFAULTS if limits is None else limits
-        self._accounts: list[Account] = []
+        #: what the room holds now, all brokers together (their accounts add into it)
+        self.room = Account()
         #: the simulated apps running, for the room's caps on them (``engine/apps``)
         self.census = Census(self.limits)
         self.random = random.Random(seed)
@@ -127,21 +128,17 @@ class Simulation:
     def account(self) -> Account:
         """A new running count of held messages, included in ``held()`` (one per broker
         store: RabbitMQ's queues, its held publishes, Kafka's logs, SQS's queues)."""
-        account = Account()
-        self._accounts.append(account)
-        return account
+        return Account(self.room)
 
     def held(self) -> tuple[int, int]:
         """Messages and bytes the room holds now, all brokers together."""
-        accounts = self._accounts
-        return (sum(a.messages for a in accounts), sum(a.bytes for a in accounts))
+        return self.room.messages, self.room.bytes
 
     def fits(self, size: int, count: int = 1) -> bool:
         """Would ``count`` more messages of ``size`` bytes in all stay within the budget?"""
-        messages, held_bytes = self.held()
-        limits = self.limits
-        return (messages + count <= limits.max_messages
-                and held_bytes + size <= limits.max_bytes)
+        room, limits = self.room, self.limits
+        return (room.messages + count <= limits.max_messages
+                and room.bytes + size <= limits.max_bytes)
 
     # -- brokers ---------------------------------------------------------------------------
     @property

@@ -102,7 +102,13 @@ class Alarms:
         return {"messages": self.stored.messages, "bytes": self.stored.bytes}
 
     def check_memory(self) -> None:
-        """Raise or clear the alarm after memory use may have changed."""
+        """Raise or clear the alarm after memory use may have changed (cheap while the room
+        is under its watermark: it runs after every publish and ack)."""
+        if not self.alarm and self.watermark is None:
+            room, limits = self.sim.room, self.sim.limits
+            if (room.messages <= limits.max_messages * limits.watermark
+                    and room.bytes <= limits.max_bytes * limits.watermark):
+                return
         over_by = self._over_watermarks()
         if over_by and not self.alarm:
             self._raise_alarm("; ".join(over_by), self.memory_use())

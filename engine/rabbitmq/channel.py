@@ -290,7 +290,8 @@ class Channel:
         if type(delivery_tag) is not int or delivery_tag < 0:
             _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "ack", requeue=False)
-        broker.check_memory()
+        if broker.alarm:  # an ack only frees memory: it can clear an alarm, never raise one
+            broker.check_memory()
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
                    requeue: bool = True) -> None:

@@ -22,7 +22,7 @@ PREVIEW_CHARS = 200
 class Message:
     __slots__ = (
         "id", "body", "properties", "exchange", "routing_key", "persistent", "size",
-        "priority", "position", "expires_at", "redelivered", "delivery_count", "_queue",
+        "priority", "position", "expires_at", "redelivered", "delivery_count", "queue",
         "consumer", "channel", "delivery_tag", "delivered_at", "family", "_info",
     )
 
@@ -42,7 +42,9 @@ class Message:
         self.redelivered = False
         #: failed deliveries so far (quorum queues' x-delivery-count)
         self.delivery_count = 0
-        self._queue: Queue | None = None
+        #: the queue that holds this copy, ready or unacked; None once it has left (set by
+        #: ``Queue.push``, cleared by ``queues.let_go`` so the room's account follows)
+        self.queue: Queue | None = None
         #: while unacked: who holds it (consumer is None for basic_get) and under which tag
         self.consumer: Consumer | None = None
         self.channel: Channel | None = None
@@ -52,23 +54,6 @@ class Message:
         self.family: list[int] | None = None
         #: the JSON-safe description of what does not change between events (built lazily)
         self._info: dict[str, Any] | None = None
-
-    @property
-    def queue(self) -> Queue | None:
-        """The queue that holds this copy, ready or unacked; None once it has left."""
-        return self._queue
-
-    @queue.setter
-    def queue(self, queue: Queue | None) -> None:
-        # The room's budget (engine/limits.py) counts a copy while a queue holds it: set on
-        # arrival, cleared by every way out (ack, drop, expiry, purge, deletion). Keeping the
-        # account here catches every one of those paths without a scan.
-        old = self._queue
-        if old is None and queue is not None:
-            queue.account.add(self.size)
-        elif old is not None and queue is None:
-            old.account.remove(self.size)
-        self._queue = queue
 
     def copy(self) -> Message:
         """Another copy for another queue, with the next copy id and its own headers."""

@@ -45,7 +45,7 @@ from .exchanges import (
     binding_text,
 )
 from .message import json_safe
-from .queues import QUORUM, Queue
+from .queues import QUORUM, Queue, let_go
 from .routing import Routing
 from .views import Views, holder
 
@@ -340,7 +340,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         queue.ready.clear()
         queue.bytes = 0
         for message in messages:
-            message.queue = None
+            let_go(message)
             self.sim.emit(ev.PURGED, BROKER, message.id, queue.node, None,
                           f"queue '{name}' purged")
         self._arm_expiry(queue)
@@ -369,13 +369,13 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self._drop_binding(binding, f"{reason}, so its binding goes too")
         count = len(queue.ready)
         for message in list(queue.ready):
-            message.queue = None
+            let_go(message)
             self.sim.emit(fate, BROKER, message.id, queue.node, None, reason)
         queue.ready.clear()
         for channel in self._channels.values():
             for message in channel.unacked.values():
                 if message.queue is queue:  # the tag stays valid: acking it later is harmless
-                    message.queue = None
+                    let_go(message)
                     self.sim.emit(fate, BROKER, message.id, holder(message), None, reason)
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
@@ -579,7 +579,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         kept = [m for m in queue.ready if m.persistent]
         for message in queue.ready:
             if not message.persistent:
-                message.queue = None
+                let_go(message)
                 self.sim.emit(ev.LOST, BROKER, message.id, queue.node, None,
                               f"broker restarted: transient message (delivery_mode 1) in "
                               f"'{queue.name}' is gone")

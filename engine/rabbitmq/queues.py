@@ -91,6 +91,16 @@ class PriorityReady:
             yield from level
 
 
+def let_go(message: Message) -> None:
+    """A copy leaves its queue for good (acked, dropped, expired, purged, dead-lettered, its
+    queue deleted): the room's budget (engine/limits.py) no longer counts it. Every way out
+    comes through here, so the account is kept without a scan."""
+    queue = message.queue
+    if queue is not None:
+        message.queue = None
+        queue.account.remove(message.size)
+
+
 def insert_by_position(ready: deque[Message], message: Message) -> None:
     """Put a requeued message back at its original place among the ready ones."""
     if not ready or message.position < ready[0].position:
@@ -159,11 +169,13 @@ class Queue:
         self.account: Account = Account()
 
     def push(self, message: Message) -> None:
+        """A copy arrives (a requeue is ``put_back``): from now on the room counts it."""
         self.arrivals += 1
         message.position = self.arrivals
         message.queue = self
         self.ready.append(message)
         self.bytes += message.size
+        self.account.add(message.size)
 
     def pop(self) -> Message:
         message = self.ready.popleft()
