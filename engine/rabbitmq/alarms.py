@@ -53,6 +53,10 @@ CONNECTION_UNBLOCKED = "connection-unblocked"
 PUBLISH_HELD = "publish-held"
 #: the reason RabbitMQ gives in connection.blocked for the memory alarm
 LOW_ON_MEMORY = "low on memory"
+#: seconds between the memory monitor's samples (rabbitmq.conf memory_monitor_interval,
+#: 2500 ms): while the alarm is up, memory freed elsewhere in the room (Kafka retention,
+#: SQS deletes) is noticed this way
+MEMORY_MONITOR_INTERVAL = 2.5
 
 
 class HeldPublish:
@@ -84,6 +88,7 @@ class Alarms:
     #: (messages, bytes) limits, or None when no watermark is set
     watermark: tuple[int | None, int | None] | None = None
     alarm = False
+    _monitor: Any = None
 
     def set_memory_high_watermark(self, messages: int | None = None,
                                   bytes: int | None = None) -> None:  # noqa: A002
@@ -135,8 +140,16 @@ class Alarms:
                              f"this room's budget of {budget} {unit})")
         return found
 
+    def _sample_memory(self) -> None:
+        self._monitor = None
+        self.check_memory()
+        if self.alarm:
+            self._monitor = self.sim.call_later(MEMORY_MONITOR_INTERVAL, self._sample_memory)
+
     def _raise_alarm(self, why: str, use: dict[str, int]) -> None:
         self.alarm = True
+        if self._monitor is None:
+            self._monitor = self.sim.call_later(MEMORY_MONITOR_INTERVAL, self._sample_memory)
         self.sim.emit(ALARM_RAISED, BROKER, reason=f"memory alarm: {why}; connections that "
                       "publish are blocked, consumers carry on", details=dict(use))
         # "Blocked Connection Notifications": sent to the connections that publish.
@@ -146,6 +159,9 @@ class Alarms:
 
     def _clear_alarm(self, why: str) -> None:
         self.alarm = False
+        if self._monitor is not None:
+            self._monitor.cancel()
+            self._monitor = None
         self.sim.emit(ALARM_CLEARED, BROKER, reason=f"memory alarm cleared: {why}")
         for connection in list(self._connections):
             if connection.blocked and connection.is_open and not self.alarm:

@@ -166,6 +166,27 @@ def test_a_held_publish_that_would_not_fit_the_budget_is_refused():
     assert sim.held() == (10, 10)
 
 
+def test_room_freed_by_another_broker_clears_the_alarm_at_the_next_memory_sample():
+    sim = Simulation(limits=Limits(max_messages=10))
+    events = record(sim)
+    sim.kafka.create_topic("t")
+    producer = sim.kafka.producer()
+    for n in range(7):
+        producer.send("t", value=str(n))
+    sim.rabbitmq.channel().queue_declare("work")
+    publisher = sim.rabbitmq.connection().channel()
+    publisher.basic_publish("", "work", "a")  # 8 > 0.6 of 10: the alarm goes off
+    held = publisher.basic_publish("", "work", "b")
+    assert sim.rabbitmq.alarm and sim.held() == (9, 9)
+    sim.kafka.delete_topic("t")  # RabbitMQ hears nothing of it ...
+    sim.advance(2.4)
+    assert sim.rabbitmq.alarm
+    sim.advance(0.1)  # ... until its memory monitor samples again (every 2.5 s)
+    assert not sim.rabbitmq.alarm
+    assert [e.message_id for e in events if e.kind == "enqueued"][-1] == held
+    assert sim.rabbitmq._monitor is None  # no sampling while the alarm is down
+
+
 # -- Kafka ---------------------------------------------------------------------------------
 def test_kafka_topic_and_partition_caps_are_a_policy_violation():
     sim = Simulation(limits=Limits(max_topics=2, max_partitions=5,
