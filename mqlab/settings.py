@@ -125,7 +125,14 @@ from engine.limits import DEFAULTS as _ROOM_DEFAULTS  # noqa: E402
 
 
 def _room(name: str) -> int:
-    return int(os.environ.get(f"MQLAB_{name.upper()}", getattr(_ROOM_DEFAULTS, name)))
+    variable = f"MQLAB_{name.upper()}"
+    raw = os.environ.get(variable)
+    if raw is None:
+        return int(getattr(_ROOM_DEFAULTS, name))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r}: give a whole number") from None
 
 
 MQLAB_MAX_MESSAGES = _room("max_messages")
