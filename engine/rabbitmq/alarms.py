@@ -103,7 +103,7 @@ class Alarms:
 
     def memory_use(self) -> dict[str, int]:
         """What the watermark compares: ready + unacked messages and their bytes (a running
-        count, ``Message.queue``)."""
+        count kept by ``Queue.push`` and ``queues.let_go``)."""
         return {"messages": self.stored.messages, "bytes": self.stored.bytes}
 
     def check_memory(self) -> None:
@@ -111,8 +111,7 @@ class Alarms:
         is under its watermark: it runs after every publish and ack)."""
         if not self.alarm and self.watermark is None:
             room, limits = self.sim.room, self.sim.limits
-            if (room.messages <= limits.max_messages * limits.watermark
-                    and room.bytes <= limits.max_bytes * limits.watermark):
+            if room.messages <= limits.alarm_messages and room.bytes <= limits.alarm_bytes:
                 return
         over_by = self._over_watermarks()
         if over_by and not self.alarm:

@@ -210,8 +210,10 @@ class SQS(BrokerModel):
                 "name")
         cap = self.sim.limits.max_queues
         if len(self.queues) >= cap:
-            # AWS has no practical queue quota; OverLimit is SQS's code for "violates a
-            # limit" (API reference, OverLimit), here the room's.
+            # AWS has no practical queue quota; OverLimit is SQS's code for "The specified
+            # action violates a limit" (API reference, OverLimit; boto3's
+            # docs.aws.amazon.com/botocore/latest/reference/services/sqs/client/exceptions/
+            # OverLimit.html), here the room's.
             raise OverLimit(f"Queue {QueueName!r} is refused: {over('queues', cap)}")
         redrive = self._check_policies(ARN_PREFIX + QueueName, fifo, attributes)
         queue = (FifoQueue if fifo else StandardQueue)(self, QueueName, attributes, tags)
