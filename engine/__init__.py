@@ -1,7 +1,8 @@
 """mqlab's simulation engine: pure Python, no I/O, virtual time, commands in, events out.
 
 ``Simulation(seed)`` owns the clock and the broker models (``sim.rabbitmq``, ``sim.kafka``,
-``sim.sqs``); ``sim.subscribe(listener)`` receives every ``Event``.
+``sim.sqs``); ``sim.subscribe(listener)`` receives every ``Event``. ``Simulation(seed, limits)``
+gives the room a budget (``Limits``, ``engine/limits.py``); ``sim.held()`` is what it holds.
 """
 
 from .errors import EngineError, InvalidArgument, NotFound
