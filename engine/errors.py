@@ -34,3 +34,10 @@ class InvalidArgument(EngineError):
 
 class NotFound(EngineError):
     code = "NotFound"
+
+
+class LimitReached(EngineError):
+    """A room's cap (``engine/limits.py``) refuses a command that has no broker of its own to
+    answer it, such as starting one more simulated app."""
+
+    code = "LimitReached"

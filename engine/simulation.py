@@ -17,6 +17,7 @@ from .broker import BrokerModel
 from .clock import NORMAL, URGENT, Clock, Timer
 from .errors import InvalidArgument
 from .events import Event
+from .limits import DEFAULTS, Account, Census, Limits
 from .topology import TopologyBuilder
 
 if TYPE_CHECKING:
@@ -28,8 +29,14 @@ Listener = Callable[[Event], Any]
 
 
 class Simulation:
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, limits: Limits | None = None) -> None:
         self.seed = seed
+        #: the room's budget (``limits.py``); every broker model checks it
+        self.limits = DEFAULTS if limits is None else limits
+        #: what the room holds now, all brokers together (their accounts add into it)
+        self.room = Account()
+        #: the simulated apps running, for the room's caps on them (``engine/apps``)
+        self.census = Census(self.limits)
         self.random = random.Random(seed)
         self._clock = Clock()
         self._listeners: list[Listener] = []
@@ -123,6 +130,22 @@ class Simulation:
         n = self._ids.get(prefix, 0) + 1
         self._ids[prefix] = n
         return f"{prefix}{n}"
+
+    # -- the budget --------------------------------------------------------------------------
+    def account(self) -> Account:
+        """A new running count of held messages, included in ``held()`` (one per broker
+        store: RabbitMQ's queues, its held publishes, Kafka's logs, SQS's queues)."""
+        return Account(self.room)
+
+    def held(self) -> tuple[int, int]:
+        """Messages and bytes the room holds now, all brokers together."""
+        return self.room.messages, self.room.bytes
+
+    def fits(self, size: int, count: int = 1) -> bool:
+        """Would ``count`` more messages of ``size`` bytes in all stay within the budget?"""
+        room, limits = self.room, self.limits
+        return (room.messages + count <= limits.max_messages
+                and room.bytes + size <= limits.max_bytes)
 
     # -- brokers ---------------------------------------------------------------------------
     @property

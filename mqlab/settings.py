@@ -124,3 +124,39 @@ MQLAB_ROOM_THREADS = int(os.environ.get("MQLAB_ROOM_THREADS", "8"))
 #: Frames one socket may send per second (a token bucket), and the burst it may save up.
 MQLAB_SOCKET_FRAMES_PER_SECOND = float(os.environ.get("MQLAB_SOCKET_FRAMES_PER_SECOND", "20"))
 MQLAB_SOCKET_FRAMES_BURST = float(os.environ.get("MQLAB_SOCKET_FRAMES_BURST", "40"))
+
+# -- Room budgets -------------------------------------------------------------------------
+# What one room may hold and have (engine/limits.py; docs/limits.md says what happens past
+# each). Each is a setting MQLAB_<NAME> read from the environment variable of the same name;
+# the defaults are engine.limits.Limits's own, so forms, scenarios and rooms share them.
+from engine.limits import DEFAULTS as _ROOM_DEFAULTS  # noqa: E402
+
+
+def _room(name: str) -> int:
+    variable = f"MQLAB_{name.upper()}"
+    raw = os.environ.get(variable)
+    if raw is None:
+        return int(getattr(_ROOM_DEFAULTS, name))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r}: give a whole number") from None
+
+
+MQLAB_MAX_MESSAGES = _room("max_messages")
+MQLAB_MAX_BYTES = _room("max_bytes")
+MQLAB_MAX_HELD_PUBLISHES = _room("max_held_publishes")
+MQLAB_MAX_QUEUES = _room("max_queues")
+MQLAB_MAX_EXCHANGES = _room("max_exchanges")
+MQLAB_MAX_BINDINGS = _room("max_bindings")
+MQLAB_MAX_TOPICS = _room("max_topics")
+MQLAB_MAX_PARTITIONS = _room("max_partitions")
+MQLAB_MAX_PARTITIONS_PER_TOPIC = _room("max_partitions_per_topic")
+MQLAB_MAX_CONSUMERS = _room("max_consumers")
+MQLAB_MAX_PRODUCERS = _room("max_producers")
+MQLAB_MAX_RATE = _room("max_rate")
+MQLAB_MAX_TOTAL_RATE = _room("max_total_rate")
+MQLAB_MAX_PUBLISH_COUNT = _room("max_publish_count")
+MQLAB_MAX_BODY_BYTES = _room("max_body_bytes")
+#: RabbitMQ's memory alarm goes off at this share of MQLAB_MAX_MESSAGES / MQLAB_MAX_BYTES
+MQLAB_WATERMARK = float(os.environ.get("MQLAB_WATERMARK", _ROOM_DEFAULTS.watermark))

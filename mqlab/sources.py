@@ -23,6 +23,7 @@ from engine import Event, Simulation
 from engine.scenario import Run
 from mqlab import presets, scenarios
 from mqlab.commands import Preset, brokers
+from mqlab.limits import room_limits
 from mqlab.walkthroughs import Guide
 
 BROKER_SECTIONS = ("rabbitmq", "kafka", "sqs")
@@ -65,7 +66,7 @@ class ScenarioSource:
         if self.walkthrough is not None:
             guide = Guide(self.walkthrough, self.spec, seed, listener)
             return guide.engine.run, guide
-        return Run(self.spec, seed, [listener]), None
+        return Run(self.spec, seed, [listener], room_limits()), None
 
 
 Source = Preset | ScenarioSource
@@ -133,7 +134,7 @@ def start(source: Source, seed: int,
     if isinstance(source, ScenarioSource):
         run, guide = source.new_run(seed, listener)
         return run.sim, run, guide
-    sim = Simulation(seed)
+    sim = Simulation(seed, room_limits())
     sim.subscribe(listener)
     return sim, None, None
 

@@ -94,6 +94,9 @@ class Consumer:
         self._jobs: list[Job] = []
         self._wake: Timer | None = None
         self._reconnect: Timer | None = None
+        # The room's cap on simulated consumers (engine/limits.py): refused up front; a stop
+        # is a pause here (a timeline starts it again), so only ``retire`` frees the place.
+        sim.census.admit_consumer(self, name)
 
     @property
     def node(self) -> str:
@@ -125,6 +128,11 @@ class Consumer:
         (channel close, leave group), so redelivery or rebalancing starts at once."""
         if self._halt(f"{self.name} stopped"):
             self.adapter.close()
+
+    def retire(self) -> None:
+        """Stop for good: the app no longer counts toward the room's cap on consumers."""
+        self.stop()
+        self.sim.census.leave(self)
 
     def _halt(self, what: str) -> bool:
         if self._reconnect is not None:  # a crash or stop also ends the reconnect loop

@@ -21,7 +21,7 @@ from .adapters.base import Outgoing
 from .backpressure import Backpressure
 from .bodies import render
 from .keys import KeyChooser
-from .rates import Rate
+from .rates import Rate, highest
 
 if TYPE_CHECKING:
     from engine.clock import Timer
@@ -61,6 +61,8 @@ class Producer:
         #: the broker has blocked our connection; ``_parked`` is the tick waiting on it
         self.blocked = False
         self._parked: int | None = None
+        # The room's caps on producers and their rate (engine/limits.py): refused up front.
+        sim.census.admit_producer(self, name, highest(rate))
         watch = getattr(self.adapter, "watch_flow", None)
         if watch is not None:
             watch(self._on_blocked, self._on_unblocked)
@@ -70,6 +72,7 @@ class Producer:
         return self.adapter.node
 
     def start(self) -> None:
+        self.sim.census.admit_producer(self, self.name, highest(self.rate))
         if self.rate is not None:
             self._timer = self.sim.call_at(self.start_at, self._tick, 0)
 
@@ -79,6 +82,7 @@ class Producer:
             self._timer = None
         self._parked = None
         self.flush()
+        self.sim.census.leave(self)
 
     # -- the broker's flow control -----------------------------------------------------------
     def _on_blocked(self, reason: str) -> None:

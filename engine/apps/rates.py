@@ -70,6 +70,17 @@ class Spike:
 Rate = Steady | Poisson | Bursts | Spike
 
 
+def highest(rate: Rate | None) -> float:
+    """The most messages per second a pattern asks for (what the room's rate cap bounds)."""
+    if rate is None:
+        return 0.0
+    if isinstance(rate, Bursts):
+        return rate.size / rate.every
+    if isinstance(rate, Spike):
+        return max(rate.per_second, rate.peak)
+    return rate.per_second
+
+
 def rate_from_spec(spec: dict[str, Any]) -> Rate:
     """Build a pattern from its scenario spec (already validated by the schema)."""
     kind = spec["kind"]

@@ -93,7 +93,7 @@ class Partition:
         self.index = index
         self.tp = TopicPartition(topic.name, index)
         self.node = partition_node(topic.name, index)
-        self.log = PartitionLog(topic.name, index, topic.incarnation)
+        self.log = PartitionLog(topic.name, index, topic.incarnation, kafka.stored)
         self.replicas = replicas
         self.leader: int | None = replicas[0]
         self.isr = list(replicas)

@@ -102,3 +102,27 @@ class InconsistentGroupProtocolException(KafkaException):
 
 class CommitFailedException(KafkaException):
     """A commit from a consumer that is no longer a member of its group."""
+
+
+class PolicyViolationException(KafkaException):
+    """A CreateTopics / CreatePartitions request the broker's create.topic.policy refuses
+    (POLICY_VIOLATION; org.apache.kafka.server.policy.CreateTopicPolicy, javadoc
+    https://kafka.apache.org/38/javadoc/org/apache/kafka/common/errors/PolicyViolationException.html:
+    "thrown if a create topics request does not satisfy the configured policy for a topic").
+    mqlab's policy is the room's cap on topics and partitions."""
+
+
+class KafkaStorageException(KafkaException):
+    """The broker could not store the records (KAFKA_STORAGE_ERROR, error code 56; the Java
+    client's org.apache.kafka.common.errors.KafkaStorageException is an
+    InvalidMetadataException, so retriable: the producer retries it after retry.backoff.ms).
+    mqlab raises it when the room's budget of held messages is full."""
+
+
+class GroupMaxSizeReachedException(KafkaException):
+    """A member would take a group past group.max.size (GROUP_MAX_SIZE_REACHED). mqlab's
+    bound is the room's cap on consumers."""
+
+
+class BufferExhaustedException(KafkaException):
+    """The producer's buffer (buffer.memory) is full of records it could not send yet."""

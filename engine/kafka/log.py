@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from ..limits import Account
+
 if TYPE_CHECKING:
     from ..simulation import Simulation
 
@@ -53,9 +55,12 @@ class PartitionLog:
     """Records of one partition, oldest first, with the log start and end offsets."""
 
     __slots__ = ("name", "topic", "partition", "_records", "_head", "log_start", "log_end",
-                 "size", "_gaps", "_reused", "_id_base")
+                 "size", "_gaps", "_reused", "_id_base", "account")
 
-    def __init__(self, topic: str, partition: int, incarnation: int = 1) -> None:
+    def __init__(self, topic: str, partition: int, incarnation: int = 1,
+                 account: Account | None = None) -> None:
+        #: the room's budget (engine/limits.py): every record a log holds is counted there
+        self.account = Account() if account is None else account
         self.name = f"{topic}/{partition}"
         # record ids stay unique when a deleted topic is created again: "orders/0~2@5"
         self._id_base = self.name if incarnation == 1 else f"{self.name}~{incarnation}"
@@ -69,6 +74,10 @@ class PartitionLog:
         self._gaps = False  # compaction leaves holes in the offsets
         self._reused: dict[int, int] = {}  # offset -> times given out again after truncation
 
+    def drop_all(self) -> None:
+        """The topic is deleted: its records leave the room's account."""
+        self.account.remove(self.size, len(self))
+
     def __len__(self) -> int:
         return len(self._records) - self._head
 
@@ -80,6 +89,7 @@ class PartitionLog:
         self._records.append(record)
         self.log_end = offset + 1
         self.size += size
+        self.account.add(size)
         return record
 
     def _record_id(self, offset: int) -> str:
@@ -122,6 +132,7 @@ class PartitionLog:
         record = self._records[self._head]
         self._head += 1
         self.size -= record.size
+        self.account.remove(record.size)
         following = self.first()
         self.log_start = following.offset if following is not None else self.log_end
         if self._head > 1024 and self._head * 2 > len(self._records):
@@ -136,6 +147,7 @@ class PartitionLog:
         del self._records[index:]
         for record in dropped:
             self.size -= record.size
+            self.account.remove(record.size)
             self._reused[record.offset] = self._reused.get(record.offset, 1) + 1
         self.log_end = min(self.log_end, max(offset, self.log_start))
         return dropped
@@ -146,6 +158,8 @@ class PartitionLog:
         removed = [r for r in live if r.offset in doomed]
         self._records = [r for r in live if r.offset not in doomed]
         self._head = 0
-        self.size -= sum(r.size for r in removed)
+        gone = sum(r.size for r in removed)
+        self.size -= gone
+        self.account.remove(gone, len(removed))
         self._gaps = self._gaps or bool(removed)
         return removed

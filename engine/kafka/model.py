@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..broker import BrokerModel
+from ..limits import over
 from ..topology import CONSUMERS, PRODUCERS, ROUTERS, STORES, TopologyBuilder
 from .arguments import is_whole, topic_partition, whole
 from .assignors import TopicPartition
@@ -38,9 +39,11 @@ from .coordinator import Group
 from .errors import (
     BrokerNotAvailableException,
     GroupIdNotFoundException,
+    GroupMaxSizeReachedException,
     IllegalArgumentException,
     InvalidPartitionsException,
     InvalidReplicationFactorException,
+    PolicyViolationException,
     TopicExistsException,
     UnknownTopicOrPartitionException,
 )
@@ -78,6 +81,8 @@ class Kafka(BrokerModel):
         self.topics: dict[str, Topic] = {}
         self.groups: dict[str, Group] = {}
         self.producers: dict[str, Producer] = {}
+        #: the room's budget: records the partition logs hold
+        self.stored = sim.account()
         self.consumers: dict[str, Consumer] = {}
         self.cleaner = LogCleaner(self)
         self._client_counters: dict[str, int] = {}
@@ -103,6 +108,11 @@ class Kafka(BrokerModel):
             raise InvalidReplicationFactorException(
                 f"Replication factor: {replication_factor} larger than available brokers: "
                 f"{len(live)} (live brokers {live})")
+        limits = self.sim.limits
+        if len(self.topics) >= limits.max_topics:
+            raise PolicyViolationException(
+                f"Topic {name!r} is refused: {over('topics', limits.max_topics)}")
+        self._check_partition_cap(name, num_partitions, 0)
         incarnation = self._incarnations.get(name, 0) + 1
         topic = Topic(name, validate_config(config), incarnation)
         self._incarnations[name] = incarnation
@@ -124,6 +134,7 @@ class Kafka(BrokerModel):
             for record in partition.log.records():
                 self.emit(DELETED, record.id, partition.node, None,
                           f"topic {name} was deleted", {"partition": partition.name})
+            partition.log.drop_all()
         del self.topics[name]
         topic.deleted = True
         self.cleaner.forget(topic)
@@ -143,6 +154,7 @@ class Kafka(BrokerModel):
             raise InvalidPartitionsException(
                 f"Topic currently has {current} partitions, which is higher than or equal to "
                 f"the requested {total_count}; partitions can only be added")
+        self._check_partition_cap(name, total_count, current)
         replication = len(topic.partitions[0].replicas)
         live = self.cluster.live()
         if replication > len(live):
@@ -159,6 +171,20 @@ class Kafka(BrokerModel):
                   {"topic": name, "partitions": total_count})
         self._metadata_changed(name, f"topic {name} now has {total_count} partitions")
         return self.describe_topic(name)
+
+    def _check_partition_cap(self, name: str, wanted: int, current: int) -> None:
+        """The room's caps act as a create.topic.policy / alter.config.policy does: the
+        request is refused with POLICY_VIOLATION (CreateTopicPolicy; KIP-108, KIP-195)."""
+        limits = self.sim.limits
+        if wanted > limits.max_partitions_per_topic:
+            raise PolicyViolationException(
+                f"Topic {name!r} may not have {wanted} partitions: "
+                + over("partitions per topic", limits.max_partitions_per_topic))
+        total = sum(len(t.partitions) for t in self.topics.values()) - current + wanted
+        if total > limits.max_partitions:
+            raise PolicyViolationException(
+                f"Topic {name!r} with {wanted} partitions would make {total} in all: "
+                + over("partitions", limits.max_partitions))
 
     def describe_topic(self, name: str) -> dict[str, Any]:
         topic = self.topic(name)
@@ -227,6 +253,11 @@ class Kafka(BrokerModel):
         prefix = f"consumer-{group_id}-" if isinstance(group_id, str) and group_id else \
             "consumer-"
         client_id = self._client_id(client_id, prefix)
+        cap = self.sim.limits.max_consumers
+        if len(self.consumers) >= cap:
+            # group.max.size bounds a group's members (KIP-389); the room bounds them all.
+            raise GroupMaxSizeReachedException(
+                f"consumer {client_id!r} is refused: {over('consumers', cap)}")
         consumer = Consumer(self, group_id, client_id, auto_offset_reset, enable_auto_commit,
                             auto_commit_interval_ms, partition_assignment_strategy,
                             session_timeout_ms)

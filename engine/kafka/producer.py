@@ -30,12 +30,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..limits import full
 from ..nesting import MAX_NESTING, too_deep
 from .arguments import as_list, is_whole
 from .errors import (
     ConfigException,
     IllegalStateException,
     InvalidRecordException,
+    KafkaStorageException,
     SerializationException,
     UnknownTopicOrPartitionException,
 )
@@ -203,6 +205,7 @@ class Producer:
         if self.acks == "0" and target.leader is None:
             return self._drop(target, value, key)
         target.check_writable(self.acks)
+        self._check_room(target, size)
         record = target.append(key, value, headers, size)
         self.sent += 1
         if target.topic.name not in self._topics:
@@ -225,6 +228,15 @@ class Producer:
             offset = self._retry(route, value, key)
         return RecordMetadata(target.topic.name, target.index, offset, record.timestamp)
 
+    def _check_room(self, target: Partition, size: int) -> None:
+        """The room's budget (engine/limits.py) is the broker's storage: a write that does not
+        fit fails as a full log directory does, with a retriable KAFKA_STORAGE_ERROR."""
+        if not self.kafka.sim.fits(size):
+            raise KafkaStorageException(
+                f"partition {target.name} cannot store the record: {full(self.kafka.sim.limits)}"
+                "; a producer retries after retry.backoff.ms until consumers or retention free "
+                "room")
+
     def _retry(self, route: _Route, value: Any, key: Any) -> int:
         """The response was lost: send again. The broker spots an idempotent duplicate."""
         target = route.target
@@ -239,6 +251,7 @@ class Producer:
         self.kafka.emit(RETRIED, None, self.node, topic_node(target.topic.name),
                         "response lost; retried without idempotence, so the broker writes it "
                         "again", {"partition": target.index, "duplicate": False})
+        self._check_room(target, route.size)  # the first write stands; the retry fails
         record = target.append(key, value, route.headers, route.size)
         self._emit_sent(target, record, "retry")
         if self.acks == "all":

@@ -291,7 +291,7 @@ class Channel:
         if type(delivery_tag) is not int or delivery_tag < 0:
             _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "ack", requeue=False)
-        if broker.watermark is not None:
+        if broker.alarm:  # an ack only frees memory: it can clear an alarm, never raise one
             broker.check_memory()
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
@@ -299,15 +299,13 @@ class Channel:
         broker = self._check_open()
         _tag(delivery_tag)
         broker.settle(self, delivery_tag, bool(multiple), "nack", requeue=bool(requeue))
-        if broker.watermark is not None:
-            broker.check_memory()
+        broker.check_memory()
 
     def basic_reject(self, delivery_tag: int, requeue: bool = True) -> None:
         broker = self._check_open()
         _tag(delivery_tag)
         broker.settle(self, delivery_tag, False, "reject", requeue=bool(requeue))
-        if broker.watermark is not None:
-            broker.check_memory()
+        broker.check_memory()
 
     def basic_recover(self, requeue: bool = True) -> None:
         """Requeue every unacked delivery of this channel (basic.recover requeue=true)."""

@@ -32,7 +32,7 @@ from .. import events as ev
 from .dead_letter import DELIVERY_LIMIT, EXPIRED, REJECTED, dead_lettered_properties, is_cycle
 from .errors import PreconditionFailed
 from .properties import Deliver, GetOk
-from .queues import QUORUM
+from .queues import QUORUM, let_go
 
 if TYPE_CHECKING:
     from .channel import Channel, Consumer
@@ -73,7 +73,7 @@ class Delivery:
                 self._deliver(consumer, message)
         finally:
             queue.dispatching = False
-        if self.watermark is not None:  # auto-ack deliveries free memory as they go
+        if self.alarm:  # auto-ack deliveries free memory as they go: it may clear
             self.check_memory()
         if queue.expiry_timer is not None or (queue.ready
                                               and queue.ready[0].expires_at is not None):
@@ -89,7 +89,7 @@ class Delivery:
         sim = self.sim
         listening = sim.listening
         if consumer.auto_ack:
-            message.queue = None
+            let_go(message)
             sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                      _delivered_why(queue, consumer, message) if listening else "",
                      message.inspect(delivery_tag=tag, consumer_tag=consumer.tag)
@@ -136,7 +136,7 @@ class Delivery:
                       f"basic.get from '{queue.name}'" + (" (auto-ack)" if auto_ack else ""),
                       message.inspect(delivery_tag=tag))
         if auto_ack:
-            message.queue = None
+            let_go(message)
             self.sim.emit(ev.ACKED, BROKER, message.id, channel.getter_node, None,
                           "auto-ack: acknowledged as it was sent")
         else:
@@ -179,7 +179,8 @@ class Delivery:
         """The hot path of a work queue: one consumer's ack of one delivery."""
         consumer.unacked -= 1
         queue.unacked -= 1
-        message.consumer = message.channel = message.queue = None
+        message.consumer = message.channel = None
+        let_go(message)
         sim = self.sim
         sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
                  f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
@@ -192,7 +193,7 @@ class Delivery:
             return  # its queue was deleted meanwhile: nothing left to settle
         sim = self.sim
         if how == "ack":
-            message.queue = None
+            let_go(message)
             sim.emit(ev.ACKED, BROKER, message.id, holder, None,
                      f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
         elif requeue:
@@ -310,7 +311,7 @@ class Delivery:
                      why: str) -> None:
         """Send a copy that leaves ``queue`` for ``reason`` to the queue's dead-letter
         exchange, or discard it when there is none ("Dead Letter Exchanges")."""
-        message.queue = None
+        let_go(message)
         dlx_name = queue.dead_letter_exchange
         sim = self.sim
         if dlx_name is None:

@@ -22,6 +22,7 @@ __all__ = [
     "NotFound",
     "NotImplementedByBroker",
     "PreconditionFailed",
+    "PublishRefused",
     "RabbitMQError",
     "ResourceLocked",
     "ShortStringTooLong",
@@ -107,3 +108,12 @@ class NackError(RabbitMQError):
 
     code = "NACK"
 
+
+
+class PublishRefused(RabbitMQError):
+    """A publish the blocked broker will not hold: the room's cap on held publishes, or its
+    budget, is reached (``alarms.py``). AMQP 0-9-1's RESOURCE_ERROR (506) is the reply code
+    for "lacked sufficient resources"; the channel stays open, so the caller may retry."""
+
+    code = "RESOURCE_ERROR"
+    reply_code = 506

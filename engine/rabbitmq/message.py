@@ -42,6 +42,8 @@ class Message:
         self.redelivered = False
         #: failed deliveries so far (quorum queues' x-delivery-count)
         self.delivery_count = 0
+        #: the queue that holds this copy, ready or unacked; None once it has left (set by
+        #: ``Queue.push``, cleared by ``queues.let_go`` so the room's account follows)
         self.queue: Queue | None = None
         #: while unacked: who holds it (consumer is None for basic_get) and under which tag
         self.consumer: Consumer | None = None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import events as ev
 from ..broker import BrokerModel
 from ..errors import InvalidArgument
+from ..limits import over
 from ..topology import node_id
 from .alarms import Alarms
 from .channel import Channel, Connection, Consumer
@@ -45,7 +46,7 @@ from .exchanges import (
 )
 from .message import json_safe
 from .properties import Cancel
-from .queues import QUORUM, Queue
+from .queues import QUORUM, Queue, let_go
 from .routing import Routing
 from .views import Views, holder
 
@@ -76,6 +77,10 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         self._connection_numbers = 0
         self._channel_numbers = 0
         self._consumer_numbers = 0
+        #: the room's budget: copies in queues (ready + unacked), and publishes held while
+        #: the memory alarm blocks their connections (``alarms.py``)
+        self.stored = sim.account()
+        self.waiting = sim.account()
         self._declare_builtins()
 
     def _declare_builtins(self) -> None:
@@ -140,6 +145,25 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self.close_channel(channel, error.reply_text, error.reply_code)
         return error
 
+    # -- the room's caps ---------------------------------------------------------------------
+    def _check_cap(self, channel: Channel, kind: str, name: str, count: int,
+                   limit: int) -> None:
+        """Refuse one more ``kind`` past the room's cap, as a vhost limit refuses a queue:
+        rabbit_channel's check_vhost_queue_limit answers queue.declare with
+        ``406 PRECONDITION_FAILED - cannot declare queue 'q': queue limit in vhost '/' (N) is
+        reached`` ("Virtual Hosts" guide, max-queues). RabbitMQ has no such limit on
+        exchanges, bindings or consumers; mqlab words those caps the same way."""
+        if count >= limit:
+            raise self._fail(channel, PreconditionFailed(
+                f"cannot declare {kind} '{name}': {kind} limit in vhost {VHOST} ({limit}) is "
+                f"reached; " + over(f"{kind}s", limit)))
+
+    def _user_exchanges(self) -> int:
+        return len(self._exchanges) - 1 - len(PREDECLARED)  # the default and amq.* built-ins
+
+    def consumer_count(self) -> int:
+        return sum(len(queue.consumers) for queue in self._queues.values())
+
     # -- exchanges ---------------------------------------------------------------------------
     def exchange_declare(self, channel: Channel, name: str, exchange_type: str, *,
                          durable: bool, auto_delete: bool, internal: bool,
@@ -166,6 +190,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self._check_equivalent(channel, "exchange", name, existing.settings(),
                                    wanted)
             return
+        self._check_cap(channel, "exchange", name, self._user_exchanges(),
+                        self.sim.limits.max_exchanges)
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
                                           durable=durable, auto_delete=auto_delete,
                                           internal=internal, arguments=arguments)
@@ -223,6 +249,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             if existing.type != QUORUM:  # "Quorum Queues": re-declaring renews no lease
                 self._touch(existing)
             return name
+        self._check_cap(channel, "queue", name, len(self._queues), self.sim.limits.max_queues)
         try:
             queue = Queue(name, _node("queue", name), durable=durable, exclusive=exclusive,
                           auto_delete=auto_delete, arguments=arguments,
@@ -235,6 +262,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             raise self._fail(channel, PreconditionFailed(
                 f"invalid property '{what}' for queue '{name}' in vhost {VHOST}: quorum "
                 "queues must be durable, non-exclusive and not auto-delete"))
+        queue.account = self.stored
         self._queues[name] = queue
         self._touch(queue)
         self._emit_topology(ev.DECLARED, source=queue.node,
@@ -313,7 +341,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         queue.ready.clear()
         queue.bytes = 0
         for message in messages:
-            message.queue = None
+            let_go(message)
             self.sim.emit(ev.PURGED, BROKER, message.id, queue.node, None,
                           f"queue '{name}' purged")
         self._arm_expiry(queue)
@@ -349,13 +377,13 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             self._drop_binding(binding, f"{reason}, so its binding goes too")
         count = len(queue.ready)
         for message in list(queue.ready):
-            message.queue = None
+            let_go(message)
             self.sim.emit(fate, BROKER, message.id, queue.node, None, reason)
         queue.ready.clear()
         for channel in self._channels.values():
             for message in channel.unacked.values():
                 if message.queue is queue:  # the tag stays valid: acking it later is harmless
-                    message.queue = None
+                    let_go(message)
                     self.sim.emit(fate, BROKER, message.id, holder(message), None, reason)
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
@@ -372,6 +400,9 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         binding = Binding(exchange, target, routing_key, arguments)
         if binding.key in exchange.bindings:
             return  # binding twice is a no-op
+        self._check_cap(channel, "binding", f"{source} -> {target.name}",
+                        sum(len(x.bindings) for x in self._exchanges.values()),
+                        self.sim.limits.max_bindings)
         exchange.add(binding)
         exchange.used = True
         if isinstance(target, Queue):
@@ -449,6 +480,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             # "Quorum Queues" feature matrix: no global QoS (rabbit_quorum_queue:consume).
             raise self._fail(channel, NotImplementedByBroker(
                 f"queue '{queue_name}' in vhost {VHOST} does not support global qos"))
+        self._check_cap(channel, "consumer", tag, self.consumer_count(),
+                        self.sim.limits.max_consumers)
         consumer = Consumer(tag, channel, queue, callback, auto_ack, exclusive,
                             channel.prefetch_count, priority)
         channel.consumers[tag] = consumer
@@ -561,7 +594,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         kept = [m for m in queue.ready if m.persistent]
         for message in queue.ready:
             if not message.persistent:
-                message.queue = None
+                let_go(message)
                 self.sim.emit(ev.LOST, BROKER, message.id, queue.node, None,
                               f"broker restarted: transient message (delivery_mode 1) in "
                               f"'{queue.name}' is gone")

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ..limits import Account
 from .errors import PreconditionFailed
 
 if TYPE_CHECKING:
@@ -90,6 +91,16 @@ class PriorityReady:
             yield from level
 
 
+def let_go(message: Message) -> None:
+    """A copy leaves its queue for good (acked, dropped, expired, purged, dead-lettered, its
+    queue deleted): the room's budget (engine/limits.py) no longer counts it. Every way out
+    comes through here, so the account is kept without a scan."""
+    queue = message.queue
+    if queue is not None:
+        message.queue = None
+        queue.account.remove(message.size)
+
+
 def insert_by_position(ready: deque[Message], message: Message) -> None:
     """Put a requeued message back at its original place among the ready ones."""
     if not ready or message.position < ready[0].position:
@@ -108,7 +119,7 @@ class Queue:
         "dead_letter_exchange", "dead_letter_routing_key", "delivery_limit", "ready", "bytes",
         "consumers", "next_consumer", "unacked", "dispatching", "expiry_timer", "arrivals",
         "had_consumer", "bindings", "limited", "single_active", "expires", "last_used",
-        "expires_timer", "consumer_timeout", "ranked_consumers",
+        "expires_timer", "consumer_timeout", "ranked_consumers", "account",
     )
 
     def __init__(self, name: str, node: str, *, durable: bool, exclusive: bool,
@@ -154,13 +165,17 @@ class Queue:
         #: auto-delete queues go away when their last consumer leaves, not before the first
         self.had_consumer = False
         self.bindings: dict[tuple[Any, ...], Binding] = {}
+        #: the broker's running count of held messages (set by the broker on declare)
+        self.account: Account = Account()
 
     def push(self, message: Message) -> None:
+        """A copy arrives (a requeue is ``put_back``): from now on the room counts it."""
         self.arrivals += 1
         message.position = self.arrivals
         message.queue = self
         self.ready.append(message)
         self.bytes += message.size
+        self.account.add(message.size)
 
     def pop(self) -> Message:
         message = self.ready.popleft()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
+from ..limits import full
 from .dead_letter import MAXLEN
 from .errors import AccessRefused, NackError, NotFound, PreconditionFailed, UnroutableError
 from .exchanges import pairs_text
@@ -83,8 +84,7 @@ class Routing:
         else:
             returned = False
             self._drop_unroutable(exchange, message)
-        if self.watermark is not None:
-            self.check_memory()
+        self.check_memory()
         if channel.confirming:
             self._confirm(channel, exchange, message, accepted, returned)
         return message.id
@@ -153,6 +153,9 @@ class Routing:
         return accepted
 
     def _enqueue(self, queue: Queue, message: Message, via: Exchange) -> bool:
+        if not self.sim.fits(message.size):
+            self._refuse_over_budget(queue, message, via)
+            return False
         limited = queue.limited
         if limited and queue.overflow != DROP_HEAD and queue.would_overflow(message.size):
             self._refuse(queue, message, via)
@@ -202,6 +205,13 @@ class Routing:
             self._dead_letter(queue, message, MAXLEN, via.node, why)
         else:
             self.sim.emit(ev.DROPPED, BROKER, message.id, via.node, None, why)
+
+    def _refuse_over_budget(self, queue: Queue, message: Message, via: Exchange) -> None:
+        """The room's budget is the hard stop behind the memory alarm (``alarms.py``): a copy
+        that would not fit is refused as "Queue Length Limit" reject-publish refuses one
+        (dropped, and basic.nack under confirms), with the reason in the event."""
+        self.sim.emit(ev.DROPPED, BROKER, message.id, via.node, None,
+                      f"the copy for queue '{queue.name}' is refused: {full(self.sim.limits)}")
 
     def _return(self, channel: Channel, exchange: Exchange, message: Message) -> None:
         text = "NO_ROUTE"

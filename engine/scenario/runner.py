@@ -19,6 +19,7 @@ from engine.apps.adapters import depth_function
 from engine.apps.consumer import Consumer
 from engine.apps.producer import Producer
 from engine.events import Event
+from engine.limits import Limits
 from engine.simulation import Simulation
 from engine.topology import node_id
 
@@ -44,9 +45,10 @@ class Result:
 
 class Run:
     def __init__(self, spec: dict[str, Any], seed: int | None = None,
-                 listeners: Iterable[Callable[[Event], Any]] = ()) -> None:
+                 listeners: Iterable[Callable[[Event], Any]] = (),
+                 limits: Limits | None = None) -> None:
         self.spec = spec
-        self.sim = Simulation(spec.get("seed", 0) if seed is None else seed)
+        self.sim = Simulation(spec.get("seed", 0) if seed is None else seed, limits)
         names = Names(spec)
         self.group_topics = names.group_topics
         self.locate = {**dict.fromkeys(names.rabbit_queues, "rabbitmq"),

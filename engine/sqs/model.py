@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..broker import BrokerModel
+from ..limits import full, over
 from ..topology import CONSUMERS, PRODUCERS, STORES, TopologyBuilder, node_id
 from . import errors, kinds
 from .attributes import (
@@ -143,6 +144,8 @@ class SQS(BrokerModel):
         self._deleted_at: dict[str, float] = {}
         self._order = 0
         self._message_count = 0
+        #: the room's budget: messages the queues hold (stored, delayed and in flight)
+        self.stored = sim.account()
 
     # -- ids and events --------------------------------------------------------------------
     def next_order(self) -> int:
@@ -205,6 +208,13 @@ class SQS(BrokerModel):
                 f"Queue {QueueName!r} was deleted {self.sim.now - deleted_at:g} s ago: wait "
                 f"{NAME_REUSE_DELAY:g} s after deleting a queue before creating one of the same "
                 "name")
+        cap = self.sim.limits.max_queues
+        if len(self.queues) >= cap:
+            # AWS has no practical queue quota; OverLimit is SQS's code for "The specified
+            # action violates a limit" (API reference, OverLimit; boto3's
+            # docs.aws.amazon.com/botocore/latest/reference/services/sqs/client/exceptions/
+            # OverLimit.html), here the room's.
+            raise OverLimit(f"Queue {QueueName!r} is refused: {over('queues', cap)}")
         redrive = self._check_policies(ARN_PREFIX + QueueName, fifo, attributes)
         queue = (FifoQueue if fifo else StandardQueue)(self, QueueName, attributes, tags)
         self.queues[QueueName] = queue
@@ -332,6 +342,10 @@ class SQS(BrokerModel):
             raise InvalidParameterValue(
                 f"Message of {size} bytes (body and attributes) is too long: queue "
                 f"{queue.name} takes at most {queue.max_size} bytes (MaximumMessageSize)")
+        if not self.sim.fits(len(body.encode())):
+            # SQS's OverLimit (API reference: "The specified action violates a limit"); AWS
+            # stores any number of messages, so this is the room's budget speaking.
+            raise OverLimit(f"Message to {queue.name} is refused: {full(self.sim.limits)}")
         if group_id is not None:
             _check_token("MessageGroupId", group_id)
         if queue.fifo:

@@ -103,6 +103,7 @@ class Queue:
     def enqueue(self, message: Message, delay: int) -> None:
         """Put a message in this queue, hidden for ``delay`` seconds first."""
         message.queue = self
+        self.model.stored.add(len(message.body.encode()))
         message.order = self.model.next_order()
         message.receipt = None
         self.messages[message.id] = message
@@ -272,6 +273,7 @@ class Queue:
             self.handles.pop(message.receipt, None)
         message.state = GONE
         message.queue = None
+        self.model.stored.remove(len(message.body.encode()))
         self._forget(message)
         self.model.emit_message(kind, message, self.node, target, reason, details)
 

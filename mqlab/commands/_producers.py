@@ -12,13 +12,22 @@ from engine.apps.bodies import FIELDS, unknown_fields
 from engine.apps.keys import KeyChooser
 from engine.apps.producer import Producer
 from engine.apps.rates import Steady
+from engine.limits import DEFAULTS as ROOM
 from mqlab.commands import ArgumentError, Field
 
 BODY_HELP = "Fields: " + ", ".join("{" + name + "}" for name in FIELDS) + "."
-RATE = Field("rate", "Messages per second", "float", default=1.0, minimum=0.01, maximum=1000)
-BODY = Field("body", "Body", default="{producer}-{n}", help=BODY_HELP)
+#: the room's cap on one producer's rate (engine/limits.py), the same in scenarios
+RATE = Field("rate", "Messages per second", "float", default=1.0, minimum=0.01,
+             maximum=ROOM.max_rate)
+BODY = Field("body", "Body", default="{producer}-{n}", help=BODY_HELP,
+             max_length=ROOM.max_body_bytes)
 LIMIT = Field("limit", "Stop after (messages)", "int", minimum=1,
               help="Leave blank to keep sending until stopped.")
+#: how many messages one publish / produce / send command sends (the room's cap)
+COUNT = Field("count", "How many", "int", default=1, minimum=1,
+              maximum=ROOM.max_publish_count)
+#: the longest body a form takes (the room's cap, the same in scenarios)
+BODY_CHARS = ROOM.max_body_bytes
 PRODUCER = Field("producer", "Producer", required=True,
                  suggest=lambda lab: sorted(lab.producers))
 

@@ -426,12 +426,13 @@ COMMANDS = (
         Field("key", "Key", placeholder="alice",
               help="Same key, same partition: murmur2(key) % partitions. {n} counts records."),
         Field("value", "Value", "textarea", default="order {n}",
-              help="{n} becomes the record's number when producing several."),
+              help="{n} becomes the record's number when producing several.",
+              max_length=producers.BODY_CHARS),
         Field("partition", "Partition", "int", minimum=0,
               help="Leave blank to let the partitioner choose."),
         Field("headers", "Headers", "json", placeholder='{"source": "web"}'),
         ACKS_FIELD,
-        Field("count", "How many", "int", default=1, minimum=1, maximum=500),
+        producers.COUNT,
     ), help="producer.send() from your console producer."),
     Command("start_producer", "Start a producer", "Records", start_producer, (
         Field("name", "Name", required=True, default="producer-1"), TOPIC,
@@ -445,7 +446,8 @@ COMMANDS = (
     Command("stop_producer", "Stop a producer", "Records", stop_producer, (producers.PRODUCER,)),
     Command("create_topic", "Create topic", "Topics", create_topic, (
         Field("name", "Name", required=True, placeholder="orders"),
-        Field("partitions", "Partitions", "int", default=3, minimum=1, maximum=24),
+        Field("partitions", "Partitions", "int", default=3, minimum=1,
+              maximum=producers.ROOM.max_partitions_per_topic),
         Field("replication_factor", "Replication factor", "int", default=3, minimum=1,
               help="Copies of each partition, on different brokers (at most 3 here). "
                    "Kafka's broker default is 1; production uses 3."),
@@ -460,7 +462,8 @@ COMMANDS = (
               placeholder='{"unclean.leader.election.enable": "true"}'),
     ), help="AdminClient.createTopics."),
     Command("add_partitions", "Add partitions", "Topics", add_partitions, (
-        TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1, maximum=24),
+        TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1,
+                     maximum=producers.ROOM.max_partitions_per_topic),
     ), help="Partitions can only grow."),
     Command("delete_topic", "Delete topic", "Topics", delete_topic, (TOPIC,), danger=True),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (

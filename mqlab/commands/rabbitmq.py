@@ -400,7 +400,8 @@ COMMANDS = (
     Command("publish", "Publish", "Messages", publish, (
         EXCHANGE, ROUTING_KEY,
         Field("body", "Body", "textarea", default="hello {n}",
-              help="{n} becomes the message's number when publishing several."),
+              help="{n} becomes the message's number when publishing several.",
+              max_length=producers.BODY_CHARS),
         Field("headers", "Headers", "json", placeholder='{"tenant": "acme"}'),
         Field("priority", "Priority", "int", minimum=0, maximum=255,
               help="Used by queues declared with x-max-priority."),
@@ -409,7 +410,7 @@ COMMANDS = (
         _flag("persistent", "Persistent", help="delivery_mode 2: survives a broker restart "
               "in a durable queue."),
         _flag("mandatory", "Mandatory", help="Return the message if no queue takes it."),
-        Field("count", "How many", "int", default=1, minimum=1, maximum=1000),
+        producers.COUNT,
     ), help="basic.publish through the admin connection."),
     Command("publish_poison", "Publish a poison message", "Faults", publish_poison, (
         EXCHANGE, ROUTING_KEY, Field("body", "Body", default="poison pill"),

@@ -445,6 +445,8 @@ def add_consumer(lab: Lab, name: str, queue: str, processing_time: float, failur
         raise ArgumentError("name", f"a consumer named {name!r} is already running; pick "
                             "another name")
     lab.url(queue)
+    if name in lab.consumers:  # a stopped app of that name gives its place up
+        lab.consumers[name].retire()
     adapter = PollingConsumer(lab.sim, name, queue, batch=batch, wait=wait_time)
     app = Consumer(
         lab.sim, name, adapter, processing=lambda rng: processing_time,
@@ -466,7 +468,7 @@ def add_consumer(lab: Lab, name: str, queue: str, processing_time: float, failur
 
 def remove_consumer(lab: Lab, consumer: str) -> str:
     app = lab.consumer(consumer)
-    app.stop()
+    app.retire()
     del lab.consumers[consumer]
     # Its node keeps the messages it received (SQS remembers no receivers) but loses the
     # app's counters and work in hand; the event tells viewers, even when the app was already
@@ -542,7 +544,8 @@ def _attribute_fields() -> tuple[Field, ...]:
 COMMANDS = (
     Command("send_message", "Send message", "Messages", send_message, (
         QUEUE, Field("body", "Body", "textarea", default="order {n}",
-                     help="{n} becomes the message's number when sending several."),
+                     help="{n} becomes the message's number when sending several.",
+                     max_length=producers.BODY_CHARS),
         Field("group_id", "MessageGroupId", help="FIFO queues: messages of one group are "
               "received in order, one group member in flight at a time."),
         Field("deduplication_id", "MessageDeduplicationId",
@@ -551,7 +554,7 @@ COMMANDS = (
         Field("delay_seconds", "DelaySeconds", "int", minimum=0, maximum=MAX_DELAY,
               help="Standard queues: hide this message for a while first."),
         Field("attributes", "Message attributes", "json", placeholder='{"tenant": "acme"}'),
-        Field("count", "How many", "int", default=1, minimum=1, maximum=100),
+        producers.COUNT,
     ), help="SendMessage. Put 'poison' in the body to make consumers fail on it."),
     Command("receive_message", "Receive", "Messages", receive_message, (
         QUEUE, Field("max_messages", "MaxNumberOfMessages", "int", default=1, minimum=1,

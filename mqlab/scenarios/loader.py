@@ -18,6 +18,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from engine.limits import Limits
+from engine.scenario.budget import check as check_budget
 from engine.scenario.references import check as check_references
 
 HERE = Path(__file__).resolve().parent
@@ -86,14 +88,15 @@ def load(name_or_path: str) -> dict[str, Any]:
     return data
 
 
-def validate(data: Any, source: str = "scenario") -> None:
-    """Schema first (structure, types, allowed values), then references between names."""
-    problems = problems_in(data)
+def validate(data: Any, source: str = "scenario", limits: Limits | None = None) -> None:
+    """Schema first (structure, types, allowed values), then references between names and
+    the room's caps (``room_limits()`` unless ``limits`` is given)."""
+    problems = problems_in(data, limits)
     if problems:
         raise ScenarioError(source, problems)
 
 
-def problems_in(data: Any) -> list[tuple[str, str]]:
+def problems_in(data: Any, limits: Limits | None = None) -> list[tuple[str, str]]:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
         problems: list[tuple[str, str]] = []
@@ -102,7 +105,10 @@ def problems_in(data: Any) -> list[tuple[str, str]]:
                 if problem not in problems:
                     problems.append(problem)
         return problems
-    return check_references(data)
+    if limits is None:
+        from mqlab.limits import room_limits  # the settings are read when first needed
+        limits = room_limits()
+    return check_references(data) + check_budget(data, limits)
 
 
 # -- turning jsonschema's errors into "path: what is allowed" --------------------------------

@@ -23,7 +23,7 @@ from engine.apps.durations import duration_from_spec
 from engine.apps.failures import FailureRule
 from engine.apps.producer import Producer
 from engine.events import TERMINAL
-from engine.invariants import conservation_violations
+from engine.invariants import budget_violations, conservation_violations
 from engine.kafka.events import TERMINAL_KINDS as KAFKA_TERMINAL
 from engine.sqs import TERMINAL as SQS_TERMINAL
 
@@ -120,6 +120,7 @@ def test_guarantees_hold_whatever_fails_or_crashes(params):
     keys = {f"shop-{n}" for n in range(1, COUNT + 1)}
     performed = worker.ledger.performed
     assert conservation_violations(events, sim.locations(), ENDS[params["broker"]]) == []
+    assert budget_violations(sim) == []
     if params["guarantee"] == "at-most-once":
         assert all(count == 1 for count in performed.values())
         assert set(performed) | worker.ledger.lost == keys

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from engine import EngineError, Simulation
-from engine.invariants import conservation_violations
+from engine.invariants import budget_violations, conservation_violations
 from engine.kafka import TERMINAL_KINDS
 
 GROUPS = {"billing": "range", "audit": "roundrobin", "sticky": "cooperative-sticky"}
@@ -153,6 +153,10 @@ class KafkaSessions(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0, 0, 1, 6, 12, 300]))
     def advance(self, seconds):
         self.run("advance", seconds)
+
+    @invariant()
+    def the_rooms_account_matches_a_scan(self):
+        assert budget_violations(self.world.sim) == []
 
     @invariant()
     def every_record_is_in_one_log_or_ended(self):

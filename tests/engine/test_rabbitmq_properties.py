@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from engine import EngineError, Simulation
-from engine.invariants import conservation_violations
+from engine.invariants import budget_violations, conservation_violations
 from engine.rabbitmq import BasicProperties
 
 QUEUES = ["q1", "q2", "dead", "q3", "qq1"]
@@ -298,6 +298,10 @@ class RabbitSessions(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0, 0.25, 1, 3, 61]))
     def advance(self, seconds):
         self.run("advance", seconds)
+
+    @invariant()
+    def the_rooms_account_matches_a_scan(self):
+        assert budget_violations(self.world.sim) == []
 
     @invariant()
     def every_message_is_in_one_place_or_ended(self):

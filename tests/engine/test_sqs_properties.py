@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Simulation
-from engine.invariants import conservation_violations
+from engine.invariants import budget_violations, conservation_violations
 from engine.sqs import TERMINAL, SQSError
 
 ARN = "arn:aws:sqs:us-east-1:000000000000:"
@@ -110,6 +110,7 @@ def apply(sqs, sim, kind, rest, handles, keep):
 def check_places(sim, events):
     locations = list(sim.locations())
     assert conservation_violations(events, locations, TERMINAL) == []
+    assert budget_violations(sim) == []
     last = {}
     for event in events:
         if event.message_id is not None:

@@ -18,7 +18,14 @@
 * A restarted app is a new consumer with a new client id (``<name>-2``): Kafka keeps the
   crashed one as a member until its session times out.
 * Producing is ``send(topic, value, key, headers)``; keyed records go to the partition of
-  murmur2(key), so one key's records stay in order in one partition.
+  murmur2(key), so one key's records stay in order in one partition. A retriable refusal
+  (``KafkaStorageException``: the room's budget is full) is retried as the Java producer
+  does: the record waits in the producer's buffer, later records queue behind it in order,
+  and it is sent again after retry.backoff.ms (100 ms), doubling up to retry.backoff.max.ms
+  (1 s, KIP-580), until delivery.timeout.ms (120 s) fails it with a TimeoutException
+  (producer configs, https://kafka.apache.org/documentation/#producerconfigs). The buffer
+  is bounded like ``buffer.memory``: past the room's cap on held publishes a send fails at
+  once with ``BufferExhaustedException``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import EngineError
+from engine.kafka.errors import KafkaStorageException
+from engine.limits import over
 from engine.topology import node_id
 
 from .. import kinds
@@ -49,6 +58,9 @@ if TYPE_CHECKING:
 
 BROKER = "kafka"
 RETRY_AT = "retry-at"
+#: ProducerConfig defaults, in seconds: retry.backoff.ms, retry.backoff.max.ms (KIP-580),
+#: delivery.timeout.ms
+RETRY_BACKOFF, RETRY_BACKOFF_MAX, DELIVERY_TIMEOUT = 0.1, 1.0, 120.0
 
 
 def queue_depth(sim: Simulation, name: str) -> int:
@@ -324,6 +336,10 @@ class KafkaProducerAdapter:
         #: the producer's acks: "all" (the default since Kafka 3.0, KIP-679), 1 or 0
         self.acks = acks
         self._producer: Any = None
+        #: records waiting to be retried, oldest first, each with its delivery deadline
+        self._backlog: deque[tuple[Outgoing, float]] = deque()
+        self._timer: Any = None
+        self._backoff = RETRY_BACKOFF
 
     @property
     def producer(self) -> Any:
@@ -339,15 +355,63 @@ class KafkaProducerAdapter:
         return [self._send(message) for message in messages]
 
     def _send(self, message: Outgoing) -> str | None:
-        headers = [(kinds.KEY_HEADER, message.key)]
-        if message.seq is not None:
-            headers.append((kinds.SEQ_HEADER, str(message.seq)))
+        if self._backlog:  # records stay in order behind the one being retried
+            return self._buffer(message)
         try:
-            self.producer.send(self.topic, value=message.body, key=message.ordering_key,
-                               partition=message.options.get("partition"), headers=headers)
+            self._produce(message)
+        except KafkaStorageException:
+            return self._buffer(message)
         except EngineError as error:
             return f"[{error.code}] {error}"
         return None
+
+    def _produce(self, message: Outgoing) -> None:
+        headers = [(kinds.KEY_HEADER, message.key)]
+        if message.seq is not None:
+            headers.append((kinds.SEQ_HEADER, str(message.seq)))
+        self.producer.send(self.topic, value=message.body, key=message.ordering_key,
+                           partition=message.options.get("partition"), headers=headers)
+
+    def _buffer(self, message: Outgoing) -> str | None:
+        """Keep a record to retry; a full buffer fails the send at once (buffer.memory)."""
+        cap = self.sim.limits.max_held_publishes
+        if len(self._backlog) >= cap:
+            return (f"[BufferExhaustedException] {self.name}'s buffer holds {cap} records the "
+                    f"broker could not store yet: {over('records waiting to be retried', cap)}")
+        self._backlog.append((message, self.sim.now + DELIVERY_TIMEOUT))
+        if self._timer is None:
+            self._schedule_retry()
+        return None
+
+    def _schedule_retry(self) -> None:
+        self._emit(kinds.PRODUCER_THROTTLED, f"KafkaStorageException: {self.name} holds "
+                   f"{len(self._backlog)} record(s) and retries in {self._backoff:g} s",
+                   {"waiting": len(self._backlog), "backoff": self._backoff})
+        self._timer = self.sim.call_later(self._backoff, self._retry)
+
+    def _retry(self) -> None:
+        """Send the waiting records in order; back off again at the first storage error."""
+        self._timer = None
+        while self._backlog:
+            message, deadline = self._backlog[0]
+            try:
+                if self.sim.now >= deadline:
+                    raise TimeoutError("delivery.timeout.ms (120 s) ran out")
+                self._produce(message)
+            except KafkaStorageException:
+                self._backoff = min(self._backoff * 2, RETRY_BACKOFF_MAX)
+                self._schedule_retry()
+                return
+            except (EngineError, TimeoutError) as error:
+                code = getattr(error, "code", "TimeoutException")
+                self._emit(kinds.PUBLISH_REJECTED, f"{message.key}: [{code}] {error}",
+                           {"key": message.key})
+            self._backlog.popleft()
+        self._backoff = RETRY_BACKOFF
+
+    def _emit(self, kind: str, reason: str, details: dict[str, Any]) -> None:
+        self.sim.emit(kind, BROKER, source=self.node, reason=reason,
+                      details={"producer": self.name, **details})
 
     def depth(self, name: str) -> int:
         return queue_depth(self.sim, name)
