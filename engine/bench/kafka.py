@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from engine import Simulation
 from engine.kafka import partition_for_key
+from engine.limits import Limits
 
 PARTITIONS = 12
 RECORDS = 60_000
@@ -81,8 +82,9 @@ def _key_rate(work: Callable[[bytes, int], int], keys: list[bytes]) -> float:
 
 
 def _join_rate(members: int) -> float:
-    """Joins per second into a stable group of ``members``, each rebalance completed."""
-    sim = Simulation(seed=1)
+    """Joins per second into a stable group of ``members``, each rebalance completed (the
+    engine's own speed: a room's budget would refuse members past its consumer cap)."""
+    sim = Simulation(seed=1, limits=Limits(max_consumers=members + JOINS + 1))
     kafka = sim.kafka
     kafka.create_topic("bench", num_partitions=PARTITIONS)
     for _ in range(members):

@@ -10,6 +10,7 @@ from engine.kafka import (
     NoOffsetForPartitionException,
     OffsetOutOfRangeException,
 )
+from engine.limits import Limits
 
 
 def setup(partitions=4, seed=0):
@@ -359,7 +360,8 @@ def test_group_join_costs_linear_work_in_the_group_size(monkeypatch):
     a bounded number of times, never at each pair."""
     from engine.kafka.consumer import Consumer
 
-    sim = Simulation(seed=0)
+    # Past the room budget's consumer cap: the engine itself must stay linear at any size.
+    sim = Simulation(seed=0, limits=Limits(max_consumers=5000))
     sim.kafka.create_topic("orders", num_partitions=12)
     members = [member(sim, f"c{i}", partition_assignment_strategy="roundrobin")
                for i in range(2000)]
