@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from mqlab.secret_key import persisted_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -19,16 +21,42 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+#: Where mqlab keeps its files: the SQLite database and, unless DJANGO_SECRET_KEY is set,
+#: the secret key. MQLAB_DATA_DIR, else the folder of MQLAB_DB, else the project folder.
+DATA_DIR = Path(os.environ.get("MQLAB_DATA_DIR")
+                or (Path(os.environ["MQLAB_DB"]).parent if os.environ.get("MQLAB_DB")
+                    else BASE_DIR))
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+if not SECRET_KEY and DEBUG:
     # Development only: a fixed key is fine on a laptop, never in a deployment.
     SECRET_KEY = "mqlab-development-key-not-for-production-use-set-DJANGO_SECRET_KEY"
+elif not SECRET_KEY:
+    # Sessions are signed cookies: a known key would let anyone pose as a room's owner.
+    SECRET_KEY = persisted_secret_key(DATA_DIR)
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if host.strip()
 ]
+
+# -- HTTPS (a deployment sets MQLAB_HTTPS=1; ``manage.py check --deploy`` is then clean) ----
+HTTPS = env_bool("MQLAB_HTTPS", False)
+#: The proxy in front of daphne is trusted for X-Forwarded-For and X-Forwarded-Proto.
+TRUSTED_PROXY = env_bool("MQLAB_TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("MQLAB_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MQLAB_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MQLAB_HSTS_PRELOAD", True)
+
 
 INSTALLED_APPS = [
     "daphne",
@@ -69,7 +97,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("MQLAB_DB", str(BASE_DIR / "db.sqlite3")),
+        "NAME": os.environ.get("MQLAB_DB", str(DATA_DIR / "db.sqlite3")),
         # A file, not memory, so a live server in a forked process sees the test database;
         # one per test process so parallel runs never share it.
         "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"mqlab-test-{os.getpid()}.sqlite3")},
