@@ -87,6 +87,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# -- Limits ------------------------------------------------------------------------------
+#: The largest scenario file accepted for import (the library's largest is under 4 KiB).
+MQLAB_MAX_IMPORT_BYTES = env_int("MQLAB_MAX_IMPORT_BYTES", 256 * 1024)
+#: Problems listed when an import fails; the rest are counted.
+MQLAB_MAX_PROBLEMS = env_int("MQLAB_MAX_PROBLEMS", 50)
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.contenttypes",

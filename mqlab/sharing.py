@@ -17,6 +17,7 @@ import re
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,9 +27,16 @@ from mqlab import scenarios, sources, wire
 from mqlab.models import SavedScenario
 from mqlab.rooms import Room, RoomNotFound, client_id, registry
 
-#: A scenario file is a few kilobytes; the largest in the library is under 4 KiB.
-MAX_IMPORT_BYTES = 256 * 1024
 Problem = tuple[str, str]
+#: Characters shown of one problem's path or message: a file chooses its property names.
+PROBLEM_CHARS = 300
+#: Room for the multipart envelope around the file in a request's Content-Length.
+ENVELOPE_BYTES = 16 * 1024
+
+
+def max_import_bytes() -> int:
+    """The largest scenario file accepted; the largest in the library is under 4 KiB."""
+    return int(settings.MQLAB_MAX_IMPORT_BYTES)
 
 
 def _see_other(url: str) -> HttpResponse:
@@ -146,9 +154,8 @@ def open_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
 # -- import ------------------------------------------------------------------------------------
 def read_scenario_file(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """An uploaded file -> the scenario, or every problem with its JSON path."""
-    if len(raw) > MAX_IMPORT_BYTES:
-        return None, [("$", f"the file is {len(raw)} bytes; a scenario file may have at most"
-                       f" {MAX_IMPORT_BYTES} bytes")]
+    if len(raw) > max_import_bytes():
+        return None, [_too_large(len(raw))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -160,6 +167,11 @@ def read_scenario_file(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         return None, [("$", f"not valid JSON: {error}{_line_column(text, str(error))}")]
     problems = scenarios.problems_in(data)
     return (None, problems) if problems else (data, [])
+
+
+def _too_large(size: int, what: str = "the file is") -> Problem:
+    return ("$", f"{what} {size} bytes; a scenario file may have at most {max_import_bytes()}"
+            " bytes")
 
 
 def _line_column(text: str, message: str) -> str:
@@ -177,11 +189,15 @@ def _line_column(text: str, message: str) -> str:
 def import_scenario(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "scenarios/import.html", {})
+    # Refused before Django parses the upload; a proxy in front should cap bodies too.
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > max_import_bytes() + ENVELOPE_BYTES:
+        return _import_failed(request, None, [_too_large(length, "the upload is")])
     upload = request.FILES.get("file")
     if upload is None:
         problems: list[Problem] = [("file", "choose a scenario file (.json) to upload")]
         return _import_failed(request, None, problems)
-    spec, problems = read_scenario_file(upload.read(MAX_IMPORT_BYTES + 1))
+    spec, problems = read_scenario_file(upload.read(max_import_bytes() + 1))
     if spec is None:
         return _import_failed(request, upload.name, problems)
     room = registry.create(sources.from_spec(spec).slug, client_id(request.session),
@@ -191,5 +207,14 @@ def import_scenario(request: HttpRequest) -> HttpResponse:
 
 def _import_failed(request: HttpRequest, name: str | None,
                    problems: list[Problem]) -> HttpResponse:
+    """The first problems, each cut to a readable length, and how many more there are: a
+    file can hold thousands, and the reply must stay small."""
+    shown = int(settings.MQLAB_MAX_PROBLEMS)
     return render(request, "scenarios/import.html",
-                  {"problems": problems, "file_name": name}, status=400)
+                  {"problems": [(_cut(path), _cut(message)) for path, message in problems[:shown]],
+                   "problem_count": len(problems), "more": max(0, len(problems) - shown),
+                   "file_name": name and _cut(name)}, status=400)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PROBLEM_CHARS else text[:PROBLEM_CHARS - 1] + "…"

@@ -96,12 +96,10 @@ def validate(data: Any, source: str = "scenario") -> None:
 def problems_in(data: Any) -> list[tuple[str, str]]:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
-        problems: list[tuple[str, str]] = []
-        for error in errors:
-            for problem in explain(error, data):
-                if problem not in problems:
-                    problems.append(problem)
-        return problems
+        # A dict keeps the first of equal problems in order, in linear time: a list's ``in``
+        # made a file with thousands of problems take minutes.
+        return list(dict.fromkeys(problem for error in errors
+                                  for problem in explain(error, data)))
     return check_references(data)
 
 
