@@ -88,6 +88,13 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # -- Limits ------------------------------------------------------------------------------
+#: Rooms one browser (its client id) may create per hour, and one IP address.
+MQLAB_ROOMS_PER_CLIENT_HOUR = env_int("MQLAB_ROOMS_PER_CLIENT_HOUR", 30)
+MQLAB_ROOMS_PER_ADDRESS_HOUR = env_int("MQLAB_ROOMS_PER_ADDRESS_HOUR", 100)
+#: Saved copies of one room, ever; saves by one browser, and by one IP address, per hour.
+MQLAB_SAVES_PER_ROOM = env_int("MQLAB_SAVES_PER_ROOM", 20)
+MQLAB_SAVES_PER_CLIENT_HOUR = env_int("MQLAB_SAVES_PER_CLIENT_HOUR", 30)
+MQLAB_SAVES_PER_ADDRESS_HOUR = env_int("MQLAB_SAVES_PER_ADDRESS_HOUR", 100)
 #: The largest scenario file accepted for import (the library's largest is under 4 KiB).
 MQLAB_MAX_IMPORT_BYTES = env_int("MQLAB_MAX_IMPORT_BYTES", 256 * 1024)
 #: Problems listed when an import fails; the rest are counted.
