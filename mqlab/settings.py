@@ -99,6 +99,10 @@ MQLAB_SAVES_PER_ADDRESS_HOUR = env_int("MQLAB_SAVES_PER_ADDRESS_HOUR", 100)
 MQLAB_MAX_IMPORT_BYTES = env_int("MQLAB_MAX_IMPORT_BYTES", 256 * 1024)
 #: Problems listed when an import fails; the rest are counted.
 MQLAB_MAX_PROBLEMS = env_int("MQLAB_MAX_PROBLEMS", 50)
+#: Rooms unused for this many days are deleted (``manage.py purge_rooms``, mqlab/retention.py);
+#: saved scenarios neither shown nor opened for MQLAB_SAVED_RETENTION_DAYS (0: kept for ever).
+MQLAB_ROOM_RETENTION_DAYS = env_int("MQLAB_ROOM_RETENTION_DAYS", 30)
+MQLAB_SAVED_RETENTION_DAYS = env_int("MQLAB_SAVED_RETENTION_DAYS", 365)
 
 INSTALLED_APPS = [
     "daphne",
