@@ -73,7 +73,7 @@ def websocket_sources(hosts: list[str]) -> list[str]:
 
 
 # -- Content-Security-Policy (django-csp): no inline script or style anywhere --------------
-CONTENT_SECURITY_POLICY = {
+POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -86,6 +86,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Django's debug error pages, and django-htmx's DEBUG helper that shows them for htmx
+# requests, run inline scripts (and eval): with DEBUG on the policy only reports, in the
+# browser's console, so those pages work and violations still show.
+CONTENT_SECURITY_POLICY = None if DEBUG else POLICY
+CONTENT_SECURITY_POLICY_REPORT_ONLY = POLICY if DEBUG else None
 
 # -- Limits ------------------------------------------------------------------------------
 #: Rooms one browser (its client id) may create per hour, and one IP address.
@@ -118,11 +123,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so a response made by a later middleware (a bad Host's 400) has the policy too.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

@@ -55,3 +55,9 @@ def test_no_page_has_inline_script_style_or_handlers(sync_rooms):
 def test_htmx_is_told_not_to_inject_its_indicator_style(sync_rooms):
     html = Client().get("/").content.decode()
     assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles":false}\'>' in html
+
+
+def test_a_response_made_by_a_middleware_has_the_policy_too():
+    response = Client(HTTP_HOST="not-an-allowed-host").get("/")
+    assert response.status_code == 400
+    assert policy(response)["script-src"] == ["'self'"]

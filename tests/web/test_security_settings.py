@@ -61,3 +61,12 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
                  DJANGO_ALLOWED_HOSTS="mqlab.example.org")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_with_debug_the_policy_only_reports(tmp_path):
+    # Django's debug pages and django-htmx's DEBUG helper run inline scripts.
+    code = ("import django; django.setup(); from django.test import Client;"
+            " r = Client(HTTP_HOST='localhost').get('/scenarios/import/');"
+            " print(sorted(k for k in r.headers if k.startswith('Content-Security')))")
+    result = run(["-c", code], DJANGO_DEBUG="1", MQLAB_DATA_DIR=str(tmp_path))
+    assert result.stdout.strip() == "['Content-Security-Policy-Report-Only']", result.stderr
