@@ -222,7 +222,7 @@ def import_scenario(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "scenarios/import.html", {})
     # Refused before Django parses the upload; a proxy in front should cap bodies too.
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    length = _content_length(request)
     if length > max_import_bytes() + ENVELOPE_BYTES:
         return _import_failed(request, None, [_too_large(length, "the upload is")])
     upload = request.FILES.get("file")
@@ -237,6 +237,13 @@ def import_scenario(request: HttpRequest) -> HttpResponse:
     except quotas.QuotaExceeded as error:
         return quotas.refused(request, error)
     return _see_other(reverse("room", args=[room.id]))
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:  # Django's upload parser refuses such a request itself
+        return 0
 
 
 def _import_failed(request: HttpRequest, name: str | None,
