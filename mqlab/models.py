@@ -31,8 +31,17 @@ class RoomRecord(models.Model):
     scenario = models.JSONField(null=True, blank=True)
     #: A walkthrough room's step: ``{"index": i, "done": bool}``.
     guide = models.JSONField(null=True, blank=True)
+    #: The IP address that created the room: rooms per address per hour (mqlab/quotas.py).
+    creator_address = models.GenericIPAddressField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    #: Every save touches it: the purge (mqlab/retention.py) goes by it.
     updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # The quotas count a browser's and an address's rooms of the last hour.
+        indexes = [models.Index(fields=["owner", "created"]),
+                   models.Index(fields=["creator_address", "created"]),
+                   models.Index(fields=["updated"])]
 
     def __str__(self) -> str:
         return f"room {self.id} ({self.preset})"
@@ -52,7 +61,18 @@ class SavedScenario(models.Model):
     seed = models.BigIntegerField()
     log = models.JSONField(default=list)
     now = models.FloatField(default=0.0)
+    #: The room it was saved from (no foreign key: rooms are purged, saves stay), and who
+    #: saved it: the save quotas (mqlab/quotas.py) count by them.
+    room = models.CharField(max_length=32, blank=True, db_index=True)
+    creator = models.CharField(max_length=64, blank=True)
+    creator_address = models.GenericIPAddressField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    #: When its page was last shown or it was last opened: the purge keeps what is used.
+    used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["creator", "created"]),
+                   models.Index(fields=["creator_address", "created"])]
 
     def __str__(self) -> str:
         return f"saved scenario {self.id} ({self.title})"

@@ -9,6 +9,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
+from mqlab.secret_key import persisted_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -19,16 +23,91 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+#: Where mqlab keeps its files: the SQLite database and, unless DJANGO_SECRET_KEY is set,
+#: the secret key. MQLAB_DATA_DIR, else the folder of MQLAB_DB, else the project folder.
+DATA_DIR = Path(os.environ.get("MQLAB_DATA_DIR")
+                or (Path(os.environ["MQLAB_DB"]).parent if os.environ.get("MQLAB_DB")
+                    else BASE_DIR))
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+if not SECRET_KEY and DEBUG:
     # Development only: a fixed key is fine on a laptop, never in a deployment.
     SECRET_KEY = "mqlab-development-key-not-for-production-use-set-DJANGO_SECRET_KEY"
+elif not SECRET_KEY:
+    # Sessions are signed cookies: a known key would let anyone pose as a room's owner.
+    SECRET_KEY = persisted_secret_key(DATA_DIR)
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if host.strip()
 ]
+
+# -- HTTPS (a deployment sets MQLAB_HTTPS=1; ``manage.py check --deploy`` is then clean) ----
+HTTPS = env_bool("MQLAB_HTTPS", False)
+#: The proxy in front of daphne is trusted for X-Forwarded-For and X-Forwarded-Proto.
+TRUSTED_PROXY = env_bool("MQLAB_TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("MQLAB_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MQLAB_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MQLAB_HSTS_PRELOAD", True)
+
+
+def websocket_sources(hosts: list[str]) -> list[str]:
+    """ws:/wss: sources for the allowed hosts, any port: older browsers (Safari before
+    15.4) do not count a WebSocket to the page's own host as 'self'. CSP has no syntax for
+    IPv6 literals or a bare ``*``, so those rely on 'self'."""
+    names: list[str] = []
+    for host in hosts:
+        if "*" in host or host.startswith("["):
+            continue
+        names += [f"*{host}", host[1:]] if host.startswith(".") else [host]
+    return [f"{scheme}://{name}:*" for name in names for scheme in ("ws", "wss")]
+
+
+# -- Content-Security-Policy (django-csp): no inline script or style anywhere --------------
+POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF, *websocket_sources(ALLOWED_HOSTS)],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Django's debug error pages, and django-htmx's DEBUG helper that shows them for htmx
+# requests, run inline scripts (and eval): with DEBUG on the policy only reports, in the
+# browser's console, so those pages work and violations still show.
+CONTENT_SECURITY_POLICY = None if DEBUG else POLICY
+CONTENT_SECURITY_POLICY_REPORT_ONLY = POLICY if DEBUG else None
+
+# -- Limits ------------------------------------------------------------------------------
+#: Rooms one browser (its client id) may create per hour, and one IP address.
+MQLAB_ROOMS_PER_CLIENT_HOUR = env_int("MQLAB_ROOMS_PER_CLIENT_HOUR", 30)
+MQLAB_ROOMS_PER_ADDRESS_HOUR = env_int("MQLAB_ROOMS_PER_ADDRESS_HOUR", 100)
+#: Saved copies of one room, ever; saves by one browser, and by one IP address, per hour.
+MQLAB_SAVES_PER_ROOM = env_int("MQLAB_SAVES_PER_ROOM", 20)
+MQLAB_SAVES_PER_CLIENT_HOUR = env_int("MQLAB_SAVES_PER_CLIENT_HOUR", 30)
+MQLAB_SAVES_PER_ADDRESS_HOUR = env_int("MQLAB_SAVES_PER_ADDRESS_HOUR", 100)
+#: The largest scenario file accepted for import (the library's largest is under 4 KiB).
+MQLAB_MAX_IMPORT_BYTES = env_int("MQLAB_MAX_IMPORT_BYTES", 256 * 1024)
+#: Problems listed when an import fails; the rest are counted.
+MQLAB_MAX_PROBLEMS = env_int("MQLAB_MAX_PROBLEMS", 50)
+#: Rooms unused for this many days are deleted (``manage.py purge_rooms``, mqlab/retention.py);
+#: saved scenarios neither shown nor opened for MQLAB_SAVED_RETENTION_DAYS (0: kept for ever).
+MQLAB_ROOM_RETENTION_DAYS = env_int("MQLAB_ROOM_RETENTION_DAYS", 30)
+MQLAB_SAVED_RETENTION_DAYS = env_int("MQLAB_SAVED_RETENTION_DAYS", 365)
 
 INSTALLED_APPS = [
     "daphne",
@@ -36,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "django_htmx",
     "template_partials",
     "mqlab",
@@ -43,6 +123,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so a response made by a later middleware (a bad Host's 400) has the policy too.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,7 +151,7 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("MQLAB_DB", str(BASE_DIR / "db.sqlite3")),
+        "NAME": os.environ.get("MQLAB_DB", str(DATA_DIR / "db.sqlite3")),
         # A file, not memory, so a live server in a forked process sees the test database;
         # one per test process so parallel runs never share it.
         "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"mqlab-test-{os.getpid()}.sqlite3")},

@@ -15,20 +15,30 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mqlab import scenarios, sources, wire
+from mqlab import quotas, scenarios, sources, wire
 from mqlab.models import SavedScenario
 from mqlab.rooms import Room, RoomNotFound, client_id, registry
 
-#: A scenario file is a few kilobytes; the largest in the library is under 4 KiB.
-MAX_IMPORT_BYTES = 256 * 1024
 Problem = tuple[str, str]
+#: Characters shown of one problem's path or message: a file chooses its property names.
+PROBLEM_CHARS = 300
+#: Room for the multipart envelope around the file in a request's Content-Length.
+ENVELOPE_BYTES = 16 * 1024
+
+
+def max_import_bytes() -> int:
+    """The largest scenario file accepted; the largest in the library is under 4 KiB."""
+    return int(settings.MQLAB_MAX_IMPORT_BYTES)
 
 
 def _see_other(url: str) -> HttpResponse:
@@ -93,16 +103,34 @@ def export_room(request: HttpRequest, room_id: str) -> HttpResponse:
 
 @require_POST
 def save_room(request: HttpRequest, room_id: str) -> HttpResponse:
+    """Any viewer may save a copy: it only reads the room. Saving the same state again
+    gives the same link; new saves count against the save quotas."""
     room = room_or_404(room_id)
     definition = room.definition()
     source = room.preset
-    title = (request.POST.get("title") or "").strip()[:120] or source.title
-    description = (request.POST.get("description") or "").strip()[:2000] or source.summary
-    saved = SavedScenario.objects.create(
-        id=secrets.token_urlsafe(8), title=title, description=description,
-        source=source.slug, broker=source.broker, spec=room_scenario(room),
-        seed=definition["seed"], log=definition["log"], now=definition["now"])
+    fields = {"title": (request.POST.get("title") or "").strip()[:120] or source.title,
+              "description": (request.POST.get("description") or "").strip()[:2000]
+              or source.summary, "source": source.slug, "seed": definition["seed"],
+              "log": definition["log"], "now": definition["now"]}
+    saved = _same_save(room.id, fields)
+    if saved is None:
+        client, address = client_id(request.session), quotas.client_address(request)
+        try:
+            quotas.check_save(room.id, client, address)
+        except quotas.QuotaExceeded as error:
+            return quotas.refused(request, error)
+        saved = SavedScenario.objects.create(
+            id=secrets.token_urlsafe(8), broker=source.broker, spec=room_scenario(room),
+            room=room.id, creator=client, creator_address=address, **fields)
     return _see_other(reverse("saved-scenario", args=[saved.id]))
+
+
+def _same_save(room_id: str, fields: dict[str, Any]) -> SavedScenario | None:
+    """An earlier save of this room in this very state (a paused room saved twice)."""
+    candidates = SavedScenario.objects.filter(room=room_id, now=fields["now"],
+                                              seed=fields["seed"], title=fields["title"],
+                                              description=fields["description"])
+    return next((saved for saved in candidates if saved.log == fields["log"]), None)
 
 
 def _saved(saved_id: str) -> SavedScenario:
@@ -112,9 +140,18 @@ def _saved(saved_id: str) -> SavedScenario:
     return saved
 
 
+def _mark_used(saved: SavedScenario) -> None:
+    """The purge (mqlab/retention.py) keeps a saved link while people use it; one write a
+    day per link is enough for that."""
+    now = timezone.now()
+    if saved.used is None or now - saved.used > timedelta(days=1):
+        SavedScenario.objects.filter(id=saved.id).update(used=now)
+
+
 @require_GET
 def saved_scenario(request: HttpRequest, saved_id: str) -> HttpResponse:
     saved = _saved(saved_id)
+    _mark_used(saved)
     return render(request, "scenarios/saved.html", {
         "saved": saved, "share_url": request.build_absolute_uri(),
         "commands": len(saved.log)})
@@ -135,9 +172,12 @@ def export_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
 @require_POST
 def open_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
     saved = _saved(saved_id)
+    _mark_used(saved)
     try:
-        room = registry.create(saved.source, client_id(request.session), saved.seed,
-                               spec=saved.spec, log=saved.log, now=saved.now)
+        room = quotas.start_room(request, saved.source, saved.seed, spec=saved.spec,
+                                 log=saved.log, now=saved.now)
+    except quotas.QuotaExceeded as error:
+        return quotas.refused(request, error)
     except LookupError as error:  # a library entry renamed since it was saved
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     return _see_other(reverse("room", args=[room.id]))
@@ -146,9 +186,8 @@ def open_saved(request: HttpRequest, saved_id: str) -> HttpResponse:
 # -- import ------------------------------------------------------------------------------------
 def read_scenario_file(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """An uploaded file -> the scenario, or every problem with its JSON path."""
-    if len(raw) > MAX_IMPORT_BYTES:
-        return None, [("$", f"the file is {len(raw)} bytes; a scenario file may have at most"
-                       f" {MAX_IMPORT_BYTES} bytes")]
+    if len(raw) > max_import_bytes():
+        return None, [_too_large(len(raw))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -160,6 +199,11 @@ def read_scenario_file(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]
         return None, [("$", f"not valid JSON: {error}{_line_column(text, str(error))}")]
     problems = scenarios.problems_in(data)
     return (None, problems) if problems else (data, [])
+
+
+def _too_large(size: int, what: str = "the file is") -> Problem:
+    return ("$", f"{what} {size} bytes; a scenario file may have at most {max_import_bytes()}"
+            " bytes")
 
 
 def _line_column(text: str, message: str) -> str:
@@ -177,19 +221,41 @@ def _line_column(text: str, message: str) -> str:
 def import_scenario(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "scenarios/import.html", {})
+    # Refused before Django parses the upload; a proxy in front should cap bodies too.
+    length = _content_length(request)
+    if length > max_import_bytes() + ENVELOPE_BYTES:
+        return _import_failed(request, None, [_too_large(length, "the upload is")])
     upload = request.FILES.get("file")
     if upload is None:
         problems: list[Problem] = [("file", "choose a scenario file (.json) to upload")]
         return _import_failed(request, None, problems)
-    spec, problems = read_scenario_file(upload.read(MAX_IMPORT_BYTES + 1))
+    spec, problems = read_scenario_file(upload.read(max_import_bytes() + 1))
     if spec is None:
         return _import_failed(request, upload.name, problems)
-    room = registry.create(sources.from_spec(spec).slug, client_id(request.session),
-                           spec=spec)
+    try:
+        room = quotas.start_room(request, sources.from_spec(spec).slug, spec=spec)
+    except quotas.QuotaExceeded as error:
+        return quotas.refused(request, error)
     return _see_other(reverse("room", args=[room.id]))
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:  # Django's upload parser refuses such a request itself
+        return 0
 
 
 def _import_failed(request: HttpRequest, name: str | None,
                    problems: list[Problem]) -> HttpResponse:
+    """The first problems, each cut to a readable length, and how many more there are: a
+    file can hold thousands, and the reply must stay small."""
+    shown = int(settings.MQLAB_MAX_PROBLEMS)
     return render(request, "scenarios/import.html",
-                  {"problems": problems, "file_name": name}, status=400)
+                  {"problems": [(_cut(path), _cut(message)) for path, message in problems[:shown]],
+                   "problem_count": len(problems), "more": max(0, len(problems) - shown),
+                   "file_name": name and _cut(name)}, status=400)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PROBLEM_CHARS else text[:PROBLEM_CHARS - 1] + "…"

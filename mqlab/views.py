@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from mqlab import sources
+from mqlab import quotas, sources
 from mqlab.presets import all_presets
-from mqlab.rooms import Room, client_id, registry
+from mqlab.rooms import Room, client_id
 from mqlab.scoreboard import scoreboard
 from mqlab.sharing import room_or_404, room_sharing
 
@@ -31,7 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def create_room(request: HttpRequest) -> HttpResponse:
     slug = request.POST.get("preset", "")
     try:
-        room = registry.create(slug, client_id(request.session))
+        room = quotas.start_room(request, slug)
+    except quotas.QuotaExceeded as error:
+        return quotas.refused(request, error)
     except LookupError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     # 303 See Other: the browser follows with a GET, so a reload never creates another room.

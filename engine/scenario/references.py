@@ -7,24 +7,51 @@ declared. Each problem is ``(path, message)`` where ``path`` is the JSON path of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from engine.apps.bodies import template_fields, unknown_fields
 from engine.apps.retry_names import dead_letter_topic, retry_queue, retry_topic
 
 Problem = tuple[str, str]
+#: Names listed in an "unknown name" message; an uploaded file may define thousands, and
+#: listing them all in each of thousands of problems made a reply of megabytes.
+LISTED_NAMES = 20
+
+
+class Defined(tuple[str, ...]):
+    """Names in their order, with set-speed ``in`` and ``index``: an uploaded scenario may
+    hold thousands, and every check must stay linear in the file's size."""
+
+    def __new__(cls, names: Any) -> Defined:
+        self = super().__new__(cls, names)
+        self._first = {}
+        for index, name in enumerate(self):
+            self._first.setdefault(name, index)
+        return self
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            return name in self._first
+        except TypeError:  # an unhashable value from a file the schema already rejected
+            return False
+
+    def index(self, name: Any, *_: Any) -> int:
+        return self._first[name]
 
 
 def _names(items: list[dict[str, Any]] | None) -> list[str]:
     return [item["name"] for item in items or ()]
 
 
-def _unknown(path: str, what: str, name: str, known: list[str]) -> Problem:
-    allowed = ", ".join(repr(k) for k in known) if known else "none is defined"
+def _unknown(path: str, what: str, name: str, known: tuple[str, ...]) -> Problem:
+    shown = ", ".join(repr(k) for k in known[:LISTED_NAMES]) if known else "none is defined"
+    more = len(known) - LISTED_NAMES
+    allowed = f"{shown} and {more} more" if more > 0 else shown
     return path, f"unknown {what} {name!r}; defined: {allowed}"
 
 
-def _duplicates(path: str, what: str, names: list[str]) -> list[Problem]:
+def _duplicates(path: str, what: str, names: Sequence[str]) -> list[Problem]:
     seen: set[str] = set()
     problems = []
     for index, name in enumerate(names):
@@ -35,47 +62,57 @@ def _duplicates(path: str, what: str, names: list[str]) -> list[Problem]:
     return problems
 
 
+def _retry_names(consumers: Any) -> tuple[list[str], list[str]]:
+    """Retrying consumers create their retry queues / topics and Kafka DLT themselves."""
+    queues: list[str] = []
+    topics: list[str] = []
+    for consumer in consumers:
+        action = consumer.get("on_failure")
+        if action not in ("retry", "dead-letter"):
+            continue
+        attempts = consumer.get("retry", {}).get("max_attempts", 3)
+        if consumer["broker"] == "rabbitmq" and action == "retry":
+            queues += [retry_queue(consumer["queue"], n) for n in range(1, attempts)]
+        elif consumer["broker"] == "kafka":
+            topic = consumer["topic"]
+            if action == "retry":
+                topics += [retry_topic(topic, n) for n in range(1, attempts)]
+            topics.append(dead_letter_topic(topic))
+    return queues, topics
+
+
+def _group_topics(consumers: Any) -> dict[str, dict[str, None]]:
+    groups: dict[str, dict[str, None]] = {}
+    for consumer in consumers:
+        if "group" in consumer:
+            groups.setdefault(consumer["group"], {})[consumer["topic"]] = None
+    return groups
+
+
 class Names:
     """Every name a scenario defines, by broker."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         rabbit = spec.get("rabbitmq", {})
-        self.exchanges = ["", *_names(rabbit.get("exchanges"))]
-        self.rabbit_queues = _names(rabbit.get("queues"))
-        self.sqs_queues = _names(spec.get("sqs", {}).get("queues"))
-        self.topics = _names(spec.get("kafka", {}).get("topics"))
-        self._add_retry_names(spec.get("consumers", ()))
-        self.producers = _names(spec.get("producers"))
-        self.consumers = _names(spec.get("consumers"))
+        self.declared_exchanges = Defined(_names(rabbit.get("exchanges")))
+        self.exchanges = Defined(["", *self.declared_exchanges])
+        rabbit_queues = _names(rabbit.get("queues"))
+        self.sqs_queues = Defined(_names(spec.get("sqs", {}).get("queues")))
+        topics = _names(spec.get("kafka", {}).get("topics"))
+        retry_queues, retry_topics = _retry_names(spec.get("consumers", ()))
+        self.rabbit_queues = Defined(dict.fromkeys([*rabbit_queues, *retry_queues]))
+        self.topics = Defined(dict.fromkeys([*topics, *retry_topics]))
+        self.producers = Defined(_names(spec.get("producers")))
+        self.consumers = Defined(_names(spec.get("consumers")))
+        self.apps = Defined([*self.consumers, *self.producers])
+        self.all_queues = Defined(sorted({*self.rabbit_queues, *self.sqs_queues, *self.topics}))
         #: Kafka consumer group -> the topics its members read (retry topics included)
-        self.group_topics: dict[str, list[str]] = {}
-        for consumer in spec.get("consumers", ()):
-            if "group" in consumer:
-                topics = self.group_topics.setdefault(consumer["group"], [])
-                if consumer["topic"] not in topics:
-                    topics.append(consumer["topic"])
-        self.groups = sorted(self.group_topics)
+        self.group_topics = {group: list(topics_read) for group, topics_read
+                             in _group_topics(spec.get("consumers", ())).items()}
+        self.groups = Defined(sorted(self.group_topics))
         self.brokers = {name for name in ("rabbitmq", "kafka", "sqs") if name in spec}
 
-    def _add_retry_names(self, consumers: Any) -> None:
-        """Retrying consumers create their retry queues / topics and Kafka DLT themselves."""
-        for consumer in consumers:
-            action = consumer.get("on_failure")
-            if action not in ("retry", "dead-letter"):
-                continue
-            attempts = consumer.get("retry", {}).get("max_attempts", 3)
-            if consumer["broker"] == "rabbitmq" and action == "retry":
-                self.rabbit_queues += [retry_queue(consumer["queue"], n)
-                                       for n in range(1, attempts)]
-            elif consumer["broker"] == "kafka":
-                topic = consumer["topic"]
-                if action == "retry":
-                    self.topics += [retry_topic(topic, n) for n in range(1, attempts)]
-                self.topics.append(dead_letter_topic(topic))
-        self.rabbit_queues = list(dict.fromkeys(self.rabbit_queues))
-        self.topics = list(dict.fromkeys(self.topics))
-
-    def queues(self, broker: str) -> list[str]:
+    def queues(self, broker: str) -> Defined:
         if broker == "rabbitmq":
             return self.rabbit_queues
         if broker == "sqs":
@@ -103,7 +140,7 @@ def check(spec: dict[str, Any]) -> list[Problem]:
 
 def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
     problems = []
-    problems += _duplicates("$.rabbitmq.exchanges", "exchange", names.exchanges[1:])
+    problems += _duplicates("$.rabbitmq.exchanges", "exchange", names.declared_exchanges)
     problems += _duplicates("$.rabbitmq.queues", "queue",
                             _names(spec.get("rabbitmq", {}).get("queues")))
     problems += _duplicates("$.sqs.queues", "queue", names.sqs_queues)
@@ -119,9 +156,9 @@ def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
         if binding["queue"] not in names.rabbit_queues:
             problems.append(_unknown(f"{path}.queue", "queue", binding["queue"],
                                      names.rabbit_queues))
-        if binding["exchange"] not in names.exchanges[1:]:
+        if binding["exchange"] not in names.declared_exchanges:
             problems.append(_unknown(f"{path}.exchange", "exchange", binding["exchange"],
-                                     names.exchanges[1:]))
+                                     names.declared_exchanges))
     for index, queue in enumerate(spec.get("rabbitmq", {}).get("queues", ())):
         dlx = queue.get("arguments", {}).get("x-dead-letter-exchange")
         if isinstance(dlx, str) and dlx not in names.exchanges:
@@ -309,8 +346,7 @@ def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, A
         return problems
     known = {
         "producer": names.producers, "consumer": names.consumers, "group": names.groups,
-        "consumer or producer": [*names.consumers, *names.producers],
-        "queue": sorted({*names.rabbit_queues, *names.sqs_queues, *names.topics}),
+        "consumer or producer": names.apps, "queue": names.all_queues,
     }.get(subject)
     if known is not None and of not in known:
         problems.append(_unknown(f"{path}.of", subject, of, known))

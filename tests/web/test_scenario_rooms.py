@@ -13,7 +13,7 @@ from engine.scenario import Run
 from mqlab import scenarios
 from mqlab.models import RoomRecord, SavedScenario
 from mqlab.rooms import Room, registry
-from mqlab.sharing import MAX_IMPORT_BYTES
+from mqlab.sharing import max_import_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -155,9 +155,10 @@ def test_import_refuses_a_file_that_is_not_utf8(visitor):
 
 
 def test_import_refuses_a_file_too_large_before_parsing_it(visitor):
-    found = problems(upload(visitor, b" " * (MAX_IMPORT_BYTES + 10)))
-    assert found == [("$", f"the file is {MAX_IMPORT_BYTES + 1} bytes; a scenario file may "
-                      f"have at most {MAX_IMPORT_BYTES} bytes")]
+    limit = max_import_bytes()
+    found = problems(upload(visitor, b" " * (limit + 10)))
+    assert found == [("$", f"the file is {limit + 1} bytes; a scenario file may "
+                      f"have at most {limit} bytes")]
 
 
 def test_import_without_a_file_says_to_choose_one(visitor):
