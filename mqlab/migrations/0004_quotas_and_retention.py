@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mqlab', '0002_scenarios_and_walkthroughs'),
+        ('mqlab', '0003_command_journal'),
     ]
 
     operations = [
