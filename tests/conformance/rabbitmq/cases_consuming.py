@@ -1,0 +1,490 @@
+"""Cases: consumers and acknowledgements — round-robin, QoS, acks and their errors, recover,
+cancel and close with unacked messages, consumer tags, priorities, single active consumer.
+
+"Consumer Acknowledgements and Publisher Confirms" (https://www.rabbitmq.com/docs/confirms),
+"Consumer Prefetch", "Consumers" (exclusive, single active consumer, priorities), and
+``rabbit_channel`` for the error texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .cases_limits import drain
+from .harness import Side, case
+
+
+def filled(b: Side, ch: Any, count: int = 3, **declare: Any) -> str:
+    q = b.name("q")
+    ch.queue_declare(q, **declare)
+    for n in range(1, count + 1):
+        ch.basic_publish("", q, f"m{n}")
+    return q
+
+
+@case("consume-round-robin")
+def round_robin(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1", then="ack"))
+    ch.basic_consume(q, b.recorder("c2", then="ack"))
+    for n in range(1, 5):
+        ch.basic_publish("", q, f"m{n}")
+
+
+@case("consume-auto-ack")
+def auto_ack(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch)
+    ch.basic_consume(q, b.recorder("c1"), auto_ack=True)
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-prefetch-one")
+def prefetch(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.queue_declare(q, passive=True)
+    ch.basic_ack(1)
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-prefetch-per-consumer")
+def prefetch_each(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 5)
+    ch.basic_qos(prefetch_count=2)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_consume(q, b.recorder("c2"))
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-prefetch-global")
+def prefetch_global(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 5)
+    ch.basic_qos(prefetch_count=2, global_qos=True)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_consume(q, b.recorder("c2"))
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-prefetch-ignored-with-auto-ack")
+def prefetch_auto_ack(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"), auto_ack=True)
+    ch.queue_declare(q, passive=True)
+
+
+@case("qos-prefetch-size-refused")
+def prefetch_size(b: Side) -> None:
+    ch = b.channel()
+    ch.basic_qos(prefetch_size=1000, prefetch_count=1)
+
+
+@case("qos-after-consume-applies-to-new-consumers")
+def qos_later(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 4)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_publish("", q, "m5")
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-missing-queue")
+def consume_missing(b: Side) -> None:
+    b.channel().basic_consume(b.name("q"), b.recorder("c1"))
+
+
+@case("consume-exclusive-then-other")
+def exclusive_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"), exclusive=True)
+    b.channel().basic_consume(q, b.recorder("c2"))
+
+
+@case("consume-other-then-exclusive")
+def other_then_exclusive(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"))
+    b.channel().basic_consume(q, b.recorder("c2"), exclusive=True)
+
+
+@case("consume-duplicate-tag-same-channel")
+def duplicate_tag(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="tag")
+    ch.basic_consume(q, b.recorder("c2"), consumer_tag="tag")
+    b.note("open", ch.is_open)
+
+
+@case("consume-same-tag-other-channel")
+def same_tag_other(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="tag")
+    b.channel().basic_consume(q, b.recorder("c2"), consumer_tag="tag")
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-cancel-unknown-tag")
+def cancel_unknown(b: Side) -> None:
+    ch = b.channel()
+    ch.basic_cancel("nobody")
+    b.note("open", ch.is_open)
+
+
+@case("consume-priority-higher-first")
+def consumer_priority(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=2)
+    ch.basic_consume(q, b.recorder("low"), arguments={"x-priority": 1})
+    ch.basic_consume(q, b.recorder("high"), arguments={"x-priority": 5})
+    for n in range(1, 4):
+        ch.basic_publish("", q, f"m{n}")
+
+
+@case("single-active-consumer")
+def single_active(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-single-active-consumer": True})
+    ch.basic_consume(q, b.recorder("c1", then="ack"), consumer_tag="c1")
+    ch.basic_consume(q, b.recorder("c2", then="ack"), consumer_tag="c2")
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    ch.queue_declare(q, passive=True)
+    ch.basic_cancel("c1")
+    ch.basic_publish("", q, "m3")
+
+
+@case("single-active-consumer-exclusive-refused")
+def single_active_exclusive(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-single-active-consumer": True})
+    ch.basic_consume(q, b.recorder("c1"), exclusive=True)
+
+
+@case("single-active-consumer-takeover-gets-unacked")
+def single_active_takeover(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-single-active-consumer": True})
+    ch.basic_consume(q, b.recorder("c1"))
+    other.basic_consume(q, b.recorder("c2"))
+    ch.basic_publish("", q, "m1")
+    ch.close()
+
+
+# -- acknowledgements ------------------------------------------------------------------------
+@case("ack-unknown-tag")
+def ack_unknown(b: Side) -> None:
+    ch = b.channel()
+    ch.basic_ack(7)
+    b.note("open", ch.is_open)
+
+
+@case("ack-twice")
+def ack_twice(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q)
+    ch.basic_ack(1)
+    ch.basic_ack(1)
+    other = b.channel()
+    other.queue_declare(q, passive=True)
+
+
+@case("ack-multiple")
+def ack_multiple(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 4)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_ack(3, multiple=True)
+    ch.close()
+    drain(b.channel(), q)
+
+
+@case("ack-multiple-zero-acks-all")
+def ack_all(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_ack(0, multiple=True)
+    ch.close()
+    drain(b.channel(), q)
+
+
+@case("ack-on-other-channel")
+def ack_other(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q)
+    other = b.channel()
+    other.basic_ack(1)
+    ch.basic_ack(1)
+
+
+@case("ack-auto-acked-delivery")
+def ack_auto(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q, auto_ack=True)
+    ch.basic_ack(1)
+
+
+@case("nack-multiple-requeue")
+def nack_multiple(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_cancel("c1")
+    ch.basic_nack(0, multiple=True, requeue=True)
+    drain(ch, q)
+
+
+@case("nack-unknown-tag")
+def nack_unknown(b: Side) -> None:
+    b.channel().basic_nack(3)
+
+
+@case("reject-unknown-tag")
+def reject_unknown(b: Side) -> None:
+    b.channel().basic_reject(3)
+
+
+@case("reject-requeue-goes-back-to-head")
+def reject_requeue(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    ch.basic_get(q)
+    ch.basic_get(q)
+    ch.basic_reject(1, requeue=True)
+    drain(ch, q)
+
+
+@case("nack-requeue-original-order")
+def nack_order(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 4)
+    for _ in range(3):
+        ch.basic_get(q)
+    ch.basic_nack(3)
+    ch.basic_nack(1)
+    drain(ch, q)
+
+
+@case("reject-requeue-consumer-redelivered")
+def reject_redelivered(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    ch.basic_reject(1, requeue=True)
+    ch.basic_ack(2)
+
+
+# -- recover, cancel and close with unacked --------------------------------------------------
+@case("recover-requeues-unacked")
+def recover(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_recover(requeue=True)
+
+
+@case("recover-requeue-false-refused")
+def recover_false(b: Side) -> None:
+    ch = b.channel()
+    ch.basic_recover(requeue=False)
+
+
+@case("recover-get-deliveries")
+def recover_get(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    ch.basic_get(q)
+    ch.basic_recover(requeue=True)
+    drain(ch, q)
+
+
+@case("cancel-keeps-unacked-unacked")
+def cancel_unacked(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_cancel("c1")
+    ch.queue_declare(q, passive=True)
+    ch.basic_ack(2)
+    ch.basic_nack(1)
+    drain(ch, q)
+
+
+@case("close-requeues-in-order")
+def close_requeue(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 4)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_ack(2)
+    ch.close()
+    drain(b.channel(), q)
+
+
+@case("close-requeue-to-other-consumer")
+def close_other_consumer(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=5)
+    ch.basic_consume(q, b.recorder("c1"))
+    for n in range(1, 4):
+        ch.basic_publish("", q, f"m{n}")
+    other.basic_consume(q, b.recorder("c2"))
+    ch.close()
+
+
+@case("connection-close-requeues")
+def connection_close(b: Side) -> None:
+    conn = b.connection()
+    ch = conn.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    conn.close()
+    drain(b.channel(), q)
+
+
+@case("error-close-requeues-unacked")
+def error_close(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    ch.basic_ack(9)
+    drain(b.channel(), q)
+
+
+# -- basic.get -------------------------------------------------------------------------------
+@case("get-empty")
+def get_empty(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_get(q)
+
+
+@case("get-message-count")
+def get_count(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    drain(ch, q)
+
+
+@case("get-missing-queue")
+def get_missing(b: Side) -> None:
+    b.channel().basic_get(b.name("q"))
+
+
+@case("get-delivery-tags-shared-with-consumer")
+def get_tags(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_ack(2)
+    ch.basic_ack(1)
+
+
+@case("get-priority-queue")
+def get_priority(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-max-priority": 5})
+    for body, priority in (("low", 1), ("none", None), ("high", 5), ("over", 9), ("mid", 3)):
+        ch.basic_publish("", q, body, properties=b.props(priority=priority))
+    drain(ch, q)
+
+
+@case("priority-requeue-within-level")
+def priority_requeue(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-max-priority": 3})
+    for body, priority in (("a", 1), ("b", 1), ("c", 2)):
+        ch.basic_publish("", q, body, properties=b.props(priority=priority))
+    ch.basic_get(q)
+    ch.basic_get(q)
+    ch.basic_nack(2)
+    ch.basic_nack(1)
+    drain(ch, q)
+
+
+@case("priority-ignored-without-max-priority")
+def priority_plain(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_publish("", q, "low", properties=b.props(priority=1))
+    ch.basic_publish("", q, "high", properties=b.props(priority=9))
+    drain(ch, q)
+
+
+# -- quorum queues ---------------------------------------------------------------------------
+@case("quorum-requeue-position")
+def quorum_requeue(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, durable=True, arguments={"x-queue-type": "quorum"})
+    for n in range(1, 4):
+        ch.basic_publish("", q, f"m{n}")
+    ch.basic_get(q)
+    ch.basic_nack(1)
+    drain(ch, q)
+    ch.queue_delete(q)
+
+
+@case("quorum-delivery-limit-explicit")
+def quorum_limit(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = b.name("q"), b.name("dlq")
+    ch.queue_declare(dlq)
+    ch.queue_declare(q, durable=True, arguments={
+        "x-queue-type": "quorum", "x-delivery-limit": 1, "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dlq})
+    ch.basic_publish("", q, "m1")
+    for tag in (1, 2):
+        ch.basic_get(q)
+        ch.basic_nack(tag)
+    b.wait(0.2)
+    ch.queue_declare(q, passive=True)
+    drain(ch, dlq)
+    ch.queue_delete(q)
+
+
+@case("quorum-global-qos-refused")
+def quorum_global(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, durable=True, arguments={"x-queue-type": "quorum"})
+    ch.basic_qos(prefetch_count=2, global_qos=True)
+    ch.basic_consume(q, b.recorder("c1"))
+    b.channel().queue_delete(q)

@@ -1,0 +1,548 @@
+"""Cases: declare and bind rules, reserved names, exclusive and auto-delete lifecycles, and the
+error paths of the registry (reply code, reply text, channel or connection closed).
+
+AMQP 0-9-1 reference (queue.declare, exchange.declare: "inequivalent arg" 406), "Queues" and
+"Exchanges" guides (exclusive, auto-delete, the ``amq.`` prefix), RabbitMQ's
+``rabbit_channel``/``rabbit_amqqueue`` for the texts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .harness import Side, case
+
+QUEUE_FLAGS = ("durable", "exclusive", "auto_delete")
+
+
+def _queue_mismatch(flag: str) -> None:
+    @case(f"declare-queue-{flag.replace('_', '-')}-mismatch")
+    def mismatch(b: Side) -> None:
+        ch = b.channel()
+        q = b.name("q")
+        ch.queue_declare(q)
+        ch.queue_declare(q, **{flag: True})
+        b.note("open", ch.is_open)
+
+
+for _flag in QUEUE_FLAGS:
+    _queue_mismatch(_flag)
+
+
+def _argument_mismatch(slug: str, first: dict[str, Any], second: dict[str, Any]) -> None:
+    @case(f"declare-queue-arg-{slug}")
+    def mismatch(b: Side) -> None:
+        ch = b.channel()
+        q = b.name("q")
+        ch.queue_declare(q, arguments=first)
+        ch.queue_declare(q, arguments=second)
+
+
+_argument_mismatch("added", {}, {"x-max-length": 5})
+_argument_mismatch("removed", {"x-max-length": 5}, {})
+_argument_mismatch("changed", {"x-message-ttl": 1000}, {"x-message-ttl": 2000})
+_argument_mismatch("same", {"x-message-ttl": 1000}, {"x-message-ttl": 1000})
+_argument_mismatch("overflow-changed", {"x-max-length": 1},
+                   {"x-max-length": 1, "x-overflow": "reject-publish"})
+_argument_mismatch("queue-type", {}, {"x-queue-type": "quorum"})
+_argument_mismatch("classic-type-explicit", {}, {"x-queue-type": "classic"})
+_argument_mismatch("dlx-changed", {"x-dead-letter-exchange": "a"},
+                   {"x-dead-letter-exchange": "b"})
+
+
+@case("declare-queue-passive-missing")
+def passive_missing(b: Side) -> None:
+    ch = b.channel()
+    ch.queue_declare(b.name("nope"), passive=True)
+    b.note("open", [ch.is_open, ch.conn.is_open()])
+
+
+@case("declare-queue-passive-ignores-arguments")
+def passive_args(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-max-length": 3})
+    ch.queue_declare(q, passive=True, arguments={"x-max-length": 9}, durable=True)
+
+
+@case("declare-queue-amq-prefix")
+def amq_prefix(b: Side) -> None:
+    b.channel().queue_declare(f"amq.{b.name('q')}")
+
+
+@case("declare-queue-server-named")
+def server_named(b: Side) -> None:
+    ch = b.channel()
+    ch.queue_declare("", exclusive=True)
+
+
+@case("declare-queue-unknown-type")
+def unknown_type(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), arguments={"x-queue-type": "lazy"})
+
+
+@case("declare-queue-quorum-non-durable")
+def quorum_transient(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), arguments={"x-queue-type": "quorum"})
+
+
+@case("declare-queue-quorum-exclusive")
+def quorum_exclusive(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), durable=True, exclusive=True,
+                              arguments={"x-queue-type": "quorum"})
+
+
+@case("declare-queue-quorum-reject-publish-dlx")
+def quorum_reject_dlx(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), durable=True,
+                              arguments={"x-queue-type": "quorum",
+                                         "x-overflow": "reject-publish-dlx"})
+
+
+@case("declare-queue-max-priority-too-high")
+def priority_high(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), arguments={"x-max-priority": 256})
+
+
+@case("declare-queue-max-priority-zero")
+def priority_zero(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), arguments={"x-max-priority": 0})
+
+
+@case("declare-queue-single-active-not-bool")
+def sac_type(b: Side) -> None:
+    b.channel().queue_declare(b.name("q"), arguments={"x-single-active-consumer": 1})
+
+
+# -- exchanges -------------------------------------------------------------------------------
+@case("declare-exchange-type-mismatch")
+def exchange_type(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "direct")
+    ch.exchange_declare(x, "fanout")
+
+
+@case("declare-exchange-durable-mismatch")
+def exchange_durable(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "topic")
+    ch.exchange_declare(x, "topic", durable=True)
+
+
+@case("declare-exchange-auto-delete-mismatch")
+def exchange_auto_delete(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "topic")
+    ch.exchange_declare(x, "topic", auto_delete=True)
+
+
+@case("declare-exchange-internal-mismatch")
+def exchange_internal(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "topic")
+    ch.exchange_declare(x, "topic", internal=True)
+
+
+@case("declare-exchange-arguments-mismatch")
+def exchange_arguments(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "direct", arguments={"alternate-exchange": "a"})
+    ch.exchange_declare(x, "direct")
+
+
+@case("declare-exchange-same-again")
+def exchange_same(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "headers", durable=True)
+    ch.exchange_declare(x, "headers", durable=True)
+    ch.exchange_declare(x, passive=True)
+
+
+@case("declare-exchange-passive-missing")
+def exchange_passive(b: Side) -> None:
+    ch = b.channel()
+    ch.exchange_declare(b.name("x"), passive=True)
+
+
+@case("declare-exchange-unknown-type")
+def exchange_unknown_type(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    ch.exchange_declare(b.name("x"), "weird")
+    b.note("open", [ch.is_open, other.is_open])
+
+
+@case("declare-exchange-amq-prefix")
+def exchange_amq(b: Side) -> None:
+    b.channel().exchange_declare(f"amq.{b.name('x')}", "direct")
+
+
+@case("declare-exchange-predeclared-same")
+def predeclared_same(b: Side) -> None:
+    ch = b.channel()
+    ch.exchange_declare("amq.topic", "topic", durable=True)
+    b.note("open", ch.is_open)
+
+
+@case("declare-exchange-predeclared-passive")
+def predeclared_passive(b: Side) -> None:
+    ch = b.channel()
+    for name in ("amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match"):
+        ch.exchange_declare(name, passive=True)
+    b.note("open", ch.is_open)
+
+
+@case("declare-exchange-predeclared-other-type")
+def predeclared_other(b: Side) -> None:
+    b.channel().exchange_declare("amq.direct", "fanout", durable=True)
+
+
+@case("declare-exchange-default")
+def default_exchange(b: Side) -> None:
+    b.channel().exchange_declare("", "direct")
+
+
+@case("delete-exchange-predeclared")
+def delete_predeclared(b: Side) -> None:
+    b.channel().exchange_delete("amq.fanout")
+
+
+@case("delete-exchange-default")
+def delete_default(b: Side) -> None:
+    b.channel().exchange_delete("")
+
+
+@case("delete-exchange-missing")
+def delete_missing(b: Side) -> None:
+    ch = b.channel()
+    ch.exchange_delete(b.name("x"))
+    b.note("open", ch.is_open)
+
+
+@case("delete-exchange-if-unused")
+def delete_if_unused(b: Side) -> None:
+    ch = b.channel()
+    x, q = b.name("x"), b.name("q")
+    ch.exchange_declare(x, "fanout")
+    ch.queue_declare(q)
+    ch.queue_bind(q, x)
+    ch.exchange_delete(x, if_unused=True)
+
+
+@case("delete-exchange-if-unused-as-destination")
+def delete_if_unused_destination(b: Side) -> None:
+    ch = b.channel()
+    x, y = b.name("x"), b.name("y")
+    ch.exchange_declare(x, "fanout")
+    ch.exchange_declare(y, "fanout")
+    ch.exchange_bind(y, x)
+    ch.exchange_delete(y, if_unused=True)
+    b.note("open", ch.is_open)
+
+
+# -- queues: delete and purge ----------------------------------------------------------------
+@case("delete-queue-if-empty")
+def delete_if_empty(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_publish("", q, "m1")
+    ch.queue_delete(q, if_empty=True)
+
+
+@case("delete-queue-if-unused")
+def delete_if_unused_queue(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.queue_delete(q, if_unused=True)
+
+
+@case("delete-queue-counts-ready")
+def delete_counts(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    for body in ("m1", "m2", "m3"):
+        ch.basic_publish("", q, body)
+    ch.basic_get(q)
+    ch.queue_delete(q)
+    ch.basic_ack(1)
+    b.note("open", ch.is_open)
+
+
+@case("delete-queue-missing")
+def delete_missing_queue(b: Side) -> None:
+    ch = b.channel()
+    ch.queue_delete(b.name("q"))
+
+
+@case("delete-queue-cancels-consumer")
+def delete_cancels(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"))
+    other.queue_delete(q)
+    ch.queue_declare(b.name("after"))
+    b.note("open", ch.is_open)
+
+
+@case("purge-keeps-unacked")
+def purge(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    for body in ("m1", "m2", "m3"):
+        ch.basic_publish("", q, body)
+    ch.basic_get(q)
+    ch.queue_purge(q)
+    ch.basic_nack(1)
+    ch.basic_get(q)
+
+
+@case("purge-missing-queue")
+def purge_missing(b: Side) -> None:
+    b.channel().queue_purge(b.name("q"))
+
+
+# -- bindings --------------------------------------------------------------------------------
+@case("bind-missing-exchange")
+def bind_missing_exchange(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_bind(q, b.name("x"), routing_key="k")
+
+
+@case("bind-missing-queue")
+def bind_missing_queue(b: Side) -> None:
+    ch = b.channel()
+    ch.queue_bind(b.name("q"), "amq.direct", routing_key="k")
+
+
+@case("bind-default-exchange")
+def bind_default(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_bind(q, "", routing_key="k")
+
+
+@case("unbind-default-exchange")
+def unbind_default(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_unbind(q, "", routing_key=q)
+
+
+@case("bind-twice-is-one-binding")
+def bind_twice(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_bind(q, "amq.direct", routing_key="k")
+    ch.queue_bind(q, "amq.direct", routing_key="k")
+    ch.basic_publish("amq.direct", "k", "m1")
+    ch.queue_declare(q, passive=True)
+
+
+@case("unbind-missing-binding")
+def unbind_missing(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_unbind(q, "amq.direct", routing_key="nope")
+    b.note("open", ch.is_open)
+
+
+@case("unbind-then-unroutable")
+def unbind_then(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_bind(q, "amq.direct", routing_key="k")
+    ch.queue_unbind(q, "amq.direct", routing_key="k")
+    ch.basic_publish("amq.direct", "k", "m1")
+    ch.queue_declare(q, passive=True)
+
+
+@case("bind-exchange-missing-source")
+def e2e_missing(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "fanout")
+    ch.exchange_bind(x, b.name("src"))
+
+
+# -- exclusive and auto-delete ---------------------------------------------------------------
+@case("exclusive-other-connection-locked")
+def exclusive_locked(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.queue_declare(q, passive=True)
+
+
+@case("exclusive-other-connection-consume")
+def exclusive_consume(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.basic_consume(q, b.recorder("c1"))
+
+
+@case("exclusive-other-connection-publish-allowed")
+def exclusive_publish(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.basic_publish("", q, "m1")
+    ch.basic_get(q)
+
+
+@case("exclusive-other-connection-delete")
+def exclusive_delete(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.queue_delete(q)
+
+
+@case("exclusive-same-connection-other-channel")
+def exclusive_same_connection(b: Side) -> None:
+    conn = b.connection()
+    ch, ch2 = conn.channel(), conn.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    ch2.queue_declare(q, passive=True)
+    ch2.basic_publish("", q, "m1")
+    ch2.basic_get(q)
+
+
+@case("exclusive-deleted-with-connection")
+def exclusive_gone(b: Side) -> None:
+    conn = b.connection()
+    q = b.name("q")
+    conn.channel().queue_declare(q, exclusive=True)
+    conn.close()
+    b.channel().queue_declare(q, passive=True)
+
+
+@case("exclusive-kept-when-channel-closes")
+def exclusive_channel_close(b: Side) -> None:
+    conn = b.connection()
+    ch = conn.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    ch.close()
+    conn.channel().queue_declare(q, passive=True)
+
+
+@case("exclusive-kept-when-channel-errors")
+def exclusive_channel_error(b: Side) -> None:
+    conn = b.connection()
+    ch = conn.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    ch.queue_declare(b.name("missing"), passive=True)
+    conn.channel().queue_declare(q, passive=True)
+
+
+@case("auto-delete-after-last-consumer")
+def auto_delete(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, auto_delete=True)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_consume(q, b.recorder("c2"), consumer_tag="c2")
+    ch.basic_cancel("c1")
+    ch.queue_declare(q, passive=True)
+    ch.basic_cancel("c2")
+    b.channel().queue_declare(q, passive=True)
+
+
+@case("auto-delete-never-consumed-stays")
+def auto_delete_unused(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, auto_delete=True)
+    ch.basic_get(q)
+    ch.queue_declare(q, passive=True)
+
+
+@case("auto-delete-when-consumer-channel-closes")
+def auto_delete_channel(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, auto_delete=True)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.close()
+    b.channel().queue_declare(q, passive=True)
+
+
+@case("auto-delete-exchange-last-binding")
+def auto_delete_exchange(b: Side) -> None:
+    ch = b.channel()
+    x, q = b.name("x"), b.name("q")
+    ch.exchange_declare(x, "fanout", auto_delete=True)
+    ch.queue_declare(q)
+    ch.queue_bind(q, x)
+    ch.queue_unbind(q, x)
+    ch.exchange_declare(x, passive=True)
+
+
+@case("auto-delete-exchange-unbound-stays")
+def auto_delete_exchange_stays(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "fanout", auto_delete=True)
+    ch.exchange_declare(x, passive=True)
+    b.note("open", ch.is_open)
+
+
+@case("auto-delete-exchange-queue-deleted")
+def auto_delete_exchange_queue(b: Side) -> None:
+    ch = b.channel()
+    x, q = b.name("x"), b.name("q")
+    ch.exchange_declare(x, "fanout", auto_delete=True)
+    ch.queue_declare(q)
+    ch.queue_bind(q, x)
+    ch.queue_delete(q)
+    ch.exchange_declare(x, passive=True)
+
+
+# -- closed channels -------------------------------------------------------------------------
+@case("command-on-closed-channel")
+def closed_channel(b: Side) -> None:
+    ch = b.channel()
+    ch.close()
+    ch.queue_declare(b.name("q"))
+
+
+@case("command-after-broker-closed-channel")
+def after_close(b: Side) -> None:
+    ch = b.channel()
+    ch.queue_declare(b.name("missing"), passive=True)
+    ch.queue_declare(b.name("q"))
+
+
+@case("connection-error-closes-every-channel")
+def connection_error(b: Side) -> None:
+    conn = b.connection()
+    ch1, ch2 = conn.channel(), conn.channel()
+    ch1.exchange_declare(b.name("x"), "nonsense")
+    b.note("open", [ch1.is_open, ch2.is_open, conn.is_open()])
