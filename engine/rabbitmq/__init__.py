@@ -16,6 +16,7 @@ from .errors import (
     ChannelWrongState,
     CommandInvalid,
     ConnectionClosedByBroker,
+    DuplicateConsumerTag,
     InvalidArgument,
     NackError,
     NotFound,
@@ -35,7 +36,7 @@ TOPOLOGY_KINDS: frozenset[str] = frozenset()
 __all__ = [
     "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Channel", "ChannelClosedByBroker",
     "ChannelWrongState", "CommandInvalid", "Connection", "ConnectionClosedByBroker", "Consumer",
-    "Deliver", "GetOk", "InvalidArgument", "NackError", "NotFound", "NotImplementedByBroker",
-    "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return", "TopicTrie",
-    "UnroutableError", "topic_matches",
+    "Deliver", "DuplicateConsumerTag", "GetOk", "InvalidArgument", "NackError", "NotFound",
+    "NotImplementedByBroker", "PreconditionFailed", "RabbitMQ", "RabbitMQError", "ResourceLocked",
+    "Return", "TopicTrie", "UnroutableError", "topic_matches",
 ]
