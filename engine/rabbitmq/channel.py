@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgument
 from ..topology import node_id
-from .errors import ChannelWrongState
+from .errors import ChannelWrongState, NotImplementedByBroker
 from .properties import BasicProperties, GetOk
 
 if TYPE_CHECKING:
@@ -241,12 +241,11 @@ class Channel:
     # -- consuming ---------------------------------------------------------------------------
     def basic_qos(self, prefetch_count: int = 0, global_qos: bool = False, *,
                   prefetch_size: int = 0) -> None:
-        self._check_open()
+        broker = self._check_open()
         if prefetch_size:
-            # RabbitMQ does not implement prefetch-size ("Consumer Prefetch"); nor do we.
-            raise InvalidArgument(
-                f"prefetch_size={prefetch_size!r}: RabbitMQ does not support a prefetch size; "
-                "use prefetch_count")
+            # "Consumer Prefetch": RabbitMQ does not implement prefetch-size; it closes the
+            # connection (rabbit_channel: 540 "prefetch_size!=0 (N)").
+            raise broker._fail(self, NotImplementedByBroker(f"prefetch_size!=0 ({prefetch_size})"))
         if (not isinstance(prefetch_count, int) or isinstance(prefetch_count, bool)
                 or not 0 <= prefetch_count <= MAX_PREFETCH):
             raise InvalidArgument(
@@ -311,8 +310,8 @@ class Channel:
     def basic_recover(self, requeue: bool = True) -> None:
         """Requeue every unacked delivery of this channel (basic.recover requeue=true)."""
         broker = self._check_open()
-        if not requeue:
-            raise InvalidArgument("basic_recover(requeue=False) is not supported by RabbitMQ")
+        if not requeue:  # rabbit_channel: a connection error, 540 NOT_IMPLEMENTED
+            raise broker._fail(self, NotImplementedByBroker("requeue=false"))
         broker.recover(self)
 
     # -- publishing --------------------------------------------------------------------------
