@@ -449,7 +449,34 @@ def priority_plain(b: Side) -> None:
 
 
 # -- quorum queues ---------------------------------------------------------------------------
-@case("quorum-requeue-position")
+#: RabbitMQ 4.0 gave quorum queues a default x-delivery-limit of 20 (rabbitmq-server PR #11937,
+#: "Quorum Queues" guide, poison message handling); with a limit, a returned message goes
+#: back to its original place, without one (3.10's default) to the back of the queue.
+QUORUM_4 = ("RabbitMQ 4.0: quorum queues have a delivery limit of 20 by default (rabbitmq-server "
+            "PR #11937), so a returned message goes back to its original place and the 21st "
+            "return dead-letters it; 3.10 has no default limit and requeues at the back")
+#: 3.10 writes x-delivery-count on every delivery from a quorum queue, 0 the first time; the
+#: model writes it once the message was returned ("Quorum Queues" guide, 4.x: the header
+#: counts returns).
+COUNT_4 = ("x-delivery-count: 3.10 writes 0 on a first delivery; the model, following the 4.x "
+           "\"Quorum Queues\" guide, writes it only on redeliveries (not checked on a 4.x node)")
+
+
+def _got(body: str, redelivered: bool, tag: int, count: int, count_header: int | None,
+         queue: str = "~.q", extra: dict[str, Any] | None = None) -> tuple[Any, ...]:
+    headers = {} if count_header is None else {"x-delivery-count": count_header}
+    headers.update(extra or {})
+    return ("basic_get", body, redelivered, tag, queue, "", count,
+            {"headers": headers} if headers else {})
+
+
+@case("quorum-requeue-position", reason=f"{QUORUM_4}; {COUNT_4}", versions={"log": (
+    [("queue_declare", "~.q", 0, 0), _got("m1", False, 1, 2, 0), _got("m2", False, 2, 2, 0),
+     _got("m3", False, 3, 1, 0), _got("m1", True, 4, 0, 1), ("basic_get", "empty"),
+     ("queue_delete", 0)],
+    [("queue_declare", "~.q", 0, 0), _got("m1", False, 1, 2, None), _got("m1", True, 2, 2, 1),
+     _got("m2", False, 3, 1, None), _got("m3", False, 4, 0, None), ("basic_get", "empty"),
+     ("queue_delete", 0)])})
 def quorum_requeue(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
@@ -462,7 +489,19 @@ def quorum_requeue(b: Side) -> None:
     ch.queue_delete(q)
 
 
-@case("quorum-delivery-limit-explicit")
+_DEATH = {"x-death": [{"count": 1, "reason": "delivery_limit", "queue": "~.q", "exchange": "",
+                      "routing-keys": ["~.q"]}],
+          "x-first-death-exchange": "", "x-first-death-queue": "~.q",
+          "x-first-death-reason": "delivery_limit"}
+_LIMIT_START = [("queue_declare", "~.dlq", 0, 0), ("queue_declare", "~.q", 0, 0)]
+_LIMIT_END = [("queue_declare", "~.q", 0, 0),
+              _got("m1", False, 3, 0, None, queue="~.dlq", extra=_DEATH),
+              ("basic_get", "empty"), ("queue_delete", 0)]
+
+
+@case("quorum-delivery-limit-explicit", reason=COUNT_4, versions={"log": (
+    _LIMIT_START + [_got("m1", False, 1, 0, 0), _got("m1", True, 2, 0, 1)] + _LIMIT_END,
+    _LIMIT_START + [_got("m1", False, 1, 0, None), _got("m1", True, 2, 0, 1)] + _LIMIT_END)})
 def quorum_limit(b: Side) -> None:
     ch = b.channel()
     q, dlq = b.name("q"), b.name("dlq")
@@ -488,3 +527,28 @@ def quorum_global(b: Side) -> None:
     ch.basic_qos(prefetch_count=2, global_qos=True)
     ch.basic_consume(q, b.recorder("c1"))
     b.channel().queue_delete(q)
+
+
+@case("quorum-default-delivery-limit", reason=QUORUM_4, versions={"log": (
+    _LIMIT_START + [("queue_declare", "~.q", 1, 0), ("queue_declare", "~.dlq", 0, 0),
+                    ("queue_delete", 1)],
+    _LIMIT_START + [("queue_declare", "~.q", 0, 0), ("queue_declare", "~.dlq", 1, 0),
+                    ("queue_delete", 0)])})
+def quorum_default_limit(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = b.name("q"), b.name("dlq")
+    ch.queue_declare(dlq)
+    ch.queue_declare(q, durable=True, arguments={
+        "x-queue-type": "quorum", "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dlq})
+    ch.basic_publish("", q, "m1")
+    for _ in range(21):  # unlogged: only the outcome is compared
+        method, _, _ = ch.raw.basic_get(q)
+        if method is None:
+            break
+        ch.raw.basic_nack(method.delivery_tag)
+        b.settle()
+    b.wait(0.2)
+    ch.queue_declare(q, passive=True)
+    ch.queue_declare(dlq, passive=True)
+    ch.queue_delete(q)

@@ -350,9 +350,10 @@ def bind_twice(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
     ch.queue_declare(q)
-    ch.queue_bind(q, "amq.direct", routing_key="k")
-    ch.queue_bind(q, "amq.direct", routing_key="k")
-    ch.basic_publish("amq.direct", "k", "m1")
+    key = b.name("k")  # amq.direct is shared by every case: a key of this case's own
+    ch.queue_bind(q, "amq.direct", routing_key=key)
+    ch.queue_bind(q, "amq.direct", routing_key=key)
+    ch.basic_publish("amq.direct", key, "m1")
     ch.queue_declare(q, passive=True)
 
 
@@ -370,9 +371,10 @@ def unbind_then(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
     ch.queue_declare(q)
-    ch.queue_bind(q, "amq.direct", routing_key="k")
-    ch.queue_unbind(q, "amq.direct", routing_key="k")
-    ch.basic_publish("amq.direct", "k", "m1")
+    key = b.name("k")
+    ch.queue_bind(q, "amq.direct", routing_key=key)
+    ch.queue_unbind(q, "amq.direct", routing_key=key)
+    ch.basic_publish("amq.direct", key, "m1")
     ch.queue_declare(q, passive=True)
 
 

@@ -254,7 +254,7 @@ def alternate_mandatory(b: Side) -> None:
 def mandatory(b: Side) -> None:
     ch = b.channel()
     b.returns(ch)
-    ch.basic_publish("amq.direct", "nobody", "m1", mandatory=True,
+    ch.basic_publish("amq.direct", b.name("nobody"), "m1", mandatory=True,
                      properties=b.props(headers={"h": "v"}))
 
 
