@@ -50,6 +50,50 @@ _argument_mismatch("dlx-changed", {"x-dead-letter-exchange": "a"},
                    {"x-dead-letter-exchange": "b"})
 
 
+def _declare(slug: str, arguments: dict[str, Any], **flags: Any) -> None:
+    """One queue.declare: accepted (its counts) or refused (the close)."""
+    @case(slug)
+    def declare(b: Side) -> None:
+        ch = b.channel()
+        ch.queue_declare(b.name("q"), arguments=arguments, **flags)
+        b.note("open", ch.is_open)
+
+
+QUORUM = {"x-queue-type": "quorum"}
+DLX = {"x-dead-letter-exchange": ""}
+for _slug, _arguments, _flags in [
+    ("max-length-invalid-overflow", {"x-max-length": 1, "x-overflow": "drop-tail"}, {}),
+    ("max-length-overflow-not-a-string", {"x-overflow": 1}, {}),
+    ("max-length-negative", {"x-max-length": -1}, {}),
+    ("max-length-not-a-number", {"x-max-length": "ten"}, {}),
+    ("max-length-bool", {"x-max-length": True}, {}),
+    ("max-length-bytes-negative", {"x-max-length-bytes": -5}, {}),
+    ("max-length-long", {"x-max-length": 2**40}, {}),
+    ("ttl-negative-queue-ttl", {"x-message-ttl": -1}, {}),
+    ("ttl-queue-ttl-not-a-number", {"x-message-ttl": "1000"}, {}),
+    ("ttl-queue-ttl-too-large", {"x-message-ttl": 2**33}, {}),
+    ("expires-zero-refused", {"x-expires": 0}, {}),
+    ("expires-too-large", {"x-expires": 2**33}, {}),
+    ("expires-negative", {"x-expires": -10}, {}),
+    ("dlx-routing-key-without-exchange", {"x-dead-letter-routing-key": "k"}, {}),
+    ("dlx-exchange-not-a-string", {"x-dead-letter-exchange": 5}, {}),
+    ("dlx-routing-key-not-a-string", {**DLX, "x-dead-letter-routing-key": 5}, {}),
+    ("dlx-and-routing-key-accepted", {**DLX, "x-dead-letter-routing-key": "k"}, {}),
+    ("declare-queue-unknown-argument-accepted", {"x-whatever": 1}, {}),
+    ("declare-queue-unknown-type", {"x-queue-type": "lazy"}, {}),
+    ("declare-queue-quorum-non-durable", QUORUM, {}),
+    ("declare-queue-quorum-exclusive", QUORUM, {"durable": True, "exclusive": True}),
+    ("declare-queue-quorum-auto-delete", QUORUM, {"durable": True, "auto_delete": True}),
+    ("declare-queue-quorum-all-wrong", QUORUM, {"exclusive": True, "auto_delete": True}),
+    ("declare-queue-max-priority-too-high", {"x-max-priority": 256}, {}),
+    ("declare-queue-max-priority-zero", {"x-max-priority": 0}, {}),
+    ("declare-queue-max-priority-negative", {"x-max-priority": -1}, {}),
+    ("declare-queue-single-active-not-bool", {"x-single-active-consumer": 1}, {}),
+    ("declare-queue-first-bad-argument-wins", {"x-max-length": -1, "x-expires": 0}, {}),
+]:
+    _declare(_slug, _arguments, **_flags)
+
+
 @case("declare-queue-passive-missing")
 def passive_missing(b: Side) -> None:
     ch = b.channel()
@@ -65,94 +109,44 @@ def passive_args(b: Side) -> None:
     ch.queue_declare(q, passive=True, arguments={"x-max-length": 9}, durable=True)
 
 
-@case("declare-queue-amq-prefix")
-def amq_prefix(b: Side) -> None:
-    b.channel().queue_declare(f"amq.{b.name('q')}")
-
-
 @case("declare-queue-server-named")
 def server_named(b: Side) -> None:
     ch = b.channel()
     ch.queue_declare("", exclusive=True)
 
 
-@case("declare-queue-unknown-type")
-def unknown_type(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), arguments={"x-queue-type": "lazy"})
-
-
-@case("declare-queue-quorum-non-durable")
-def quorum_transient(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), arguments={"x-queue-type": "quorum"})
-
-
-@case("declare-queue-quorum-exclusive")
-def quorum_exclusive(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), durable=True, exclusive=True,
-                              arguments={"x-queue-type": "quorum"})
-
-
-@case("declare-queue-quorum-reject-publish-dlx")
-def quorum_reject_dlx(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), durable=True,
-                              arguments={"x-queue-type": "quorum",
-                                         "x-overflow": "reject-publish-dlx"})
-
-
-@case("declare-queue-max-priority-too-high")
-def priority_high(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), arguments={"x-max-priority": 256})
-
-
-@case("declare-queue-max-priority-zero")
-def priority_zero(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), arguments={"x-max-priority": 0})
-
-
-@case("declare-queue-single-active-not-bool")
-def sac_type(b: Side) -> None:
-    b.channel().queue_declare(b.name("q"), arguments={"x-single-active-consumer": 1})
-
-
 # -- exchanges -------------------------------------------------------------------------------
-@case("declare-exchange-type-mismatch")
-def exchange_type(b: Side) -> None:
-    ch = b.channel()
-    x = b.name("x")
-    ch.exchange_declare(x, "direct")
-    ch.exchange_declare(x, "fanout")
 
 
-@case("declare-exchange-durable-mismatch")
-def exchange_durable(b: Side) -> None:
-    ch = b.channel()
-    x = b.name("x")
-    ch.exchange_declare(x, "topic")
-    ch.exchange_declare(x, "topic", durable=True)
+def _exchange_mismatch(slug: str, first: dict[str, Any], second: dict[str, Any]) -> None:
+    @case(f"declare-exchange-{slug}-mismatch")
+    def mismatch(b: Side) -> None:
+        ch = b.channel()
+        x = b.name("x")
+        ch.exchange_declare(x, **first)
+        ch.exchange_declare(x, **second)
 
 
-@case("declare-exchange-auto-delete-mismatch")
-def exchange_auto_delete(b: Side) -> None:
-    ch = b.channel()
-    x = b.name("x")
-    ch.exchange_declare(x, "topic")
-    ch.exchange_declare(x, "topic", auto_delete=True)
+for _slug, _first, _second in [
+    ("type", {"exchange_type": "direct"}, {"exchange_type": "fanout"}),
+    ("durable", {"exchange_type": "topic"}, {"exchange_type": "topic", "durable": True}),
+    ("auto-delete", {"exchange_type": "topic"}, {"exchange_type": "topic", "auto_delete": True}),
+    ("internal", {"exchange_type": "topic"}, {"exchange_type": "topic", "internal": True}),
+    ("arguments", {"arguments": {"alternate-exchange": "a"}}, {}),
+    ("other-arguments-ignored", {"arguments": {"x-foo": "a"}}, {"arguments": {"x-foo": "b"}}),
+    ("unknown-type-on-existing", {"exchange_type": "fanout"}, {"exchange_type": "nonsense"}),
+]:
+    _exchange_mismatch(_slug, _first, _second)
 
 
-@case("declare-exchange-internal-mismatch")
-def exchange_internal(b: Side) -> None:
-    ch = b.channel()
-    x = b.name("x")
-    ch.exchange_declare(x, "topic")
-    ch.exchange_declare(x, "topic", internal=True)
+@case("declare-exchange-amq-prefix")
+def exchange_amq(b: Side) -> None:
+    b.channel().exchange_declare(f"amq.{b.name('x')}", "direct")
 
 
-@case("declare-exchange-arguments-mismatch")
-def exchange_arguments(b: Side) -> None:
-    ch = b.channel()
-    x = b.name("x")
-    ch.exchange_declare(x, "direct", arguments={"alternate-exchange": "a"})
-    ch.exchange_declare(x, "direct")
+@case("declare-queue-amq-prefix")
+def amq_prefix(b: Side) -> None:
+    b.channel().queue_declare(f"amq.{b.name('q')}")
 
 
 @case("declare-exchange-same-again")
@@ -176,11 +170,6 @@ def exchange_unknown_type(b: Side) -> None:
     other = b.channel()
     ch.exchange_declare(b.name("x"), "weird")
     b.note("open", [ch.is_open, other.is_open])
-
-
-@case("declare-exchange-amq-prefix")
-def exchange_amq(b: Side) -> None:
-    b.channel().exchange_declare(f"amq.{b.name('x')}", "direct")
 
 
 @case("declare-exchange-predeclared-same")

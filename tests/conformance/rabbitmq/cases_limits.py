@@ -140,30 +140,6 @@ for _mode in MODES:
     _register(_mode)
 
 
-@case("max-length-invalid-overflow")
-def invalid_overflow(b: Side) -> None:
-    ch = b.channel()
-    ch.queue_declare(b.name("q"), arguments={"x-max-length": 1, "x-overflow": "drop-tail"})
-
-
-@case("max-length-negative")
-def negative(b: Side) -> None:
-    ch = b.channel()
-    ch.queue_declare(b.name("q"), arguments={"x-max-length": -1})
-
-
-@case("max-length-not-a-number")
-def not_number(b: Side) -> None:
-    ch = b.channel()
-    ch.queue_declare(b.name("q"), arguments={"x-max-length": "ten"})
-
-
-@case("max-length-bytes-negative")
-def bytes_negative(b: Side) -> None:
-    ch = b.channel()
-    ch.queue_declare(b.name("q"), arguments={"x-max-length-bytes": -5})
-
-
 @case("max-length-drop-head-dead-letter-headers")
 def drop_head_headers(b: Side) -> None:
     ch = b.channel()
