@@ -214,6 +214,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             if existing is None:
                 raise self._fail(channel, NotFound(f"no queue '{name}' in vhost {VHOST}"))
             self._check_exclusive(channel, existing)
+            if existing.type != QUORUM:  # a passive re-declare renews the x-expires lease too
+                self._touch(existing)  # (seen on RabbitMQ 3.10)
             return name
         if name.startswith("amq.") and existing is None and not name.startswith("amq.gen-"):
             raise self._fail(channel, AccessRefused(
