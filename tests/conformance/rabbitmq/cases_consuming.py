@@ -481,6 +481,7 @@ def quorum_requeue(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
     ch.queue_declare(q, durable=True, arguments={"x-queue-type": "quorum"})
+    ch.confirm_delivery()  # a quorum queue takes a publish once its log commits it
     for n in range(1, 4):
         ch.basic_publish("", q, f"m{n}")
     ch.basic_get(q)
@@ -509,6 +510,7 @@ def quorum_limit(b: Side) -> None:
     ch.queue_declare(q, durable=True, arguments={
         "x-queue-type": "quorum", "x-delivery-limit": 1, "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": dlq})
+    ch.confirm_delivery()
     ch.basic_publish("", q, "m1")
     for tag in (1, 2):
         ch.basic_get(q)
@@ -541,6 +543,7 @@ def quorum_default_limit(b: Side) -> None:
     ch.queue_declare(q, durable=True, arguments={
         "x-queue-type": "quorum", "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": dlq})
+    ch.confirm_delivery()
     ch.basic_publish("", q, "m1")
     for _ in range(21):  # unlogged: only the outcome is compared
         method, _, _ = ch.raw.basic_get(q)
@@ -552,3 +555,75 @@ def quorum_default_limit(b: Side) -> None:
     ch.queue_declare(q, passive=True)
     ch.queue_declare(dlq, passive=True)
     ch.queue_delete(q)
+
+
+@case("ack-multiple-unknown-tag")
+def ack_multiple_unknown(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    ch.basic_ack(5, multiple=True)
+    drain(b.channel(), q)
+
+
+@case("nack-multiple-partial")
+def nack_partial(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 4)
+    for _ in range(4):
+        ch.basic_get(q)
+    ch.basic_ack(2)
+    ch.basic_nack(3, multiple=True)
+    drain(ch, q)
+    ch.basic_ack(4)
+
+
+@case("reject-requeue-false-auto-ack-tag")
+def reject_auto_ack(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_consume(q, b.recorder("c1"), auto_ack=True)
+    ch.basic_reject(1, requeue=False)
+
+
+@case("priority-queue-consumer-prefetch")
+def priority_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-max-priority": 10})
+    for body, priority in (("a", 1), ("b", 9), ("c", 5), ("d", None)):
+        ch.basic_publish("", q, body, properties=b.props(priority=priority))
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1", then="ack"))
+
+
+@case("consumer-priority-falls-back-when-blocked")
+def consumer_priority_blocked(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("high"), arguments={"x-priority": 10})
+    ch.basic_consume(q, b.recorder("low"), arguments={"x-priority": -5})
+    for n in range(1, 4):
+        ch.basic_publish("", q, f"m{n}")
+    ch.queue_declare(q, passive=True)
+
+
+@case("consume-exclusive-queue-own-connection")
+def consume_exclusive_queue(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    ch.basic_consume(q, b.recorder("c1", then="ack"), exclusive=True)
+    ch.basic_publish("", q, "m1")
+
+
+@case("redelivered-after-recover-to-new-consumer")
+def recover_new_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_get(q)
+    ch.close()
+    other = b.channel()
+    other.basic_consume(q, b.recorder("c1", then="ack"))

@@ -537,3 +537,63 @@ def connection_error(b: Side) -> None:
     ch1, ch2 = conn.channel(), conn.channel()
     ch1.exchange_declare(b.name("x"), "nonsense")
     b.note("open", [ch1.is_open, ch2.is_open, conn.is_open()])
+
+
+@case("exclusive-other-connection-get")
+def exclusive_get(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.basic_get(q)
+
+
+@case("exclusive-other-connection-purge")
+def exclusive_purge(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.queue_purge(q)
+
+
+@case("exclusive-other-connection-bind")
+def exclusive_bind(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    other.queue_bind(q, "amq.fanout")
+
+
+@case("exclusive-redeclare-non-exclusive-same-connection")
+def exclusive_redeclare(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, exclusive=True)
+    ch.queue_declare(q)
+
+
+@case("bind-exchange-missing-destination")
+def e2e_missing_destination(b: Side) -> None:
+    ch = b.channel()
+    ch.exchange_bind(b.name("dst"), "amq.fanout")
+
+
+@case("bind-exchange-to-default")
+def e2e_default(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "fanout")
+    ch.exchange_bind("", x)
+
+
+
+@case("delete-queue-twice")
+def delete_twice(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_delete(q)
+    ch.queue_delete(q)
+    b.note("open", ch.is_open)

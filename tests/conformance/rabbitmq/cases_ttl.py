@@ -230,9 +230,9 @@ def expires_consumer(b: Side) -> None:
 def expires_get(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
-    ch.queue_declare(q, arguments={"x-expires": 400})
+    ch.queue_declare(q, arguments={"x-expires": 700})
     for _ in range(3):
-        b.wait(0.25)
+        b.wait(0.3)
         ch.basic_get(q)
     ch.queue_declare(q, passive=True)
 
@@ -241,10 +241,10 @@ def expires_get(b: Side) -> None:
 def expires_redeclare(b: Side) -> None:
     ch = b.channel()
     q = b.name("q")
-    ch.queue_declare(q, arguments={"x-expires": 400})
+    ch.queue_declare(q, arguments={"x-expires": 700})
     for _ in range(3):
-        b.wait(0.25)
-        ch.queue_declare(q, arguments={"x-expires": 400})
+        b.wait(0.3)
+        ch.queue_declare(q, arguments={"x-expires": 700})
     b.wait(0.1)
     ch.queue_declare(q, passive=True)
 
@@ -363,3 +363,79 @@ def death_count(b: Side) -> None:
     ch.basic_get(q)
     ch.basic_reject(3, requeue=False)
     ch.basic_consume(dlq, b.recorder("dead"))
+
+
+@case("expires-passive-declare-renews-lease")
+def expires_passive(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-expires": 700})
+    for _ in range(3):
+        b.wait(0.3)
+        ch.queue_declare(q, passive=True)
+
+
+@case("expires-purge-and-ack-do-not-renew")
+def expires_purge(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-expires": 400})
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    ch.basic_get(q)
+    b.wait(0.25)
+    ch.queue_purge(q)
+    b.wait(0.1)
+    ch.basic_ack(1)
+    b.wait(0.25)
+    other = b.channel()
+    other.queue_declare(q, passive=True)
+
+
+@case("ttl-per-message-longer-than-queue-ttl")
+def queue_ttl_wins(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = with_dlq(b, ch, **{"x-message-ttl": 60000})
+    ch.basic_publish("", q, "short", properties=b.props(expiration="150"))
+    ch.basic_publish("", q, "queue-ttl")
+    b.wait(0.5)
+    drain(ch, q, dlq)
+
+
+@case("ttl-expired-while-consumer-busy")
+def busy_consumer(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = with_dlq(b, ch, **{"x-message-ttl": 200})
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    b.wait(0.5)
+    ch.basic_ack(1)
+    b.wait(0.1)
+    drain(ch, dlq)
+
+
+@case("dlx-dead-letter-to-alternate-exchange")
+def dlx_alternate(b: Side) -> None:
+    ch = b.channel()
+    q, x, ae, spill = b.name("q"), b.name("dlx"), b.name("ae"), b.name("spill")
+    ch.exchange_declare(ae, "fanout")
+    ch.exchange_declare(x, "direct", arguments={"alternate-exchange": ae})
+    ch.queue_declare(spill)
+    ch.queue_bind(spill, ae)
+    ch.queue_declare(q, arguments={"x-dead-letter-exchange": x})
+    ch.basic_publish("", q, "m1")
+    ch.basic_get(q)
+    ch.basic_reject(1, requeue=False)
+    drain(ch, spill)
+
+
+@case("dlx-nack-requeue-true-does-not-dead-letter")
+def nack_requeue(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = with_dlq(b, ch)
+    ch.basic_publish("", q, "m1")
+    ch.basic_get(q)
+    ch.basic_nack(1, requeue=True)
+    drain(ch, q, dlq)

@@ -3,7 +3,7 @@ real RabbitMQ and ``sim.rabbitmq``, and records what each side shows in one obse
 
 A case gets a ``Side`` (``b``) and uses pika's ``BlockingChannel`` API on the channels it
 opens (``b.channel()``, ``b.connection().channel()``). Every command goes through a wrapper
-that records its result and lets the broker settle: real time (~30 ms of pika event
+that records its result and lets the broker settle: real time (~50 ms of pika event
 processing) for the real node, ``sim.advance(0)`` for the model. What the wrapper records:
 
 - results of commands that answer something (queue_declare counts, basic_get, purge, delete);
@@ -30,7 +30,7 @@ from typing import Any
 
 Obs = dict[str, list[Any]]
 GENERATED = re.compile(r"amq\.gen-[A-Za-z0-9_-]{22}")
-SETTLE = 0.03
+SETTLE = 0.05
 
 
 @dataclass
@@ -126,6 +126,9 @@ class Side:
     def settle(self) -> None:
         raise NotImplementedError
 
+    def sync(self, chan: Chan | None) -> None:
+        """Make sure the broker has handled everything sent on ``chan``."""
+
     def close_reason(self, chan: Chan) -> tuple[int, str] | None:
         raise NotImplementedError
 
@@ -200,7 +203,7 @@ class Chan:
         method = getattr(self.raw, command)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            result = _guard(self.side, command, method, *args, **kwargs)
+            result = _guard(self.side, command, method, *args, channel=self, **kwargs)
             if command in ANSWERS and result is not _FAILED:
                 self.side.log(command, *self.side.answer(command, args, kwargs, result))
             return None if result is _FAILED else result
@@ -211,7 +214,7 @@ _FAILED = object()
 
 
 def _guard(side: Side, command: str, method: Callable[..., Any], *args: Any,
-           **kwargs: Any) -> Any:
+           channel: Chan | None = None, **kwargs: Any) -> Any:
     """Run a command; record a refusal; settle; record any close the broker made."""
     result: Any = _FAILED
     try:
@@ -221,8 +224,15 @@ def _guard(side: Side, command: str, method: Callable[..., Any], *args: Any,
         if kind is not None:
             side.log(command, kind)
     side.settle()
+    if command in ONE_WAY:
+        side.sync(channel)
     side.scan()
     return result
+
+
+#: commands the broker does not answer: a close they cause may come after any settling time,
+#: so the real side makes one round trip on the channel afterwards (AMQP keeps order)
+ONE_WAY = ("basic_ack", "basic_nack", "basic_reject", "basic_publish")
 
 
 def delivery(method: Any, properties: Any, body: Any) -> dict[str, Any]:

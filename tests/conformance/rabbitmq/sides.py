@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -60,6 +61,12 @@ class Real(Side):
 
     def settle(self) -> None:
         sleep_processing(self.connections, SETTLE)
+
+    def sync(self, chan: Chan | None) -> None:
+        if chan is not None and chan.raw.is_open:
+            # a passive declare of a built-in exchange: an answer that changes nothing
+            with contextlib.suppress(px.AMQPError):
+                chan.raw.exchange_declare("amq.direct", passive=True)
 
     def close_reason(self, chan: Chan) -> tuple[int, str] | None:
         reason = getattr(chan.raw, "_closing_reason", None)
