@@ -429,7 +429,9 @@ def _next_expiry(queue: Queue) -> float | None:
 
 
 def _count_header(message: Message) -> None:
-    """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries)."""
+    """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries).
+    The model follows the 4.x guide and writes it from the first return on; RabbitMQ 3.10
+    also writes 0 on a first delivery (tests/conformance/rabbitmq, quorum-* cases)."""
     headers = dict(message.properties.headers or {})
     headers["x-delivery-count"] = message.delivery_count
     message.rewrite(message.properties.copy(headers=headers))

@@ -175,7 +175,8 @@ class Queue:
     def put_back(self, message: Message) -> None:
         if self.type == QUORUM and self.delivery_limit is None:
             # "Quorum Queues", repeated requeues: without a delivery limit a returned message
-            # goes to the back of the queue.
+            # goes to the back of the queue (3.10's default; since 4.0 the default limit of
+            # 20, rabbitmq-server PR #11937, puts it back in its place).
             self.arrivals += 1
             message.position = self.arrivals
             self.ready.append(message)
