@@ -8,6 +8,7 @@ AMQP 0-9-1 reference (queue.declare, exchange.declare: "inequivalent arg" 406), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .harness import Side, case
@@ -376,22 +377,28 @@ def e2e_missing(b: Side) -> None:
 
 
 # -- exclusive and auto-delete ---------------------------------------------------------------
-@case("exclusive-other-connection-locked")
-def exclusive_locked(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.queue_declare(q, passive=True)
 
 
-@case("exclusive-other-connection-consume")
-def exclusive_consume(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.basic_consume(q, b.recorder("c1"))
+def _exclusive_other(slug: str, action: Callable[[Side, Any, str], None]) -> None:
+    """Another connection touches an exclusive queue: 405 RESOURCE_LOCKED."""
+    @case(f"exclusive-other-connection-{slug}")
+    def other_connection(b: Side) -> None:
+        ch = b.channel()
+        other = b.channel()
+        q = b.name("q")
+        ch.queue_declare(q, exclusive=True)
+        action(b, other, q)
+
+
+for _slug, _action in [
+    ("locked", lambda b, other, q: other.queue_declare(q, passive=True)),
+    ("consume", lambda b, other, q: other.basic_consume(q, b.recorder("c1"))),
+    ("delete", lambda b, other, q: other.queue_delete(q)),
+    ("get", lambda b, other, q: other.basic_get(q)),
+    ("purge", lambda b, other, q: other.queue_purge(q)),
+    ("bind", lambda b, other, q: other.queue_bind(q, "amq.fanout")),
+]:
+    _exclusive_other(_slug, _action)
 
 
 @case("exclusive-other-connection-publish-allowed")
@@ -402,15 +409,6 @@ def exclusive_publish(b: Side) -> None:
     ch.queue_declare(q, exclusive=True)
     other.basic_publish("", q, "m1")
     ch.basic_get(q)
-
-
-@case("exclusive-other-connection-delete")
-def exclusive_delete(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.queue_delete(q)
 
 
 @case("exclusive-same-connection-other-channel")
@@ -539,33 +537,6 @@ def connection_error(b: Side) -> None:
     b.note("open", [ch1.is_open, ch2.is_open, conn.is_open()])
 
 
-@case("exclusive-other-connection-get")
-def exclusive_get(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.basic_get(q)
-
-
-@case("exclusive-other-connection-purge")
-def exclusive_purge(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.queue_purge(q)
-
-
-@case("exclusive-other-connection-bind")
-def exclusive_bind(b: Side) -> None:
-    ch = b.channel()
-    other = b.channel()
-    q = b.name("q")
-    ch.queue_declare(q, exclusive=True)
-    other.queue_bind(q, "amq.fanout")
-
-
 @case("exclusive-redeclare-non-exclusive-same-connection")
 def exclusive_redeclare(b: Side) -> None:
     ch = b.channel()
@@ -586,7 +557,6 @@ def e2e_default(b: Side) -> None:
     x = b.name("x")
     ch.exchange_declare(x, "fanout")
     ch.exchange_bind("", x)
-
 
 
 @case("delete-queue-twice")
