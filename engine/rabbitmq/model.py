@@ -147,6 +147,9 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                          arguments: dict[str, Any], passive: bool) -> None:
         existing = self._exchanges.get(name)
         if passive:
+            if not name:  # rabbit_channel refuses the default exchange even passively
+                raise self._fail(channel, AccessRefused(
+                    "operation not permitted on the default exchange"))
             if existing is None:
                 raise self._fail(channel, NotFound(f"no exchange '{name}' in vhost {VHOST}"))
             return
@@ -207,6 +210,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
     # -- queues ------------------------------------------------------------------------------
     def queue_declare(self, channel: Channel, name: str, *, durable: bool, exclusive: bool,
                       auto_delete: bool, arguments: dict[str, Any], passive: bool) -> str:
+        named = bool(name)
         if not name and not passive:
             name = self._generated_name()
         existing = self._queues.get(name)
@@ -217,7 +221,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             if existing.type != QUORUM:  # a passive re-declare renews the x-expires lease too
                 self._touch(existing)  # (seen on RabbitMQ 3.10)
             return name
-        if name.startswith("amq.") and existing is None and not name.startswith("amq.gen-"):
+        if named and name.startswith("amq.") and existing is None:  # even "amq.gen-..."
             raise self._fail(channel, AccessRefused(
                 f"queue name '{name}' contains reserved prefix 'amq.*'"))
         if existing is not None:
