@@ -567,3 +567,78 @@ def delete_twice(b: Side) -> None:
     ch.queue_delete(q)
     ch.queue_delete(q)
     b.note("open", ch.is_open)
+
+
+@case("declare-queue-amq-gen-prefix")
+def amq_gen(b: Side) -> None:
+    b.channel().queue_declare(f"amq.gen-{b.name('q')}")
+
+
+@case("declare-queue-passive-empty-name")
+def passive_empty(b: Side) -> None:
+    b.channel().queue_declare("", passive=True)
+
+
+@case("declare-exchange-passive-default")
+def passive_default(b: Side) -> None:
+    ch = b.channel()
+    ch.exchange_declare("", passive=True)
+    b.note("open", ch.is_open)
+
+
+@case("declare-exchange-passive-ignores-type")
+def passive_type(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "fanout")
+    ch.exchange_declare(x, "direct", passive=True)
+    b.note("open", ch.is_open)
+
+
+@case("delete-exchange-then-publish")
+def deleted_exchange(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "fanout")
+    ch.exchange_delete(x)
+    ch.basic_publish(x, "", "m1")
+
+
+@case("delete-exchange-removes-bindings")
+def delete_bindings(b: Side) -> None:
+    ch = b.channel()
+    x, q = b.name("x"), b.name("q")
+    ch.exchange_declare(x, "fanout")
+    ch.queue_declare(q)
+    ch.queue_bind(q, x)
+    ch.exchange_delete(x)
+    ch.exchange_declare(x, "fanout")
+    ch.basic_publish(x, "", "m1")
+    ch.queue_declare(q, passive=True)
+
+
+@case("auto-delete-exchange-e2e-unbind")
+def auto_delete_e2e(b: Side) -> None:
+    ch = b.channel()
+    src, dst = b.name("src"), b.name("dst")
+    ch.exchange_declare(src, "fanout", auto_delete=True)
+    ch.exchange_declare(dst, "fanout", auto_delete=True)
+    ch.exchange_bind(dst, src)
+    ch.exchange_unbind(dst, src)
+    ch.exchange_declare(src, passive=True)
+    ch = ch if ch.is_open else b.channel()
+    ch.exchange_declare(dst, passive=True)
+
+
+@case("purge-with-waiting-consumer")
+def purge_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=1)
+    for body in ("m1", "m2", "m3"):
+        ch.basic_publish("", q, body)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.queue_purge(q)
+    ch.basic_ack(1)
+    ch.basic_publish("", q, "m4")

@@ -156,3 +156,39 @@ def reject_dlx_headers(b: Side) -> None:
     ch.basic_publish("", q, "m1")
     ch.basic_publish("", q, "m2", properties=b.props(expiration="60000"))
     ch.basic_consume(dlq, b.recorder("dead"))
+
+
+@case("max-length-priority-queue-drop-head")
+def priority_drop_head(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = b.name("q"), b.name("dlq")
+    ch.queue_declare(dlq)
+    ch.queue_declare(q, arguments={"x-max-length": 2, "x-max-priority": 5,
+                                   "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+    for body, priority in (("low", 1), ("high", 5), ("mid", 3)):
+        ch.basic_publish("", q, body, properties=b.props(priority=priority))
+    drain(ch, q, dlq)
+
+
+@case("max-length-reject-publish-mandatory")
+def reject_mandatory(b: Side) -> None:
+    ch = b.channel()
+    q, _ = limited(b, ch, "reject-publish", dlx=False, max_length=1)
+    b.returns(ch)
+    ch.basic_publish("", q, "m1", mandatory=True)
+    ch.basic_publish("", q, "m2", mandatory=True)
+    drain(ch, q)
+
+
+@case("max-length-reject-publish-consumer-frees-room")
+def reject_room(b: Side) -> None:
+    ch = b.channel()
+    q, _ = limited(b, ch, "reject-publish", dlx=False, max_length=1)
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    ch.basic_get(q)
+    ch.basic_publish("", q, "m3")
+    ch.basic_publish("", q, "m4")
+    ch.basic_nack(1)
+    ch.queue_declare(q, passive=True)
+    drain(ch, q)

@@ -331,3 +331,44 @@ def properties(b: Side) -> None:
         headers={"s": "text", "i": 42, "b": True, "n": {"k": "v"}, "l": [1, "two"]},
         priority=3, delivery_mode=2, expiration="60000"))
     ch.basic_consume(q, b.recorder("c1"))
+
+
+_headers("void-value", {"x-match": "all", "a": None}, [{"a": 1}, {"a": None}, {"b": 1}])
+_headers("any-with-void", {"x-match": "any", "a": None, "b": 2}, [{"a": "x"}, {"b": 2}, {}])
+_headers("nested-value", {"a": {"k": 1}}, [{"a": {"k": 1}}, {"a": {"k": 2}}])
+_headers("bool-value", {"a": True}, [{"a": True}, {"a": 1}, {"a": "true"}])
+
+
+@case("route-headers-unbind-needs-same-arguments")
+def headers_unbind(b: Side) -> None:
+    ch = b.channel()
+    x, q = b.name("x"), b.name("q")
+    ch.exchange_declare(x, "headers")
+    ch.queue_declare(q)
+    ch.queue_bind(q, x, arguments={"a": 1})
+    ch.queue_unbind(q, x, arguments={"a": 2})
+    ch.basic_publish(x, "", "m1", properties=b.props(headers={"a": 1}))
+    ch.queue_unbind(q, x, arguments={"a": 1})
+    ch.basic_publish(x, "", "m2", properties=b.props(headers={"a": 1}))
+    drain(ch, q)
+
+
+@case("route-alternate-exchange-of-e2e-destination")
+def e2e_alternate(b: Side) -> None:
+    ch = b.channel()
+    src, dst, ae = b.name("src"), b.name("dst"), b.name("ae")
+    ch.exchange_declare(ae, "fanout")
+    ch.exchange_declare(src, "fanout")
+    ch.exchange_declare(dst, "direct", arguments={"alternate-exchange": ae})
+    ch.exchange_bind(dst, src)
+    spill = bound(b, ch, ae, "", label="spill")
+    ch.basic_publish(src, "k", "m1")
+    drain(ch, spill)
+
+
+@case("publish-to-default-exchange-missing-queue")
+def default_missing(b: Side) -> None:
+    ch = b.channel()
+    ch.confirm_delivery()
+    ch.basic_publish("", b.name("nobody"), "m1")
+    b.note("open", ch.is_open)

@@ -439,3 +439,14 @@ def nack_requeue(b: Side) -> None:
     ch.basic_get(q)
     ch.basic_nack(1, requeue=True)
     drain(ch, q, dlq)
+
+
+@case("ttl-priority-queue-expiry")
+def priority_ttl(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = with_dlq(b, ch, **{"x-max-priority": 5})
+    ch.basic_publish("", q, "low-short", properties=b.props(priority=1, expiration="150"))
+    ch.basic_publish("", q, "high-long", properties=b.props(priority=5, expiration="60000"))
+    b.wait(0.5)
+    ch.queue_declare(q, passive=True)
+    drain(ch, q, dlq)
