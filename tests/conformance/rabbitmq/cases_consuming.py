@@ -627,3 +627,110 @@ def recover_new_consumer(b: Side) -> None:
     ch.close()
     other = b.channel()
     other.basic_consume(q, b.recorder("c1", then="ack"))
+
+
+@case("consumer-gone-with-deleted-queue")
+def consumer_gone(b: Side) -> None:
+    ch = b.channel()
+    other = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_consume(q, b.recorder("c1"))
+    other.queue_delete(q)
+    other.queue_declare(q)
+    other.basic_publish("", q, "m1")
+    other.queue_declare(q, passive=True)
+
+
+@case("auto-delete-queue-unacked-then-settled")
+def auto_delete_unacked(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, auto_delete=True)
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_cancel("c1")
+    ch.basic_ack(1)
+    ch.basic_nack(2)
+    b.note("open", ch.is_open)
+    b.channel().queue_declare(q, passive=True)
+
+
+@case("get-from-queue-with-exclusive-consumer")
+def get_exclusive_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"), exclusive=True)
+    for body in ("m1", "m2"):
+        ch.basic_publish("", q, body)
+    b.channel().basic_get(q)
+
+
+@case("delete-queue-if-empty-with-only-unacked")
+def delete_if_empty_unacked(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q)
+    ch.queue_delete(q, if_empty=True)
+    b.note("open", ch.is_open)
+
+
+@case("delete-queue-if-unused-after-cancel")
+def delete_if_unused_cancel(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_cancel("c1")
+    ch.queue_delete(q, if_unused=True)
+
+
+@case("cancel-twice")
+def cancel_twice(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_consume(q, b.recorder("c1"), consumer_tag="c1")
+    ch.basic_cancel("c1")
+    ch.basic_cancel("c1")
+    b.note("open", ch.is_open)
+
+
+@case("qos-zero-after-one")
+def qos_zero(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 3)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_qos(prefetch_count=0)
+    ch.basic_consume(q, b.recorder("c2"))
+    ch.queue_declare(q, passive=True)
+
+
+@case("ttl-zero-consumer-at-prefetch-limit")
+def ttl_zero_busy(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = b.name("q"), b.name("dlq")
+    ch.queue_declare(dlq)
+    ch.queue_declare(q, arguments={"x-message-ttl": 0, "x-dead-letter-exchange": "",
+                                   "x-dead-letter-routing-key": dlq})
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_publish("", q, "m1")
+    ch.basic_publish("", q, "m2")
+    b.wait(0.1)
+    drain(ch, dlq)
+
+
+@case("single-active-consumer-requeue-stays-with-active")
+def sac_requeue(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-single-active-consumer": True})
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_consume(q, b.recorder("c2"))
+    ch.basic_publish("", q, "m1")
+    ch.basic_nack(1)
+    ch.basic_ack(2)

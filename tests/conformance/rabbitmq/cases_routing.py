@@ -372,3 +372,44 @@ def default_missing(b: Side) -> None:
     ch.confirm_delivery()
     ch.basic_publish("", b.name("nobody"), "m1")
     b.note("open", ch.is_open)
+
+
+_topic("overlap-one-copy", "a.*", ("a.b",))
+
+
+@case("route-topic-overlapping-bindings-one-copy")
+def topic_overlap(b: Side) -> None:
+    ch = b.channel()
+    x = b.name("x")
+    ch.exchange_declare(x, "topic")
+    q = bound(b, ch, x, "a.*", "#", "a.b", "*.b")
+    ch.basic_publish(x, "a.b", "m1")
+    drain(ch, q)
+
+
+@case("route-e2e-to-headers-exchange")
+def e2e_headers(b: Side) -> None:
+    ch = b.channel()
+    src, dst = b.name("src"), b.name("dst")
+    ch.exchange_declare(src, "direct")
+    ch.exchange_declare(dst, "headers")
+    ch.exchange_bind(dst, src, routing_key="k")
+    q = b.name("q")
+    ch.queue_declare(q)
+    ch.queue_bind(q, dst, arguments={"kind": "pdf"})
+    ch.basic_publish(src, "k", "m1", properties=b.props(headers={"kind": "pdf"}))
+    ch.basic_publish(src, "k", "m2", properties=b.props(headers={"kind": "doc"}))
+    ch.basic_publish(src, "other", "m3", properties=b.props(headers={"kind": "pdf"}))
+    drain(ch, q)
+
+
+@case("mandatory-two-queues-one-full-reject")
+def mandatory_full(b: Side) -> None:
+    ch = b.channel()
+    x, full = b.name("x"), b.name("full")
+    b.returns(ch)
+    ch.exchange_declare(x, "fanout")
+    ch.queue_declare(full, arguments={"x-max-length": 0, "x-overflow": "reject-publish"})
+    ch.queue_bind(full, x)
+    ch.basic_publish(x, "", "m1", mandatory=True)
+    ch.queue_declare(full, passive=True)
