@@ -136,6 +136,7 @@ def running_node() -> str:
     global _started
     url = os.environ.get(URL_ENV)
     if url:
+        _check_reachable(url)
         return url
     if _started is None:
         node = PrivateNode()
@@ -143,6 +144,15 @@ def running_node() -> str:
         atexit.register(node.stop)
         _started = node
     return _started.url
+
+
+def _check_reachable(url: str) -> None:
+    import pika
+
+    try:
+        pika.BlockingConnection(pika.URLParameters(url)).close()
+    except Exception as error:
+        raise NodeUnavailable(f"{URL_ENV}={url} does not answer: {error!r}") from None
 
 
 def serve(url_file: str) -> None:
