@@ -734,3 +734,69 @@ def sac_requeue(b: Side) -> None:
     ch.basic_publish("", q, "m1")
     ch.basic_nack(1)
     ch.basic_ack(2)
+
+
+@case("qos-global-and-per-consumer-together")
+def qos_both(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 5)
+    ch.basic_qos(prefetch_count=3, global_qos=True)
+    ch.basic_qos(prefetch_count=1)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_consume(q, b.recorder("c2"))
+    ch.queue_declare(q, passive=True)
+    ch.basic_ack(1)
+    ch.queue_declare(q, passive=True)
+
+
+@case("ack-tag-zero-without-multiple")
+def ack_zero(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q)
+    ch.basic_ack(0)
+
+
+@case("nack-twice")
+def nack_twice(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_get(q)
+    ch.basic_nack(1, requeue=False)
+    ch.basic_nack(1, requeue=False)
+
+
+@case("close-requeues-across-queues")
+def close_two_queues(b: Side) -> None:
+    ch = b.channel()
+    q1 = filled(b, ch, 2)
+    q2 = b.name("q2")
+    ch.queue_declare(q2)
+    ch.basic_publish("", q2, "x1")
+    ch.basic_consume(q2, b.recorder("c2"))
+    ch.basic_consume(q1, b.recorder("c1"))
+    ch.close()
+    drain(b.channel(), q1, q2)
+
+
+@case("single-active-consumer-cancel-standby")
+def sac_standby(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    ch.queue_declare(q, arguments={"x-single-active-consumer": True})
+    ch.basic_consume(q, b.recorder("c1", then="ack"), consumer_tag="c1")
+    ch.basic_consume(q, b.recorder("c2", then="ack"), consumer_tag="c2")
+    ch.basic_cancel("c2")
+    ch.basic_publish("", q, "m1")
+    ch.queue_declare(q, passive=True)
+
+
+@case("recover-with-consumer-redelivers-to-it")
+def recover_consumer(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 2)
+    ch.basic_qos(prefetch_count=2)
+    ch.basic_consume(q, b.recorder("c1"))
+    ch.basic_ack(1)
+    ch.basic_recover(requeue=True)
+    ch.basic_ack(3)
