@@ -64,6 +64,8 @@ class Side:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.obs: Obs = {"log": []}
+        #: (kind, name) of what the case declared, for ``tidy``
+        self.declared: list[tuple[str, str]] = []
         self.channels: list[Chan] = []
         self.connections: list[Conn] = []
 
@@ -152,7 +154,11 @@ class Side:
         for conn in self.connections:
             with contextlib.suppress(Exception):  # already closed by the broker
                 conn.raw.close()
+        self.tidy()
         return normalise(self.obs, self.prefix)
+
+    def tidy(self) -> None:
+        """Delete what the case declared (a reused node must not fill up)."""
 
 
 class Conn:
@@ -205,7 +211,12 @@ class Chan:
         def call(*args: Any, **kwargs: Any) -> Any:
             result = _guard(self.side, command, method, *args, channel=self, **kwargs)
             if command in ANSWERS and result is not _FAILED:
-                self.side.log(command, *self.side.answer(command, args, kwargs, result))
+                answer = self.side.answer(command, args, kwargs, result)
+                self.side.log(command, *answer)
+                if command == "queue_declare":
+                    self.side.declared.append(("queue", answer[0]))
+            if command == "exchange_declare" and result is not _FAILED and args:
+                self.side.declared.append(("exchange", args[0]))
             return None if result is _FAILED else result
         return call
 

@@ -68,6 +68,26 @@ class Real(Side):
             with contextlib.suppress(px.AMQPError):
                 chan.raw.exchange_declare("amq.direct", passive=True)
 
+    def tidy(self) -> None:
+        names = {(kind, name) for kind, name in self.declared if not name.startswith("amq.")
+                 or name.startswith("amq.gen-")}
+        if not names:
+            return
+        connection = pika.BlockingConnection(pika.URLParameters(self.url))
+        try:
+            channel = connection.channel()
+            for kind, name in sorted(names):
+                if not channel.is_open:  # a queue another connection holds exclusively
+                    channel = connection.channel()
+                with contextlib.suppress(px.AMQPError):
+                    if kind == "queue":
+                        channel.queue_delete(name)
+                    else:
+                        channel.exchange_delete(name)
+        finally:
+            with contextlib.suppress(px.AMQPError):
+                connection.close()
+
     def close_reason(self, chan: Chan) -> tuple[int, str] | None:
         reason = getattr(chan.raw, "_closing_reason", None)
         if isinstance(reason, px.ChannelClosedByBroker | px.ConnectionClosedByBroker):
