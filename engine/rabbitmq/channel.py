@@ -266,9 +266,8 @@ class Channel:
                 "taking (channel, method, properties, body)")
         if consumer_tag is not None:
             _name("consumer_tag", consumer_tag)
-        priority = _consumer_priority(arguments)
         return broker.consume(self, queue, on_message_callback, bool(auto_ack), bool(exclusive),
-                              consumer_tag, priority)
+                              consumer_tag, _table("arguments", arguments))
 
     def basic_cancel(self, consumer_tag: str) -> None:
         broker = self._check_open()
@@ -391,25 +390,13 @@ def _tag(delivery_tag: Any) -> None:
         raise InvalidArgument(f"delivery_tag={delivery_tag!r}: give a whole number >= 0")
 
 
-def _consumer_priority(arguments: Any) -> int:
-    """basic.consume arguments: only x-priority ("Consumer Priorities") is simulated."""
-    table = _table("arguments", arguments)
-    unknown = sorted(set(table) - {"x-priority"})
-    if unknown:
-        raise InvalidArgument(
-            f"consumer arguments {', '.join(unknown)} are not simulated; only x-priority is")
-    priority = table.get("x-priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise InvalidArgument(f"x-priority={priority!r}: give a whole number (may be negative)")
-    return priority
-
-
 def _check_properties(properties: BasicProperties) -> None:
     priority = properties.priority
     if priority is not None and (not isinstance(priority, int) or not 0 <= priority <= 255):
         raise InvalidArgument(f"priority={priority!r}: give a whole number from 0 to 255")
     mode = properties.delivery_mode
-    if mode is not None and mode not in (1, 2):
+    if mode is not None and (not isinstance(mode, int) or not 0 <= mode <= 255):
+        # an AMQP octet, as pika encodes it; the broker refuses other octets than 1 and 2
         raise InvalidArgument(f"delivery_mode={mode!r}: give 1 (transient) or 2 (persistent)")
     expiration = properties.expiration
     if expiration is not None and not isinstance(expiration, str):

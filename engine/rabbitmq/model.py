@@ -18,7 +18,7 @@ from ..broker import BrokerModel
 from ..errors import InvalidArgument
 from ..topology import node_id
 from .alarms import Alarms
-from .arguments import DECLARE_ARGS, inequivalent
+from .arguments import DECLARE_ARGS, Text, amqp_type, erlang_text, inequivalent
 from .channel import Channel, Connection, Consumer
 from .delivery import Delivery
 from .errors import (
@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 
 BROKER = "rabbitmq"
 VHOST = "'/'"
+#: consumer arguments only stream queues take (rabbit_stream_queue capabilities)
+STREAM_CONSUMER_ARGS = frozenset({"x-stream-offset", "x-stream-filter",
+                                  "x-stream-match-unfiltered"})
 #: Server-named queues look like RabbitMQ's: "amq.gen-" and 22 url-safe base64 characters.
 GENERATED_CHARS = string.ascii_letters + string.digits + "-_"
 
@@ -444,8 +447,10 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             channel.prefetch_count = prefetch_count
 
     def consume(self, channel: Channel, queue_name: str, callback: Any, auto_ack: bool,
-                exclusive: bool, tag: str | None, priority: int = 0) -> str:
+                exclusive: bool, tag: str | None, arguments: dict[str, Any] | None = None
+                ) -> str:
         queue = self._queue(channel, queue_name)
+        priority = self._consumer_priority(channel, queue, arguments or {})
         if tag is None or tag == "":
             channel.next_consumer += 1
             tag = f"ctag{channel.channel_number}.{channel.next_consumer}"
@@ -484,6 +489,24 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                                      "active": not standby})
         self._kick(queue)
         return tag
+
+    def _consumer_priority(self, channel: Channel, queue: Queue,
+                           arguments: dict[str, Any]) -> int:
+        """basic.consume arguments: only x-priority ("Consumer Priorities") is simulated.
+        RabbitMQ ignores arguments no queue type knows, refuses one that only another queue
+        type takes (a stream offset), and checks x-priority as an integer argument (all seen
+        on RabbitMQ 3.10)."""
+        where = f"queue '{queue.name}' in vhost {VHOST}"
+        foreign = sorted(set(arguments) & STREAM_CONSUMER_ARGS)
+        if foreign:
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid arg '{foreign[0]}' for {where} of queue type rabbit_{queue.type}_queue"))
+        priority = arguments.get("x-priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid arg 'x-priority' for {where}: "
+                f"{erlang_text(Text(f'expected integer, got {amqp_type(priority)}'))}"))
+        return priority
 
     def cancel(self, consumer: Consumer, reason: str) -> None:
         """Stop a consumer. Its unacked messages stay unacked on the channel (basic.cancel

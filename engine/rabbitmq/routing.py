@@ -61,6 +61,10 @@ class Routing:
             if error is not None:
                 raise self._fail(channel, PreconditionFailed(
                     f"invalid expiration '{expiration}': {error}"))
+        mode = properties.delivery_mode
+        if mode is not None and mode not in (1, 2):  # rabbit_basic:message/3
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid message: {{delivery_mode_unknown,{mode}}}"))
         sim = self.sim
         if exchange_name not in channel.published_to:
             self._first_publish(channel, exchange)
