@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from tests.conformance.report import Report
 
-from . import cases_consuming, cases_declare, cases_limits, cases_routing, cases_ttl  # noqa: F401
+from . import (  # noqa: F401 - each module registers its cases
+    cases_client,
+    cases_consuming,
+    cases_declare,
+    cases_limits,
+    cases_routing,
+    cases_ttl,
+)
 from .harness import CASES, compare
 
 __all__ = ["CASES", "report"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -106,7 +107,7 @@ class Real(Side):
             return "closed"
         if isinstance(error, px.DuplicateConsumerTag):
             return "refused by the client"
-        if isinstance(error, TypeError | ValueError | AssertionError):
+        if isinstance(error, TypeError | ValueError | AssertionError | struct.error):
             return "refused by the client"
         return f"raised {type(error).__name__}: {error}"
 
