@@ -800,3 +800,12 @@ def recover_consumer(b: Side) -> None:
     ch.basic_ack(1)
     ch.basic_recover(requeue=True)
     ch.basic_ack(3)
+
+
+@case("exclusive-consumer-released-when-its-channel-closes")
+def exclusive_released(b: Side) -> None:
+    ch = b.channel()
+    q = filled(b, ch, 1)
+    ch.basic_consume(q, b.recorder("c1"), exclusive=True)
+    ch.close()
+    b.channel().basic_consume(q, b.recorder("c2", then="ack"), exclusive=True)

@@ -413,3 +413,27 @@ def mandatory_full(b: Side) -> None:
     ch.queue_bind(full, x)
     ch.basic_publish(x, "", "m1", mandatory=True)
     ch.queue_declare(full, passive=True)
+
+
+@case("confirms-mandatory-into-full-reject-publish")
+def confirms_mandatory_full(b: Side) -> None:
+    ch = b.channel()
+    q = b.name("q")
+    b.returns(ch)
+    ch.queue_declare(q, arguments={"x-max-length": 0, "x-overflow": "reject-publish"})
+    ch.confirm_delivery()
+    ch.basic_publish("", q, "m1", mandatory=True)
+    b.note("open", ch.is_open)
+
+
+@case("confirms-ttl-zero-dead-letters-and-acks")
+def confirms_ttl_zero(b: Side) -> None:
+    ch = b.channel()
+    q, dlq = b.name("q"), b.name("dlq")
+    ch.queue_declare(dlq)
+    ch.queue_declare(q, arguments={"x-message-ttl": 0, "x-dead-letter-exchange": "",
+                                   "x-dead-letter-routing-key": dlq})
+    ch.confirm_delivery()
+    ch.basic_publish("", q, "m1")
+    b.wait(0.1)
+    drain(ch, dlq)
