@@ -7,12 +7,21 @@ cd "$(dirname "$0")/.."
 want_apt=()
 if [[ "${1:-}" == "--for-tests" ]]; then
   # Browser tests drive Debian's Chromium (Playwright cannot download its own here);
-  # the channel-layer tests run against a real Redis.
+  # the channel-layer tests run against a real Redis, the conformance tests against a real
+  # RabbitMQ (scripts/test.sh starts private instances of both).
   [[ -x /usr/bin/chromium ]] || want_apt+=(chromium fonts-liberation)
   command -v redis-server >/dev/null || want_apt+=(redis-server)
+  [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || want_apt+=(rabbitmq-server)
 fi
 if ((${#want_apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
+  # Packages must not start system services (a RabbitMQ node on 5672, a Redis on 6379):
+  # a policy-rc.d that says "no" for the install, unless the machine has its own.
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${want_apt[@]}" >/dev/null
 fi

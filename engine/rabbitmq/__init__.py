@@ -17,6 +17,7 @@ from .errors import (
     ChannelWrongState,
     CommandInvalid,
     ConnectionClosedByBroker,
+    DuplicateConsumerTag,
     InvalidArgument,
     NackError,
     NotFound,
@@ -37,8 +38,8 @@ TOPOLOGY_KINDS: frozenset[str] = frozenset()
 __all__ = [
     "TOPOLOGY_KINDS", "AccessRefused", "BasicProperties", "Cancel", "Channel",
     "ChannelClosedByBroker", "ChannelWrongState", "CommandInvalid", "Connection",
-    "ConnectionClosedByBroker", "Consumer", "Deliver", "GetOk", "InvalidArgument", "NackError",
-    "NotFound", "NotImplementedByBroker", "PreconditionFailed", "RabbitMQ", "RabbitMQError",
-    "ResourceLocked", "Return", "ShortStringTooLong", "TopicTrie", "UnroutableError",
-    "topic_matches",
+    "ConnectionClosedByBroker", "Consumer", "Deliver", "DuplicateConsumerTag", "GetOk",
+    "InvalidArgument", "NackError", "NotFound", "NotImplementedByBroker", "PreconditionFailed",
+    "RabbitMQ", "RabbitMQError", "ResourceLocked", "Return", "ShortStringTooLong", "TopicTrie",
+    "UnroutableError", "topic_matches",
 ]

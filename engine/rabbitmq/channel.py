@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidArgument
 from ..topology import node_id
 from .amqp_values import check_shortstr, check_table
-from .errors import ChannelWrongState
+from .errors import ChannelWrongState, NotImplementedByBroker
 from .properties import SHORTSTR_PROPERTIES, BasicProperties, GetOk
 
 if TYPE_CHECKING:
@@ -242,12 +242,11 @@ class Channel:
     # -- consuming ---------------------------------------------------------------------------
     def basic_qos(self, prefetch_count: int = 0, global_qos: bool = False, *,
                   prefetch_size: int = 0) -> None:
-        self._check_open()
+        broker = self._check_open()
         if prefetch_size:
-            # RabbitMQ does not implement prefetch-size ("Consumer Prefetch"); nor do we.
-            raise InvalidArgument(
-                f"prefetch_size={prefetch_size!r}: RabbitMQ does not support a prefetch size; "
-                "use prefetch_count")
+            # "Consumer Prefetch": RabbitMQ does not implement prefetch-size; it closes the
+            # connection (rabbit_channel: 540 "prefetch_size!=0 (N)").
+            raise broker._fail(self, NotImplementedByBroker(f"prefetch_size!=0 ({prefetch_size})"))
         if (not isinstance(prefetch_count, int) or isinstance(prefetch_count, bool)
                 or not 0 <= prefetch_count <= MAX_PREFETCH):
             raise InvalidArgument(
@@ -268,9 +267,8 @@ class Channel:
                 "taking (channel, method, properties, body)")
         if consumer_tag is not None:
             _name("consumer_tag", consumer_tag)
-        priority = _consumer_priority(arguments)
         return broker.consume(self, queue, on_message_callback, bool(auto_ack), bool(exclusive),
-                              consumer_tag, priority)
+                              consumer_tag, _table("arguments", arguments))
 
     def basic_cancel(self, consumer_tag: str) -> None:
         broker = self._check_open()
@@ -310,8 +308,8 @@ class Channel:
     def basic_recover(self, requeue: bool = True) -> None:
         """Requeue every unacked delivery of this channel (basic.recover requeue=true)."""
         broker = self._check_open()
-        if not requeue:
-            raise InvalidArgument("basic_recover(requeue=False) is not supported by RabbitMQ")
+        if not requeue:  # rabbit_channel: a connection error, 540 NOT_IMPLEMENTED
+            raise broker._fail(self, NotImplementedByBroker("requeue=false"))
         broker.recover(self)
 
     # -- publishing --------------------------------------------------------------------------
@@ -398,25 +396,13 @@ def _tag(delivery_tag: Any) -> None:
         raise InvalidArgument(f"delivery_tag={delivery_tag!r}: give a whole number >= 0")
 
 
-def _consumer_priority(arguments: Any) -> int:
-    """basic.consume arguments: only x-priority ("Consumer Priorities") is simulated."""
-    table = _table("arguments", arguments)
-    unknown = sorted(set(table) - {"x-priority"})
-    if unknown:
-        raise InvalidArgument(
-            f"consumer arguments {', '.join(unknown)} are not simulated; only x-priority is")
-    priority = table.get("x-priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise InvalidArgument(f"x-priority={priority!r}: give a whole number (may be negative)")
-    return priority
-
-
 def _check_properties(properties: BasicProperties) -> None:
     priority = properties.priority
     if priority is not None and (not isinstance(priority, int) or not 0 <= priority <= 255):
         raise InvalidArgument(f"priority={priority!r}: give a whole number from 0 to 255")
     mode = properties.delivery_mode
-    if mode is not None and mode not in (1, 2):
+    if mode is not None and (not isinstance(mode, int) or not 0 <= mode <= 255):
+        # an AMQP octet, as pika encodes it; the broker refuses other octets than 1 and 2
         raise InvalidArgument(f"delivery_mode={mode!r}: give 1 (transient) or 2 (persistent)")
     expiration = properties.expiration
     if expiration is not None and not isinstance(expiration, str):

@@ -32,7 +32,7 @@ from .. import events as ev
 from .dead_letter import DELIVERY_LIMIT, EXPIRED, REJECTED, dead_lettered_properties, is_cycle
 from .errors import PreconditionFailed
 from .properties import Deliver, GetOk
-from .queues import QUORUM, let_go
+from .queues import DROP_HEAD, QUORUM, let_go
 
 if TYPE_CHECKING:
     from .channel import Channel, Consumer
@@ -147,8 +147,9 @@ class Delivery:
             queue.unacked += 1
             if channel.ack_timer is None:
                 self._watch_acks(channel)
-        self._arm_expiry(queue)
-        self.check_memory()
+        # rabbit_amqqueue_process drops the expired messages that the fetch brought to the
+        # head before it counts what is left for get-ok's message_count (RabbitMQ 3.10).
+        self._expire_head(queue)
         return (GetOk(tag, message.redelivered, message.exchange, message.routing_key,
                       len(queue.ready)), message.properties, message.body)
 
@@ -239,6 +240,10 @@ class Delivery:
         self.sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
                       f"{why} → back to {place} '{queue.name}', redelivered=true",
                       message.inspect())
+        if queue.limited and queue.overflow == DROP_HEAD:
+            # rabbit_amqqueue_process:requeue_and_run applies drop-head after a requeue too
+            # (reject-publish modes let a requeue exceed the limit).
+            self._drop_head(queue)
         self._arm_expiry(queue)
 
     # -- acknowledgement timeout -------------------------------------------------------------
@@ -325,8 +330,14 @@ class Delivery:
         key = queue.dead_letter_routing_key
         if key is None:
             key = message.routing_key
+        properties = message.properties
+        if queue.type == QUORUM and "x-delivery-count" in (properties.headers or {}):
+            # the quorum queue's count is written on each delivery, not kept in the message:
+            # a dead-lettered copy leaves without it (seen on RabbitMQ 3.10)
+            properties = properties.copy(headers={
+                k: v for k, v in properties.headers.items() if k != "x-delivery-count"})
         message.rewrite(dead_lettered_properties(
-            message.properties, queue.name, reason, message.exchange, [message.routing_key],
+            properties, queue.name, reason, message.exchange, [message.routing_key],
             int(sim.now)))
         sim.emit(ev.DEAD_LETTERED, BROKER, message.id, source, None if dlx is None else dlx.node,
                  f"{why} → dead-letter exchange {dlx_name or '(default)'}",
@@ -419,7 +430,9 @@ def _next_expiry(queue: Queue) -> float | None:
 
 
 def _count_header(message: Message) -> None:
-    """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries)."""
+    """"Quorum Queues": a redelivered message carries x-delivery-count (failed deliveries).
+    The model follows the 4.x guide and writes it from the first return on; RabbitMQ 3.10
+    also writes 0 on a first delivery (tests/conformance/rabbitmq, quorum-* cases)."""
     headers = dict(message.properties.headers or {})
     headers["x-delivery-count"] = message.delivery_count
     message.rewrite(message.properties.copy(headers=headers))

@@ -17,6 +17,7 @@ __all__ = [
     "ChannelWrongState",
     "CommandInvalid",
     "ConnectionClosedByBroker",
+    "DuplicateConsumerTag",
     "InvalidArgument",
     "NackError",
     "NotFound",
@@ -49,8 +50,17 @@ class ChannelClosedByBroker(RabbitMQError):
     reply_code = 0
 
     def __init__(self, detail: str) -> None:
-        self.reply_text = f"{self.code} - {detail}"
+        self.reply_text = _short_string(f"{self.code} - {detail}")
         super().__init__(self.reply_text)
+
+
+def _short_string(text: str) -> str:
+    """reply-text is an AMQP short string: RabbitMQ cuts a longer one to 255 bytes, the last
+    three being "..." (``rabbit_channel``'s ``truncate_text``; seen on RabbitMQ 3.10)."""
+    raw = text.encode()
+    if len(raw) <= 255:
+        return text
+    return raw[:252].decode(errors="ignore") + "..."
 
 
 class NotFound(ChannelClosedByBroker):
@@ -109,7 +119,6 @@ class NackError(RabbitMQError):
     code = "NACK"
 
 
-
 class PublishRefused(RabbitMQError):
     """A publish the blocked broker will not hold: the room's cap on held publishes, or its
     budget, is reached (``alarms.py``). AMQP 0-9-1's RESOURCE_ERROR (506) is the reply code
@@ -117,3 +126,8 @@ class PublishRefused(RabbitMQError):
 
     code = "RESOURCE_ERROR"
     reply_code = 506
+
+
+class DuplicateConsumerTag(InvalidArgument):
+    """pika's name: ``basic_consume`` with a consumer tag already in use on the channel. pika
+    refuses it before sending, so nothing changes and the channel stays open."""

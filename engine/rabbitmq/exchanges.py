@@ -189,10 +189,22 @@ def headers_match(arguments: dict[str, Any], headers: dict[str, Any]) -> bool:
     with_x = mode.endswith("-with-x")
     wanted = [(k, v) for k, v in arguments.items()
               if k != "x-match" and (with_x or not k.startswith("x-"))]
-    hits = (k in headers and (v is None or headers[k] == v) for k, v in wanted)
+    hits = (k in headers and (v is None or same_value(headers[k], v)) for k, v in wanted)
     if mode.startswith("any"):
         return any(hits)
     return all(hits)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Erlang's ``==`` on AMQP values: a bool is never equal to a number (``true`` is an
+    atom), numbers compare by value (seen on RabbitMQ 3.10: ``a: true`` does not match 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 CLASSES: dict[str, type[Exchange]] = {

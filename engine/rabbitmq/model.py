@@ -19,6 +19,7 @@ from ..errors import InvalidArgument
 from ..limits import over
 from ..topology import node_id
 from .alarms import Alarms
+from .arguments import DECLARE_ARGS, Text, amqp_type, erlang_text, inequivalent
 from .channel import Channel, Connection, Consumer
 from .delivery import Delivery
 from .errors import (
@@ -26,6 +27,7 @@ from .errors import (
     ChannelClosedByBroker,
     CommandInvalid,
     ConnectionClosedByBroker,
+    DuplicateConsumerTag,
     NotFound,
     NotImplementedByBroker,
     PreconditionFailed,
@@ -55,6 +57,9 @@ if TYPE_CHECKING:
 
 BROKER = "rabbitmq"
 VHOST = "'/'"
+#: consumer arguments only stream queues take (rabbit_stream_queue capabilities)
+STREAM_CONSUMER_ARGS = frozenset({"x-stream-offset", "x-stream-filter",
+                                  "x-stream-match-unfiltered"})
 #: Server-named queues look like RabbitMQ's: "amq.gen-" and 22 url-safe base64 characters.
 GENERATED_CHARS = string.ascii_letters + string.digits + "-_"
 
@@ -170,26 +175,30 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                          arguments: dict[str, Any], passive: bool) -> None:
         existing = self._exchanges.get(name)
         if passive:
+            if not name:  # rabbit_channel refuses the default exchange even passively
+                raise self._fail(channel, AccessRefused(
+                    "operation not permitted on the default exchange"))
             if existing is None:
                 raise self._fail(channel, NotFound(f"no exchange '{name}' in vhost {VHOST}"))
             return
+        # rabbit_channel's order: the type (a connection error), the default exchange, then
+        # an existing exchange must be equivalent (so re-declaring amq.topic as it is works)
+        # and only a new name is checked for the reserved amq. prefix ("Exchanges" guide).
+        if exchange_type not in TYPES:
+            raise self._fail(channel, CommandInvalid(
+                f"unknown exchange type '{exchange_type}'"))
         if not name:
             raise self._fail(channel, AccessRefused(
                 "operation not permitted on the default exchange"))
-        if name.startswith("amq."):
-            # "Exchanges" guide: names starting with amq. are reserved for built-in exchanges.
-            raise self._fail(channel, AccessRefused(
-                f"exchange name '{name}' contains reserved prefix 'amq.*'"))
-        if exchange_type not in TYPES:
-            raise self._fail(channel, CommandInvalid(
-                f"unknown exchange type '{exchange_type}'; this simulation knows "
-                f"{', '.join(TYPES)}"))
         wanted = {"type": exchange_type, "durable": durable, "auto_delete": auto_delete,
                   "internal": internal, "arguments": arguments}
         if existing is not None:
             self._check_equivalent(channel, "exchange", name, existing.settings(),
                                    wanted)
             return
+        if name.startswith("amq."):
+            raise self._fail(channel, AccessRefused(
+                f"exchange name '{name}' contains reserved prefix 'amq.*'"))
         self._check_cap(channel, "exchange", name, self._user_exchanges(),
                         self.sim.limits.max_exchanges)
         exchange = CLASSES[exchange_type](name, exchange_type, _node("exchange", name),
@@ -209,10 +218,11 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         if name == DEFAULT or name in PREDECLARED:
             raise self._fail(channel, AccessRefused(
                 "operation not permitted on the default exchange" if not name
-                else f"exchange name '{name}' contains reserved prefix 'amq.*'"))
+                else f"deletion of system exchange '{name}' in vhost {VHOST} not allowed"))
         if exchange is None:
             return  # exchange.delete of a missing exchange succeeds (idempotent since 3.x)
-        if if_unused and (exchange.bindings or self._bindings_to(exchange)):
+        # rabbit_exchange: "in use" means bindings from it; being a destination does not count
+        if if_unused and exchange.bindings:
             raise self._fail(channel, PreconditionFailed(
                 f"exchange '{name}' in vhost {VHOST} in use"))
         self._remove_exchange(exchange, f"exchange '{name}' deleted")
@@ -230,6 +240,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
     # -- queues ------------------------------------------------------------------------------
     def queue_declare(self, channel: Channel, name: str, *, durable: bool, exclusive: bool,
                       auto_delete: bool, arguments: dict[str, Any], passive: bool) -> str:
+        named = bool(name)
         if not name and not passive:
             name = self._generated_name()
         existing = self._queues.get(name)
@@ -237,12 +248,14 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             if existing is None:
                 raise self._fail(channel, NotFound(f"no queue '{name}' in vhost {VHOST}"))
             self._check_exclusive(channel, existing)
+            if existing.type != QUORUM:  # a passive re-declare renews the x-expires lease too
+                self._touch(existing)  # (seen on RabbitMQ 3.10)
             return name
-        if name.startswith("amq.") and existing is None and not name.startswith("amq.gen-"):
+        if named and name.startswith("amq.") and existing is None:  # even "amq.gen-..."
             raise self._fail(channel, AccessRefused(
                 f"queue name '{name}' contains reserved prefix 'amq.*'"))
         if existing is not None:
-            self._check_exclusive(channel, existing)
+            self._check_exclusive(channel, existing, strict=exclusive)
             self._check_equivalent(channel, "queue", name, existing.settings(),
                                    {"durable": durable, "exclusive": exclusive,
                                     "auto_delete": auto_delete, "arguments": arguments})
@@ -257,11 +270,12 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         except PreconditionFailed as error:
             raise self._fail(channel, error) from None
         if queue.type == QUORUM and (not durable or exclusive or auto_delete):
-            # "Quorum Queues": they are always durable, never exclusive nor auto-delete.
-            what = "non-durable" if not durable else "exclusive" if exclusive else "auto-delete"
+            # "Quorum Queues": they are always durable, never exclusive nor auto-delete;
+            # rabbit_queue_type_util checks in this order, with these words.
+            what = ("auto-delete" if auto_delete else "exclusive-owner" if exclusive
+                    else "non-durable")
             raise self._fail(channel, PreconditionFailed(
-                f"invalid property '{what}' for queue '{name}' in vhost {VHOST}: quorum "
-                "queues must be durable, non-exclusive and not auto-delete"))
+                f"invalid property '{what}' for queue '{name}' in vhost {VHOST}"))
         queue.account = self.stored
         self._queues[name] = queue
         self._touch(queue)
@@ -297,9 +311,15 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         self._remove_queue(queue, f"queue '{queue.name}' expired: unused for "
                            f"{queue.expires} ms (x-expires)", ev.DELETED)
 
-    def _check_exclusive(self, channel: Channel, queue: Queue) -> None:
-        # "Queues" guide, exclusive queues: only the declaring connection may use one.
-        if queue.exclusive and queue.owner is not channel.connection:
+    def _check_exclusive(self, channel: Channel, queue: Queue, strict: bool | None = None
+                         ) -> None:
+        """"Queues" guide, exclusive queues: only the declaring connection may use one. A
+        re-declare is ``strict`` (``rabbit_amqqueue:check_exclusive_access``): its exclusive
+        flag must match too, else the same 405 (not an "inequivalent arg" 406)."""
+        owner = None if strict is None else channel.connection if strict else None
+        locked = (queue.owner is not owner if strict is not None
+                  else queue.exclusive and queue.owner is not channel.connection)
+        if locked:
             raise self._fail(channel, ResourceLocked(
                 f"cannot obtain exclusive access to locked queue '{queue.name}' in vhost "
                 f"{VHOST}. It could be originally declared on another connection or the "
@@ -308,15 +328,18 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
     def _check_equivalent(self, channel: Channel, what: str, name: str,
                           current: dict[str, Any], wanted: dict[str, Any]) -> None:
         """Re-declaring with other properties is refused (AMQP 0-9-1 exchange.declare /
-        queue.declare: "inequivalent arg")."""
+        queue.declare: "inequivalent arg"). Only the arguments RabbitMQ knows are compared
+        (``arguments.py``), and a classic queue's missing x-queue-type means "classic"."""
         for key, value in wanted.items():
             if key == "arguments":
-                for arg in sorted(set(value) | set(current[key])):
+                known = DECLARE_ARGS if what == "queue" else ("alternate-exchange",)
+                for arg in known:
                     have, want = current[key].get(arg), value.get(arg)
-                    if have != want:
-                        raise self._fail(channel, PreconditionFailed(
-                            f"inequivalent arg '{arg}' for {what} '{name}' in vhost {VHOST}: "
-                            f"received {_amqp(want)} but current is {_amqp(have)}"))
+                    default = "classic" if arg == "x-queue-type" else None
+                    if (default if have is None else have) != (default if want is None
+                                                                else want):
+                        raise self._fail(channel, inequivalent(
+                            what, name, arg, have, want, typed=have is None or want is None))
             elif current[key] != value:
                 raise self._fail(channel, PreconditionFailed(
                     f"inequivalent arg '{key}' for {what} '{name}' in vhost {VHOST}: "
@@ -462,14 +485,19 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
             channel.prefetch_count = prefetch_count
 
     def consume(self, channel: Channel, queue_name: str, callback: Any, auto_ack: bool,
-                exclusive: bool, tag: str | None, priority: int = 0) -> str:
+                exclusive: bool, tag: str | None, arguments: dict[str, Any] | None = None
+                ) -> str:
         queue = self._queue(channel, queue_name)
+        priority = self._consumer_priority(channel, queue, arguments or {})
         if tag is None or tag == "":
             channel.next_consumer += 1
             tag = f"ctag{channel.channel_number}.{channel.next_consumer}"
         if tag in channel.consumers:
-            raise self._fail(channel, PreconditionFailed(  # rabbit_channel's wording
-                f"attempt to reuse consumer tag '{tag}'"))
+            # pika refuses a tag in use on the channel before sending (DuplicateConsumerTag),
+            # so the channel stays open; RabbitMQ itself would close the connection with
+            # 530 NOT_ALLOWED "attempt to reuse consumer tag" (rabbit_channel).
+            raise DuplicateConsumerTag(f"consumer tag '{tag}' is already in use on channel "
+                                       f"{channel.channel_number}")
         # "Consumers" guide: an exclusive consumer needs the queue to itself, and a single
         # active consumer queue refuses exclusive consumers.
         if (exclusive and (queue.consumers or queue.single_active)
@@ -501,6 +529,24 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                                      "active": not standby})
         self._kick(queue)
         return tag
+
+    def _consumer_priority(self, channel: Channel, queue: Queue,
+                           arguments: dict[str, Any]) -> int:
+        """basic.consume arguments: only x-priority ("Consumer Priorities") is simulated.
+        RabbitMQ ignores arguments no queue type knows, refuses one that only another queue
+        type takes (a stream offset), and checks x-priority as an integer argument (all seen
+        on RabbitMQ 3.10)."""
+        where = f"queue '{queue.name}' in vhost {VHOST}"
+        foreign = sorted(set(arguments) & STREAM_CONSUMER_ARGS)
+        if foreign:
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid arg '{foreign[0]}' for {where} of queue type rabbit_{queue.type}_queue"))
+        priority = arguments.get("x-priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise self._fail(channel, PreconditionFailed(
+                f"invalid arg 'x-priority' for {where}: "
+                f"{erlang_text(Text(f'expected integer, got {amqp_type(priority)}'))}"))
+        return priority
 
     def cancel(self, consumer: Consumer, reason: str) -> None:
         """Stop a consumer. Its unacked messages stay unacked on the channel (basic.cancel
@@ -629,5 +675,7 @@ def _check_match_mode(broker: RabbitMQ, channel: Channel, exchange: Exchange,
                       arguments: dict[str, Any]) -> None:
     mode = arguments.get("x-match")
     if exchange.type == "headers" and mode is not None and mode not in MATCH_MODES:
+        # rabbit_exchange_type_headers:validate_binding prints the value as an Erlang binary
         raise broker._fail(channel, PreconditionFailed(
-            f"Invalid x-match field value {mode!r}; expected one of {', '.join(MATCH_MODES)}"))
+            f'Invalid x-match field value <<"{mode}">>; expected all, any, all-with-x, or '
+            "any-with-x"))

@@ -8,8 +8,8 @@ With ``x-max-priority`` higher-priority messages go first, FIFO within a priorit
 ("Priority Queue Support"). The length and TTL rules live in the model, which sees time and
 events; this module only keeps order and counts.
 
-Queue arguments are checked the way RabbitMQ checks them at declare time: a bad value closes
-the channel with ``406 PRECONDITION_FAILED - invalid arg ...``.
+Queue arguments are checked the way RabbitMQ checks them at declare time (``arguments.py``):
+a bad value closes the channel with ``406 PRECONDITION_FAILED - invalid arg ...``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..limits import Account
-from .errors import PreconditionFailed
+from .arguments import check_queue_arguments
 
 if TYPE_CHECKING:
     from .channel import Channel, Consumer
@@ -177,15 +177,21 @@ class Queue:
         self.bytes += message.size
         self.account.add(message.size)
 
-    def pop(self) -> Message:
-        message = self.ready.popleft()
+    def pop(self, index: int = 0) -> Message:
+        """The head, or the ``index``-th ready message (plain queues only)."""
+        if index:
+            message = self.ready[index]
+            del self.ready[index]
+        else:
+            message = self.ready.popleft()
         self.bytes -= message.size
         return message
 
     def put_back(self, message: Message) -> None:
         if self.type == QUORUM and self.delivery_limit is None:
             # "Quorum Queues", repeated requeues: without a delivery limit a returned message
-            # goes to the back of the queue.
+            # goes to the back of the queue (3.10's default; since 4.0 the default limit of
+            # 20, rabbitmq-server PR #11937, puts it back in its place).
             self.arrivals += 1
             message.position = self.arrivals
             self.ready.append(message)
@@ -198,10 +204,14 @@ class Queue:
     def head(self) -> Message | None:
         return self.ready[0] if self.ready else None
 
-    def over_limit(self) -> bool:
-        """Only ready messages count toward max-length ("Queue Length Limit")."""
-        return ((self.max_length is not None and len(self.ready) > self.max_length)
-                or (self.max_length_bytes is not None and self.bytes > self.max_length_bytes))
+    def over_limit(self, taken: int = 0) -> bool:
+        """Only ready messages count toward max-length ("Queue Length Limit"), less the
+        ``taken`` oldest that consumers are about to take."""
+        size = self.bytes
+        if taken and self.max_length_bytes is not None:
+            size -= sum(self.ready[i].size for i in range(min(taken, len(self.ready))))
+        return ((self.max_length is not None and len(self.ready) - taken > self.max_length)
+                or (self.max_length_bytes is not None and size > self.max_length_bytes))
 
     def would_overflow(self, size: int) -> bool:
         """Would one more message of ``size`` bytes break a limit?"""
@@ -215,62 +225,35 @@ class Queue:
 
 
 def parse_arguments(queue: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Read the x-arguments RabbitMQ understands; refuse bad values as RabbitMQ does."""
-    def bad(name: str, why: str) -> PreconditionFailed:
-        return PreconditionFailed(
-            f"invalid arg '{name}' for queue '{queue}' in vhost '/': {why}")
-
-    def whole(name: str, minimum: int) -> int | None:
-        value = arguments.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise bad(name, f"{value!r} is not an integer")
-        if value < minimum:
-            raise bad(name, f"{value!r} is below the minimum {minimum}")
-        return value
-
-    def text(name: str, allowed: tuple[str, ...] | None = None) -> str | None:
-        value = arguments.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str) or (allowed and value not in allowed):
-            choices = f"; allowed: {', '.join(allowed)}" if allowed else " (expected a string)"
-            raise bad(name, f"{value!r}{choices}")
-        return value
-
-    def flag(name: str) -> bool:
-        value = arguments.get(name, False)
-        if not isinstance(value, bool):
-            raise bad(name, f"{value!r} is not a boolean")
-        return value
-
-    queue_type = text("x-queue-type", (CLASSIC, QUORUM)) or CLASSIC
-    max_priority = whole("x-max-priority", 1)
-    if max_priority is not None and max_priority > MAX_PRIORITY:
-        raise bad("x-max-priority", f"{max_priority} is above the maximum {MAX_PRIORITY}")
-    overflow = text("x-overflow", (DROP_HEAD, REJECT_PUBLISH, REJECT_PUBLISH_DLX)) or DROP_HEAD
+    """Read the x-arguments RabbitMQ understands, once ``arguments.py`` has refused a bad one
+    with RabbitMQ's own reply text."""
+    check_queue_arguments(queue, arguments)
+    get = arguments.get
+    queue_type = get("x-queue-type") or CLASSIC
+    max_priority = get("x-max-priority")
+    overflow = get("x-overflow") or DROP_HEAD
     if queue_type == QUORUM:
         # "Quorum Queues" feature matrix (3.x): no message priorities; we keep one FIFO.
         # RabbitMQ 4.0 gave quorum queues a simpler built-in priority ("Priority Support in
         # Queues"); mqlab does not model it yet, so a quorum queue here stays FIFO.
         max_priority = None
-    if queue_type == QUORUM and overflow == REJECT_PUBLISH_DLX:
-        # "Quorum Queues" feature matrix: quorum queues support drop-head and reject-publish.
-        raise bad("x-overflow", "quorum queues allow drop-head or reject-publish")
+        if overflow == REJECT_PUBLISH_DLX:
+            # rabbit_quorum_queue:overflow/3 logs "Invalid overflow strategy" and falls back
+            # to drop-head: the declare succeeds (seen on RabbitMQ 3.10).
+            overflow = DROP_HEAD
     return {
         "type": queue_type,
-        "max_length": whole("x-max-length", 0),
-        "max_length_bytes": whole("x-max-length-bytes", 0),
+        "max_length": get("x-max-length"),
+        "max_length_bytes": get("x-max-length-bytes"),
         "overflow": overflow,
-        "message_ttl": whole("x-message-ttl", 0),
+        "message_ttl": get("x-message-ttl"),
         "max_priority": max_priority,
-        "dead_letter_exchange": text("x-dead-letter-exchange"),
-        "dead_letter_routing_key": text("x-dead-letter-routing-key"),
-        "delivery_limit": _delivery_limit(queue_type, whole("x-delivery-limit", -1)),
-        "single_active": flag("x-single-active-consumer"),
-        "expires": whole("x-expires", 1),  # "TTL" guide: a positive integer, unlike 0 TTL
-        "consumer_timeout": whole("x-consumer-timeout", 1) or CONSUMER_TIMEOUT,
+        "dead_letter_exchange": get("x-dead-letter-exchange"),
+        "dead_letter_routing_key": get("x-dead-letter-routing-key"),
+        "delivery_limit": _delivery_limit(queue_type, get("x-delivery-limit")),
+        "single_active": get("x-single-active-consumer", False),
+        "expires": get("x-expires"),
+        "consumer_timeout": get("x-consumer-timeout") or CONSUMER_TIMEOUT,
     }
 
 

@@ -16,10 +16,12 @@ dead-letters it ("Queue Length Limit"). TTL: a copy's expiry is the lower of the
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
 from ..limits import full
+from .arguments import expiration_error
 from .dead_letter import MAXLEN
 from .errors import AccessRefused, NackError, NotFound, PreconditionFailed, UnroutableError
 from .exchanges import pairs_text
@@ -56,9 +58,14 @@ class Routing:
         expiration = properties.expiration
         if expiration is not None and not expiration.isdigit():
             # "TTL" guide: the broker only accepts the string form of a whole number of ms.
+            error = expiration_error(expiration)
+            if error is not None:
+                raise self._fail(channel, PreconditionFailed(
+                    f"invalid expiration '{expiration}': {error}"))
+        mode = properties.delivery_mode
+        if mode is not None and mode not in (1, 2):  # rabbit_basic:message/3
             raise self._fail(channel, PreconditionFailed(
-                f"invalid expiration '{expiration}': give a string of whole milliseconds, "
-                "e.g. '60000'"))
+                f"invalid message: {{delivery_mode_unknown,{mode}}}"))
         sim = self.sim
         if exchange_name not in channel.published_to:
             self._first_publish(channel, exchange)
@@ -189,9 +196,15 @@ class Routing:
         message.expires_at = None if ttl is None else self.sim.now + ttl / 1000
 
     def _drop_head(self, queue: Queue) -> None:
-        """"Queue Length Limit", drop-head: the oldest ready messages make room."""
-        while queue.over_limit():
-            oldest = queue.pop()
+        """"Queue Length Limit", drop-head: the oldest ready messages make room. Messages a
+        waiting consumer takes at once never count: RabbitMQ hands a message to a consumer
+        with room before it enqueues (``rabbit_amqqueue_process:deliver_or_enqueue``), so even
+        x-max-length 0 reaches a waiting consumer (seen on RabbitMQ 3.10)."""
+        taken = consumer_room(queue)
+        if taken is None:
+            return
+        while queue.over_limit(taken):
+            oldest = queue.pop(taken)
             self._dead_letter(queue, oldest, MAXLEN, queue.node,
                               f"queue '{queue.name}' is over its length limit "
                               f"({_limits(queue)}, drop-head): the oldest message goes")
@@ -269,3 +282,21 @@ def _limits(queue: Queue) -> str:
     if queue.max_length_bytes is not None:
         limits.append(f"x-max-length-bytes={queue.max_length_bytes}")
     return ", ".join(limits)
+
+
+def consumer_room(queue: Queue) -> int | None:
+    """How many ready messages the queue's consumers can take right now (None: all)."""
+    consumers = queue.consumers[:1] if queue.single_active else queue.consumers
+    room = 0
+    for consumer in consumers:
+        if not consumer.has_room():
+            continue
+        limits = [consumer.prefetch - consumer.unacked] if consumer.prefetch else []
+        channel = consumer.channel
+        if channel.global_prefetch:
+            limits.append(channel.global_prefetch - len(channel.unacked))
+        if not limits:
+            return None
+        room += min(limits)
+    # a priority queue's ready messages are only addressable at the head
+    return room if isinstance(queue.ready, deque) else 0

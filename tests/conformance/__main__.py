@@ -15,13 +15,27 @@ BROKERS = ("rabbitmq", "sqs")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.conformance")
     parser.add_argument("--report", action="store_true", help="run the cases, print the table")
-    parser.add_argument("brokers", nargs="*", default=list(BROKERS), choices=BROKERS)
+    # checked by hand: argparse tests a nargs="*" default against choices as one value
+    parser.add_argument("brokers", nargs="*", help=f"any of {', '.join(BROKERS)} (all)")
     args = parser.parse_args(argv)
+    unknown = set(args.brokers) - set(BROKERS)
+    if unknown:
+        parser.error(f"unknown broker {', '.join(sorted(unknown))}; choose from "
+                     f"{', '.join(BROKERS)}")
+    args.brokers = args.brokers or list(BROKERS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mqlab.settings")
     django.setup()
     failed = False
     for broker in args.brokers:
-        report = importlib.import_module(f"tests.conformance.{broker}").report()
+        try:
+            package = importlib.import_module(f"tests.conformance.{broker}")
+        except ModuleNotFoundError as error:
+            if error.name != f"tests.conformance.{broker}":
+                raise
+            # each broker's package lands on its own: one not written yet is no failure
+            print(f"{broker}: skipped (tests.conformance.{broker} is not there yet)", flush=True)
+            continue
+        report = package.report()
         print("\n".join(report.lines()), flush=True)
         failed |= bool(report.disagreements)
     return 1 if failed else 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine import InvalidArgument, Simulation
+from engine import Simulation
 from engine.invariants import conservation_violations
 from engine.rabbitmq import BasicProperties, ChannelWrongState, PreconditionFailed
 
@@ -169,13 +169,41 @@ def test_higher_priority_consumers_get_messages_until_their_prefetch_blocks_them
     assert (high_a.bodies, high_b.bodies, low.bodies) == (["0", "2"], ["1", "3"], ["4", "5"])
 
 
-def test_unknown_consumer_arguments_are_refused():
+def test_unknown_consumer_arguments_are_ignored_as_rabbitmq_ignores_them():
+    # This test used to expect a local refusal, which pika never makes: RabbitMQ 3.10 takes
+    # consumer arguments it does not know and ignores them (tests/conformance/rabbitmq,
+    # client-consume-unknown-argument).
     sim = Simulation()
     ch = sim.rabbitmq.channel()
     ch.queue_declare("q")
-    with pytest.raises(InvalidArgument, match="x-stream-offset"):
-        ch.basic_consume("q", Inbox(), arguments={"x-stream-offset": "first"})
+    inbox = Inbox()
+    ch.basic_consume("q", inbox, arguments={"x-whatever": 1})
+    ch.basic_publish("", "q", "m1")
+    sim.advance(0)
+    assert inbox.bodies == ["m1"]
     assert ch.is_open
+
+
+def test_a_stream_offset_on_a_classic_queue_closes_the_channel_with_406():
+    # RabbitMQ 3.10 refuses a consumer argument of another queue type (client-consume-
+    # stream-offset-on-classic)
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    with pytest.raises(PreconditionFailed, match="of queue type rabbit_classic_queue"):
+        ch.basic_consume("q", Inbox(), arguments={"x-stream-offset": "first"})
+
+
+def test_a_consumer_priority_that_is_not_a_number_closes_the_channel_with_406():
+    # rabbit_amqqueue checks x-priority as an integer argument (seen on RabbitMQ 3.10)
+    sim = Simulation()
+    ch = sim.rabbitmq.channel()
+    ch.queue_declare("q")
+    with pytest.raises(PreconditionFailed) as raised:
+        ch.basic_consume("q", Inbox(), arguments={"x-priority": "high"})
+    assert raised.value.reply_text == (
+        "PRECONDITION_FAILED - invalid arg 'x-priority' for queue 'q' in vhost '/': "
+        '"expected integer, got longstr"')
 
 
 def test_global_qos_shares_the_limit_among_the_channels_consumers():
