@@ -302,10 +302,13 @@ class SQS(BrokerModel):
         return {}
 
     # -- sending ---------------------------------------------------------------------------
-    def send_message(self, QueueUrl: str, MessageBody: str, DelaySeconds: int | None = None,
+    def send_message(self, QueueUrl: str, MessageBody: str | None = None,
+                     DelaySeconds: int | None = None,
                      MessageAttributes: dict[str, Any] | None = None,
                      MessageGroupId: str | None = None,
                      MessageDeduplicationId: str | None = None) -> Response:
+        # MessageBody defaults to None so a request without one answers MissingParameter, as
+        # SQS does, rather than Python's TypeError.
         queue = self._queue(QueueUrl)
         return self._send(queue, MessageBody, DelaySeconds, MessageAttributes, MessageGroupId,
                           MessageDeduplicationId)
