@@ -481,7 +481,9 @@ class SQS(BrokerModel):
         return {"Messages": [_received(queue, m, request) for m in taken]}
 
     # -- receipt handles -------------------------------------------------------------------
-    def delete_message(self, QueueUrl: str, ReceiptHandle: str) -> Response:
+    # ReceiptHandle and VisibilityTimeout default to None so that a request without them
+    # answers MissingParameter, as SQS does, rather than Python's TypeError.
+    def delete_message(self, QueueUrl: str, ReceiptHandle: str | None = None) -> Response:
         queue = self._queue(QueueUrl)
         queue.delete(_required("ReceiptHandle", ReceiptHandle))
         return {}
@@ -491,8 +493,8 @@ class SQS(BrokerModel):
         return _run_batch(_check_batch(Entries), lambda entry: queue.delete(
             _required("ReceiptHandle", entry.get("ReceiptHandle"))))
 
-    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str,
-                                  VisibilityTimeout: int) -> Response:
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str | None = None,
+                                  VisibilityTimeout: int | None = None) -> Response:
         queue = self._queue(QueueUrl)
         self._change_visibility(queue, ReceiptHandle, VisibilityTimeout)
         return {}

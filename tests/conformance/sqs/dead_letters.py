@@ -20,6 +20,14 @@ def source_and_dlq(s, count: object = 2) -> tuple[str, str]:
     return make(s, "orders", RedrivePolicy=policy(arn(s, dlq), count)), dlq
 
 
+def dead_lettered(s) -> tuple[str, str]:
+    """A source whose one message ("poison") has moved to its dead-letter queue."""
+    url, dlq = source_and_dlq(s, 1)
+    send(s, url, "poison")
+    receive_until_moved(s, url, 2)
+    return url, dlq
+
+
 def receive_until_moved(s, url: str, times: int) -> list[list[str]]:
     # VisibilityTimeout=0: the message is visible again at once, so no real time passes.
     return [bodies(receive(s, url, VisibilityTimeout=0)) for _ in range(times)]
@@ -119,9 +127,7 @@ def remove_redrive_policy(s):
       source=f"StartMessageMoveTask, {API}StartMessageMoveTask.html: moves the messages of a "
       "dead-letter queue back to their source queue when no DestinationArn is given")
 def move_task_returns_messages_to_source(s):
-    url, dlq = source_and_dlq(s, 1)
-    send(s, url, "poison")
-    receive_until_moved(s, url, 2)
+    url, dlq = dead_lettered(s)
     answer = s.attempt(s.sqs.start_message_move_task, SourceArn=arn(s, dlq))
     s.wait(1.2)
     return ("Error" not in answer and "ok", bodies(receive(s, url)), receive(s, dlq))
@@ -190,3 +196,23 @@ def change_visibility_batch(s):
     batch.append({"Id": "bad", "ReceiptHandle": "not-a-handle", "VisibilityTimeout": 0})
     answer = s.sqs.change_message_visibility_batch(QueueUrl=url, Entries=batch)
     return codes(answer), sorted(bodies(receive(s, url)))
+
+
+@case(aws=["ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount",
+           "DeadLetterQueueSourceArn", "SenderId", "SentTimestamp"],
+      moto="moto leaves DeadLetterQueueSourceArn out",
+      source=f"ReceiveMessage, {API}ReceiveMessage.html, MessageSystemAttributeNames: "
+      "DeadLetterQueueSourceArn, the source queue of a message moved to a dead-letter queue")
+def dead_letter_source_arn_attribute(s):
+    _, dlq = dead_lettered(s)
+    return sorted(receive(s, dlq, MessageSystemAttributeNames=["All"])[0]["Attributes"])
+
+
+@case(aws="InvalidParameterValue", moto="moto lets a source name a denyAll dead-letter queue",
+      source=f"{CREATE_QUEUE}, RedriveAllowPolicy: with denyAll no source queue can specify "
+      "this queue as its dead-letter queue")
+def redrive_allow_policy_deny_all(s):
+    dlq = make(s, "dlq", RedriveAllowPolicy=json.dumps({"redrivePermission": "denyAll"}))
+    answer = s.attempt(s.sqs.create_queue, QueueName="orders",
+                       Attributes={"RedrivePolicy": policy(arn(s, dlq))})
+    return answer.get("Error", "created")

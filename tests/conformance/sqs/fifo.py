@@ -147,3 +147,14 @@ def fifo_batch_keeps_order(s):
     entries = [{"Id": f"e{i}", "MessageBody": f"b{i}", "MessageGroupId": "g"} for i in range(5)]
     s.sqs.send_message_batch(QueueUrl=url, Entries=entries)
     return bodies(receive(s, url))
+
+
+@case(aws={"SequenceNumber": "<seq>", "MessageGroupId": "g"},
+      moto="moto leaves SequenceNumber out when asked with AttributeNames",
+      source=f"ReceiveMessage, {API}ReceiveMessage.html, AttributeNames (deprecated for "
+      "MessageSystemAttributeNames, same values): All includes SequenceNumber on FIFO queues")
+def fifo_sequence_number_with_attribute_names_all(s):
+    url = make_fifo(s, ContentBasedDeduplication="true")
+    send(s, url, "x", MessageGroupId="g")
+    attributes = receive(s, url, AttributeNames=["All"])[0]["Attributes"]
+    return {name: attributes.get(name) for name in ("SequenceNumber", "MessageGroupId")}

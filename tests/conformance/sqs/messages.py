@@ -257,3 +257,30 @@ def receive_count_grows_with_each_receive(s):
         got = receive(s, url, VisibilityTimeout=0, AttributeNames=["ApproximateReceiveCount"])
         seen.append(got[0]["Attributes"]["ApproximateReceiveCount"])
     return seen
+
+
+@case(aws=["InvalidParameterValue", "InvalidParameterValue", "InvalidParameterValue",
+           "InvalidParameterValue", "sent", "InvalidParameterValue"],
+      moto="moto accepts 11 attributes, reserved and '..' names, and a non-numeric Number",
+      source=f"SendMessage, {API}SendMessage.html, MessageAttributes: at most 10 attributes, "
+      "names not starting with AWS. or Amazon. and without successive periods; SQS Developer "
+      "Guide, 'Amazon SQS message attributes': a Number holds a numeric value")
+def message_attribute_rules(s):
+    url = make(s, "orders")
+    eleven = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}
+    singles = [("AWS.x", "String", "v"), ("a..b", "String", "v"), ("n", "Number", "abc"),
+               ("n", "String.custom", "abc"), ("n", "Weird", "abc")]
+    return [send_outcome(s, url, MessageAttributes=eleven)] + [
+        send_outcome(s, url, MessageAttributes={name: {"DataType": kind, "StringValue": value}})
+        for name, kind, value in singles]
+
+
+@case(aws=["ReceiptHandleIsInvalid", "MissingParameter"],
+      moto="moto answers success to a DeleteMessage without a ReceiptHandle",
+      source=f"DeleteMessage, {API}DeleteMessage.html: ReceiptHandle is required; "
+      f"{API}CommonErrors.html: MissingParameter")
+def delete_with_empty_or_missing_handle(s):
+    url = make(s, "orders")
+    send(s, url, "x")
+    return [s.attempt(s.sqs.delete_message, QueueUrl=url, ReceiptHandle="").get("Error", "ok"),
+            s.attempt(s.sqs.delete_message, QueueUrl=url).get("Error", "ok")]

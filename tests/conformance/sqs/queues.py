@@ -11,6 +11,13 @@ CREATE_QUEUE = f"CreateQueue, {API}CreateQueue.html: Attributes"
 DELETE_QUEUE = f"DeleteQueue, {API}DeleteQueue.html"
 
 
+def set_outcome(s, **attributes):
+    """'set', or the error SetQueueAttributes answers for a new standard queue."""
+    answer = s.attempt(s.sqs.set_queue_attributes, QueueUrl=make(s, "orders"),
+                       Attributes=attributes)
+    return answer.get("Error", "set")
+
+
 @case
 def create_queue_default_attributes(s):
     url = make(s, "orders")
@@ -136,10 +143,7 @@ def set_queue_attributes_then_get(s):
 @case(aws="InvalidAttributeValue", moto="moto stores the out-of-range value",
       source=f"SetQueueAttributes, {API}SetQueueAttributes.html: VisibilityTimeout 0 to 43,200")
 def set_queue_attributes_out_of_range(s):
-    url = make(s, "orders")
-    answer = s.attempt(s.sqs.set_queue_attributes, QueueUrl=url,
-                       Attributes={"VisibilityTimeout": "99999"})
-    return answer.get("Error", "set")
+    return set_outcome(s, VisibilityTimeout="99999")
 
 
 @case(aws="InvalidParameterValue", moto="moto creates a queue named jobs.fifo",
@@ -204,3 +208,28 @@ def attribute_counts_follow_messages(s):
     send(s, url, "late", DelaySeconds=30)
     s.sqs.receive_message(QueueUrl=url)
     return counts(s, url), attribute(s, url, "VisibilityTimeout")
+
+
+@case(aws="InvalidAttributeName", moto="moto answers success and keeps a standard queue",
+      source=f"SetQueueAttributes, {API}SetQueueAttributes.html: FifoQueue is not among the "
+      "attributes it sets; CreateQueue: a queue's type cannot change after it is created")
+def set_fifo_queue_attribute_later(s):
+    return set_outcome(s, FifoQueue="true")
+
+
+@case(aws="QueueDoesNotExist", moto="moto ignores QueueOwnerAWSAccountId",
+      source=f"GetQueueUrl, {API}GetQueueUrl.html: QueueOwnerAWSAccountId names the account "
+      "that created the queue; that account has no queue of this name")
+def get_queue_url_of_another_account(s):
+    make(s, "orders")
+    answer = s.attempt(s.sqs.get_queue_url, QueueName="orders",
+                       QueueOwnerAWSAccountId="999999999999")
+    return answer.get("Error", "found")
+
+
+@case(aws=["InvalidParameterValue", "InvalidParameterValue"],
+      moto="moto accepts any MaxResults",
+      source=f"ListQueues, {API}ListQueues.html, MaxResults: 1 to 1,000")
+def list_queues_max_results_range(s):
+    make(s, "orders")
+    return [s.attempt(s.sqs.list_queues, MaxResults=n).get("Error", "listed") for n in (0, 1001)]
