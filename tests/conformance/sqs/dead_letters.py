@@ -216,3 +216,13 @@ def redrive_allow_policy_deny_all(s):
     answer = s.attempt(s.sqs.create_queue, QueueName="orders",
                        Attributes={"RedrivePolicy": policy(arn(s, dlq))})
     return answer.get("Error", "created")
+
+
+@case(aws={"Error": "BatchEntryIdsNotDistinct"}, moto="moto runs both entries",
+      source=f"ChangeMessageVisibilityBatch, {API}ChangeMessageVisibilityBatch.html: Errors, "
+      "BatchEntryIdsNotDistinct (two or more entries have the same Id)")
+def change_visibility_batch_ids_not_distinct(s):
+    url = make(s, "orders")
+    entry = {"Id": "a", "ReceiptHandle": "x", "VisibilityTimeout": 1}
+    return codes(s.attempt(s.sqs.change_message_visibility_batch, QueueUrl=url,
+                           Entries=[entry, entry]))

@@ -158,3 +158,23 @@ def fifo_sequence_number_with_attribute_names_all(s):
     send(s, url, "x", MessageGroupId="g")
     attributes = receive(s, url, AttributeNames=["All"])[0]["Attributes"]
     return {name: attributes.get(name) for name in ("SequenceNumber", "MessageGroupId")}
+
+
+@case(aws=["InvalidParameterValue", "InvalidParameterValue"],
+      moto="moto accepts a 129-character deduplication id and a group id with a space",
+      source=f"SendMessage, {API}SendMessage.html, MessageDeduplicationId and MessageGroupId: "
+      "at most 128 characters, alphanumerics and punctuation")
+def fifo_token_rules(s):
+    url = make_fifo(s)
+    return [send_outcome(s, url, MessageGroupId="g", MessageDeduplicationId="x" * 129),
+            send_outcome(s, url, MessageGroupId="g g", MessageDeduplicationId="x")]
+
+
+@case(aws=["a", "b"], moto="moto deduplicates across groups whatever the scope",
+      source=f"CreateQueue, {API}CreateQueue.html, DeduplicationScope: messageGroup makes "
+      "deduplication per message group")
+def fifo_deduplication_scope_message_group(s):
+    url = make_fifo(s, DeduplicationScope="messageGroup", FifoThroughputLimit="perMessageGroupId")
+    send(s, url, "a", MessageGroupId="g", MessageDeduplicationId="same")
+    send(s, url, "b", MessageGroupId="h", MessageDeduplicationId="same")
+    return sorted(bodies(receive(s, url)))

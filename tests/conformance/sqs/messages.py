@@ -284,3 +284,13 @@ def delete_with_empty_or_missing_handle(s):
     send(s, url, "x")
     return [s.attempt(s.sqs.delete_message, QueueUrl=url, ReceiptHandle="").get("Error", "ok"),
             s.attempt(s.sqs.delete_message, QueueUrl=url).get("Error", "ok")]
+
+
+@case(aws="InvalidParameterValue", moto="moto accepts VisibilityTimeout=-1 on a receive",
+      source=f"ReceiveMessage, {API}ReceiveMessage.html, VisibilityTimeout; SQS Developer "
+      "Guide, 'Amazon SQS visibility timeout': from 0 seconds to 12 hours")
+def receive_visibility_timeout_range(s):
+    url = make(s, "orders")
+    send(s, url, "x")
+    answer = s.attempt(s.sqs.receive_message, QueueUrl=url, VisibilityTimeout=-1)
+    return answer.get("Error", "received")

@@ -233,3 +233,10 @@ def get_queue_url_of_another_account(s):
 def list_queues_max_results_range(s):
     make(s, "orders")
     return [s.attempt(s.sqs.list_queues, MaxResults=n).get("Error", "listed") for n in (0, 1001)]
+
+
+@case(aws='{"Version":"2012-10-17"}', moto="moto leaves Policy out of GetQueueAttributes",
+      source=f"GetQueueAttributes, {API}GetQueueAttributes.html: Policy, the queue's policy")
+def policy_attribute_read_back(s):
+    url = make(s, "orders", Policy='{"Version":"2012-10-17"}')
+    return attribute(s, url, "Policy")
