@@ -226,3 +226,18 @@ def change_visibility_batch_ids_not_distinct(s):
     entry = {"Id": "a", "ReceiptHandle": "x", "VisibilityTimeout": 1}
     return codes(s.attempt(s.sqs.change_message_visibility_batch, QueueUrl=url,
                            Entries=[entry, entry]))
+
+
+@case(aws=["created", "InvalidParameterValue"],
+      moto="moto lets any source name a byQueue dead-letter queue",
+      source=f"{CREATE_QUEUE}, RedriveAllowPolicy: byQueue allows only the sourceQueueArns "
+      "listed")
+def redrive_allow_policy_by_queue(s):
+    dlq_arn = arn(s, make(s, "dlq"))
+    allowed = dlq_arn.replace(":dlq", ":allowed")
+    s.sqs.set_queue_attributes(QueueUrl=s.sqs.get_queue_url(QueueName="dlq")["QueueUrl"],
+                               Attributes={"RedriveAllowPolicy": json.dumps(
+                                   {"redrivePermission": "byQueue", "sourceQueueArns": [allowed]})})
+    return [s.attempt(s.sqs.create_queue, QueueName=name,
+                      Attributes={"RedrivePolicy": policy(dlq_arn)}).get("Error", "created")
+            for name in ("allowed", "other")]

@@ -294,3 +294,16 @@ def receive_visibility_timeout_range(s):
     send(s, url, "x")
     answer = s.attempt(s.sqs.receive_message, QueueUrl=url, VisibilityTimeout=-1)
     return answer.get("Error", "received")
+
+
+@case(aws={"Error": "MessageNotInflight"},
+      moto="moto changes the visibility of a message that is visible again",
+      source=f"ChangeMessageVisibility, {API}ChangeMessageVisibility.html: Errors, "
+      "MessageNotInflight (the message isn't in flight)")
+def change_visibility_after_timeout_expired(s):
+    url = make(s, "orders", VisibilityTimeout="1")
+    send(s, url, "a")
+    handle = receive(s, url)[0]["ReceiptHandle"]
+    s.wait(1.2)
+    return s.attempt(s.sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=handle,
+                     VisibilityTimeout=5)

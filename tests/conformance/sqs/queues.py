@@ -240,3 +240,12 @@ def list_queues_max_results_range(s):
 def policy_attribute_read_back(s):
     url = make(s, "orders", Policy='{"Version":"2012-10-17"}')
     return attribute(s, url, "Policy")
+
+
+@case
+def messages_sent_after_a_purge_stay(s):
+    url = make(s, "orders")
+    send(s, url, "old")
+    s.sqs.purge_queue(QueueUrl=url)
+    send(s, url, "new")
+    return [m["Body"] for m in s.sqs.receive_message(QueueUrl=url).get("Messages", [])]
