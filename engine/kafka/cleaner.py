@@ -13,7 +13,9 @@ simulation stays idle.
 - cleanup.policy=compact (documentation "Log Compaction",
   https://kafka.apache.org/documentation/#compaction): for each key only the latest record
   survives; a record with a null value (tombstone) deletes the key and is itself removed once
-  it is older than delete.retention.ms. Offsets never change, so a compacted log has gaps.
+  delete.retention.ms has passed since the first cleaning that kept it (KIP-534's delete
+  horizon, whatever the tombstone's own timestamp; LogCleanerTest testCleanTombstone).
+  Offsets never change, so a compacted log has gaps.
   Kafka's cleaner skips the active segment and waits for min.cleanable.dirty.ratio; mqlab
   cleans every record below the high watermark at the next check (see log.py on segments).
 """
@@ -40,6 +42,8 @@ class LogCleaner:
         self.interval = check_interval_ms / 1000
         self._timer: Timer | None = None
         self._dirty: set[Partition] = set()
+        #: (partition, offset) of each kept tombstone -> its delete horizon in ms
+        self._horizons: dict[tuple[Partition, int], float] = {}
 
     def appended(self, partition: Partition) -> None:
         """A record was written: schedule the check that could remove something."""
@@ -59,6 +63,8 @@ class LogCleaner:
     def forget(self, topic: Topic) -> None:
         """A deleted topic has nothing left to clean."""
         self._dirty.difference_update(topic.partitions)
+        gone = set(topic.partitions)
+        self._horizons = {k: v for k, v in self._horizons.items() if k[0] not in gone}
 
     def _schedule(self, due: float) -> None:
         # The first check strictly after ``due``: checks run at multiples of the interval.
@@ -133,11 +139,15 @@ class LogCleaner:
             if newest != record.offset:
                 doomed[record.offset] = f"superseded by offset {newest} with the same key"
             elif record.value is None:
-                if now_ms - record.timestamp > keep_tombstones_ms:
-                    doomed[record.offset] = (f"tombstone older than delete.retention.ms="
-                                             f"{keep_tombstones_ms}")
+                horizon = self._horizons.setdefault((partition, record.offset),
+                                                    now_ms + keep_tombstones_ms)
+                if now_ms >= horizon:
+                    doomed[record.offset] = (f"tombstone kept for delete.retention.ms="
+                                             f"{keep_tombstones_ms} since it was first cleaned")
                 else:
                     tombstones_left = True
+        for offset in doomed:
+            self._horizons.pop((partition, offset), None)
         for record in log.remove(set(doomed)):
             self.kafka.emit(COMPACTED, record.id, partition.node, None,
                             f"offset {record.offset} of {partition.name} compacted away: "

@@ -257,12 +257,14 @@ class Group:
         return before
 
     def lag(self, tp: TopicPartition) -> int | None:
-        """High watermark minus committed offset; None before the group commits anything."""
+        """High watermark minus committed offset; None before the group commits anything.
+        Negative when the group committed past the end, as kafka-consumer-groups shows it
+        (ConsumerGroupCommand getLag does not clamp)."""
         partition = self.kafka.partition(tp)
         committed = self.committed.get(tp)
         if partition is None or committed is None:
             return None
-        return max(0, partition.high_watermark - committed)
+        return partition.high_watermark - committed
 
     def forget_topic(self, topic: str) -> None:
         """A deleted topic's committed offsets go with it."""

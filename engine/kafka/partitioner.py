@@ -86,6 +86,8 @@ class StickyPartitioner:
     __slots__ = ("batch_size", "partition", "produced_bytes")
 
     def __init__(self, batch_size: int) -> None:
+        if batch_size < 1:  # BuiltInPartitioner: stickyBatchSize must be >= 1
+            raise IllegalArgumentException(f"sticky batch size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.partition: int | None = None
         self.produced_bytes = 0

@@ -99,8 +99,10 @@ class Producer:
                  batch_size: int) -> None:
         if not isinstance(acks, int | str) or acks not in _ACKS:
             raise ConfigException(f"acks={acks!r} is not allowed; use 0, 1 or 'all' (-1)")
-        if not is_whole(batch_size, 1):
-            raise ConfigException(f"batch_size={batch_size!r} is not allowed; give bytes >= 1")
+        # batch.size is at least 0 (ProducerConfig); 0 turns batching off, and KafkaProducer
+        # then gives the sticky partitioner max(1, batch.size) bytes.
+        if not is_whole(batch_size, 0):
+            raise ConfigException(f"batch_size={batch_size!r} is not allowed; give bytes >= 0")
         self.kafka = kafka
         self.client_id = client_id
         self.node = producer_node(client_id)
@@ -197,7 +199,7 @@ class Producer:
     def _sticky_partition(self, topic: Topic) -> int:
         sticky = self._sticky.get(topic.name)
         if sticky is None:
-            sticky = self._sticky[topic.name] = StickyPartitioner(self.batch_size)
+            sticky = self._sticky[topic.name] = StickyPartitioner(max(1, self.batch_size))
         return sticky.current(_available(topic), len(topic.partitions), self.kafka.sim.random)
 
     def _send(self, route: _Route, value: Any, key: Any) -> RecordMetadata:

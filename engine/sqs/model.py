@@ -312,10 +312,13 @@ class SQS(BrokerModel):
         return {}
 
     # -- sending ---------------------------------------------------------------------------
-    def send_message(self, QueueUrl: str, MessageBody: str, DelaySeconds: int | None = None,
+    def send_message(self, QueueUrl: str, MessageBody: str | None = None,
+                     DelaySeconds: int | None = None,
                      MessageAttributes: dict[str, Any] | None = None,
                      MessageGroupId: str | None = None,
                      MessageDeduplicationId: str | None = None) -> Response:
+        # MessageBody defaults to None so a request without one answers MissingParameter, as
+        # SQS does, rather than Python's TypeError.
         queue = self._queue(QueueUrl)
         return self._send(queue, MessageBody, DelaySeconds, MessageAttributes, MessageGroupId,
                           MessageDeduplicationId)
@@ -492,7 +495,9 @@ class SQS(BrokerModel):
         return {"Messages": [_received(queue, m, request) for m in taken]}
 
     # -- receipt handles -------------------------------------------------------------------
-    def delete_message(self, QueueUrl: str, ReceiptHandle: str) -> Response:
+    # ReceiptHandle and VisibilityTimeout default to None so that a request without them
+    # answers MissingParameter, as SQS does, rather than Python's TypeError.
+    def delete_message(self, QueueUrl: str, ReceiptHandle: str | None = None) -> Response:
         queue = self._queue(QueueUrl)
         queue.delete(_required("ReceiptHandle", ReceiptHandle))
         return {}
@@ -502,8 +507,8 @@ class SQS(BrokerModel):
         return _run_batch(_check_batch(Entries), lambda entry: queue.delete(
             _required("ReceiptHandle", entry.get("ReceiptHandle"))))
 
-    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str,
-                                  VisibilityTimeout: int) -> Response:
+    def change_message_visibility(self, QueueUrl: str, ReceiptHandle: str | None = None,
+                                  VisibilityTimeout: int | None = None) -> Response:
         queue = self._queue(QueueUrl)
         self._change_visibility(queue, ReceiptHandle, VisibilityTimeout)
         return {}
