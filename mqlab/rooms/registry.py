@@ -31,6 +31,8 @@ logger = logging.getLogger("mqlab.rooms")
 
 #: How long a shutdown save waits for a room that is in the middle of a job.
 SHUTDOWN_WAIT_SECONDS = 2.0
+#: How often rooms unused for the retention time are deleted (``mqlab.retention``).
+PURGE_EVERY_SECONDS = 3600.0
 
 
 def _idle_seconds() -> float:
@@ -48,6 +50,7 @@ class Registry:
     def __init__(self) -> None:
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
+        self._purged_at: float | None = None
 
     def create(self, preset_slug: str, owner: str, seed: int | None = None, *,
                spec: dict[str, Any] | None = None, log: list[list[Any]] | None = None,
@@ -96,7 +99,9 @@ class Registry:
 
     def _sweep(self) -> None:
         """Save and forget rooms nobody watched for the idle time and that have no runner
-        to do it (created or opened by a page whose socket never connected)."""
+        to do it (created or opened by a page whose socket never connected); once an hour,
+        delete the records of rooms unused for the retention time."""
+        self._purge_now_and_then()
         limit = time.monotonic() - _idle_seconds()
         for room in self:
             if (room.viewers == 0 and room.idle_since < limit
@@ -105,6 +110,18 @@ class Registry:
                 with self._lock:
                     if room.viewers == 0 and self._rooms.get(room.id) is room:
                         del self._rooms[room.id]
+
+    def _purge_now_and_then(self) -> None:
+        now = time.monotonic()
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = now
+        from mqlab.retention import purge_unused  # it asks this registry what runs here
+
+        try:
+            purge_unused()
+        except Exception:  # a sweep that fails must not stop a room from opening
+            logger.exception("the periodic purge of unused rooms failed")
 
     async def free(self, room: Room) -> bool:
         """Save an idle room and forget it; False if a viewer came back meanwhile."""

@@ -194,3 +194,16 @@ async def test_room_work_runs_on_worker_threads_not_the_event_loop(rooms):
     loop_thread = threading.get_ident()
     ran_on = await offloop.call(room, threading.get_ident)
     assert ran_on != loop_thread
+
+
+def test_the_registry_deletes_rooms_unused_for_the_retention_time_now_and_then(sync_rooms):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = registry.create("rabbitmq-work-queue", "owner", seed=3)
+    registry.clear()
+    RoomRecord.objects.filter(id=old.id).update(updated=timezone.now() - timedelta(days=40))
+    registry._purged_at = None  # an hour has passed since the last sweep
+    registry.create("rabbitmq-work-queue", "owner", seed=3)
+    assert not RoomRecord.objects.filter(id=old.id).exists()
