@@ -10,6 +10,7 @@ This module is imported by settings: it uses nothing from Django.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -38,9 +39,7 @@ def _create(path: Path) -> None:
     try:
         with os.fdopen(handle, "w") as file:
             file.write(secrets.token_urlsafe(50) + "\n")
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first: keep it
             os.link(temporary, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(temporary)
