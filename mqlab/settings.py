@@ -201,6 +201,10 @@ MQLAB_MAX_EVENTS_PER_FRAME = 500
 #: Wall seconds of engine work a room may do in one frame or command; a room whose clock
 #: needs more runs slower ("this room is overloaded: running at 0.3x") instead.
 MQLAB_ROOM_WORK_BUDGET_SECONDS = float(os.environ.get("MQLAB_ROOM_WORK_BUDGET_SECONDS", "0.03"))
+#: One room's share of a core on average, and the burst it may spend at once (CPU seconds):
+#: past it the room runs slower and its commands wait ("busy").
+MQLAB_ROOM_CPU_SHARE = float(os.environ.get("MQLAB_ROOM_CPU_SHARE", "0.3"))
+MQLAB_ROOM_CPU_BURST_SECONDS = float(os.environ.get("MQLAB_ROOM_CPU_BURST_SECONDS", "0.5"))
 #: Worker threads that run rooms' work off the event loop (one job at a time per room).
 MQLAB_ROOM_THREADS = int(os.environ.get("MQLAB_ROOM_THREADS", "8"))
 #: Frames one socket may send per second (a token bucket), and the burst it may save up.

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 
 from engine.apps.token_bucket import TokenBucket as VirtualBucket
 
@@ -23,3 +25,20 @@ class TokenBucket:
         for _ in range(cost):
             self._bucket.take(now)
         return True
+
+
+class Buckets:
+    """A bucket per key (a browser's id), the least recently used forgotten past ``size``."""
+
+    def __init__(self, rate: float, burst: float, size: int = 10_000) -> None:
+        self.rate, self.burst, self.size = rate, burst, size
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: str, cost: int = 1) -> bool:
+        with self._lock:
+            bucket = self._buckets.pop(key, None) or TokenBucket(self.rate, self.burst)
+            self._buckets[key] = bucket
+            while len(self._buckets) > self.size:
+                self._buckets.popitem(last=False)
+            return bucket.take(cost)

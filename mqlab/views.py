@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,9 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mqlab import quotas, sources
 from mqlab.presets import all_presets
-from mqlab.rooms import Room, client_id
+from mqlab.rooms import Outcome, Room, client_id
 from mqlab.scoreboard import scoreboard
 from mqlab.sharing import room_or_404, room_sharing
+from mqlab.throttle import Buckets
 
 #: Form fields that belong to Django, not to the command.
 NOT_ARGUMENTS = {"csrfmiddlewaretoken"}
@@ -64,11 +66,22 @@ def controls(request: HttpRequest, room_id: str) -> HttpResponse:
     return render(request, "room/room.html#controls", _room_context(request, room))
 
 
+#: Commands one browser may post per second (a token bucket, as for socket frames).
+_posted = Buckets(getattr(settings, "MQLAB_SOCKET_FRAMES_PER_SECOND", 20.0),
+                  getattr(settings, "MQLAB_SOCKET_FRAMES_BURST", 40.0))
+
+
 @require_POST
 def run_command(request: HttpRequest, room_id: str, name: str) -> HttpResponse:
     room = room_or_404(room_id)
-    args = {key: request.POST.get(key) for key in request.POST if key not in NOT_ARGUMENTS}
-    outcome = room.run_command(client_id(request.session), name, args)
+    client = client_id(request.session)
+    if not _posted.take(client):
+        outcome = Outcome(False, "too many commands: wait a moment and send it again",
+                          code="rate-limited")
+    else:
+        args = {key: request.POST.get(key) for key in request.POST
+                if key not in NOT_ARGUMENTS}
+        outcome = room.run_command(client, name, args)
     return render(request, "room/room.html#status", {"status": outcome.status(name)})
 
 

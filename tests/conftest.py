@@ -18,3 +18,6 @@ def _work_budget_for_exact_pacing(settings):
     so on a slow or busy machine a tick may end short of its target. Tests that check what a
     tick or a command leads to want the whole of it; the budget's own tests lower it."""
     settings.MQLAB_ROOM_WORK_BUDGET_SECONDS = 60.0
+    # Likewise a room's share of the CPU: hypothesis runs rooms far harder than a person.
+    settings.MQLAB_ROOM_CPU_SHARE = 1000.0
+    settings.MQLAB_ROOM_CPU_BURST_SECONDS = 1000.0

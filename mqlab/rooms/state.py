@@ -46,6 +46,7 @@ from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, ki
 from mqlab.rooms.clockwork import advance_to, run_bounded
 from mqlab.rooms.outcome import Outcome, engine_error_message
 from mqlab.rooms.pace import Pace
+from mqlab.rooms.share import CpuShare
 from mqlab.walkthroughs import GuideError
 
 logger = logging.getLogger("mqlab.rooms")
@@ -108,6 +109,7 @@ class Room:
         self.runner: Any = None
         self.saved_at_len = -1
         self.pace = Pace()
+        self.share = CpuShare()
         #: "replay diverged at command N (...)" when a saved log no longer replays cleanly.
         self.notice: str | None = None
         self._stale_stream = False
@@ -324,7 +326,8 @@ class Room:
             target = start if self.paused else start + wall_seconds * self.speed
             if self.guide is not None:
                 target = min(target, max(self.guide.limit, start))
-            reached = run_bounded(self.sim, target, self.budget)
+            reached = self._spent(lambda: run_bounded(self.sim, target, self.budget)) \
+                if self.share.available() else False
             if self.paused:
                 return "clock" if self.pace.idle() else None
             said = self.pace.record(wall_seconds, self.sim.now - start, not reached, self.speed)
@@ -365,13 +368,25 @@ class Room:
         except ArgumentError as error:
             return Outcome(False, error.message, code="bad-argument", field=error.field)
         with self.lock:
-            if not run_bounded(self.sim, self.sim.now, self.budget):
+            if not self.share.available():
+                return Outcome(False, "this room has used its share of the server for now; "
+                               f"send the command again in {self.share.wait():.1f} s",
+                               code="busy")
+            if not self._spent(lambda: run_bounded(self.sim, self.sim.now, self.budget)):
                 return Outcome(False, "the room is still working through what happened at "
                                f"t={self.sim.now:g}s; send the command again in a moment",
                                code="busy")
-            outcome = self._run(command, args)
+            outcome = self._spent(lambda: self._run(command, args))
             self._journal_last()
         return outcome
+
+    def _spent(self, work: Any) -> Any:
+        """Run ``work``, charging the CPU time it took to the room's share."""
+        started = time.thread_time()
+        try:
+            return work()
+        finally:
+            self.share.spend(time.thread_time() - started)
 
     def _run(self, command: Any, args: dict[str, Any]) -> Outcome:
         try:

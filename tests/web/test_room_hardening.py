@@ -207,3 +207,18 @@ def test_the_registry_deletes_rooms_unused_for_the_retention_time_now_and_then(s
     registry._purged_at = None  # an hour has passed since the last sweep
     registry.create("rabbitmq-work-queue", "owner", seed=3)
     assert not RoomRecord.objects.filter(id=old.id).exists()
+
+
+def test_a_room_past_its_share_of_the_cpu_waits_and_says_so(sync_rooms, settings):
+    settings.MQLAB_ROOM_CPU_SHARE = 0.01
+    settings.MQLAB_ROOM_CPU_BURST_SECONDS = 0.02
+    room = registry.create("rabbitmq-work-queue", "owner", seed=3)
+    outcomes = [room.run_command("owner", "publish", {"routing_key": "tasks", "count": 200})
+                for _ in range(10)]
+    assert outcomes[0].ok
+    busy = [o for o in outcomes if not o.ok]
+    assert busy and all(o.code == "busy" for o in busy)
+    assert "used its share of the server" in busy[0].message
+    before = room.sim.now
+    room.tick(1.0)  # no CPU left: the clock waits rather than taking more
+    assert room.sim.now == before
