@@ -85,3 +85,59 @@ def test_layout_orders_columns_left_to_right_and_rows_by_their_neighbours(page, 
     # Two edges between the same nodes share one path and one joined label.
     assert result["edges"] == 5
     assert result["joined"] == "again"
+
+
+PARTS_SCRIPT = """async () => {
+  const { RoomSocket } = await import("/static/js/socket.js");
+  const seen = [];
+  const socket = new RoomSocket("ws://unused", {
+    snapshot: (f) => seen.push(`snapshot ${f.seq} ${f.room}`),
+    events: (f) => seen.push(`events ${f.from_seq}-${f.seq}`),
+    clock() {}, control() {}, status() {}, error: (f) => seen.push(`error ${f.code}`),
+  });
+  const whole = JSON.stringify({ v: 1, type: "snapshot", seq: 3, room: "r".repeat(50), now: 0,
+    speed: 1, paused: false, control: { you: true, free_play: false },
+    topology: { nodes: [], edges: [] }, contents: {} });
+  const pieces = [whole.slice(0, 40), whole.slice(40, 90), whole.slice(90)];
+  const part = (id, index, text) => socket.receive(JSON.stringify(
+    { v: 1, type: "part", id, index, count: 3, text }));
+  pieces.forEach((text, index) => part(1, index, text));
+  part(2, 0, "{"); part(2, 2, "}");  // a part went missing: nothing is handled
+  return seen;
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_socket_joins_a_long_frame_sent_in_parts(page, live_server_url):
+    page.goto(live_server_url)
+    assert page.evaluate(PARTS_SCRIPT) == [f"snapshot 3 {'r' * 50}"]
+
+
+BACKOFF_SCRIPT = """async () => {
+  const { RoomSocket } = await import("/static/js/socket.js");
+  const attempts = [];
+  // A server that accepts and closes at once, before any frame (a room that cannot load).
+  window.WebSocket = class {
+    static OPEN = 1;
+    constructor() {
+      attempts.push(performance.now());
+      setTimeout(() => { this.onopen?.(); this.onclose?.(); }, 5);
+    }
+  };
+  const socket = new RoomSocket("ws://closing", {
+    snapshot() {}, events() {}, clock() {}, control() {}, error() {}, status() {} });
+  socket.connect();
+  await new Promise((resolve) => setTimeout(resolve, 4500));
+  return attempts.slice(1).map((at, i) => at - attempts[i]);
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_closed_before_any_frame_backs_off_exponentially(page, live_server_url):
+    page.goto(live_server_url)
+    waits = page.evaluate(BACKOFF_SCRIPT)
+    # 0.5 s, 1 s, 2 s, ... each with up to ±25 % jitter: never a reconnect every half second.
+    assert 2 <= len(waits) <= 4
+    # Doubling, with jitter: each wait at least 2 × 0.75 / 1.25 = 1.2 times the one before.
+    assert all(later > earlier * 1.15 for earlier, later in zip(waits, waits[1:], strict=False))
+    assert waits[0] >= 0.5 * 0.75 * 1000 - 50
