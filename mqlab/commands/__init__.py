@@ -27,7 +27,7 @@ from mqlab import wire
 
 #: Names a form offers at most: a room with 2,000 queues must not send every viewer a page
 #: listing them all after each change (any name can still be typed).
-MAX_SUGGESTIONS = 100
+MAX_SUGGESTIONS = 50
 FieldKind = Literal["text", "int", "float", "bool", "choice", "json", "textarea"]
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}

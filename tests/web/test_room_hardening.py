@@ -222,3 +222,14 @@ def test_a_room_past_its_share_of_the_cpu_waits_and_says_so(sync_rooms, settings
     before = room.sim.now
     room.tick(1.0)  # no CPU left: the clock waits rather than taking more
     assert room.sim.now == before
+
+
+def test_the_forms_offer_a_bounded_list_of_names_however_big_the_room(sync_rooms):
+    from mqlab.commands import MAX_SUGGESTIONS
+
+    room = registry.create("rabbitmq-work-queue", "owner", seed=3)
+    for n in range(99):
+        assert room.run_command("owner", "declare_queue", {"name": f"q{n}"}).ok
+    suggestions = [len(field["suggestions"]) for group in room.command_groups()
+                   for command in group["commands"] for field in command["fields"]]
+    assert max(suggestions) == MAX_SUGGESTIONS
