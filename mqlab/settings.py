@@ -155,6 +155,12 @@ DATABASES = {
         # A file, not memory, so a live server in a forked process sees the test database;
         # one per test process so parallel runs never share it.
         "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"mqlab-test-{os.getpid()}.sqlite3")},
+        # Rooms write their journals from worker threads while pages read: WAL lets readers
+        # and one writer go on together, IMMEDIATE takes the write lock at the start of a
+        # transaction (no read-to-write upgrade that fails at once), and a writer waits for
+        # the lock rather than failing.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
     }
 }
 
