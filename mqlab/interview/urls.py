@@ -1,0 +1,12 @@
+from django.urls import path
+
+from mqlab.interview import views
+
+app_name = "interview"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("questions/<slug:slug>/", views.question, name="question"),
+    path("compare/", views.comparison, name="compare"),
+    path("drills/", views.drill_deck, name="drills"),
+]
