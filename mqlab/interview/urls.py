@@ -9,4 +9,5 @@ urlpatterns = [
     path("questions/<slug:slug>/", views.question, name="question"),
     path("compare/", views.comparison, name="compare"),
     path("drills/", views.drill_deck, name="drills"),
+    path("drills/<slug:slug>/run/", views.drill_run, name="drill-run"),
 ]

@@ -3,11 +3,13 @@ drills (whose scheduling happens in the browser)."""
 
 from __future__ import annotations
 
+import zlib
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from mqlab.interview import compare, drills, questions
+from mqlab.interview import compare, drills, questions, runs
 from mqlab.interview.lessons import lesson
 
 
@@ -53,9 +55,29 @@ def comparison(request: HttpRequest) -> HttpResponse:
         "columns": compare.COLUMNS, "rows": rows, "sources": sources})
 
 
+def _shown(drill: drills.Drill) -> list[tuple[int, str]]:
+    """The options as shown, each with its index in the data: rotated so that the right answer
+    sits at a letter picked by the drill's name (the same on every visit)."""
+    count = len(drill.options)
+    start = (drill.answer - zlib.crc32(drill.slug.encode())) % count
+    return [((start + step) % count, drill.options[(start + step) % count])
+            for step in range(count)]
+
+
 @require_GET
 def drill_deck(request: HttpRequest) -> HttpResponse:
-    deck = [{"drill": drill, "lesson": lesson(drill.lesson),
-             "right": drill.options[drill.answer]} for drill in drills.DRILLS]
+    deck = [{"drill": drill, "lesson": lesson(drill.lesson), "options": _shown(drill),
+             "right": drill.options[drill.answer]}
+            for drill in drills.DRILLS]
     cards = [{"card": card, "source": compare.SOURCES[card.source]} for card in drills.CARDS]
     return render(request, "interview/drills.html", {"deck": deck, "cards": cards})
+
+
+@require_GET
+def drill_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """The headless run that answers a drill (a fragment the drills page loads on demand)."""
+    drill = next((d for d in drills.DRILLS if d.slug == slug), None)
+    if drill is None:
+        raise Http404("no such drill")
+    return render(request, "interview/_run.html", {"run": runs.headless(drill.lesson),
+                                                   "drill": drill})

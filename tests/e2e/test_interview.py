@@ -34,6 +34,9 @@ def test_a_missed_drill_comes_back_after_one_card_then_moves_up(page, live_serve
     expect(item.locator("[data-verdict]")).to_have_text("Not quite. Box 1, back after 1 card.")
     expect(item).to_have_attribute("data-box", "1")
     expect(item).to_have_attribute("data-due-in", "1")
+    # The simulation that answers it, run headless on the server.
+    item.locator(".run summary").click()
+    expect(item.locator("[data-run] .run-facts li.met").first).to_be_visible()
     shots(page, "answered-wrong")
 
     item.locator("[data-next]").click()
@@ -94,7 +97,8 @@ def test_kit_pages_are_legible(page, live_server_url, shots, width, height, larg
     # Nothing is wider than the screen.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    for path in ("/interview/", "/interview/compare/", f"/interview/questions/{QUESTIONS[0].slug}/"):
+    for path in ("/interview/", "/interview/compare/",
+                 f"/interview/questions/{QUESTIONS[0].slug}/"):
         page.goto(live_server_url + path)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
 

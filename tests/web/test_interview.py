@@ -122,3 +122,22 @@ def test_leitner_scheduling_passes_its_node_tests():
     result = subprocess.run(["node", "--test", "tests/js/"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_right_answers_are_not_always_at_the_same_letter(client):
+    page = client.get("/interview/drills/").content.decode()
+    letters = set()
+    for drill in DRILLS:
+        article = page.split(f'data-item="{drill.slug}"', 1)[1].split("</ol>", 1)[0]
+        shown = re.findall(r'data-option="(\d+)"', article)
+        assert sorted(shown) == [str(i) for i in range(len(drill.options))]
+        letters.add(shown.index(str(drill.answer)))
+    assert len(letters) >= 3
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=lambda d: d.slug)
+def test_each_drill_is_answered_by_a_headless_run_whose_checks_pass(client, drill):
+    response = client.get(f"/interview/drills/{drill.slug}/run/")
+    assert response.status_code == 200
+    run = response.context["run"]
+    assert run["facts"] and all(fact["met"] for fact in run["facts"])
