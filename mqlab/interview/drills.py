@@ -226,5 +226,5 @@ CARDS: tuple[Card, ...] = (
     Card("rmq-consumer-timeout", "RabbitMQ consumer delivery acknowledgement timeout default?",
          "30 minutes.", "rmq-consumers"),
     Card("rmq-priority", "RabbitMQ classic queue: highest x-max-priority?",
-         "255, though 10 or fewer levels are advised.", "rmq-priority"),
+         "255, though 1 to 5 levels are strongly advised.", "rmq-priority"),
 )

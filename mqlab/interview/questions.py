@@ -531,9 +531,9 @@ QUESTIONS: tuple[Question, ...] = (
             "republishes; in Kafka, replay the dead-letter topic into the main topic or point a "
             "consumer at it.",
             "Redrive slowly enough not to overload the downstream again, expect handlers to see "
-            "duplicates, and watch SQS retention: on a DLQ the original enqueue timestamp is "
-            "kept, so a message can expire sooner than you think — set the DLQ's retention "
-            "longer than the source queue's.",
+            "duplicates, and watch SQS retention: for a standard queue a dead-lettered message "
+            "keeps its original enqueue timestamp, so it can expire sooner than you think — set "
+            "the DLQ's retention longer than the source queue's.",
         ),
         tradeoffs=(
             "Automatic redrive is fast but can replay a still-broken path.",
@@ -719,11 +719,11 @@ QUESTIONS: tuple[Question, ...] = (
             "The simplest robust answer is separate queues: one for urgent, one for bulk, each "
             "with its own consumers (or consumers that always drain the urgent queue first). "
             "Bulk can never starve urgent work of workers, and each queue has its own metrics.",
-            "RabbitMQ classic queues also support priorities: declare x-max-priority (a small "
-            "number, up to 10 is recommended, 255 at most) and publish with a priority; a "
+            "RabbitMQ classic queues also support priorities: declare x-max-priority (255 at "
+            "most; 1 to 5 levels are strongly advised) and publish with a priority; a "
             "consumer receives higher-priority messages first among those not yet delivered. "
             "Keep prefetch low, since messages already sent to a consumer cannot be overtaken. "
-            "Quorum queues in 4.x support two levels, normal and high.",
+            "Quorum queues have two levels (normal and high) in 4.0 to 4.2 and up to 32 from 4.3.",
             "Kafka and SQS have no per-message priority: use separate topics or queues and give "
             "the urgent ones more consumers, or have each worker poll the urgent queue first and "
             "fall back to the bulk queue only when the urgent one is empty.",

@@ -23,7 +23,8 @@ def _grouped() -> list[dict[str, object]]:
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "interview/index.html", {
         "topics": _grouped(), "question_count": len(questions.QUESTIONS),
-        "drill_count": len(drills.DRILLS), "card_count": len(drills.CARDS)})
+        "drill_count": len(drills.DRILLS), "card_count": len(drills.CARDS),
+        "system_count": len(compare.COLUMNS)})
 
 
 @require_GET
