@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mqlab.interview import DRILLS, QUESTIONS
+from tests.e2e.test_csp import violations  # noqa: F401 (a fixture)
 
 FIRST, SECOND = DRILLS[0], DRILLS[1]
 
@@ -22,7 +23,8 @@ def answer(page, drill, right):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_missed_drill_comes_back_after_one_card_then_moves_up(page, live_server_url, shots):
+def test_a_missed_drill_comes_back_after_one_card_then_moves_up(page, live_server_url, shots,
+                                                                violations):  # noqa: F811
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server_url}/interview/drills/")
     page.evaluate("localStorage.clear()")
@@ -54,6 +56,7 @@ def test_a_missed_drill_comes_back_after_one_card_then_moves_up(page, live_serve
     expect(third).to_be_visible()
     expect(deck.locator(f'[data-item="{FIRST.slug}"]')).to_have_attribute("data-box", "2")
     expect(deck.locator("[data-deck-status]")).to_contain_text("box 2: 2")
+    assert violations() == []
 
 
 @pytest.mark.django_db(transaction=True)
