@@ -174,8 +174,8 @@ QUESTIONS: tuple[Question, ...] = (
             "What does auto-commit in Kafka give you?",
         ),
         lesson="scenario:delivery-guarantees",
-        watch="The three copies crash together: one loses an order, one sends it twice, one "
-              "sends it once.",
+        watch="The three copies crash together: one loses orders, one sends an email twice, "
+              "one sends each exactly once.",
     ),
     Question(
         slug="exactly-once",

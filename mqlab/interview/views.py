@@ -74,11 +74,22 @@ def drill_deck(request: HttpRequest) -> HttpResponse:
     return render(request, "interview/drills.html", {"deck": deck, "cards": cards})
 
 
+def _run(request: HttpRequest, lesson_slug: str | None) -> HttpResponse:
+    if lesson_slug is None:
+        raise Http404("no such drill or question")
+    return render(request, "interview/_run.html", {"run": runs.headless(lesson_slug),
+                                                   "lesson": lesson_slug})
+
+
 @require_GET
 def drill_run(request: HttpRequest, slug: str) -> HttpResponse:
     """The headless run that answers a drill (a fragment the drills page loads on demand)."""
     drill = next((d for d in drills.DRILLS if d.slug == slug), None)
-    if drill is None:
-        raise Http404("no such drill")
-    return render(request, "interview/_run.html", {"run": runs.headless(drill.lesson),
-                                                   "drill": drill})
+    return _run(request, drill.lesson if drill else None)
+
+
+@require_GET
+def question_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """The headless run of a question's lesson (loaded on demand by the question page)."""
+    found = questions.by_slug(slug)
+    return _run(request, found.lesson if found else None)

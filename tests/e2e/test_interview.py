@@ -110,5 +110,7 @@ def test_kit_pages_are_legible(page, live_server_url, shots, width, height, larg
 def test_a_question_opens_its_lesson_in_a_room(page, live_server_url):
     question = QUESTIONS[0]
     page.goto(f"{live_server_url}/interview/questions/{question.slug}/")
+    page.locator(".run summary").click()
+    expect(page.locator(f'[data-run="{question.lesson}"] .run-facts li.met').first).to_be_visible()
     page.locator(f'[data-lesson="{question.lesson}"]').click()
     page.wait_for_url(re.compile(r"/rooms/[\w-]+/$"))

@@ -141,3 +141,15 @@ def test_each_drill_is_answered_by_a_headless_run_whose_checks_pass(client, dril
     assert response.status_code == 200
     run = response.context["run"]
     assert run["facts"] and all(fact["met"] for fact in run["facts"])
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.slug)
+def test_each_question_lesson_runs_headless_and_meets_its_checks(client, question):
+    response = client.get(f"/interview/questions/{question.slug}/run/")
+    assert response.status_code == 200
+    assert all(fact["met"] for fact in response.context["run"]["facts"])
+
+
+def test_runs_of_unknown_items_are_404(client):
+    assert client.get("/interview/drills/nope/run/").status_code == 404
+    assert client.get("/interview/questions/nope/run/").status_code == 404
