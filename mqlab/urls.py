@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from mqlab import scoreboard, sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("interview/", include("mqlab.interview.urls")),
     path("rooms/", views.create_room, name="create-room"),
     path("rooms/<slug:room_id>/", views.room_page, name="room"),
     path("rooms/<slug:room_id>/controls/", views.controls, name="room-controls"),
