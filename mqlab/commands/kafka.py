@@ -547,7 +547,9 @@ PRESETS = (
            )),
     Preset("kafka", "kafka-keyed-ordering", "Keyed ordering",
            "Records with the same key land on the same partition (murmur2 of the key), so "
-           "each customer's events stay in order; across partitions there is no order.", (
+           "one producer's events for a customer stay in order (with the idempotent producer, "
+           "the default since Kafka 3.0) until partitions are added, which moves keys; across "
+           "partitions there is no order.", (
                _topic("customer-events", 4),
                _producer("crm", "customer-events", 1.5, "alice, bob, carol",
                          body="{key} event {seq}"),
