@@ -464,7 +464,8 @@ COMMANDS = (
     Command("add_partitions", "Add partitions", "Topics", add_partitions, (
         TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1,
                      maximum=producers.ROOM.max_partitions_per_topic),
-    ), help="Partitions can only grow."),
+    ), help="Partitions can only grow. Keys then map to other partitions, so a key's new "
+        "records can be read before its old ones."),
     Command("delete_topic", "Delete topic", "Topics", delete_topic, (TOPIC,), danger=True),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="consumer-4",
