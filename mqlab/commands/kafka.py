@@ -464,7 +464,8 @@ COMMANDS = (
     Command("add_partitions", "Add partitions", "Topics", add_partitions, (
         TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1,
                      maximum=producers.ROOM.max_partitions_per_topic),
-    ), help="Partitions can only grow."),
+    ), help="Partitions can only grow. Keys then map to other partitions, so a key's new "
+        "records can be read before its old ones."),
     Command("delete_topic", "Delete topic", "Topics", delete_topic, (TOPIC,), danger=True),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="consumer-4",
@@ -547,7 +548,9 @@ PRESETS = (
            )),
     Preset("kafka", "kafka-keyed-ordering", "Keyed ordering",
            "Records with the same key land on the same partition (murmur2 of the key), so "
-           "each customer's events stay in order; across partitions there is no order.", (
+           "one producer's events for a customer stay in order (with the idempotent producer, "
+           "the default since Kafka 3.0) until partitions are added, which moves keys; across "
+           "partitions there is no order.", (
                _topic("customer-events", 4),
                _producer("crm", "customer-events", 1.5, "alice, bob, carol",
                          body="{key} event {seq}"),

@@ -500,7 +500,8 @@ def _bound_queue(queue: str, exchange: str, key: str = "") -> tuple[tuple[str, d
 PRESETS = (
     Preset("rabbitmq", "rabbitmq-work-queue", "Work queue",
            "One queue, three workers with prefetch 1: a busy worker gets no new task until it "
-           "acks, so the fast worker takes more (fair dispatch).", (
+           "acks, so the fast worker takes more (fair dispatch). The price: a round trip per "
+           "task, so short tasks go faster with a larger prefetch.", (
                ("declare_queue", {"name": "tasks", "durable": True}),
                _consumer("worker-1", "tasks", 1.0), _consumer("worker-2", "tasks", 2.0),
                _consumer("worker-3", "tasks", 4.0),

@@ -668,7 +668,8 @@ PRESETS = (
     Preset("sqs", "sqs-fifo-groups", "FIFO message groups and deduplication",
            "orders.fifo keeps order within each MessageGroupId: while a message of a group is "
            "in flight its group is locked, other groups go on. ContentBasedDeduplication: "
-           "sending the same body again within 5 minutes is accepted and never delivered.", (
+           "sending the same body again within 5 minutes is accepted and never delivered. That "
+           "dedups sends only: a message not deleted within its visibility timeout comes back.", (
                _queue("orders.fifo", fifo=True, content_based_deduplication=True,
                       visibility_timeout=20),
                _consumer("worker-1", "orders.fifo", processing_time=4),

@@ -190,7 +190,7 @@ def test_a_walkthrough_room_is_restored_from_its_record_at_its_step(sync_rooms):
     record = RoomRecord.objects.get(id=room.id)
     assert (record.preset, record.guide) == (POISON, {"index": 1, "done": True})
     again = Room.from_record(record)
-    assert (frame(again)["index"], frame(again)["phase"], again.sim.now) == (1, "done", 8.3)
+    assert (frame(again)["index"], frame(again)["phase"], again.sim.now) == (1, "done", 8.8)
     finish_step(room, 1.0)
     assert again.sim.snapshot() == room.sim.snapshot()
 
