@@ -38,10 +38,11 @@ BATCH_SUCCEEDED = "batch-succeeded"
 BATCH_ITEM_FAILURES = "batch-item-failures"
 BATCH_FAILED = "batch-failed"
 #: The outbox pattern (``outbox``): a local transaction committed (the row, and maybe its
-#: outbox row), a relay published an outbox row, an event was lost or sent twice by a naive
-#: dual write.
+#: outbox row), a relay marked an outbox row published, and an event sent for a row the
+#: database never committed (a naive dual write that published first).
 DB_COMMITTED = "db-committed"
 OUTBOX_RELAYED = "outbox-relayed"
+ORPHAN_EVENT = "orphan-event"
 
 APP_KINDS = frozenset({
     SIDE_EFFECT, DUPLICATE_SIDE_EFFECT, DUPLICATE_SKIPPED, PROCESSING_STARTED,
@@ -49,7 +50,7 @@ APP_KINDS = frozenset({
     CONSUMER_CRASHED, CONSUMER_RESTARTED, PUBLISH_REJECTED, PRODUCER_THROTTLED, ALERT,
     SETTLE_FAILED, CONNECT_FAILED, ACTION_FAILED, PRODUCER_BLOCKED, PRODUCER_RESUMED,
     BATCH_INVOKED, BATCH_SUCCEEDED, BATCH_ITEM_FAILURES, BATCH_FAILED, DB_COMMITTED,
-    OUTBOX_RELAYED,
+    OUTBOX_RELAYED, ORPHAN_EVENT,
 })
 
 #: Header / attribute name that carries a message's idempotency key from producer to consumer.

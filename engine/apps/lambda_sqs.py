@@ -44,6 +44,7 @@ from engine.errors import EngineError, InvalidArgument
 from engine.topology import node_id
 
 from . import kinds
+from .adapters.base import report_receive_failure
 from .adapters.sqs import queue_url
 from .failures import FailureRule
 from .ledger import Ledger
@@ -164,9 +165,7 @@ class LambdaConsumer:
                 WaitTimeSeconds=LONG_POLL, AttributeNames=["All"],
                 MessageAttributeNames=["All"], consumer=self.name)
         except EngineError as error:
-            self._emit(kinds.CONNECT_FAILED, f"{self.name} could not poll {self.queue}: "
-                       f"[{error.code}] {error}; retrying in {RETRY_EVERY:g}s",
-                       {"code": error.code})
+            report_receive_failure(self.sim, BROKER, self.node, self.name, error, RETRY_EVERY)
             self.sim.call_later(RETRY_EVERY, self._retry, life)
 
     def _retry(self, life: int) -> None:

@@ -151,6 +151,9 @@ class SQS(BrokerModel):
         self.producer_node = PRODUCER
         #: SNS topics fanning out to these queues (``sim.sns``; ``engine.sqs.sns``)
         self.sns = SNS(self)
+        #: simulated apps drawn beside the queues (the outbox service: ``engine.apps.outbox``);
+        #: each has ``node``, ``topology(into)`` and ``contents()``
+        self.apps: list[Any] = []
 
     # -- ids and events --------------------------------------------------------------------
     def next_order(self) -> int:
@@ -174,6 +177,10 @@ class SQS(BrokerModel):
         if extra:
             details.update(extra)
         self.sim.emit(kind, "sqs", message.id, source, target, reason, details)
+
+    def attach(self, app: Any) -> None:
+        """Draw a simulated app that is no consumer of its own (see ``self.apps``)."""
+        self.apps.append(app)
 
     # -- queues ----------------------------------------------------------------------------
     def queue_by_arn(self, arn: str) -> Queue | None:
@@ -606,6 +613,8 @@ class SQS(BrokerModel):
             into.node(PRODUCER, broker="sqs", kind="producer", name="producers",
                       column=PRODUCERS)
         self.sns.topology(into)
+        for app in self.apps:
+            app.topology(into)
         for queue in self.queues.values():
             into.node(queue.node, broker="sqs", kind="queue", name=queue.name, column=STORES,
                       fifo=queue.fifo, url=queue.url, arn=queue.arn,
@@ -631,6 +640,8 @@ class SQS(BrokerModel):
 
     def contents(self) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = self.sns.contents()
+        for app in self.apps:
+            result[app.node] = app.contents()
         held: dict[str, list[dict[str, Any]]] = {name: [] for name in self.consumers}
         for queue in self.queues.values():
             messages = []
