@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import EngineError, InvalidArgument
+from engine.events import DECLARED, REMOVED
 from engine.sqs.sns import TOPIC_ARN_PREFIX
 from engine.topology import PRODUCERS, TopologyBuilder, node_id
 
@@ -80,12 +81,16 @@ class OutboxService:
         self.outbox: list[OutboxRow] = []
         #: keys published (each publish, duplicates included), for the lesson's counts
         self.published: list[str] = []
+        #: requests handled so far
+        self.placed = 0
         self.running = True
         self._timers: list[Timer] = []
         self._in_hand: dict[str, str] = {}  # key -> what is done ("committed"/"published")
         # The room's cap on simulated producers (engine/limits.py); it sends on request only.
         sim.census.admit_producer(self, name, 0.0)
         sim.sqs.attach(self)
+        sim.emit(DECLARED, BROKER, source=self.node, target=self.target_node,
+                 reason=f"service {name} started ({mode})")
         self._relay_timer: Timer | None = None
         if mode == "outbox":
             self._schedule_relay()
@@ -96,6 +101,7 @@ class OutboxService:
         if not self.running:
             raise InvalidArgument(f"{self.name} is down: restart it first")
         body = body if body is not None else f"{self.name} {key}"
+        self.placed += 1
         if self.mode == "outbox":
             self.rows[key] = body
             self.outbox.append(OutboxRow(key, body))
@@ -185,6 +191,8 @@ class OutboxService:
         self.sim.census.leave(self)
         if self in self.sim.sqs.apps:
             self.sim.sqs.apps.remove(self)
+            self.sim.emit(REMOVED, BROKER, source=self.node, reason=f"service {self.name} "
+                          "removed")
 
     # -- publishing --------------------------------------------------------------------------
     def _publish(self, key: str, body: str) -> None:

@@ -39,6 +39,7 @@ from engine.sqs.kinds import DUPLICATE_IGNORED as DUPLICATE
 from engine.topology import node_id
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
 from mqlab.commands import _producers as producers
+from mqlab.commands import _sns as sns
 
 #: An mqlab event kind: a receive answered with no message (a short poll with nothing to
 #: return, or a long poll whose wait ended). SQS bills every such request.
@@ -159,6 +160,9 @@ class Lab:
         #: One side-effect ledger per queue: consumers of one queue stand for one service,
         #: so a message processed by two of them shows as a duplicate side effect.
         self.ledgers: dict[str, Ledger] = {}
+        #: Lambda-style batch consumers and outbox services (``mqlab.commands._sns``)
+        self.lambdas: dict[str, Any] = {}
+        self.outboxes: dict[str, Any] = {}
 
     @property
     def sqs(self) -> Any:
@@ -189,6 +193,7 @@ class Lab:
                 "counters": app.adapter.requests.counters(),
                 "working": [self._work(app.adapter.queue, delivery)
                             for delivery in app.adapter.in_hand.values()]}
+        nodes.update(sns.lab_contents(self))
         return nodes
 
     def _work(self, queue: str, delivery: Delivery) -> dict[str, Any]:
@@ -630,6 +635,7 @@ COMMANDS = (
     Command("realism", "Realism (standard queues)", "Faults", realism, (
         Field("enabled", "Enabled", "bool", default=True),
     ), help="Occasional duplicates, shuffled receives, sampled short polls — seeded."),
+    *sns.commands(QUEUE),
 )
 
 
@@ -690,4 +696,4 @@ PRESETS = (
 )
 
 KIT = BrokerKit(broker="sqs", new_lab=Lab, commands=COMMANDS, presets=PRESETS,
-                groups=("Messages", "Queues", "Consumers", "Faults"))
+                groups=("Messages", "Queues", "SNS", "Consumers", "Outbox", "Faults"))
