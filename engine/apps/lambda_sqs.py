@@ -73,6 +73,10 @@ class Invocation:
 
 class LambdaConsumer:
     broker = BROKER
+    #: Lambda deletes after the function returns: at-least-once (a scenario's summary asks)
+    guarantee = "at-least-once"
+    #: a batch consumer never checks per-key order (a scenario's summary asks)
+    out_of_order = 0
 
     def __init__(self, sim: Simulation, name: str, queue: str, *, processing: Duration,
                  batch_size: int = 10, batching_window: float = 0,
@@ -104,6 +108,9 @@ class LambdaConsumer:
         self.running = False
         self.invocations = 0
         self.failed_invocations = 0
+        #: records received, and records whose processing failed (as ``Consumer`` counts)
+        self.received = 0
+        self.failed = 0
         self._pending: list[dict[str, Any]] = []
         self._window_timer: Timer | None = None
         self._window_over = False
@@ -178,6 +185,7 @@ class LambdaConsumer:
             return
         self._polling = False
         messages = response.get("Messages", [])
+        self.received += len(messages)
         for message in messages:
             self._pending.append(_record(message, self.queue))
         if messages and self.window and self._window_timer is None and not self._window_over:
@@ -242,6 +250,7 @@ class LambdaConsumer:
                 self._emit(kinds.SIDE_EFFECT, f"{self.ledger.label}: {key}", about)
         else:
             invocation.failed.append(record["messageId"])
+            self.failed += 1
             self._emit(kinds.PROCESSING_FAILED, f"{record['messageId']} attempt "
                        f"{about['attempt']}: {reason}", about)
             if not self.report or self.queue.endswith(".fifo"):
