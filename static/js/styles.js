@@ -175,6 +175,7 @@ export const NODE_MARKS = {
   "visibility-changed": "visibility changed",
   "duplicate-ignored": "⊘ duplicate ignored",
   redriven: "↩ redriven",
+  "fanned-out": "⇉ fanned out",
 };
 
 /** Short readable name for a node id "rabbitmq:queue:orders" when the node is gone. */
