@@ -693,6 +693,46 @@ PRESETS = (
                ("start_producer", {"name": "feed-short", "queue": "short-polled",
                                    "rate": 0.2}),
            )),
+    Preset("sqs", "sns-fan-out", "SNS fan-out with a filter policy",
+           "One topic, three queues. billing gets every order as the raw message; audit gets "
+           "JSON envelopes; refunds only what its filter policy lets through (kind refund). "
+           "Publish with attributes {\"kind\": \"refund\"} and watch the copies.", (
+               _queue("billing"), _queue("audit"), _queue("refunds"),
+               ("create_topic", {"name": "orders"}),
+               ("subscribe", {"topic": "orders", "queue": "billing",
+                              "raw_message_delivery": True}),
+               ("subscribe", {"topic": "orders", "queue": "audit"}),
+               ("subscribe", {"topic": "orders", "queue": "refunds",
+                              "raw_message_delivery": True,
+                              "filter_policy": {"kind": ["refund"]}}),
+               ("publish", {"topic": "orders", "message": "order {n}", "count": 2,
+                            "attributes": {"kind": "sale"}}),
+               ("publish", {"topic": "orders", "message": "refund 1",
+                            "attributes": {"kind": "refund"}}),
+           )),
+    Preset("sqs", "sqs-lambda-batches", "Lambda batches and partial failures",
+           "Two functions on two queues get the same orders in batches of 5; one order is "
+           "poison. 'whole-batch' fails the invocation, so the whole batch returns after the "
+           "visibility timeout and the good orders run again (duplicates); 'partial' reports "
+           "batchItemFailures and only the poison order returns.", (
+               _queue("whole-batch", visibility_timeout=10),
+               _queue("partial", visibility_timeout=10),
+               _send("whole-batch", "order {n}", count=4), _send("whole-batch", "poison"),
+               _send("partial", "order {n}", count=4), _send("partial", "poison"),
+               ("add_lambda", {"name": "fn-whole", "queue": "whole-batch", "batch_size": 5}),
+               ("add_lambda", {"name": "fn-partial", "queue": "partial", "batch_size": 5,
+                               "report_batch_item_failures": True}),
+           )),
+    Preset("sqs", "sqs-outbox", "Outbox vs dual write",
+           "Two services place orders into one queue. Crash both between their two writes "
+           "(Faults → Crash service), restart them, and compare: the outbox's relay still "
+           "publishes the order; the commit-first dual write lost its event.", (
+               _queue("orders"),
+               ("add_outbox", {"name": "outbox", "mode": "outbox", "queue": "orders",
+                               "relay_interval": 5}),
+               ("add_outbox", {"name": "dual-write", "mode": "commit-first",
+                               "queue": "orders", "step": 5}),
+           )),
 )
 
 KIT = BrokerKit(broker="sqs", new_lab=Lab, commands=COMMANDS, presets=PRESETS,

@@ -114,3 +114,16 @@ def test_the_commands_replay_to_the_same_room():
     live, rebuilt = replayed(room, lesson)
     assert [e.to_dict() for e in live.history] == [e.to_dict() for e in rebuilt.history]
     assert fresh_snapshot(live)["contents"] == fresh_snapshot(rebuilt)["contents"]
+
+
+def test_lambda_preset_shows_whole_batch_retries_against_partial_failures():
+    lab = Room("t", find("sqs-lambda-batches"), seed=1, owner=OWNER)
+    lab.sim.advance(30)
+    whole, partial = lab.lab.lambdas["fn-whole"].ledger, lab.lab.lambdas["fn-partial"].ledger
+    assert whole.duplicates > 0 and partial.duplicates == 0
+
+
+def test_fan_out_preset_delivers_refunds_only_to_the_filtered_queue():
+    lab = Room("t", find("sns-fan-out"), seed=1, owner=OWNER)
+    queues = lab.sim.sqs.queues
+    assert [len(queues[q].messages) for q in ("billing", "audit", "refunds")] == [3, 3, 1]

@@ -379,7 +379,7 @@ def test_a_form_post_runs_the_command_and_names_a_bad_field(sync_rooms):
 # -- presets ---------------------------------------------------------------------------------
 
 PRESETS = ["sqs-visibility-timeout", "sqs-dlq-redrive", "sqs-fifo-groups", "sqs-long-polling",
-           "sqs-playground"]
+           "sqs-playground", "sns-fan-out", "sqs-lambda-batches", "sqs-outbox"]
 
 
 @pytest.mark.parametrize("slug", PRESETS)
