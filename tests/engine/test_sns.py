@@ -6,11 +6,14 @@ FIFO topics") and the SNS API Reference (CreateTopic, Subscribe, Publish, Delete
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Simulation
 from engine.invariants import budget_violations, conservation_violations
 from engine.limits import Limits
-from engine.sqs import TERMINAL
+from engine.sqs import TERMINAL, SQSError
+from engine.sqs.queue import ARN_PREFIX, URL_PREFIX
 from engine.sqs.sns_errors import (
     InvalidParameterException,
     InvalidParameterValueException,
@@ -228,3 +231,55 @@ def test_room_caps_on_topics_subscriptions_and_held_copies():
     with pytest.raises(ThrottledException, match="budget"):
         sim.sns.publish(TopicArn=topic, Message="m")
     assert sim.held()[0] == 3
+
+
+# -- properties ----------------------------------------------------------------------------
+
+OPERATIONS = st.lists(st.tuples(
+    st.sampled_from(["publish", "subscribe", "unsubscribe", "receive", "delete", "wait",
+                     "delete-queue", "filter"]),
+    st.integers(0, 2)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(OPERATIONS)
+def test_any_sequence_keeps_conservation_and_the_budget(operations):
+    sim = Simulation(seed=7, limits=Limits(max_messages=20))
+    events = []
+    sim.subscribe(events.append)
+    topic = sim.sns.create_topic(Name="t")["TopicArn"]
+    names = ["a", "b", "c"]
+    for name in names:
+        queue(sim, name, VisibilityTimeout="3")
+    held = []
+    for operation, n in operations:
+        name = names[n]
+        arn = ARN_PREFIX + name
+        url = URL_PREFIX + name
+        subscriptions = sim.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        try:
+            if operation == "publish":
+                sim.sns.publish(TopicArn=topic, Message=f"m{n}", MessageAttributes={
+                    "n": {"DataType": "Number", "StringValue": str(n)}})
+            elif operation == "subscribe" and name in sim.sqs.queues:
+                sim.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                                  Attributes={"RawMessageDelivery": str(n == 1).lower()})
+            elif operation == "unsubscribe" and subscriptions:
+                sim.sns.unsubscribe(SubscriptionArn=subscriptions[0]["SubscriptionArn"])
+            elif operation == "filter" and subscriptions:
+                sim.sns.set_subscription_attributes(
+                    SubscriptionArn=subscriptions[-1]["SubscriptionArn"],
+                    AttributeName="FilterPolicy",
+                    AttributeValue=json.dumps({"n": [{"numeric": [">=", n]}]}))
+            elif operation == "receive" and name in sim.sqs.queues:
+                held += sim.sqs.receive_message(QueueUrl=url).get("Messages", [])
+            elif operation == "delete" and held and name in sim.sqs.queues:
+                sim.sqs.delete_message(QueueUrl=url, ReceiptHandle=held.pop()["ReceiptHandle"])
+            elif operation == "delete-queue" and name in sim.sqs.queues:
+                sim.sqs.delete_queue(QueueUrl=url)
+            elif operation == "wait":
+                sim.advance(n + 1)
+        except (ThrottledException, SQSError):
+            pass
+        assert conservation_violations(events, sim.locations(), TERMINAL) == []
+        assert budget_violations(sim) == []

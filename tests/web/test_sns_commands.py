@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from mqlab.presets import find
 from mqlab.rooms import Room
-from tests.web.playground import fresh_snapshot, refused, replayed, run
+from tests.web.playground import follow, fresh_snapshot, refused, replayed, run
 
 OWNER = "me"
 
@@ -127,3 +127,33 @@ def test_fan_out_preset_delivers_refunds_only_to_the_filtered_queue():
     lab = Room("t", find("sns-fan-out"), seed=1, owner=OWNER)
     queues = lab.sim.sqs.queues
     assert [len(queues[q].messages) for q in ("billing", "audit", "refunds")] == [3, 3, 1]
+
+
+def test_a_viewers_picture_stays_exact_through_topics_functions_and_outboxes():
+    """Snapshot plus the batches equals a fresh snapshot (Zulip's verify_action idea)."""
+    lab = room()
+    lesson = [
+        ("create_queue", {"name": "jobs", "visibility_timeout": 5}),
+        ("create_topic", {"name": "orders"}),
+        ("subscribe", {"topic": "orders", "queue": "jobs", "raw_message_delivery": True}),
+        ("add_lambda", {"name": "fn", "queue": "jobs", "batch_size": 3,
+                        "report_batch_item_failures": True}),
+        ("add_outbox", {"name": "shop", "topic": "orders"}),
+        ("place_order", {"service": "shop", "count": 2}), ("wait", 3),
+        ("publish", {"topic": "orders", "message": "poison"}), ("wait", 8),
+        ("crash_outbox", {"service": "shop"}), ("restart_outbox", {"service": "shop"}),
+        ("unsubscribe", {"subscription": None}), ("wait", 2),
+        ("delete_topic", {"topic": "orders"}), ("remove_lambda", {"function": "fn"}),
+    ]
+    arn = None
+
+    def lesson_with_arn():
+        nonlocal arn
+        for name, args in lesson:
+            if name == "unsubscribe":
+                arn = next(iter(lab.sim.sns.topics["orders"].subscriptions))
+                args = {"subscription": arn}
+            yield name, args
+
+    assert follow(lab, lesson_with_arn(), strict=True).matches(fresh_snapshot(lab),
+                                                                clock=False)
