@@ -255,10 +255,16 @@ class SNS:
                 "Invalid parameter: Endpoint Reason: "
                 + ("a FIFO topic delivers only to FIFO queues" if topic.fifo else
                    "FIFO SQS Queues can not be subscribed to standard SNS topics"))
+        checked = _check_subscription_attributes(Attributes or {})
         for subscription in topic.subscriptions.values():
             if subscription.endpoint == Endpoint:
-                return {"SubscriptionArn": subscription.arn}  # Subscribe is idempotent
-        checked = _check_subscription_attributes(Attributes or {})
+                # Subscribe is idempotent; with other attributes SNS refuses it.
+                current = subscription.attributes()
+                if any(current.get(k, "") != v for k, v in (Attributes or {}).items()):
+                    raise InvalidParameterException(
+                        "Invalid parameter: Attributes Reason: Subscription already exists "
+                        "with different attributes")
+                return {"SubscriptionArn": subscription.arn}
         cap = self.sim.limits.max_bindings
         if len(self._subscriptions) >= cap:
             raise SubscriptionLimitExceededException(

@@ -134,6 +134,9 @@ def test_create_topic_and_subscribe_are_idempotent():
     first = sim.sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]
     again = sim.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     assert again["SubscriptionArn"] == first["SubscriptionArn"]
+    with pytest.raises(InvalidParameterException, match="different attributes"):
+        sim.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                          Attributes={"RawMessageDelivery": "true"})
 
 
 def test_fifo_topic_needs_group_id_deduplicates_and_delivers_to_fifo_queues_in_order():
