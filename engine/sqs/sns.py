@@ -259,8 +259,8 @@ class SNS:
         for subscription in topic.subscriptions.values():
             if subscription.endpoint == Endpoint:
                 # Subscribe is idempotent; with other attributes SNS refuses it.
-                current = subscription.attributes()
-                if any(current.get(k, "") != v for k, v in (Attributes or {}).items()):
+                current = {"FilterPolicyScope": "MessageAttributes"} | subscription.attributes()
+                if any(current.get(k) != v for k, v in (Attributes or {}).items()):
                     raise InvalidParameterException(
                         "Invalid parameter: Attributes Reason: Subscription already exists "
                         "with different attributes")
