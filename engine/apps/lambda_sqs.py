@@ -23,7 +23,9 @@ trigger"):
   others; only the failed records come back after the visibility timeout (here the function
   goes on past a failing record and reports each one). On a FIFO queue the
   function stops at the first failure and reports it with every record after it, so a group's
-  order holds.
+  order holds (as Powertools for AWS Lambda's ``SqsFifoPartialProcessor`` does: "Stops
+  processing records when the first record fails. The remaining records are reported as
+  failed items").
 - Each return raises ``ApproximateReceiveCount``; the queue's redrive policy moves a record to
   its dead-letter queue after ``maxReceiveCount`` receives (SQS's own rule).
 
