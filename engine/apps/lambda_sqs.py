@@ -31,7 +31,8 @@ trigger"):
 
 The function's body is simulated: each record takes ``processing`` seconds, in order, and
 fails by ``failures`` (a poison body, or a probability drawn from ``sim.random``); a record
-that succeeds performs its side effect in the ``ledger`` at its end. ``concurrency`` caps the
+that succeeds performs its side effect in the ``ledger`` at its end, unless a processed-ids
+``store`` says its key was done already (effectively once). ``concurrency`` caps the
 invocations running at once (the event source mapping's MaximumConcurrency; 1 by default).
 A crash (the execution environment dies) stops everything: its records stay in flight until
 their visibility timeout.
@@ -49,6 +50,7 @@ from . import kinds
 from .adapters.base import report_receive_failure
 from .adapters.sqs import queue_url
 from .failures import FailureRule
+from .idempotency import ProcessedIds
 from .ledger import Ledger
 
 if TYPE_CHECKING:
@@ -75,8 +77,6 @@ class Invocation:
 
 class LambdaConsumer:
     broker = BROKER
-    #: Lambda deletes after the function returns: at-least-once (a scenario's summary asks)
-    guarantee = "at-least-once"
     #: a batch consumer never checks per-key order (a scenario's summary asks)
     out_of_order = 0
 
@@ -84,7 +84,7 @@ class LambdaConsumer:
                  batch_size: int = 10, batching_window: float = 0,
                  report_batch_item_failures: bool = False,
                  failures: FailureRule | None = None, ledger: Ledger | None = None,
-                 concurrency: int = 1) -> None:
+                 concurrency: int = 1, store: ProcessedIds | None = None) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or \
                 not 1 <= batch_size <= MAX_BATCH:
             raise InvalidArgument(f"BatchSize {batch_size!r}: give 1 to {MAX_BATCH}",
@@ -106,6 +106,10 @@ class LambdaConsumer:
         self.failures = failures or FailureRule()
         self.ledger = ledger or Ledger(name)
         self.concurrency = concurrency
+        #: with a processed-ids store the function skips a record whose key it has done
+        #: (effectively once); without one a returned record's side effect happens again
+        self.store = store
+        self.guarantee = "at-least-once" if store is None else "effectively-once"
         self.node = node_id(BROKER, "consumer", name)
         self.running = False
         self.invocations = 0
@@ -245,7 +249,10 @@ class LambdaConsumer:
         if reason is None:
             invocation.done.append(record["messageId"])
             key = about["key"]
-            if self.ledger.perform(key):
+            if self.store is not None and not self.store.first_time(key):
+                self._emit(kinds.DUPLICATE_SKIPPED, f"{key} already processed: the "
+                           "idempotency store says skip the side effect", about)
+            elif self.ledger.perform(key):
                 self._emit(kinds.DUPLICATE_SIDE_EFFECT, f"{self.ledger.label}: {key} again",
                            about)
             else:

@@ -108,7 +108,9 @@ def build_consumer(sim: Simulation, spec: dict[str, Any], services: Services,
             failures=FailureRule(spec.get("failure_rate", 0.0), tuple(spec.get("poison", ())),
                                  spec.get("poison_match", "equals")),
             ledger=services.ledger(spec.get("side_effect", spec["name"])),
-            concurrency=spec.get("concurrency", 1))
+            concurrency=spec.get("concurrency", 1),
+            store=services.store(spec.get("side_effect", spec["name"]))
+            if spec.get("guarantee") == "effectively-once" else None)
     retry = spec.get("retry", {})
     policy = FailurePolicy(
         on_failure=spec.get("on_failure", "requeue"),

@@ -18,6 +18,7 @@ from typing import Any
 from engine.apps.durations import duration_from_spec
 from engine.apps.failures import FailureRule
 from engine.apps.lambda_sqs import MAX_BATCH, MAX_WINDOW, LambdaConsumer
+from engine.apps.idempotency import ProcessedIds
 from engine.apps.ledger import Ledger
 from engine.apps.outbox import MODES, OutboxService
 from engine.events import CONSUMER_REMOVED
@@ -128,7 +129,7 @@ def publish(lab: Any, topic: str, message: str, subject: str | None,
 
 def add_lambda(lab: Any, name: str, queue: str, batch_size: int, batching_window: float,
                report_batch_item_failures: bool, processing_time: float, failure_rate: float,
-               poison: str | None) -> str:
+               poison: str | None, deduplicate: bool) -> str:
     lab.queue(queue)
     if name in lab.lambdas or name in lab.consumers:
         raise ArgumentError("name", f"a consumer named {name!r} exists; pick another name")
@@ -138,7 +139,8 @@ def add_lambda(lab: Any, name: str, queue: str, batch_size: int, batching_window
         report_batch_item_failures=report_batch_item_failures,
         failures=FailureRule(rate=failure_rate, poison=(poison,) if poison else (),
                              match="contains"),
-        ledger=lab.ledgers.setdefault(queue, Ledger(f"{queue} processed")))
+        ledger=lab.ledgers.setdefault(queue, Ledger(f"{queue} processed")),
+        store=lab.stores.setdefault(queue, ProcessedIds()) if deduplicate else None)
     lab.lambdas[name] = app
     app.start()
     reports = "reports batchItemFailures" if report_batch_item_failures else \
@@ -288,6 +290,8 @@ def commands(queue_field: Field) -> tuple[Command, ...]:
             Field("failure_rate", "Failure rate", "float", default=0.0, minimum=0, maximum=1),
             Field("poison", "Poison text", default="poison",
                   help="A record whose body contains this fails every time."),
+            Field("deduplicate", "Idempotency store", "bool", default=False,
+                  help="Skip a record whose idempotency key was processed already."),
         ), help="An SQS event source mapping: batches, one invocation per batch."),
         Command("crash_lambda", "Crash function", "Faults", crash_lambda, (FUNCTION,),
                 danger=True),

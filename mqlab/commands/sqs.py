@@ -162,6 +162,8 @@ class Lab:
         self.ledgers: dict[str, Ledger] = {}
         #: Lambda-style batch consumers and outbox services (``mqlab.commands._sns``)
         self.lambdas: dict[str, Any] = {}
+        #: processed-ids stores of the deduplicating functions, one per queue (one service)
+        self.stores: dict[str, Any] = {}
         self.outboxes: dict[str, Any] = {}
 
     @property

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from engine.limits import Limits
-from engine.scenario import run
+from engine.scenario import Run, run
 from engine.scenario.budget import check as check_budget
 from engine.scenario.references import check as check_references
 
@@ -59,6 +59,13 @@ def test_without_batch_item_failures_the_batch_returns_and_work_is_done_twice():
     del data["consumers"][0]["report_batch_item_failures"]
     summary = run(data).summary
     assert summary["consumers"]["fn"]["duplicates"] > 0
+    # ... unless the function checks an idempotency store first (effectively once)
+    data["consumers"][0]["guarantee"] = "effectively-once"
+    played = Run(data)
+    summary = played.play().summary
+    assert summary["consumers"]["fn"]["duplicates"] == 0
+    assert summary["consumers"]["fn"]["guarantee"] == "effectively-once"
+    assert played.measure("skipped_duplicates") > 0
 
 
 @pytest.mark.parametrize(("change", "path"), [

@@ -16,6 +16,6 @@ def test_lambda_only_settings_are_refused_elsewhere_and_loop_settings_on_a_lambd
     with pytest.raises(Exception, match="batching_window"):
         validate(data)
     data = spec()
-    data["consumers"][0]["guarantee"] = "effectively-once"
+    data["consumers"][0]["guarantee"] = "at-most-once"
     with pytest.raises(Exception, match="guarantee"):
         validate(data)

@@ -123,6 +123,17 @@ def test_lambda_preset_shows_whole_batch_retries_against_partial_failures():
     assert whole.duplicates > 0 and partial.duplicates == 0
 
 
+def test_a_deduplicating_function_skips_what_a_whole_batch_return_brings_back():
+    lab = room()
+    run(lab, "create_queue", name="jobs", visibility_timeout=5)
+    run(lab, "send_message", queue="jobs", body="ok {n}", count=2)
+    run(lab, "send_message", queue="jobs", body="poison")
+    run(lab, "add_lambda", name="fn", queue="jobs", deduplicate=True, processing_time=0.5)
+    lab.tick(20)
+    assert lab.lab.lambdas["fn"].ledger.duplicates == 0
+    assert any(e.kind == "duplicate-skipped" for e in lab.history)
+
+
 def test_fan_out_preset_delivers_refunds_only_to_the_filtered_queue():
     lab = Room("t", find("sns-fan-out"), seed=1, owner=OWNER)
     queues = lab.sim.sqs.queues
