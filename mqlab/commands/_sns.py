@@ -17,8 +17,8 @@ from typing import Any
 
 from engine.apps.durations import duration_from_spec
 from engine.apps.failures import FailureRule
-from engine.apps.lambda_sqs import MAX_BATCH, MAX_WINDOW, LambdaConsumer
 from engine.apps.idempotency import ProcessedIds
+from engine.apps.lambda_sqs import MAX_BATCH, MAX_WINDOW, LambdaConsumer
 from engine.apps.ledger import Ledger
 from engine.apps.outbox import MODES, OutboxService
 from engine.events import CONSUMER_REMOVED
