@@ -204,3 +204,30 @@ def sns_fifo_topic_to_fifo_queue_keeps_order_and_deduplicates(s):
         s.sns.publish(TopicArn=topic_arn, Message=body, MessageGroupId="g")
     got = receive(s, url, AttributeNames=["MessageGroupId"])
     return bodies(got), [m["Attributes"]["MessageGroupId"] for m in got]
+
+
+@case(aws={"png": ["a"], "red-any-case": ["a"], "or": ["b", "c"], "not-re": ["a", "b", "c"],
+           "not-numbers": ["c"]},
+      moto="moto does not match equals-ignore-case (delivers nothing to red-any-case)",
+      source="Amazon SNS Developer Guide, 'String value matching': equals-ignore-case "
+             "matches a string whatever its case")
+def sns_filter_suffix_ignore_case_or_and_anything_but_prefix(s):
+    return delivered(s, {
+        "png": {"file": [{"suffix": ".png"}]},
+        "red-any-case": {"colour": [{"equals-ignore-case": "RED"}]},
+        "or": {"$or": [{"colour": ["blue"]}, {"size": ["big"]}]},
+        "not-re": {"colour": [{"anything-but": {"prefix": "re"}}]},
+        "not-numbers": {"price": [{"anything-but": [100, 200]}]},
+    }, [("a", {"file": string("a.png"), "colour": string("Red")}),
+        ("b", {"colour": string("blue"), "price": number(100)}),
+        ("c", {"size": string("big"), "colour": string("green"), "price": number(150)})])
+
+
+@case
+def sns_filter_body_exists_and_arrays(s):
+    return delivered(s, {
+        "no-coupon": {"coupon": [{"exists": False}]},
+        "vip": {"tags": ["vip"]},
+        "nested-range": {"order": {"total": [{"numeric": [">", 10, "<", 100]}]}},
+    }, [(json.dumps({"tags": ["vip", "new"], "order": {"total": 50}}), None),
+        (json.dumps({"coupon": "x", "order": {"total": 500}}), None)], scope="MessageBody")
