@@ -47,9 +47,9 @@ class Limits:
     max_queues: int = 100
     #: exchanges a user may declare in RabbitMQ (the amq.* built-ins are not counted)
     max_exchanges: int = 50
-    #: RabbitMQ bindings (queue and exchange-to-exchange)
+    #: RabbitMQ bindings (queue and exchange-to-exchange); SNS subscriptions (counted apart)
     max_bindings: int = 500
-    #: Kafka topics
+    #: Kafka topics; SNS topics (counted apart)
     max_topics: int = 50
     #: Kafka partitions, all topics together
     max_partitions: int = 200

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .kafka import Kafka
     from .rabbitmq import RabbitMQ
     from .sqs import SQS
+    from .sqs.sns import SNS
 
 Listener = Callable[[Event], Any]
 
@@ -162,6 +163,11 @@ class Simulation:
     def sqs(self) -> SQS:
         from .sqs import SQS
         return self._broker("sqs", SQS)
+
+    @property
+    def sns(self) -> SNS:
+        """Amazon SNS topics fanning out to ``sim.sqs``'s queues (``engine.sqs.sns``)."""
+        return self.sqs.sns
 
     def _broker(self, name: str, cls: type) -> Any:
         model = self._brokers.get(name)

@@ -31,12 +31,26 @@ ALERT = "alert"
 SETTLE_FAILED = "settle-failed"
 CONNECT_FAILED = "connect-failed"
 ACTION_FAILED = "action-failed"
+#: A Lambda-style batch consumer (``lambda_sqs``): an invocation started with a batch, and how
+#: it returned: all deleted, some reported as batchItemFailures, or the whole batch failed.
+BATCH_INVOKED = "batch-invoked"
+BATCH_SUCCEEDED = "batch-succeeded"
+BATCH_ITEM_FAILURES = "batch-item-failures"
+BATCH_FAILED = "batch-failed"
+#: The outbox pattern (``outbox``): a local transaction committed (the row, and maybe its
+#: outbox row), a relay marked an outbox row published, and an event sent for a row the
+#: database never committed (a naive dual write that published first).
+DB_COMMITTED = "db-committed"
+OUTBOX_RELAYED = "outbox-relayed"
+ORPHAN_EVENT = "orphan-event"
 
 APP_KINDS = frozenset({
     SIDE_EFFECT, DUPLICATE_SIDE_EFFECT, DUPLICATE_SKIPPED, PROCESSING_STARTED,
     PROCESSING_FAILED, WORK_LOST, RETRY_SCHEDULED, GAVE_UP, OUT_OF_ORDER, RATE_LIMITED,
     CONSUMER_CRASHED, CONSUMER_RESTARTED, PUBLISH_REJECTED, PRODUCER_THROTTLED, ALERT,
     SETTLE_FAILED, CONNECT_FAILED, ACTION_FAILED, PRODUCER_BLOCKED, PRODUCER_RESUMED,
+    BATCH_INVOKED, BATCH_SUCCEEDED, BATCH_ITEM_FAILURES, BATCH_FAILED, DB_COMMITTED,
+    OUTBOX_RELAYED, ORPHAN_EVENT,
 })
 
 #: Header / attribute name that carries a message's idempotency key from producer to consumer.

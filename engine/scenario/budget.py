@@ -42,6 +42,11 @@ def _nodes(spec: dict[str, Any], limits: Limits) -> Iterator[Problem]:
     yield from _count(spec, "$.rabbitmq.exchanges", limits.max_exchanges, "exchanges")
     yield from _count(spec, "$.rabbitmq.bindings", limits.max_bindings, "bindings")
     yield from _count(spec, "$.sqs.queues", limits.max_queues, "queues")
+    yield from _count(spec, "$.sqs.topics", limits.max_topics, "SNS topics")
+    subscriptions = sum(len(t.get("subscriptions", ()))
+                        for t in spec.get("sqs", {}).get("topics", ()))
+    if subscriptions > limits.max_bindings:
+        yield _over("$.sqs.topics", subscriptions, limits.max_bindings, "SNS subscriptions")
     yield from _count(spec, "$.kafka.topics", limits.max_topics, "topics")
     yield from _count(spec, "$.producers", limits.max_producers, "simulated producers")
     yield from _count(spec, "$.consumers", limits.max_consumers, "simulated consumers")

@@ -1,4 +1,5 @@
 """Building a scenario's simulated apps (producers, consumers, DLQ alerts) from their specs.
+An SQS consumer of ``kind: "lambda"`` is a Lambda-style batch consumer (``lambda_sqs``).
 
 Consumers that share a ``side_effect`` label are instances of one service: they share one
 side-effect ledger and one idempotency store, so a message processed by instance A and
@@ -18,6 +19,7 @@ from engine.apps.durations import duration_from_spec
 from engine.apps.failures import FailureRule
 from engine.apps.idempotency import ProcessedIds
 from engine.apps.keys import keys_from_spec
+from engine.apps.lambda_sqs import LambdaConsumer
 from engine.apps.ledger import Ledger
 from engine.apps.producer import Producer
 from engine.apps.rates import rate_from_spec
@@ -35,7 +37,7 @@ def build_producer(sim: Simulation, spec: dict[str, Any]) -> Producer:
     if broker == "rabbitmq":
         settings = {"exchange": spec.get("exchange", ""),
                     "routing_key": spec.get("routing_key", "{key}")}
-    elif broker == "kafka":
+    elif broker == "kafka" or "topic" in spec:
         settings = {"topic": spec["topic"]}
     else:
         settings = {"queue": spec["queue"]}
@@ -96,7 +98,19 @@ def _default_attempts(spec: dict[str, Any], scenario: dict[str, Any]) -> int:
 
 
 def build_consumer(sim: Simulation, spec: dict[str, Any], services: Services,
-                   scenario: dict[str, Any]) -> Consumer:
+                   scenario: dict[str, Any]) -> Consumer | LambdaConsumer:
+    if spec.get("kind") == "lambda":
+        return LambdaConsumer(
+            sim, spec["name"], spec["queue"],
+            processing=duration_from_spec(spec.get("processing", DEFAULT_PROCESSING)),
+            batch_size=spec.get("batch", 10), batching_window=spec.get("batching_window", 0),
+            report_batch_item_failures=spec.get("report_batch_item_failures", False),
+            failures=FailureRule(spec.get("failure_rate", 0.0), tuple(spec.get("poison", ())),
+                                 spec.get("poison_match", "equals")),
+            ledger=services.ledger(spec.get("side_effect", spec["name"])),
+            concurrency=spec.get("concurrency", 1),
+            store=services.store(spec.get("side_effect", spec["name"]))
+            if spec.get("guarantee") == "effectively-once" else None)
     retry = spec.get("retry", {})
     policy = FailurePolicy(
         on_failure=spec.get("on_failure", "requeue"),

@@ -98,6 +98,7 @@ class Names:
         self.exchanges = Defined(["", *self.declared_exchanges])
         rabbit_queues = _names(rabbit.get("queues"))
         self.sqs_queues = Defined(_names(spec.get("sqs", {}).get("queues")))
+        self.sns_topics = Defined(_names(spec.get("sqs", {}).get("topics")))
         topics = _names(spec.get("kafka", {}).get("topics"))
         retry_queues, retry_topics = _retry_names(spec.get("consumers", ()))
         self.rabbit_queues = Defined(dict.fromkeys([*rabbit_queues, *retry_queues]))
@@ -165,6 +166,14 @@ def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
             problems.append(_unknown(f"$.rabbitmq.queues[{index}].arguments"
                                      ".x-dead-letter-exchange", "exchange", dlx,
                                      names.exchanges))
+    topics = spec.get("sqs", {}).get("topics", ())
+    problems += _duplicates("$.sqs.topics", "SNS topic", names.sns_topics)
+    for index, topic in enumerate(topics):
+        for number, subscription in enumerate(topic.get("subscriptions", ())):
+            path = f"$.sqs.topics[{index}].subscriptions[{number}].queue"
+            if subscription["queue"] not in names.sqs_queues:
+                problems.append(_unknown(path, "queue", subscription["queue"],
+                                         names.sqs_queues))
     for index, queue in enumerate(spec.get("sqs", {}).get("queues", ())):
         redrive = queue.get("redrive")
         if redrive is None:
@@ -224,6 +233,10 @@ def _check_producer(path: str, producer: dict[str, Any], names: Names) -> list[P
         if bad:
             problems.append((f"{path}.routing_key", f"unknown field {{{bad[0]}}} in routing key"
                              " template; allowed: {key}"))
+    elif broker == "sqs" and "topic" in producer:
+        if producer["topic"] not in names.sns_topics:
+            problems.append(_unknown(f"{path}.topic", "SNS topic", producer["topic"],
+                                     names.sns_topics))
     elif broker == "sqs":
         problems += _check_queue(f"{path}.queue", broker, producer["queue"], names)
     else:

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.apps.adapters import depth_function
 from engine.apps.consumer import Consumer
+from engine.apps.lambda_sqs import LambdaConsumer
 from engine.apps.producer import Producer
 from engine.events import Event
 from engine.limits import Limits
@@ -62,7 +63,7 @@ class Run:
         self.services = Services()
         self.producers: dict[str, Producer] = {
             p["name"]: build_producer(self.sim, p) for p in spec.get("producers", ())}
-        self.consumers: dict[str, Consumer] = {
+        self.consumers: dict[str, Consumer | LambdaConsumer] = {
             c["name"]: build_consumer(self.sim, c, self.services, spec)
             for c in spec.get("consumers", ())}
         self.alerts = [build_alert(self.sim, a, depth_function(self.sim, a["broker"]))
@@ -208,7 +209,7 @@ class Run:
             "alerts": recorder.kinds["alert"],
         }
 
-    def _consumer_summary(self, consumer: Consumer) -> dict[str, Any]:
+    def _consumer_summary(self, consumer: Consumer | LambdaConsumer) -> dict[str, Any]:
         ledger = consumer.ledger
         return {"guarantee": consumer.guarantee, "received": consumer.received,
                 "side_effect": ledger.label, "side_effects": ledger.total,

@@ -2,7 +2,8 @@
 
 The scenario's ``rabbitmq`` section becomes ``exchange_declare`` / ``queue_declare`` /
 ``queue_bind`` calls on one admin channel, ``kafka`` becomes ``create_topic`` calls and
-``sqs`` becomes ``create_queue`` calls (DLQs first, so a redrive policy can name their ARN).
+``sqs`` becomes ``create_queue`` calls (DLQs first, so a redrive policy can name their ARN),
+then its SNS ``topics`` ``create_topic`` and ``subscribe`` calls (``sim.sns``).
 Declaring through the public API means a scenario can never build a topology the broker
 itself would refuse: the broker's own error is raised, naming the culprit.
 """
@@ -66,3 +67,21 @@ def _declare_sqs(sim: Simulation, section: dict[str, Any]) -> None:
                 "deadLetterTargetArn": arn["Attributes"]["QueueArn"],
                 "maxReceiveCount": redrive["max_receive_count"]})
         sqs.create_queue(QueueName=queue["name"], Attributes=attributes)
+    for topic in section.get("topics", ()):
+        _declare_topic(sim, topic)
+
+
+def _declare_topic(sim: Simulation, topic: dict[str, Any]) -> None:
+    attributes = dict(topic.get("attributes", {}))
+    if topic["name"].endswith(".fifo"):
+        attributes.setdefault("FifoTopic", "true")
+    arn = sim.sns.create_topic(Name=topic["name"], Attributes=attributes)["TopicArn"]
+    for subscription in topic.get("subscriptions", ()):
+        queue = sim.sqs.queues[subscription["queue"]]  # references.py checked the name
+        settings = {"RawMessageDelivery": "true" if subscription.get("raw") else "false"}
+        if "filter_policy" in subscription:
+            settings["FilterPolicy"] = json.dumps(subscription["filter_policy"])
+            settings["FilterPolicyScope"] = subscription.get("filter_policy_scope",
+                                                             "MessageAttributes")
+        sim.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue.arn,
+                          Attributes=settings)

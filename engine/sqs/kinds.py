@@ -16,14 +16,17 @@ message may already have ended; its id is in ``details``), so it is never a mess
 from __future__ import annotations
 
 from ..events import (
+    BOUND,
     CONSUMER_ADDED,
     DEAD_LETTERED,
     DECLARED,
     DELETED,
     ENQUEUED,
     EXPIRED,
+    PUBLISHED,
     PURGED,
     REMOVED,
+    UNBOUND,
 )
 from ..events import (
     TERMINAL as SHARED_TERMINAL,
@@ -43,17 +46,29 @@ QUEUE_UPDATED = "queue-updated"
 MOVE_TASK_STARTED = "move-task-started"
 MOVE_TASK_ENDED = "move-task-ended"
 
+#: SNS (``engine.sqs.sns``): a message ``published`` to a topic ends there, ``fanned-out``
+#: into one new SQS message per matching subscription (each starts with ``sent`` from the
+#: topic's node); ``filtered-out`` (a subscription's filter policy said no) and
+#: ``delivery-failed`` (the queue refused the copy) carry no message id. A topic is
+#: ``declared``/``removed``, a subscription ``bound``/``unbound``/``subscription-updated``.
+FANNED_OUT = "fanned-out"
+FILTERED_OUT = "filtered-out"
+DELIVERY_FAILED = "delivery-failed"
+SUBSCRIPTION_UPDATED = "subscription-updated"
+
 #: Kinds after which the diagram must be redrawn (engine.events.TOPOLOGY_KINDS covers
 #: declared, removed and consumer-added).
-TOPOLOGY_KINDS = frozenset({QUEUE_UPDATED, MOVE_TASK_STARTED, MOVE_TASK_ENDED})
+TOPOLOGY_KINDS = frozenset({QUEUE_UPDATED, MOVE_TASK_STARTED, MOVE_TASK_ENDED,
+                            SUBSCRIPTION_UPDATED})
 
-#: After one of these a message id is in no queue: the shared ends plus ``redriven``.
-TERMINAL = SHARED_TERMINAL | {REDRIVEN}
+#: After one of these a message id is in no queue: the shared ends plus ``redriven`` and
+#: ``fanned-out`` (an SNS message is held nowhere: its copies are new messages).
+TERMINAL = SHARED_TERMINAL | {REDRIVEN, FANNED_OUT}
 
 __all__ = [
-    "CONSUMER_ADDED", "DEAD_LETTERED", "DECLARED", "DELAYED", "DELETE_IGNORED", "DELETED",
-    "DUPLICATE_IGNORED",
-    "ENQUEUED", "EXPIRED", "MOVE_TASK_ENDED", "MOVE_TASK_STARTED", "PURGED", "QUEUE_UPDATED",
-    "RECEIVED", "REDRIVEN", "REMOVED", "SENT", "TERMINAL", "TOPOLOGY_KINDS", "VISIBILITY_CHANGED",
-    "VISIBLE",
+    "BOUND", "CONSUMER_ADDED", "DEAD_LETTERED", "DECLARED", "DELAYED", "DELETE_IGNORED",
+    "DELETED", "DELIVERY_FAILED", "DUPLICATE_IGNORED", "ENQUEUED", "EXPIRED", "FANNED_OUT",
+    "FILTERED_OUT", "MOVE_TASK_ENDED", "MOVE_TASK_STARTED", "PUBLISHED", "PURGED",
+    "QUEUE_UPDATED", "RECEIVED", "REDRIVEN", "REMOVED", "SENT", "SUBSCRIPTION_UPDATED",
+    "TERMINAL", "TOPOLOGY_KINDS", "UNBOUND", "VISIBILITY_CHANGED", "VISIBLE",
 ]

@@ -86,6 +86,7 @@ from .redrive import (
     check_redrive_allow_policy,
     parse_redrive_policy,
 )
+from .sns import SNS
 
 PRODUCER = node_id("sqs", "producer", "producers")
 #: "After you delete a queue, you must wait at least 60 seconds before creating a queue with
@@ -146,6 +147,13 @@ class SQS(BrokerModel):
         self._message_count = 0
         #: the room's budget: messages the queues hold (stored, delayed and in flight)
         self.stored = sim.account()
+        #: the producers' node, where sends and SNS publishes come from
+        self.producer_node = PRODUCER
+        #: SNS topics fanning out to these queues (``sim.sns``; ``engine.sqs.sns``)
+        self.sns = SNS(self)
+        #: simulated apps drawn beside the queues (the outbox service: ``engine.apps.outbox``);
+        #: each has ``node``, ``topology(into)`` and ``contents()``
+        self.apps: list[Any] = []
 
     # -- ids and events --------------------------------------------------------------------
     def next_order(self) -> int:
@@ -169,6 +177,10 @@ class SQS(BrokerModel):
         if extra:
             details.update(extra)
         self.sim.emit(kind, "sqs", message.id, source, target, reason, details)
+
+    def attach(self, app: Any) -> None:
+        """Draw a simulated app that is no consumer of its own (see ``self.apps``)."""
+        self.apps.append(app)
 
     # -- queues ----------------------------------------------------------------------------
     def queue_by_arn(self, arn: str) -> Queue | None:
@@ -336,8 +348,20 @@ class SQS(BrokerModel):
             entry.get("MessageAttributes"), entry.get("MessageGroupId"),
             entry.get("MessageDeduplicationId")))
 
+    def deliver(self, queue: Queue, body: str, attributes: dict[str, Any],
+                group_id: str | None, dedup_id: str | None, topic_arn: str,
+                sns_message_id: str) -> Response:
+        """An SNS topic's copy of a published message, sent to ``queue`` (``engine.sqs.sns``);
+        SQS's own checks apply, and a refusal raises as a send would."""
+        topic = topic_arn.rsplit(":", 1)[-1]
+        return self._send(queue, body, None, attributes, group_id,
+                          dedup_id if queue.fifo else None,
+                          source=node_id("sqs", "topic", topic),
+                          via=f" by SNS topic {topic} (a copy of {sns_message_id})")
+
     def _send(self, queue: Queue, body: object, delay: object, attributes: object,
-              group_id: object, dedup_id: object) -> Response:
+              group_id: object, dedup_id: object, source: str = PRODUCER,
+              via: str = "") -> Response:
         body = check_body(body)
         attributes = check_message_attributes(attributes)
         size = message_size(body, attributes)
@@ -370,7 +394,7 @@ class SQS(BrokerModel):
             message.sequence_number = queue.next_sequence_number()
             queue.remember(key, message)
         queue.enqueue(message, delay)
-        self.emit_message(kinds.SENT, message, PRODUCER, queue.node, f"sent to {queue.name}")
+        self.emit_message(kinds.SENT, message, source, queue.node, f"sent to {queue.name}{via}")
         if delay:
             self.emit_message(kinds.DELAYED, message, queue.node, queue.node,
                               f"hidden for a delivery delay of {delay} s")
@@ -585,9 +609,12 @@ class SQS(BrokerModel):
 
     # -- what the simulation asks ----------------------------------------------------------
     def topology(self, into: TopologyBuilder) -> None:
-        if self.queues:
+        if self.queues or self.sns.topics:
             into.node(PRODUCER, broker="sqs", kind="producer", name="producers",
                       column=PRODUCERS)
+        self.sns.topology(into)
+        for app in self.apps:
+            app.topology(into)
         for queue in self.queues.values():
             into.node(queue.node, broker="sqs", kind="queue", name=queue.name, column=STORES,
                       fifo=queue.fifo, url=queue.url, arn=queue.arn,
@@ -612,7 +639,9 @@ class SQS(BrokerModel):
                               kind="receives")
 
     def contents(self) -> dict[str, dict[str, Any]]:
-        result: dict[str, dict[str, Any]] = {}
+        result: dict[str, dict[str, Any]] = self.sns.contents()
+        for app in self.apps:
+            result[app.node] = app.contents()
         held: dict[str, list[dict[str, Any]]] = {name: [] for name in self.consumers}
         for queue in self.queues.values():
             messages = []

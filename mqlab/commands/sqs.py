@@ -39,6 +39,7 @@ from engine.sqs.kinds import DUPLICATE_IGNORED as DUPLICATE
 from engine.topology import node_id
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
 from mqlab.commands import _producers as producers
+from mqlab.commands import _sns as sns
 
 #: An mqlab event kind: a receive answered with no message (a short poll with nothing to
 #: return, or a long poll whose wait ended). SQS bills every such request.
@@ -159,6 +160,11 @@ class Lab:
         #: One side-effect ledger per queue: consumers of one queue stand for one service,
         #: so a message processed by two of them shows as a duplicate side effect.
         self.ledgers: dict[str, Ledger] = {}
+        #: Lambda-style batch consumers and outbox services (``mqlab.commands._sns``)
+        self.lambdas: dict[str, Any] = {}
+        #: processed-ids stores of the deduplicating functions, one per queue (one service)
+        self.stores: dict[str, Any] = {}
+        self.outboxes: dict[str, Any] = {}
 
     @property
     def sqs(self) -> Any:
@@ -189,6 +195,7 @@ class Lab:
                 "counters": app.adapter.requests.counters(),
                 "working": [self._work(app.adapter.queue, delivery)
                             for delivery in app.adapter.in_hand.values()]}
+        nodes.update(sns.lab_contents(self))
         return nodes
 
     def _work(self, queue: str, delivery: Delivery) -> dict[str, Any]:
@@ -630,6 +637,7 @@ COMMANDS = (
     Command("realism", "Realism (standard queues)", "Faults", realism, (
         Field("enabled", "Enabled", "bool", default=True),
     ), help="Occasional duplicates, shuffled receives, sampled short polls — seeded."),
+    *sns.commands(QUEUE),
 )
 
 
@@ -688,7 +696,47 @@ PRESETS = (
                ("start_producer", {"name": "feed-short", "queue": "short-polled",
                                    "rate": 0.2}),
            )),
+    Preset("sqs", "sns-fan-out", "SNS fan-out with a filter policy",
+           "One topic, three queues. billing gets every order as the raw message; audit gets "
+           "JSON envelopes; refunds only what its filter policy lets through (kind refund). "
+           "Publish with attributes {\"kind\": \"refund\"} and watch the copies.", (
+               _queue("billing"), _queue("audit"), _queue("refunds"),
+               ("create_topic", {"name": "orders"}),
+               ("subscribe", {"topic": "orders", "queue": "billing",
+                              "raw_message_delivery": True}),
+               ("subscribe", {"topic": "orders", "queue": "audit"}),
+               ("subscribe", {"topic": "orders", "queue": "refunds",
+                              "raw_message_delivery": True,
+                              "filter_policy": {"kind": ["refund"]}}),
+               ("publish", {"topic": "orders", "message": "order {n}", "count": 2,
+                            "attributes": {"kind": "sale"}}),
+               ("publish", {"topic": "orders", "message": "refund 1",
+                            "attributes": {"kind": "refund"}}),
+           )),
+    Preset("sqs", "sqs-lambda-batches", "Lambda batches and partial failures",
+           "Two functions on two queues get the same orders in batches of 5; one order is "
+           "poison. 'whole-batch' fails the invocation, so the whole batch returns after the "
+           "visibility timeout and the good orders run again (duplicates); 'partial' reports "
+           "batchItemFailures and only the poison order returns.", (
+               _queue("whole-batch", visibility_timeout=10),
+               _queue("partial", visibility_timeout=10),
+               _send("whole-batch", "order {n}", count=4), _send("whole-batch", "poison"),
+               _send("partial", "order {n}", count=4), _send("partial", "poison"),
+               ("add_lambda", {"name": "fn-whole", "queue": "whole-batch", "batch_size": 5}),
+               ("add_lambda", {"name": "fn-partial", "queue": "partial", "batch_size": 5,
+                               "report_batch_item_failures": True}),
+           )),
+    Preset("sqs", "sqs-outbox", "Outbox vs dual write",
+           "Two services place orders into one queue. Crash both between their two writes "
+           "(Faults → Crash service), restart them, and compare: the outbox's relay still "
+           "publishes the order; the commit-first dual write lost its event.", (
+               _queue("orders"),
+               ("add_outbox", {"name": "outbox", "mode": "outbox", "queue": "orders",
+                               "relay_interval": 5}),
+               ("add_outbox", {"name": "dual-write", "mode": "commit-first",
+                               "queue": "orders", "step": 5}),
+           )),
 )
 
 KIT = BrokerKit(broker="sqs", new_lab=Lab, commands=COMMANDS, presets=PRESETS,
-                groups=("Messages", "Queues", "Consumers", "Faults"))
+                groups=("Messages", "Queues", "SNS", "Consumers", "Outbox", "Faults"))

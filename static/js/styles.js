@@ -59,6 +59,13 @@ const KINDS = {
       counters: ["in_flight", "receives", "empty_receives"],
       labels: { in_flight: "in flight", empty_receives: "empty" }, slots: true,
       total: ["in_flight"], empty: "idle" },
+    // An SNS topic holds nothing: it counts what it copied to its subscriptions.
+    topic: { shape: "hex", width: 200, counters: ["Published", "Subscriptions"],
+      labels: { Published: "published", Subscriptions: "subscriptions" } },
+    // An outbox service: its database's rows, the outbox rows not yet relayed.
+    outbox: { shape: "rect", width: 200, height: 70,
+      counters: ["rows", "outbox_unpublished", "published"],
+      labels: { outbox_unpublished: "outbox", published: "sent" }, props: ["mode"] },
   },
 };
 
@@ -82,7 +89,7 @@ const COLUMN_TITLES = {
   "*": ["Producers", "Routers", "Stores", "Consumers"],
   rabbitmq: ["Producers", "Exchanges", "Queues", "Consumers"],
   kafka: ["Producers", "Topics · brokers", "Partitions", "Consumers"],
-  sqs: ["Senders", "Routers", "Queues", "Receivers"],
+  sqs: ["Senders", "SNS topics", "Queues", "Receivers"],
 };
 
 export function styleFor(node) {
@@ -175,6 +182,7 @@ export const NODE_MARKS = {
   "visibility-changed": "visibility changed",
   "duplicate-ignored": "⊘ duplicate ignored",
   redriven: "↩ redriven",
+  "fanned-out": "⇉ fanned out",
 };
 
 /** Short readable name for a node id "rabbitmq:queue:orders" when the node is gone. */

@@ -364,7 +364,8 @@ def test_a_form_post_runs_the_command_and_names_a_bad_field(sync_rooms):
     client.post("/rooms/", {"preset": "sqs-dlq-redrive"})
     room_id = next(iter(sync_rooms)).id
     groups = client.get(f"/rooms/{room_id}/").context["command_groups"]
-    assert [g["name"] for g in groups] == ["Messages", "Queues", "Consumers", "Faults"]
+    assert [g["name"] for g in groups] == ["Messages", "Queues", "SNS", "Consumers", "Outbox",
+                                          "Faults"]
     ok = client.post(f"/rooms/{room_id}/commands/send_message/", {
         "queue": "orders", "body": "from the form", "group_id": "", "deduplication_id": "",
         "delay_seconds": "", "attributes": "", "count": "1"}).content.decode()
@@ -378,7 +379,7 @@ def test_a_form_post_runs_the_command_and_names_a_bad_field(sync_rooms):
 # -- presets ---------------------------------------------------------------------------------
 
 PRESETS = ["sqs-visibility-timeout", "sqs-dlq-redrive", "sqs-fifo-groups", "sqs-long-polling",
-           "sqs-playground"]
+           "sqs-playground", "sns-fan-out", "sqs-lambda-batches", "sqs-outbox"]
 
 
 @pytest.mark.parametrize("slug", PRESETS)

@@ -36,7 +36,9 @@ def producer_adapter(sim: Simulation, broker: str, name: str, **settings: Any) -
     if broker == "kafka":
         from .kafka import KafkaProducerAdapter
         return KafkaProducerAdapter(sim, name, **settings)
-    from .sqs import SqsProducer
+    from .sqs import SnsProducer, SqsProducer
+    if "topic" in settings:
+        return SnsProducer(sim, name, **settings)
     return SqsProducer(sim, name, **settings)
 
 

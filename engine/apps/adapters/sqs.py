@@ -14,7 +14,9 @@
 * A crash just stops the loop: whatever it held stays in flight until the visibility timeout.
 * Producing is ``send_message`` / ``send_message_batch`` (10 entries at most). On a FIFO queue
   the message key is the ``MessageGroupId`` and the idempotency key the
-  ``MessageDeduplicationId`` unless the scenario gives its own.
+  ``MessageDeduplicationId`` unless the scenario gives its own. ``SnsProducer`` publishes to
+  an SNS topic instead (``sim.sns.publish``, one call per message), with the same attributes
+  and, on a FIFO topic, the same group and deduplication ids.
 """
 
 from __future__ import annotations
@@ -228,9 +230,13 @@ class SqsProducer:
         return parameters
 
     def _send_one(self, message: Outgoing) -> str | None:
+        return self._call(lambda: self.sim.sqs.send_message(
+            QueueUrl=queue_url(self.sim, self.queue), **self._parameters(message)))
+
+    @staticmethod
+    def _call(send: Any) -> str | None:
         try:
-            self.sim.sqs.send_message(QueueUrl=queue_url(self.sim, self.queue),
-                                      **self._parameters(message))
+            send()
         except EngineError as error:
             return f"[{error.code}] {error}"
         return None
@@ -245,6 +251,30 @@ class SqsProducer:
         refusals: list[str | None] = [None] * len(messages)
         for failed in answer.get("Failed", []):
             refusals[int(failed["Id"])] = f"[{failed['Code']}] {failed.get('Message', '')}"
+        return refusals
+
+    def depth(self, name: str) -> int:
+        return queue_depth(self.sim, name)
+
+
+class SnsProducer(SqsProducer):
+    """Publishes to SNS topic ``topic`` (``sim.sns``) with the parameters a queue would get."""
+
+    def __init__(self, sim: Simulation, name: str, topic: str) -> None:
+        super().__init__(sim, name, topic)
+        self.node = node_id(BROKER, "producer", "producers")
+
+    def publish(self, messages: list[Outgoing]) -> list[str | None]:
+        from engine.sqs.sns import TOPIC_ARN_PREFIX
+
+        arn = TOPIC_ARN_PREFIX + self.queue
+        refusals = []
+        for message in messages:
+            parameters = self._parameters(message)
+            parameters.pop("DelaySeconds", None)  # SNS has no per-message delay
+            body = parameters.pop("MessageBody")
+            refusals.append(self._call(lambda: self.sim.sns.publish(
+                TopicArn=arn, Message=body, **parameters)))  # noqa: B023 (called at once)
         return refusals
 
     def depth(self, name: str) -> int:

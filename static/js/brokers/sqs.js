@@ -11,6 +11,10 @@
  * - A move to the dead-letter queue shows its reason ("received 4 times > maxReceiveCount 3")
  *   on the dead-letter edge while the token travels; a duplicate FIFO send travels to the
  *   queue and is marked "duplicate ignored"; an empty receive is marked on its receiver.
+ * - SNS: a topic copies each published message to its subscribed queues; a subscription whose
+ *   filter policy said no is marked "filtered out" on its queue. A Lambda-style consumer marks
+ *   how each invocation returned (all deleted, batchItemFailures, or the whole batch back); an
+ *   outbox service marks what a crash between its two writes cost.
  * - The inspector offers Delete and visibility changes on a message in flight.
  *
  * Countdowns are computed in the browser from each message's `visible_at` and the room's
@@ -207,6 +211,28 @@ function explain(room, event) {
       break;
     case "move-task-started":
       banner(diagram, { source: event.source }, "redrive started", "sqs-banner-redrive");
+      break;
+    case "filtered-out":
+      diagram.mark(event.target, "⊘ filtered out", "filtered-out", 1400);
+      break;
+    case "delivery-failed":
+      banner(diagram, event, "delivery failed: copy dropped", "sqs-banner-dlq");
+      break;
+    case "batch-item-failures":
+      diagram.mark(event.source,
+        `${event.details?.batchItemFailures?.length ?? 0} batchItemFailures`,
+        "batch-item-failures", 2000);
+      break;
+    case "batch-failed":
+      banner(diagram, { source: event.source }, "batch failed: every record returns",
+        "sqs-banner-dlq");
+      break;
+    case "work-lost":
+    case "orphan-event":
+      if (event.source?.startsWith("sqs:outbox:")) {
+        banner(diagram, { source: event.source }, event.kind === "work-lost"
+          ? "event lost" : "event for a row never committed", "sqs-banner-dlq");
+      }
       break;
     default:
   }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..report import Report
-from . import dead_letters, fifo, messages, queues  # noqa: F401  (they register the cases)
+from . import dead_letters, fifo, messages, queues, sns  # noqa: F401  (they register cases)
 from .cases import CASES, Case, Outcome
 from .server import moto_server, reset
 from .sides import ModelSide, MotoSide

@@ -19,10 +19,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from engine import Simulation
-from engine.sqs import SQSError
+from engine.sqs import SNSError, SQSError
 
 _URL = re.compile(r"https?://[^/]+/\d{12}/")
 _ARN = re.compile(r"arn:aws:sqs:[a-z0-9-]+:\d{12}:")
+#: SNS topic ARNs lose region and account; a subscription's ARN (the topic's plus an id) its id
+_SNS_ARN = re.compile(r"arn:aws:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_.-]+)(:[0-9a-f-]{36})?")
 _PLACEHOLDERS = {"MessageId": "m", "ReceiptHandle": "r", "TaskHandle": "t"}
 _TIMESTAMPS = {"SentTimestamp", "ApproximateFirstReceiveTimestamp", "CreatedTimestamp",
                "LastModifiedTimestamp", "StartedTimestamp"}
@@ -31,7 +33,7 @@ _OPAQUE = {"SequenceNumber": "<seq>", "SenderId": "<sender>", "RequestId": "<req
 
 
 def error_code(error: Exception) -> str:
-    if isinstance(error, SQSError):
+    if isinstance(error, SQSError | SNSError):
         return error.code
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
@@ -43,6 +45,7 @@ def error_code(error: Exception) -> str:
 class Side:
     name = ""
     sqs: Any
+    sns: Any
 
     def wait(self, seconds: float) -> None:
         raise NotImplementedError
@@ -50,7 +53,7 @@ class Side:
     def attempt(self, call: Callable[..., Any], **params: Any) -> Any:
         try:
             return call(**params)
-        except (SQSError, ClientError) as error:
+        except (SQSError, SNSError, ClientError) as error:
             return {"Error": error_code(error)}
 
 
@@ -60,10 +63,11 @@ class MotoSide(Side):
     def __init__(self, endpoint: str) -> None:
         # parameter_validation off: requests boto3 would refuse (a missing parameter) reach
         # the server, so the case sees the service's answer as the model gives it.
-        self.sqs = boto3.client(
-            "sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+        self.sqs, self.sns = (boto3.client(
+            service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
             aws_secret_access_key="test",
             config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+            for service in ("sqs", "sns"))
 
     def wait(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -75,6 +79,7 @@ class ModelSide(Side):
     def __init__(self) -> None:
         self.sim = Simulation(seed=1)
         self.sqs = BlockingReceives(self.sim)
+        self.sns = self.sim.sns
 
     def wait(self, seconds: float) -> None:
         self.sim.advance(seconds)
@@ -126,6 +131,7 @@ def normalise(value: Any, names: dict[str, str] | None = None, key: str = "") ->
         return "<ts>"
     if key in _OPAQUE:
         return _OPAQUE[key]
+    value = _SNS_ARN.sub(lambda m: f"sns:{m.group(1)}" + (":sub" if m.group(2) else ""), value)
     return _ARN.sub("arn:", _URL.sub("url:", value))
 
 
