@@ -13,6 +13,10 @@
 - A retry happens when a produce response is lost (``sim.kafka.lose_produce_responses``):
   the record was written, the producer did not hear so, and sends it again (retries defaults
   to MAX_INT). Without idempotence that writes a duplicate at a new offset.
+- Transactions (``transactional_id``; transactions.py): a transactional producer is always
+  idempotent (Kafka refuses transactional.id with enable.idempotence=false or acks other than
+  all: ConfigException); its sends must fall between begin_transaction() and
+  commit_transaction() / abort_transaction().
 - Unknown topics are refused with UnknownTopicOrPartitionException: mqlab behaves as a broker
   with auto.create.topics.enable=false (the usual production setting; Kafka's default is true).
 - ``send`` happens at once (mqlab has no linger.ms / send buffer); ``flush`` therefore has
@@ -53,11 +57,13 @@ from .events import (
 )
 from .log import Record, timestamp_ms
 from .partitioner import StickyPartitioner, hash_partition
+from .transactions import DEFAULT_TIMEOUT_MS, UNINITIALIZED, TransactionalClient
 
 if TYPE_CHECKING:
     from .cluster import Partition
     from .model import Kafka
     from .topic import Topic
+    from .transactions import TransactionalId
 
 _ACKS = {0: "0", "0": "0", 1: "1", "1": "1", "all": "all", -1: "all", "-1": "all"}
 
@@ -94,11 +100,27 @@ class _Route(NamedTuple):
     how: str  # "explicit partition", "key hash" or "sticky partitioner"
 
 
-class Producer:
+class Producer(TransactionalClient):
     def __init__(self, kafka: Kafka, client_id: str, acks: Any, enable_idempotence: bool,
-                 batch_size: int) -> None:
+                 batch_size: int, transactional_id: str | None = None,
+                 transaction_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
         if not isinstance(acks, int | str) or acks not in _ACKS:
             raise ConfigException(f"acks={acks!r} is not allowed; use 0, 1 or 'all' (-1)")
+        if transactional_id is not None:
+            if not isinstance(transactional_id, str) or not transactional_id:
+                raise ConfigException(f"transactional_id={transactional_id!r} is not allowed; "
+                                      "give a non-empty string")
+            # ProducerConfig.postProcessAndValidateIdempotenceConfigs
+            if not enable_idempotence:
+                raise ConfigException("Cannot set a transactional.id without also enabling "
+                                      "idempotence.")
+            if _ACKS[acks] != "all":
+                raise ConfigException("Must set acks to all in order to use the idempotent "
+                                      "producer. Otherwise we cannot guarantee idempotence "
+                                      "(transactional_id needs acks='all').")
+            if not is_whole(transaction_timeout_ms, 1):
+                raise ConfigException(f"transaction_timeout_ms={transaction_timeout_ms!r} is not "
+                                      "allowed; give milliseconds >= 1")
         # batch.size is at least 0 (ProducerConfig); 0 turns batching off, and KafkaProducer
         # then gives the sticky partitioner max(1, batch.size) bytes.
         if not is_whole(batch_size, 0):
@@ -109,7 +131,14 @@ class Producer:
         self.acks = _ACKS[acks]
         self.idempotent = bool(enable_idempotence) and self.acks == "all"
         self.batch_size = batch_size
-        self.producer_id = kafka.new_producer_id() if self.idempotent else -1
+        self.transactional_id = transactional_id
+        self.transaction_timeout_ms = transaction_timeout_ms
+        self.txn_state = UNINITIALIZED
+        self.fenced = False
+        self.txn: TransactionalId | None = None
+        # a transactional producer gets its id from init_transactions()
+        self.producer_id = kafka.new_producer_id() if self.idempotent and \
+            transactional_id is None else -1
         self._sequence: dict[tuple[str, int], int] = {}
         self._sticky: dict[str, StickyPartitioner] = {}
         self._topics: set[str] = set()
@@ -149,6 +178,7 @@ class Producer:
     def close(self) -> None:
         """Stop the producer; later sends raise IllegalStateException (as KafkaProducer)."""
         if not self.closed:
+            self.abort_on_close()
             self.closed = True
             self.kafka.remove_producer(self)
 
@@ -168,6 +198,8 @@ class Producer:
             raise InvalidRecordException(
                 f"topic {topic!r} is compacted (cleanup.policy={found.config['cleanup.policy']})"
                 " and cannot accept a record without a key; give a key")
+        if self.transactional_id is not None:
+            self.check_send()
         hdrs: tuple[tuple[str, Any], ...] = () if headers is None else _headers(headers)
         if too_deep(value) or any(too_deep(v) for _, v in hdrs):
             # engine/nesting.py: sizing or showing it (str) would recurse without bound.
@@ -208,7 +240,10 @@ class Producer:
             return self._drop(target, value, key)
         target.check_writable(self.acks)
         self._check_room(target, size)
-        record = target.append(key, value, headers, size)
+        transactional = self.txn is not None
+        record = target.append(key, value, headers, size, self.producer_id, transactional)
+        if transactional:
+            self.sent_in_transaction(target, record.offset)
         self.sent += 1
         if target.topic.name not in self._topics:
             self._topics.add(target.topic.name)
@@ -254,7 +289,8 @@ class Producer:
                         "response lost; retried without idempotence, so the broker writes it "
                         "again", {"partition": target.index, "duplicate": False})
         self._check_room(target, route.size)  # the first write stands; the retry fails
-        record = target.append(key, value, route.headers, route.size)
+        record = target.append(key, value, route.headers, route.size, self.producer_id,
+                               self.txn is not None)
         self._emit_sent(target, record, "retry")
         if self.acks == "all":
             target.replicate()
