@@ -48,8 +48,8 @@ __all__ = [
     "InvalidConfigurationException", "InvalidGroupIdException", "InvalidPartitionsException",
     "InvalidRecordException", "InvalidReplicationFactorException", "InvalidTopicException",
     "Kafka", "KafkaException", "LeaderNotAvailableException", "NoOffsetForPartitionException",
-    "NotEnoughReplicasException", "OffsetOutOfRangeException", "Producer", "ProducerFencedException",
-    "Record",
+    "NotEnoughReplicasException", "OffsetOutOfRangeException", "Producer",
+    "ProducerFencedException", "Record",
     "RecordMetadata", "SerializationException", "TopicExistsException", "TopicPartition",
     "UnknownTopicOrPartitionException", "assign", "murmur2", "partition_for_key",
 ]
