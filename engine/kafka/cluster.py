@@ -265,6 +265,7 @@ class Partition:
                          "epoch": self.leader_epoch, "clean": clean})
         self._advance_high_watermark()
         self._schedule_catch_up()
+        self.kafka.transactions.leader_elected(self)  # markers that waited for a leader
 
     @property
     def preferred(self) -> int:

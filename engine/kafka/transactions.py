@@ -38,13 +38,14 @@ Rules:
   so it succeeds on a fenced producer that was READY; its first send then fails.
 - transaction.timeout.ms (default 60000): a transaction open longer than that is aborted by the
   coordinator, which also bumps the epoch (so the late producer is fenced).
+- A partition without a leader gets its marker once a leader is elected (WriteTxnMarkers is
+  retried until then); its LSO stays where the transaction began.
 - ``close()`` aborts an open transaction (the Java Sender aborts an incomplete transaction on
   a graceful shutdown); a producer that simply stops (a crash) leaves it open until the
   timeout or until a new producer with its transactional id calls ``init_transactions``.
 
 Simplifications: the coordinator answers at once (no PREPARE_COMMIT state a learner could
-see); markers are written even to partitions without a leader (Kafka would retry until one is
-elected); the log cleaner never removes markers or aborted records from compacted topics.
+see); the log cleaner never removes markers or aborted records from compacted topics.
 """
 
 from __future__ import annotations
@@ -125,6 +126,8 @@ class TransactionCoordinator:
     def __init__(self, kafka: Kafka) -> None:
         self.kafka = kafka
         self.ids: dict[str, TransactionalId] = {}
+        #: markers waiting for a partition without a leader: (entry, "commit"/"abort", source)
+        self._waiting: dict[Partition, list[tuple[TransactionalId, str, str | None]]] = {}
 
     def init(self, producer: Producer, timeout_ms: int) -> TransactionalId:
         """InitProducerId: same producer id for the transactional id, epoch + 1; an older
@@ -155,6 +158,26 @@ class TransactionCoordinator:
                         f"{old.client_id} is fenced: {why}; its next transactional call "
                         "raises ProducerFencedException",
                         {"transactional_id": entry.transactional_id, "epoch": entry.epoch})
+
+    def leader_elected(self, partition: Partition) -> None:
+        """A partition has a leader again: write the markers that waited for one."""
+        for entry, kind, source in self._waiting.pop(partition, ()):
+            if not partition.topic.deleted:
+                self._write_marker(partition, entry, kind, source)
+
+    def _write_marker(self, partition: Partition, entry: TransactionalId, kind: str,
+                      source: str | None) -> None:
+        first = partition.open_transactions.pop(entry.producer_id, None)
+        marker = partition.append(None, None, (), 0, entry.producer_id, True, kind)
+        if kind == "abort" and first is not None:
+            partition.aborted.setdefault(entry.producer_id, []).append((first, marker.offset))
+        self.kafka.emit(MARKER_WRITTEN, marker.id, source, partition.node,
+                        f"{kind.upper()} marker for transactional.id {entry.transactional_id!r} "
+                        f"at offset {marker.offset} of {partition.name}",
+                        {"partition": partition.name, "offset": marker.offset, "marker": kind,
+                         "transactional_id": entry.transactional_id,
+                         "producer_id": entry.producer_id, "first_offset": first})
+        partition.replicate()
 
     def add_partition(self, entry: TransactionalId, partition: Partition, offset: int) -> None:
         """AddPartitionsToTxn: the partition is in the transaction from ``offset`` on."""
@@ -205,21 +228,13 @@ class TransactionCoordinator:
         kind = "commit" if commit else "abort"
         source = entry.owner.node if entry.owner is not None else None
         for partition in entry.partitions.values():
-            first = partition.open_transactions.pop(entry.producer_id, None)
             if partition.topic.deleted:
                 continue
-            marker = partition.append(None, None, (), 0, entry.producer_id, True, kind)
-            if not commit and first is not None:
-                partition.aborted.setdefault(entry.producer_id, []).append(
-                    (first, marker.offset))
-            kafka.emit(MARKER_WRITTEN, marker.id, source, partition.node,
-                       f"{kind.upper()} marker for transactional.id "
-                       f"{entry.transactional_id!r} at offset {marker.offset} of "
-                       f"{partition.name}",
-                       {"partition": partition.name, "offset": marker.offset, "marker": kind,
-                        "transactional_id": entry.transactional_id,
-                        "producer_id": entry.producer_id, "first_offset": first})
-            partition.replicate()
+            if partition.leader is None:
+                # WriteTxnMarkers waits for a leader; the LSO stays held until then
+                self._waiting.setdefault(partition, []).append((entry, kind, source))
+                continue
+            self._write_marker(partition, entry, kind, source)
         partitions = sorted(str(tp) for tp in entry.partitions)
         offsets = entry.offsets
         entry.partitions, entry.offsets = {}, {}

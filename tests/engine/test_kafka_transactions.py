@@ -123,7 +123,8 @@ def test_a_transaction_emits_begun_markers_and_committed_in_order():
     assert aborted.details["partitions"] == ["out/1"]
 
 
-# -- KIP-98 "Last stable offset"; TransactionsTest.testReadCommittedConsumerShouldNotSeeUndecidedData
+# -- KIP-98 "Last stable offset";
+# TransactionsTest.testReadCommittedConsumerShouldNotSeeUndecidedData
 def test_an_open_transaction_holds_the_last_stable_offset_so_read_committed_waits():
     """TransactionsTest.testReadCommittedConsumerShouldNotSeeUndecidedData: producer 1's
     transaction stays open while producer 2 commits after it on the same partition; a
@@ -406,3 +407,23 @@ def test_transactions_keep_records_conserved_and_the_account_exact():
     assert conservation_violations(events, sim.locations(), terminal=TERMINAL_KINDS) == []
     assert budget_violations(sim) == []
     assert sim.held()[0] == 12  # 6 records and 6 markers
+
+
+def test_a_marker_waits_for_a_leader_and_the_lso_stays_held_until_then():
+    """KIP-98 "Transaction markers": the coordinator writes the markers (WriteTxnMarkers) to
+    each partition leader and retries until it succeeds; until the marker is written the
+    partition's LSO stays at the transaction's first offset."""
+    sim = Simulation(0)
+    sim.kafka.create_topic("out", num_partitions=1, replication_factor=1)
+    producer = transactional(sim)
+    producer.begin_transaction()
+    producer.send("out", "x", partition=0)
+    partition = sim.kafka.partition(OUT0)
+    leader = partition.leader
+    sim.kafka.kill_broker(leader)
+    producer.commit_transaction()
+    assert partition.leader is None and partition.last_stable_offset == 0
+    sim.kafka.restore_broker(leader)
+    assert [r.control for r in partition.log.records()] == [None, "commit"]
+    assert partition.last_stable_offset == partition.high_watermark == 2
+    assert [r.value for r in reader(sim, "rc", "read_committed").poll()] == ["x"]
