@@ -94,13 +94,6 @@ class Connection:
                                     "sim.rabbitmq.connection()")
         return self._broker.open_channel(self)
 
-    def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
-        """pika's ``connection.close()``: every channel closes (unacked deliveries return
-        to their queues) and the connection's exclusive queues are deleted ("Queues" guide,
-        Exclusive Queues). Closing a closed connection does nothing."""
-        self._broker.close_connection(
-            self, f"connection {self.number} closed by the client ({reply_code} {reply_text})")
-
     @property
     def is_blocked(self) -> bool:
         return self.blocked
