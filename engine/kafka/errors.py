@@ -133,3 +133,8 @@ class ProducerFencedException(KafkaException):
     coordinator aborted this producer's transaction (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH,
     KIP-98 "Fencing"): this producer's epoch is stale and every later transactional call is
     refused. Fatal: the only way on is to close it (kafka-python: ProducerFencedError)."""
+
+
+class TransactionAbortedException(KafkaException):
+    """A record still waiting in the producer's batches when its transaction was aborted:
+    it is never sent (org.apache.kafka.common.errors.TransactionAbortedException)."""

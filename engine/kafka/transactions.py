@@ -40,6 +40,10 @@ Rules:
   coordinator, which also bumps the epoch (so the late producer is fenced).
 - A partition without a leader gets its marker once a leader is elected (WriteTxnMarkers is
   retried until then); its LSO stays where the transaction began.
+- A send the broker refuses inside a transaction (a refused batch) leaves it abortable only
+  (ABORTABLE_ERROR): later sends and the commit raise KafkaException until
+  ``abort_transaction()``. ``commit_transaction`` first sends the batches still waiting
+  (linger.ms); ``abort_transaction`` fails them with TransactionAbortedException.
 - ``close()`` aborts an open transaction (the Java Sender aborts an incomplete transaction on
   a graceful shutdown); a producer that simply stops (a crash) leaves it open until the
   timeout or until a new producer with its transactional id calls ``init_transactions``.
@@ -61,8 +65,10 @@ from .assignors import TopicPartition
 from .errors import (
     IllegalArgumentException,
     IllegalStateException,
+    KafkaException,
     KafkaStorageException,
     ProducerFencedException,
+    TransactionAbortedException,
 )
 from .events import (
     MARKER_WRITTEN,
@@ -262,6 +268,11 @@ class TransactionalClient:
     txn: TransactionalId | None
     transaction_timeout_ms: int
     producer_id: int
+    failed_send: KafkaException | None = None
+
+    def _flush_all(self) -> KafkaException | None: ...  # the producer's
+
+    def drop_pending(self, error: KafkaException) -> None: ...  # the producer's
 
     def init_transactions(self) -> None:
         """Get the producer id and a new epoch; fences any older producer with this
@@ -326,11 +337,26 @@ class TransactionalClient:
         target = COMMITTING_TRANSACTION if commit else ABORTING_TRANSACTION
         self._check_transition(target)
         assert self.txn is not None
+        if commit:
+            self._flush_all()  # commitTransaction flushes first; a refused batch ...
+            self._check_broker_call()  # ... leaves the transaction only abortable
+        else:
+            self.drop_pending(TransactionAbortedException(
+                f"the transaction of {self.transactional_id!r} was aborted before this record "
+                "was sent"))
         transactions = self.kafka.transactions
         transactions.check_room(self.txn)
         self.txn_state = target
         transactions.end(self.txn, commit, why=f"{self.client_id} called abort_transaction()")
         self.txn_state = READY
+        self.failed_send = None
+
+    def refused_in_transaction(self, error: KafkaException) -> None:
+        """A send the broker refused inside a transaction: the transaction can now only be
+        aborted (TransactionManager: ABORTABLE_ERROR)."""
+        if self.transactional_id is not None and self.txn_state == IN_TRANSACTION:
+            self.failed_send = error
+            self.txn_state = ABORTABLE_ERROR
 
     def check_send(self) -> None:
         """A transactional send needs an initialised producer inside a transaction."""
@@ -348,7 +374,8 @@ class TransactionalClient:
         self.kafka.transactions.add_partition(self.txn, partition, offset)
 
     def abort_on_close(self) -> None:
-        if self.txn is not None and not self.fenced and self.txn_state == IN_TRANSACTION:
+        if self.txn is not None and not self.fenced and \
+                self.txn_state in (IN_TRANSACTION, ABORTABLE_ERROR):
             self.txn_state = ABORTING_TRANSACTION
             self.kafka.transactions.end(self.txn, commit=False,
                                         why=f"{self.client_id} was closed during the "
@@ -373,8 +400,14 @@ class TransactionalClient:
         """A call that reaches the broker: a fenced producer learns it here, fatally."""
         if self.fenced:
             self.txn_state = FATAL_ERROR
-        if self.txn_state == FATAL_ERROR or (self.txn_state == ABORTABLE_ERROR and not aborting):
+        if self.txn_state == FATAL_ERROR:
             raise ProducerFencedException(self._fenced_text())
+        if self.txn_state == ABORTABLE_ERROR and not aborting:
+            cause = self.failed_send
+            raise KafkaException(
+                "Cannot perform send because at least one previous transactional or "
+                "idempotent request has failed with errors "
+                f"({cause.code if cause else 'error'}: {cause}); call abort_transaction()")
 
     def _fenced_text(self) -> str:
         return (f"There is a newer producer with the same transactional.id "
