@@ -241,12 +241,14 @@ class Kafka(BrokerModel):
     def producer(self, acks: Any = "all", enable_idempotence: bool = True,
                  client_id: str | None = None, batch_size: int = 16384,
                  transactional_id: str | None = None,
-                 transaction_timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Producer:
-        """A producer (KafkaProducer). ``batch_size`` drives the sticky partitioner; with a
-        ``transactional_id`` it is transactional (call ``init_transactions()`` first)."""
+                 transaction_timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 linger_ms: int = 0) -> Producer:
+        """A producer (KafkaProducer). ``batch_size`` and ``linger_ms`` shape its batches
+        (and ``batch_size`` the sticky partitioner); with a ``transactional_id`` it is
+        transactional (call ``init_transactions()`` first)."""
         client_id = self._client_id(client_id, "producer-")
         producer = Producer(self, client_id, acks, enable_idempotence, batch_size,
-                            transactional_id, transaction_timeout_ms)
+                            transactional_id, transaction_timeout_ms, linger_ms)
         self.producers[client_id] = producer
         self.emit(PRODUCER_ADDED, None, producer.node, None, f"producer {client_id} created",
                   {"acks": producer.acks, "idempotent": producer.idempotent,
