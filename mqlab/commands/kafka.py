@@ -298,17 +298,18 @@ def delete_topic(lab: Lab, topic: str) -> str:
 # -- producing -------------------------------------------------------------------------------
 
 def produce(lab: Lab, topic: str, key: str | None, value: str, partition: int | None,
-            headers: dict | None, acks: str, count: int) -> str:
+            headers: dict | None, acks: str, count: int, batched: bool = False) -> str:
     lab.topic(topic)
     sender = lab.hand_producer(acks)
     pairs = [(name, str(v)) for name, v in (headers or {}).items()]
-    landed: list[str] = []
-    for n in range(1, count + 1):
-        meta = sender.send(topic, value=value.replace("{n}", str(n)),
-                           key=None if key is None else key.replace("{n}", str(n)),
-                           partition=partition, headers=pairs or None)
-        landed.append(f"P{meta.partition}@{meta.offset}" if meta.offset >= 0
-                      else f"P{meta.partition} (lost: no leader, acks=0)")
+    records = [{"value": value.replace("{n}", str(n)),
+                "key": None if key is None else key.replace("{n}", str(n)),
+                "partition": partition, "headers": pairs or None} for n in range(1, count + 1)]
+    # send_batch: one batch per partition, accepted or refused whole (producer.py)
+    metas = sender.send_batch(topic, records) if batched else \
+        [sender.send(topic, **record) for record in records]
+    landed = [f"P{meta.partition}@{meta.offset}" if meta.offset >= 0
+              else f"P{meta.partition} (lost: no leader, acks=0)" for meta in metas]
     how = ("the partition you chose" if partition is not None else
            "murmur2(key) % partitions" if key is not None else "the sticky partitioner")
     shown = ", ".join(landed[:10]) + (f" ... ({count} records)" if count > 10 else "")
@@ -534,6 +535,9 @@ COMMANDS = (
         Field("headers", "Headers", "json", placeholder='{"source": "web"}'),
         ACKS_FIELD,
         producers.COUNT,
+        Field("batched", "As one batch", "bool", default=False,
+              help="send_batch: each partition's records travel as one batch, and a refused "
+                   "batch fails every record in it."),
     ), help="producer.send() from your console producer."),
     Command("start_producer", "Start a producer", "Records", start_producer, (
         Field("name", "Name", required=True, default="producer-1"), TOPIC,

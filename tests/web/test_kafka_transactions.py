@@ -124,3 +124,15 @@ def test_a_room_with_transactions_rebuilds_identically_from_its_command_log():
     wait(lab, 1)
     rebuilt = Room.from_record(type("R", (), {**lab.definition(), "id": "t"})())
     assert rebuilt.sim.snapshot() == lab.sim.snapshot()
+
+
+def test_a_batch_the_room_cannot_hold_fails_whole_while_single_sends_land_until_full(settings):
+    """engine/kafka/producer.py, batching: the produce form's "As one batch" is send_batch."""
+    settings.MQLAB_MAX_MESSAGES = 3
+    lab = room()
+    outcome = refused(lab, "produce", topic="orders", value="v{n}", count=4, batched=True)
+    assert outcome.message.startswith("KafkaStorageException: partition orders/0 cannot "
+                                      "store the batch of 4 record(s)")
+    assert lab.sim.kafka.partition(("orders", 0)).log.log_end == 0
+    refused(lab, "produce", topic="orders", value="v{n}", count=4)
+    assert lab.sim.kafka.partition(("orders", 0)).log.log_end == 3
