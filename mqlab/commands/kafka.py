@@ -13,7 +13,14 @@ three ways:
 * ``after-processing``: auto-commit off, ``commitSync`` of the processed records' offsets
   once the whole poll is done ("Manual Offset Control": at-least-once);
 * ``manual``: auto-commit off; the learner commits by hand (``commitSync()`` of the current
-  positions).
+  positions);
+* ``transactional``: read-process-write (KIP-98): each processed record is written to an
+  output topic by the app's transactional producer (``transactional.id`` = group + name), and
+  once the poll is done the input offsets go in the same transaction
+  (``send_offsets_to_transaction``) and it commits. The side effect *is* the committed
+  transaction, so the ledger records it at the commit: a crash before it aborts (by timeout,
+  or when an app of the same name starts again and fences the dead one) and the next owner
+  reprocesses with no duplicate in the output that read_committed readers see.
 
 Each consumer group stands for one service: its members share a side-effect ledger, so a
 record processed twice (a crash before the commit, a rebalance before a by-hand commit, a
@@ -37,6 +44,7 @@ deterministically.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 from engine import Simulation
@@ -63,7 +71,8 @@ STRATEGIES = (("range", "range (Kafka's default)"), ("roundrobin", "roundrobin")
               ("cooperative-sticky", "cooperative-sticky (incremental)"))
 COMMIT_MODES = (("after-processing", "commitSync after processing (at-least-once)"),
                 ("auto", "auto-commit every 5 s (enable.auto.commit)"),
-                ("manual", "manual (commit by hand)"))
+                ("manual", "manual (commit by hand)"),
+                ("transactional", "transactional: write output + offsets atomically"))
 ISOLATION = (("read_uncommitted", "read_uncommitted (Kafka's default: everything)"),
              ("read_committed", "read_committed (only committed transactions)"))
 RESETS = (("earliest", "earliest (read the log from its start)"),
@@ -80,8 +89,12 @@ class ConsumerApp:
 
     def __init__(self, lab: Lab, name: str, group: str, topics: list[str], strategy: str,
                  commit: str, processing_time: float, auto_offset_reset: str,
-                 max_poll_records: int, isolation_level: str = "read_uncommitted") -> None:
+                 max_poll_records: int, isolation_level: str = "read_uncommitted",
+                 output_topic: str | None = None) -> None:
         self.lab = lab
+        self.output_topic = output_topic
+        #: records processed in the open transaction (transactional mode)
+        self.in_transaction: list[Record] = []
         self.name = name
         self.group = group
         self.topics = topics
@@ -95,6 +108,9 @@ class ConsumerApp:
             group_id=group, client_id=name, auto_offset_reset=auto_offset_reset,
             enable_auto_commit=commit == "auto", partition_assignment_strategy=strategy,
             isolation_level=isolation_level)
+        self.producer: KafkaProducer | None = None
+        if commit == "transactional":
+            self.producer = lab.transactional_app_producer(name, f"{group}-{name}")
         self.ledger = lab.ledgers.setdefault(group, Ledger(group))
         self.in_hand: deque[Record] = deque()
         #: offset after the last record processed since the last commit, per partition
@@ -129,22 +145,73 @@ class ConsumerApp:
             return
         if self.commit_mode == "after-processing":
             self.commit_processed()
+        elif self.producer is not None:
+            self.commit_transaction()
         self.timer = self.lab.sim.call_soon(self._poll)
 
     def _done(self, record: Record) -> None:
         self.in_hand.popleft()
         tp = TopicPartition(record.topic, record.partition)
         self.processed[tp] = record.offset + 1
+        if self.producer is not None:
+            self._write_output(record)  # its side effect happens when the transaction commits
+        else:
+            self._side_effect(record, "processed it a second time: a duplicate side effect",
+                              "processed", "")
+        self._next()
+
+    def _write_output(self, record: Record) -> None:
+        """Transactional mode: the processed record's output joins the open transaction."""
+        producer = self.producer
+        assert producer is not None and self.output_topic is not None
+        try:
+            if producer.txn_state == "READY":
+                producer.begin_transaction()
+            producer.send(self.output_topic, value=f"processed {preview(record.value, 60)}",
+                          key=record.key if isinstance(record.key, str | bytes) else None,
+                          headers=[("source", record.id)])
+        except EngineError as error:
+            report_refusal(self.lab.sim, "kafka", producer.node, self.name, "send", error)
+            return
+        self.in_transaction.append(record)
+
+    def commit_transaction(self) -> None:
+        """Send the processed offsets to the transaction and commit it; the records'
+        side effects happen now, once (the ledger), or not at all (abort)."""
+        producer = self.producer
+        assert producer is not None
+        assigned = set(self.client.assignment())
+        offsets = {tp: offset for tp, offset in self.processed.items() if tp in assigned}
+        self.processed.clear()
+        done, self.in_transaction = self.in_transaction, []
+        if producer.txn_state != "IN_TRANSACTION" and producer.txn_state != "ABORTABLE_ERROR":
+            return
+        try:
+            if offsets and producer.txn_state == "IN_TRANSACTION":
+                producer.send_offsets_to_transaction(offsets, self.group)
+            producer.commit_transaction()
+        except EngineError as error:
+            report_refusal(self.lab.sim, "kafka", producer.node, self.name,
+                           "commit_transaction", error)
+            if not producer.fenced:
+                with suppress(EngineError):  # the abort's own refusal was just reported
+                    producer.abort_transaction()
+            return
+        for record in done:
+            self._side_effect(record, "committed it a second time: a duplicate",
+                              "committed its output for", " in a transaction")
+
+    def _side_effect(self, record: Record, twice: str, once: str, suffix: str) -> None:
+        """The ledger records the record's side effect; an event says whether it is new."""
+        tp = TopicPartition(record.topic, record.partition)
         again = self.ledger.perform(record.id)
         kind = kinds.DUPLICATE_SIDE_EFFECT if again else kinds.SIDE_EFFECT
-        how = "processed it a second time: a duplicate side effect" if again else "processed"
         self.lab.sim.emit(kind, "kafka", source=self.client.node,
-                          reason=f"{self.name} {how} offset {record.offset} of {tp} "
-                          f"({preview(record.value, 40)})",
+                          reason=f"{self.name} {twice if again else once} offset "
+                          f"{record.offset} of {tp} ({preview(record.value, 40)}){suffix}",
                           details={"consumer": self.name, "group": self.group,
                                    "key": record.id, "partition": record.partition,
                                    "offset": record.offset})
-        self._next()
 
     def commit_processed(self) -> None:
         """commitSync of the offsets this app processed since its last commit, on the
@@ -177,6 +244,9 @@ class ConsumerApp:
         self._stop_working()
         if self.commit_mode == "after-processing":
             self.commit_processed()
+        elif self.producer is not None:
+            self.commit_transaction()
+            self.producer.close()
         self.client.close()
 
     def crash(self) -> None:
@@ -212,6 +282,22 @@ class Lab:
             known = ", ".join(self.live_consumers()) or "none yet"
             raise ArgumentError("consumer", f"no running consumer {name!r}; running: {known}")
         return app
+
+    def transactional_app_producer(self, app: str, transactional_id: str) -> KafkaProducer:
+        """A consumer app's own transactional producer. An app started again under the same
+        name has the same transactional.id, so its init_transactions fences the dead
+        instance and aborts its open transaction (KIP-98 "Fencing")."""
+        number = 1
+        while f"{app}-txn-{number}" in self.kafka.producers:
+            number += 1
+        producer = self.kafka.producer(client_id=f"{app}-txn-{number}",
+                                       transactional_id=transactional_id)
+        producer.init_transactions()
+        for other in list(self.kafka.producers.values()):
+            if other is not producer and other.fenced and \
+                    other.transactional_id == transactional_id:
+                other.close()  # the dead instance's client goes from the drawing
+        return producer
 
     def transactional_producer(self, name: str) -> KafkaProducer:
         producer = self.transactional.get(name)
@@ -344,15 +430,22 @@ def stop_producer(lab: Lab, producer: str) -> str:
 
 def add_consumer(lab: Lab, name: str, group: str, topic: str, strategy: str, commit: str,
                  processing_time: float, auto_offset_reset: str, max_poll_records: int,
-                 isolation_level: str = "read_uncommitted") -> str:
+                 isolation_level: str = "read_uncommitted",
+                 output_topic: str | None = None) -> str:
     if name in lab.live_consumers() or name in lab.kafka.consumers:
         raise ArgumentError("name", f"a consumer named {name!r} is already in the cluster; "
                             "pick another name")
     topics = [t.strip() for t in topic.split(",") if t.strip()]
     for each in topics:
         lab.topic(each)
+    if commit == "transactional":
+        if not output_topic:
+            raise ArgumentError("output_topic", "a transactional consumer writes its output "
+                                "to a topic: give the output topic")
+        lab.topic(output_topic, "output_topic")
     app = ConsumerApp(lab, name, group, topics, strategy, commit, processing_time,
-                      auto_offset_reset, max_poll_records, isolation_level)
+                      auto_offset_reset, max_poll_records, isolation_level,
+                      output_topic if commit == "transactional" else None)
     app.start()
     lab.consumers[name] = app
     isolation = ", read_committed" if isolation_level == "read_committed" else ""
@@ -393,7 +486,8 @@ def change_strategy(lab: Lab, group: str, strategy: str) -> str:
     for app in apps:
         restarted = ConsumerApp(lab, app.name, group, app.topics, strategy, app.commit_mode,
                                 app.processing_time, app.auto_offset_reset,
-                                app.max_poll_records, app.isolation_level)
+                                app.max_poll_records, app.isolation_level,
+                                app.output_topic)
         restarted.start()
         lab.consumers[app.name] = restarted
     return (f"group {group!r}: {len(apps)} member(s) restarted with {strategy}; the group "
@@ -588,6 +682,8 @@ COMMANDS = (
         Field("isolation_level", "isolation.level", "choice", default="read_uncommitted",
               choices=ISOLATION, help="read_committed reads only below the last stable "
               "offset and skips aborted transactions."),
+        Field("output_topic", "Output topic", suggest=_topics,
+              help="Transactional commits: where each processed record's output is written."),
     ), help="A service joining a consumer group: a rebalance hands out the partitions."),
     Command("close_consumer", "Close consumer", "Consumers", close_consumer, (CONSUMER,),
             help="Graceful: commits, leaves the group at once; the group rebalances."),

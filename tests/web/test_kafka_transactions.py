@@ -27,9 +27,9 @@ def processed(lab: Room, consumer: str) -> list[int]:
             if e.kind == "side-effect" and e.source == C + consumer]
 
 
-def readers(lab: Room) -> None:
+def readers(lab: Room, topic: str = "orders") -> None:
     for name, isolation in (("committed", "read_committed"), ("everything", "read_uncommitted")):
-        run(lab, "add_consumer", name=name, group=name, topic="orders", processing_time=0.1,
+        run(lab, "add_consumer", name=name, group=name, topic=topic, processing_time=0.1,
             isolation_level=isolation)
 
 
@@ -136,3 +136,34 @@ def test_a_batch_the_room_cannot_hold_fails_whole_while_single_sends_land_until_
     assert lab.sim.kafka.partition(("orders", 0)).log.log_end == 0
     refused(lab, "produce", topic="orders", value="v{n}", count=4)
     assert lab.sim.kafka.partition(("orders", 0)).log.log_end == 3
+
+
+def test_a_transactional_consumer_app_is_exactly_once_across_a_crash():
+    """KIP-98 "Consume-transform-produce": the app crashes mid-transaction; started again
+    under its name it fences the dead instance (its open transaction is aborted) and resumes
+    from the offsets committed with the last transaction. No input is processed twice in
+    what read_committed readers see, and the ledger records no duplicate side effect."""
+    lab = room()
+    run(lab, "create_topic", name="out", partitions=1, replication_factor=1)
+    run(lab, "produce", topic="orders", value="order {n}", count=4)
+    app = {"name": "etl", "group": "etl", "topic": "orders", "commit": "transactional",
+           "output_topic": "out", "processing_time": 1, "max_poll_records": 2,
+           "isolation_level": "read_committed"}
+    run(lab, "add_consumer", **app)
+    wait(lab, 3.5)  # offsets 0, 1 committed with their outputs; offset 2 in the open txn
+    run(lab, "crash_consumer", consumer="etl")
+    out = lab.sim.kafka.partition(("out", 0))
+    assert out.last_stable_offset == 3  # two outputs and the COMMIT marker; then it waits
+    wait(lab, 50)  # the group drops the crashed member after its session timeout
+    run(lab, "add_consumer", **app)
+    wait(lab, 5)
+    readers(lab, topic="out")
+    wait(lab, 2)
+    committed = [e for e in lab.history if e.kind == "side-effect"
+                 and e.source == C + "committed"]
+    everything = [e for e in lab.history if e.kind == "side-effect"
+                  and e.source == C + "everything"]
+    assert len(committed) == 4  # each input's output once
+    assert len(everything) == 5  # plus the aborted output of the crashed attempt
+    assert not [e for e in lab.history if e.kind == "duplicate-side-effect"]
+    assert lab.sim.kafka.group("etl").committed == {("orders", 0): 4}
