@@ -29,7 +29,9 @@ Kinds (besides the shared ones in engine.events):
   COMMIT or ABORT control record, which takes an offset like any record and is never
   delivered; producer-fenced: a newer producer with the same transactional.id (or the
   transaction timeout) fenced an older one; transaction-offsets: offsets sent to a
-  transaction, committed to the group only when the transaction commits (KIP-98).
+  transaction, committed to the group only when the transaction commits (KIP-98);
+  transaction-failed: the broker refused a send inside a transaction, which can now only be
+  aborted.
 - Shared terminal kinds: lost (truncated by a new leader that never had it), deleted (its
   topic was deleted), dropped (an acks=0 send to a partition without a leader).
 """
@@ -80,6 +82,7 @@ TRANSACTION_BEGUN = "transaction-begun"
 TRANSACTION_COMMITTED = "transaction-committed"
 TRANSACTION_ABORTED = "transaction-aborted"
 TRANSACTION_OFFSETS = "transaction-offsets"
+TRANSACTION_FAILED = "transaction-failed"
 MARKER_WRITTEN = "marker-written"
 PRODUCER_FENCED = "producer-fenced"
 
@@ -102,7 +105,7 @@ __all__ = [
     "PRODUCER_FENCED", "PRODUCER_REMOVED",
     "REBALANCE_COMPLETED", "REBALANCE_STARTED", "REMOVED", "REPLICATED", "RETENTION_DELETED",
     "RETRIED", "REVOKED", "SEEKED", "TERMINAL_KINDS", "TOPOLOGY_KINDS", "TRANSACTION_ABORTED",
-    "TRANSACTION_BEGUN", "TRANSACTION_COMMITTED", "TRANSACTION_OFFSETS",
+    "TRANSACTION_BEGUN", "TRANSACTION_COMMITTED", "TRANSACTION_FAILED", "TRANSACTION_OFFSETS",
 ]
 
 BROKER = "kafka"

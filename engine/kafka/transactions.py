@@ -76,6 +76,7 @@ from .events import (
     TRANSACTION_ABORTED,
     TRANSACTION_BEGUN,
     TRANSACTION_COMMITTED,
+    TRANSACTION_FAILED,
     TRANSACTION_OFFSETS,
 )
 
@@ -357,6 +358,10 @@ class TransactionalClient:
         if self.transactional_id is not None and self.txn_state == IN_TRANSACTION:
             self.failed_send = error
             self.txn_state = ABORTABLE_ERROR
+            self.kafka.emit(TRANSACTION_FAILED, None, self.node, None,
+                            f"a send in {self.client_id}'s transaction was refused "
+                            f"({error.code}); the transaction can only be aborted now",
+                            {"transactional_id": self.transactional_id, "error": error.code})
 
     def check_send(self) -> None:
         """A transactional send needs an initialised producer inside a transaction."""

@@ -150,3 +150,15 @@ def test_a_refused_send_leaves_a_transaction_only_abortable():
     with pytest.raises(KafkaStorageException):
         producer.abort_transaction()  # the marker does not fit the room either
     assert producer.txn_state == "ABORTABLE_ERROR"
+
+
+def test_the_move_to_abortable_is_an_event():
+    sim, events = world(Limits(max_messages=1))
+    producer = sim.kafka.producer(transactional_id="t1")
+    producer.init_transactions()
+    producer.begin_transaction()
+    producer.send("t", "fits", partition=0)
+    with pytest.raises(KafkaStorageException):
+        producer.send("t", "does not fit", partition=0)
+    failed = [e for e in events if e.kind == "transaction-failed"]
+    assert [e.details["error"] for e in failed] == ["KafkaStorageException"]
