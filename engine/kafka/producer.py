@@ -325,8 +325,11 @@ class Producer(TransactionalClient):
         """Add a routed record to its partition's open batch (a new one when it is full)."""
         target = route.target
         batch = self._open.get(target.tp)
-        if batch is not None and batch.items and batch.size + route.size > self.batch_size:
-            self.send_now(batch)  # the record does not fit: the full batch goes out
+        if batch is not None and (batch.target is not target or
+                                  batch.size + route.size > self.batch_size):
+            # the record does not fit, so the full batch goes out (or the batch waits for a
+            # partition of a topic deleted since, and goes out to fail)
+            self.send_now(batch)
             batch = None
         if batch is None:
             batch = self._open[target.tp] = _Batch(target)

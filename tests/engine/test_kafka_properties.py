@@ -55,6 +55,16 @@ class World:
         for _ in range(count):
             producer.send(topic, value=value, key=key, partition=partition)
 
+    def do_send_lingering(self, topic, key, acks, value, count):
+        """A producer with linger.ms and a small batch.size: its records wait in batches
+        that go out on the clock, when full, or refused whole."""
+        kafka = self.sim.kafka
+        name = f"lingering-{acks}"
+        producer = kafka.producers.get(name) or kafka.producer(
+            acks=acks, client_id=name, linger_ms=5, batch_size=8)
+        for _ in range(count):
+            producer.send(topic, value=value, key=key)
+
     def do_join(self, group, topics, reset, auto_commit, isolation="read_uncommitted"):
         consumer = self.sim.kafka.consumer(
             group_id=group, auto_offset_reset=reset, enable_auto_commit=auto_commit,
@@ -142,6 +152,12 @@ class KafkaSessions(RuleBasedStateMachine):
           value=st.none() | st.integers(0, 99), count=st.integers(1, 4))
     def send(self, topic, key, partition, acks, value, count):
         self.run("send", topic, key, partition, acks, value, count)
+
+    @rule(topic=st.sampled_from(["orders", "prices"]), key=st.sampled_from(["a", "b", "c"]),
+          acks=st.sampled_from([0, 1, "all"]), value=st.integers(0, 999),
+          count=st.integers(1, 5))
+    def send_lingering(self, topic, key, acks, value, count):
+        self.run("send_lingering", topic, key, acks, value, count)
 
     @rule(group=st.sampled_from(sorted(GROUPS)),
           topics=st.sampled_from([["orders"], ["prices"], ["orders", "prices"]]),
