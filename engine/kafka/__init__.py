@@ -32,13 +32,14 @@ from .errors import (
     ProducerFencedException,
     SerializationException,
     TopicExistsException,
+    TransactionAbortedException,
     UnknownTopicOrPartitionException,
 )
 from .events import TERMINAL_KINDS, TOPOLOGY_KINDS
 from .log import Record
 from .model import Kafka
 from .partitioner import murmur2, partition_for_key
-from .producer import Producer, RecordMetadata
+from .producer import FutureRecordMetadata, Producer, RecordMetadata
 
 __all__ = [
     "STRATEGIES", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
@@ -51,5 +52,6 @@ __all__ = [
     "NotEnoughReplicasException", "OffsetOutOfRangeException", "Producer",
     "ProducerFencedException", "Record",
     "RecordMetadata", "SerializationException", "TopicExistsException", "TopicPartition",
+    "TransactionAbortedException", "FutureRecordMetadata",
     "UnknownTopicOrPartitionException", "assign", "murmur2", "partition_for_key",
 ]
