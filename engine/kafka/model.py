@@ -10,6 +10,10 @@ first, with the log start, log end, high watermark, leader, replicas, ISR and ea
 committed offset and lag; a consumer its assignment and positions; a group its members and
 generation; a broker whether it is up and what it leads.
 
+Transactions (``producer(transactional_id=...)``, ``consumer(isolation_level=...)``) are
+KIP-98's: see transactions.py. Partitions show their last stable offset beside the high
+watermark; markers are listed among a partition's records with ``marker`` set.
+
 Time: a call acts at the current virtual instant. ``send`` appends to the leader at once and
 returns the offset. With acks=all the in-sync followers copy the record before ``send``
 returns; with acks=0/1 they copy it when the simulation next runs what is due
@@ -388,7 +392,8 @@ class Kafka(BrokerModel):
                       column=STORES, label=f"broker {broker_id}", alive=up)
         for client_id, producer in self.producers.items():
             into.node(producer.node, broker=BROKER, kind="producer", name=client_id,
-                      column=PRODUCERS, acks=producer.acks, idempotent=producer.idempotent)
+                      column=PRODUCERS, acks=producer.acks, idempotent=producer.idempotent,
+                      transactional_id=producer.transactional_id)
             for name in sorted(producer.topics_sent_to()):
                 if name in self.topics:
                     into.edge(producer.node, topic_node(name), kind="produces")
