@@ -459,7 +459,8 @@ class Consumer:
             committed = group.committed.get(tp) if group is not None else None
             if isinstance(position, int) and partition is not None:
                 first = max(start, committed) if committed is not None else start
-                result.extend(partition.log.read(first, position, position - first))
+                result.extend(r for r in partition.log.read(first, position, position - first)
+                              if r.control is None)  # a marker is never polled
         return result
 
     # -- checks -------------------------------------------------------------------------------
