@@ -459,8 +459,9 @@ class Consumer:
             committed = group.committed.get(tp) if group is not None else None
             if isinstance(position, int) and partition is not None:
                 first = max(start, committed) if committed is not None else start
-                result.extend(r for r in partition.log.read(first, position, position - first)
-                              if r.control is None)  # a marker is never polled
+                # what poll returned: never a marker, and no aborted record if read_committed
+                result.extend(self._visible(
+                    partition, partition.log.read(first, position, position - first)))
         return result
 
     # -- checks -------------------------------------------------------------------------------
