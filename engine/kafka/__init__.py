@@ -3,7 +3,8 @@
 ``sim.kafka`` is a ``Kafka`` cluster (3 brokers). Public helpers exact to Kafka's Java client:
 ``murmur2``, ``partition_for_key`` and ``assign`` (range / roundrobin / cooperative-sticky).
 Modules, one concept each: partitioner, assignors, log, topic, cluster (brokers, replicas,
-ISR, leaders), producer, consumer, coordinator (groups), cleaner (retention, compaction),
+ISR, leaders), producer, transactions (KIP-98: transactional producers, markers, the last
+stable offset), consumer, coordinator (groups), cleaner (retention, compaction),
 events (kinds and node ids), errors, model (the ``sim.kafka`` facade).
 """
 
@@ -28,15 +29,17 @@ from .errors import (
     NoOffsetForPartitionException,
     NotEnoughReplicasException,
     OffsetOutOfRangeException,
+    ProducerFencedException,
     SerializationException,
     TopicExistsException,
+    TransactionAbortedException,
     UnknownTopicOrPartitionException,
 )
 from .events import TERMINAL_KINDS, TOPOLOGY_KINDS
 from .log import Record
 from .model import Kafka
 from .partitioner import murmur2, partition_for_key
-from .producer import Producer, RecordMetadata
+from .producer import FutureRecordMetadata, Producer, RecordMetadata
 
 __all__ = [
     "STRATEGIES", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
@@ -46,7 +49,9 @@ __all__ = [
     "InvalidConfigurationException", "InvalidGroupIdException", "InvalidPartitionsException",
     "InvalidRecordException", "InvalidReplicationFactorException", "InvalidTopicException",
     "Kafka", "KafkaException", "LeaderNotAvailableException", "NoOffsetForPartitionException",
-    "NotEnoughReplicasException", "OffsetOutOfRangeException", "Producer", "Record",
+    "NotEnoughReplicasException", "OffsetOutOfRangeException", "Producer",
+    "ProducerFencedException", "Record",
     "RecordMetadata", "SerializationException", "TopicExistsException", "TopicPartition",
+    "TransactionAbortedException", "FutureRecordMetadata",
     "UnknownTopicOrPartitionException", "assign", "murmur2", "partition_for_key",
 ]

@@ -130,7 +130,9 @@ class LogCleaner:
         log = partition.log
         now_ms = self.kafka.sim.now * 1000
         keep_tombstones_ms = partition.topic.config["delete.retention.ms"]
-        cleanable = [r for r in log.records() if r.offset < partition.high_watermark]
+        # transactions (transactions.py): only below the LSO, and never a marker
+        stable = partition.last_stable_offset
+        cleanable = [r for r in log.records() if r.offset < stable and r.control is None]
         latest = {r.key: r.offset for r in cleanable}
         doomed = {}
         tombstones_left = False

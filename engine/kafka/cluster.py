@@ -85,7 +85,8 @@ class Partition:
     """One partition: its log, replicas, leader, ISR and high watermark."""
 
     __slots__ = ("kafka", "topic", "index", "tp", "node", "log", "replicas", "leader", "isr",
-                 "leo", "high_watermark", "leader_epoch", "_replicating", "sequences")
+                 "leo", "high_watermark", "leader_epoch", "_replicating", "sequences",
+                 "open_transactions", "aborted")
 
     def __init__(self, kafka: Kafka, topic: Topic, index: int, replicas: list[int]) -> None:
         self.kafka = kafka
@@ -103,6 +104,12 @@ class Partition:
         self._replicating = False
         #: idempotent producers: producer id -> (last sequence number, its offset)
         self.sequences: dict[int, tuple[int, int]] = {}
+        #: transactions still open here: producer id -> offset of its first record (KIP-98:
+        #: the first offset of the oldest open transaction bounds the last stable offset)
+        self.open_transactions: dict[int, int] = {}
+        #: aborted transactions: producer id -> [(first offset, abort marker offset)], the
+        #: broker's aborted transaction index that read_committed fetches consult
+        self.aborted: dict[int, list[tuple[int, int]]] = {}
 
     @property
     def name(self) -> str:
@@ -119,10 +126,27 @@ class Partition:
                 f"fewer than min.insync.replicas={self.topic.min_insync}; acks=all writes "
                 f"are refused until a replica catches up (acks=1 would be accepted)")
 
+    @property
+    def last_stable_offset(self) -> int:
+        """The LSO (KIP-98): the high watermark, or the first offset of the oldest transaction
+        still open here if that is lower. read_committed consumers read only below it."""
+        if not self.open_transactions:
+            return self.high_watermark
+        return min(self.high_watermark, min(self.open_transactions.values()))
+
+    def is_aborted(self, record: Record) -> bool:
+        """Was ``record`` written by a transaction that was aborted?"""
+        if not record.transactional:
+            return False
+        return any(first <= record.offset < marker
+                   for first, marker in self.aborted.get(record.producer_id, ()))
+
     def append(self, key: Any, value: Any, headers: tuple[tuple[str, Any], ...],
-               size: int) -> Record:
+               size: int, producer_id: int = -1, transactional: bool = False,
+               control: str | None = None) -> Record:
         """The leader writes a record; followers copy it soon after."""
-        record = self.log.append(key, value, headers, timestamp_ms(self.kafka.sim), size)
+        record = self.log.append(key, value, headers, timestamp_ms(self.kafka.sim), size,
+                                 producer_id, transactional, control)
         self.leo[self.leader] = self.log.log_end  # type: ignore[index]
         if len(self.isr) == 1:
             self.high_watermark = self.log.log_end
@@ -241,6 +265,7 @@ class Partition:
                          "epoch": self.leader_epoch, "clean": clean})
         self._advance_high_watermark()
         self._schedule_catch_up()
+        self.kafka.transactions.leader_elected(self)  # markers that waited for a leader
 
     @property
     def preferred(self) -> int:

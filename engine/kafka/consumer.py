@@ -19,6 +19,11 @@ max.poll.records (default 500) at https://kafka.apache.org/documentation/#consum
   polled since the last commit are read again by the next owner (at-least-once).
 - ``poll`` never blocks: it returns what is readable now (its timeout is accepted and ignored)
   and, as a real poll does, first rejoins a rebalance of its group that waits for it.
+- isolation.level (KIP-98; transactions.py): ``read_uncommitted`` (the default) reads up to
+  the high watermark, records of open and aborted transactions included;
+  ``read_committed`` reads only below the last stable offset and skips aborted records, and
+  its ``latest`` is the LSO. Transaction markers are never returned to either, but the
+  position moves past them.
 - Partitions are fetched in turn starting one further each poll, so one busy partition cannot
   starve the rest (the Java fetcher also rotates partitions).
 """
@@ -59,6 +64,7 @@ if TYPE_CHECKING:
     from .model import Kafka
 
 _RESETS = ("earliest", "latest", "none")
+ISOLATION_LEVELS = ("read_uncommitted", "read_committed")
 MAX_POLL_RECORDS = 500
 
 
@@ -66,7 +72,10 @@ class Consumer:
     def __init__(self, kafka: Kafka, group_id: str | None, client_id: str,
                  auto_offset_reset: str, enable_auto_commit: bool,
                  auto_commit_interval_ms: int, partition_assignment_strategy: str,
-                 session_timeout_ms: int) -> None:
+                 session_timeout_ms: int, isolation_level: str = "read_uncommitted") -> None:
+        if isolation_level not in ISOLATION_LEVELS:
+            raise ConfigException(f"isolation_level={isolation_level!r} is not allowed; use "
+                                  f"one of {', '.join(ISOLATION_LEVELS)}")
         if auto_offset_reset not in _RESETS:
             raise ConfigException(f"auto_offset_reset={auto_offset_reset!r} is not allowed; "
                                   f"use one of {', '.join(_RESETS)}")
@@ -88,6 +97,8 @@ class Consumer:
         # Kafka's member ids are client.id + "-" + a random UUID (GroupMetadata.generateMemberId)
         self.member_id = f"{client_id}-{uuid.UUID(int=kafka.sim.random.getrandbits(128))}"
         self.auto_offset_reset = auto_offset_reset
+        self.isolation_level = isolation_level
+        self.read_committed = isolation_level == "read_committed"
         self.enable_auto_commit = bool(enable_auto_commit)
         self.auto_commit_interval_ms = auto_commit_interval_ms
         self.strategy = partition_assignment_strategy
@@ -184,13 +195,16 @@ class Consumer:
         if partition is None or partition.leader is None:
             return []
         position = self._fetch_position(tp, partition)
-        records = partition.log.read(position, partition.high_watermark, limit)
+        records = partition.log.read(position, self._readable_end(partition), limit)
         if not records:
             return records
         self._positions[tp] = records[-1].offset + 1
         self._read_from.setdefault(tp, records[0].offset)
         group = self.group
         seen = group.note_delivered(tp, records[-1].offset + 1) if group is not None else 0
+        if partition.open_transactions or partition.aborted or any(
+                r.control is not None for r in records):
+            records = self._visible(partition, records)
         kafka = self.kafka
         if not kafka.sim.listening:
             for record in records:
@@ -207,6 +221,17 @@ class Consumer:
                         "headers": {n: preview(v) for n, v in record.headers},
                         "timestamp": record.timestamp, "again": again})
         return records
+
+    def _readable_end(self, partition: Partition) -> int:
+        """Where reading stops: the LSO for read_committed, else the high watermark."""
+        return partition.last_stable_offset if self.read_committed else \
+            partition.high_watermark
+
+    def _visible(self, partition: Partition, records: list[Record]) -> list[Record]:
+        """What the application gets: never a marker; for read_committed no aborted record."""
+        if self.read_committed:
+            return [r for r in records if r.control is None and not partition.is_aborted(r)]
+        return [r for r in records if r.control is None]
 
     def _fetch_position(self, tp: TopicPartition, partition: Partition) -> int:
         """The position to read from, resolved or reset as auto.offset.reset says."""
@@ -237,7 +262,7 @@ class Consumer:
             raise OffsetOutOfRangeException(
                 f"position {old} of {tp} is outside the log (offsets {log.log_start}.."
                 f"{log.log_end}) and auto_offset_reset is 'none'; seek to a valid offset")
-        new = log.log_start if strategy == "earliest" else partition.high_watermark
+        new = log.log_start if strategy == "earliest" else self._readable_end(partition)
         self._positions[tp] = new
         skipped = max(0, new - old) if old is not None else 0
         reason = f"{why}: auto.offset.reset={strategy} moves {self.client_id} to offset {new}"
@@ -434,7 +459,9 @@ class Consumer:
             committed = group.committed.get(tp) if group is not None else None
             if isinstance(position, int) and partition is not None:
                 first = max(start, committed) if committed is not None else start
-                result.extend(partition.log.read(first, position, position - first))
+                # what poll returned: never a marker, and no aborted record if read_committed
+                result.extend(self._visible(
+                    partition, partition.log.read(first, position, position - first)))
         return result
 
     # -- checks -------------------------------------------------------------------------------
@@ -467,6 +494,7 @@ class Consumer:
             "messages": [record_view(r) for r in uncommitted[-100:]],
             "counters": {"assigned": len(self._assignment), "uncommitted": len(uncommitted)},
             "state": self.state, "group": self.group_id, "member_id": self.member_id,
+            "isolation_level": self.isolation_level,
             "assignment": [str(tp) for tp in self._assignment],
             "position": {str(tp): pos for tp, pos in self._positions.items()},
         }

@@ -238,12 +238,18 @@ class Group:
 
     # -- offsets ------------------------------------------------------------------------------
     def commit(self, consumer: Consumer, offsets: dict[TopicPartition, int], how: str) -> None:
+        self.commit_from(consumer.node, offsets, how)
+
+    def commit_from(self, source: str | None, offsets: dict[TopicPartition, int],
+                    how: str) -> None:
+        """Store offsets; ``source`` is the committing node (a consumer, or a transactional
+        producer whose transaction committed them)."""
         kafka = self.kafka
         for tp, offset in offsets.items():
             previous = self.committed.get(tp)
             self.committed[tp] = offset
             partition = kafka.partition(tp)
-            kafka.emit(COMMITTED, None, consumer.node,
+            kafka.emit(COMMITTED, None, source,
                        partition.node if partition is not None else self.node,
                        f"group {self.id} committed offset {offset} for {tp} ({how})",
                        {"group": self.id, "partition": str(tp), "offset": offset,
@@ -264,7 +270,15 @@ class Group:
         committed = self.committed.get(tp)
         if partition is None or committed is None:
             return None
+        if self.reads_committed():
+            # a read_committed consumer can only reach the last stable offset (KIP-98; the
+            # consumer's records-lag metric is measured against it)
+            return partition.last_stable_offset - committed
         return partition.high_watermark - committed
+
+    def reads_committed(self) -> bool:
+        """Do this group's members read with isolation_level=read_committed?"""
+        return any(member.read_committed for member in self.members.values())
 
     def forget_topic(self, topic: str) -> None:
         """A deleted topic's committed offsets go with it."""

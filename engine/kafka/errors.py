@@ -126,3 +126,15 @@ class GroupMaxSizeReachedException(KafkaException):
 
 class BufferExhaustedException(KafkaException):
     """The producer's buffer (buffer.memory) is full of records it could not send yet."""
+
+
+class ProducerFencedException(KafkaException):
+    """Another producer with the same transactional.id called initTransactions, or the
+    coordinator aborted this producer's transaction (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH,
+    KIP-98 "Fencing"): this producer's epoch is stale and every later transactional call is
+    refused. Fatal: the only way on is to close it (kafka-python: ProducerFencedError)."""
+
+
+class TransactionAbortedException(KafkaException):
+    """A record still waiting in the producer's batches when its transaction was aborted:
+    it is never sent (org.apache.kafka.common.errors.TransactionAbortedException)."""

@@ -23,6 +23,15 @@ Kinds (besides the shared ones in engine.events):
   moved it; seeked: the application moved a consumer's position.
 - leader-elected, broker-down, broker-up, isr-shrunk, isr-expanded: the cluster changing.
 - retention-deleted, compacted: the log cleaner removed a record (terminal).
+- transaction-begun, transaction-committed, transaction-aborted (producer -> topic of its
+  first partition, or none): a transactional producer's transaction changed state;
+  marker-written (producer -> partition, the marker's record id): the coordinator wrote a
+  COMMIT or ABORT control record, which takes an offset like any record and is never
+  delivered; producer-fenced: a newer producer with the same transactional.id (or the
+  transaction timeout) fenced an older one; transaction-offsets: offsets sent to a
+  transaction, committed to the group only when the transaction commits (KIP-98);
+  transaction-failed: the broker refused a send inside a transaction, which can now only be
+  aborted.
 - Shared terminal kinds: lost (truncated by a new leader that never had it), deleted (its
   topic was deleted), dropped (an acks=0 send to a partition without a leader).
 """
@@ -69,6 +78,13 @@ PRODUCER_REMOVED = "producer-removed"
 JOINED = "joined"
 LEFT = "left"
 CONSUMER_CRASHED = "consumer-crashed"
+TRANSACTION_BEGUN = "transaction-begun"
+TRANSACTION_COMMITTED = "transaction-committed"
+TRANSACTION_ABORTED = "transaction-aborted"
+TRANSACTION_OFFSETS = "transaction-offsets"
+TRANSACTION_FAILED = "transaction-failed"
+MARKER_WRITTEN = "marker-written"
+PRODUCER_FENCED = "producer-fenced"
 
 #: Kafka's own kinds after which the web client redraws (the shared ones are in
 #: engine.events.TOPOLOGY_KINDS: declared, removed, consumer-added, consumer-removed).
@@ -85,9 +101,11 @@ __all__ = [
     "APPENDED", "ASSIGNED", "BOUND", "BROKER_DOWN", "BROKER_UP", "COMMITTED", "COMPACTED",
     "CONSUMER_ADDED", "CONSUMER_CRASHED", "CONSUMER_REMOVED", "DECLARED", "DELETED",
     "DELIVERED", "DROPPED", "ISR_EXPANDED", "ISR_SHRUNK", "JOINED", "LEADER_ELECTED", "LEFT",
-    "LOST", "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED", "PRODUCER_REMOVED",
+    "LOST", "MARKER_WRITTEN", "OFFSET_RESET", "PARTITIONS_ADDED", "PRODUCED", "PRODUCER_ADDED",
+    "PRODUCER_FENCED", "PRODUCER_REMOVED",
     "REBALANCE_COMPLETED", "REBALANCE_STARTED", "REMOVED", "REPLICATED", "RETENTION_DELETED",
-    "RETRIED", "REVOKED", "SEEKED", "TERMINAL_KINDS", "TOPOLOGY_KINDS",
+    "RETRIED", "REVOKED", "SEEKED", "TERMINAL_KINDS", "TOPOLOGY_KINDS", "TRANSACTION_ABORTED",
+    "TRANSACTION_BEGUN", "TRANSACTION_COMMITTED", "TRANSACTION_FAILED", "TRANSACTION_OFFSETS",
 ]
 
 BROKER = "kafka"
@@ -127,7 +145,13 @@ def preview(value: object, limit: int = 200) -> str | None:
 
 def record_view(record: Any, committed: bool = True) -> dict[str, Any]:
     """A record as an inspector shows it (``committed``: below the high watermark)."""
-    return {"id": record.id, "offset": record.offset, "key": preview(record.key),
+    view = {"id": record.id, "offset": record.offset, "key": preview(record.key),
             "body": preview(record.value),
             "headers": {name: preview(value) for name, value in record.headers},
             "timestamp": record.timestamp, "size": record.size, "committed": committed}
+    if record.transactional:
+        view["transactional"] = True
+        view["producer_id"] = record.producer_id
+    if record.control is not None:
+        view["marker"] = record.control  # a COMMIT or ABORT control record
+    return view

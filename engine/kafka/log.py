@@ -38,6 +38,10 @@ class Record:
     """One record as stored and as a consumer's poll returns it (like ConsumerRecord).
 
     ``timestamp`` is in milliseconds of virtual time, as Kafka's CreateTime is.
+    ``producer_id`` is the idempotent or transactional producer's id (-1 for none);
+    ``transactional`` marks a record written inside a transaction; ``control`` is ``"commit"``
+    or ``"abort"`` for a transaction marker (a control record: it takes an offset, and no
+    consumer's poll ever returns it; KIP-98 "Transaction markers").
     """
 
     topic: str
@@ -49,6 +53,9 @@ class Record:
     timestamp: int
     size: int
     id: str
+    producer_id: int = -1
+    transactional: bool = False
+    control: str | None = None
 
 
 class PartitionLog:
@@ -82,10 +89,11 @@ class PartitionLog:
         return len(self._records) - self._head
 
     def append(self, key: Any, value: Any, headers: tuple[tuple[str, Any], ...],
-               timestamp: int, size: int) -> Record:
+               timestamp: int, size: int, producer_id: int = -1, transactional: bool = False,
+               control: str | None = None) -> Record:
         offset = self.log_end
         record = Record(self.topic, self.partition, offset, key, value, headers, timestamp,
-                        size, self._record_id(offset))
+                        size, self._record_id(offset), producer_id, transactional, control)
         self._records.append(record)
         self.log_end = offset + 1
         self.size += size

@@ -10,6 +10,10 @@ first, with the log start, log end, high watermark, leader, replicas, ISR and ea
 committed offset and lag; a consumer its assignment and positions; a group its members and
 generation; a broker whether it is up and what it leads.
 
+Transactions (``producer(transactional_id=...)``, ``consumer(isolation_level=...)``) are
+KIP-98's: see transactions.py. Partitions show their last stable offset beside the high
+watermark; markers are listed among a partition's records with ``marker`` set.
+
 Time: a call acts at the current virtual instant. ``send`` appends to the leader at once and
 returns the offset. With acks=all the in-sync followers copy the record before ``send``
 returns; with acks=0/1 they copy it when the simulation next runs what is due
@@ -65,6 +69,7 @@ from .events import (
 )
 from .producer import Producer
 from .topic import Topic, validate_config, validate_name
+from .transactions import DEFAULT_TIMEOUT_MS, TransactionCoordinator
 
 if TYPE_CHECKING:
     from ..simulation import Simulation
@@ -88,6 +93,7 @@ class Kafka(BrokerModel):
         self._client_counters: dict[str, int] = {}
         self._incarnations: dict[str, int] = {}
         self._producer_ids = 0
+        self.transactions = TransactionCoordinator(self)
         self._lost_responses = 0
 
     def emit(self, kind: str, message_id: str | None, source: str | None, target: str | None,
@@ -200,7 +206,9 @@ class Kafka(BrokerModel):
         return {"partition": partition.index, "leader": partition.leader,
                 "replicas": list(partition.replicas), "isr": list(partition.isr),
                 "log_start": log.log_start, "log_end": log.log_end,
-                "high_watermark": partition.high_watermark, "leader_epoch": partition.leader_epoch}
+                "high_watermark": partition.high_watermark,
+                "last_stable_offset": partition.last_stable_offset,
+                "leader_epoch": partition.leader_epoch}
 
     def topic(self, name: str) -> Topic:
         topic = self.topics.get(name) if isinstance(name, str) else None
@@ -235,20 +243,28 @@ class Kafka(BrokerModel):
 
     # -- clients ------------------------------------------------------------------------------
     def producer(self, acks: Any = "all", enable_idempotence: bool = True,
-                 client_id: str | None = None, batch_size: int = 16384) -> Producer:
-        """A producer (KafkaProducer). ``batch_size`` drives the sticky partitioner."""
+                 client_id: str | None = None, batch_size: int = 16384,
+                 transactional_id: str | None = None,
+                 transaction_timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 linger_ms: int = 0) -> Producer:
+        """A producer (KafkaProducer). ``batch_size`` and ``linger_ms`` shape its batches
+        (and ``batch_size`` the sticky partitioner); with a ``transactional_id`` it is
+        transactional (call ``init_transactions()`` first)."""
         client_id = self._client_id(client_id, "producer-")
-        producer = Producer(self, client_id, acks, enable_idempotence, batch_size)
+        producer = Producer(self, client_id, acks, enable_idempotence, batch_size,
+                            transactional_id, transaction_timeout_ms, linger_ms)
         self.producers[client_id] = producer
         self.emit(PRODUCER_ADDED, None, producer.node, None, f"producer {client_id} created",
-                  {"acks": producer.acks, "idempotent": producer.idempotent})
+                  {"acks": producer.acks, "idempotent": producer.idempotent,
+                   "transactional_id": transactional_id})
         return producer
 
     def consumer(self, group_id: str | None = None, client_id: str | None = None,
                  auto_offset_reset: str = "latest", enable_auto_commit: bool = True,
                  auto_commit_interval_ms: int = 5000,
                  partition_assignment_strategy: str = "range",
-                 session_timeout_ms: int = 45000) -> Consumer:
+                 session_timeout_ms: int = 45000,
+                 isolation_level: str = "read_uncommitted") -> Consumer:
         """A consumer (KafkaConsumer); it joins its group on ``subscribe``."""
         prefix = f"consumer-{group_id}-" if isinstance(group_id, str) and group_id else \
             "consumer-"
@@ -260,7 +276,7 @@ class Kafka(BrokerModel):
                 f"consumer {client_id!r} is refused: {over('consumers', cap)}")
         consumer = Consumer(self, group_id, client_id, auto_offset_reset, enable_auto_commit,
                             auto_commit_interval_ms, partition_assignment_strategy,
-                            session_timeout_ms)
+                            session_timeout_ms, isolation_level)
         self.consumers[client_id] = consumer
         self.emit(CONSUMER_ADDED, None, None, consumer.node, f"consumer {client_id} created",
                   {"group": group_id, "strategy": consumer.strategy})
@@ -376,7 +392,8 @@ class Kafka(BrokerModel):
                       column=STORES, label=f"broker {broker_id}", alive=up)
         for client_id, producer in self.producers.items():
             into.node(producer.node, broker=BROKER, kind="producer", name=client_id,
-                      column=PRODUCERS, acks=producer.acks, idempotent=producer.idempotent)
+                      column=PRODUCERS, acks=producer.acks, idempotent=producer.idempotent,
+                      transactional_id=producer.transactional_id)
             for name in sorted(producer.topics_sent_to()):
                 if name in self.topics:
                     into.edge(producer.node, topic_node(name), kind="produces")
@@ -429,7 +446,11 @@ class Kafka(BrokerModel):
             result[consumer.node] = consumer.contents()
         for producer in self.producers.values():
             result[producer.node] = {"messages": [], "counters": {"sent": producer.sent},
-                                     "acks": producer.acks, "idempotent": producer.idempotent}
+                                     "acks": producer.acks, "idempotent": producer.idempotent,
+                                     "transactional_id": producer.transactional_id,
+                                     "transaction_state": producer.txn_state
+                                     if producer.transactional_id is not None else None,
+                                     "fenced": producer.fenced}
         return result
 
     def _partition_contents(self, partition: Partition) -> dict[str, Any]:
@@ -443,7 +464,8 @@ class Kafka(BrokerModel):
             "messages": [record_view(r, r.offset < partition.high_watermark)
                          for r in log.last(MAX_LISTED)],
             "counters": {"records": len(log), "bytes": log.size, "log_start": log.log_start,
-                         "log_end": log.log_end, "high_watermark": partition.high_watermark},
+                         "log_end": log.log_end, "high_watermark": partition.high_watermark,
+                         "last_stable_offset": partition.last_stable_offset},
             "leader": partition.leader, "replicas": list(partition.replicas),
             "isr": list(partition.isr), "groups": groups,
         }

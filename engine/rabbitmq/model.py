@@ -11,6 +11,7 @@ simulation asks of every broker model (topology, contents, locations) in ``views
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import events as ev
@@ -66,6 +67,35 @@ GENERATED_CHARS = string.ascii_letters + string.digits + "-_"
 
 def _node(kind: str, name: str) -> str:
     return node_id(BROKER, kind, DEFAULT_NODE_NAME if kind == "exchange" and not name else name)
+
+
+#: The broker restarted (message_id None); its details say what survived and what was lost.
+BROKER_RESTARTED = "broker-restarted"
+
+
+@dataclass(frozen=True, slots=True)
+class RestartReport:
+    """What a restart kept and lost (RabbitMQ.restart's answer)."""
+
+    #: durable queues that came back, and the messages each holds now
+    kept_queues: dict[str, int]
+    #: transient (non-durable) queues deleted, with their messages
+    lost_queues: tuple[str, ...]
+    #: exclusive queues deleted because their connection dropped
+    exclusive_queues: tuple[str, ...]
+    lost_exchanges: tuple[str, ...]
+    #: transient messages lost, in durable queues and with the transient queues
+    lost_messages: int
+
+    def summary(self) -> str:
+        kept = ", ".join(f"'{n}' ({c} message(s))" for n, c in self.kept_queues.items())
+        parts = [f"broker restarted: kept {kept or 'no queue'}"]
+        gone = [*self.lost_queues, *self.exclusive_queues]
+        if gone:
+            parts.append(f"transient or exclusive queue(s) gone: "
+                         f"{', '.join(repr(n) for n in gone)}")
+        parts.append(f"{self.lost_messages} transient message(s) lost")
+        return "; ".join(parts)
 
 
 class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
@@ -613,30 +643,51 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                                      "connection": channel.connection.number})
 
     # -- restart -----------------------------------------------------------------------------
-    def restart(self) -> None:
-        """Stop and start the broker. Connections drop (their unacked messages requeue);
-        durable exchanges, queues and bindings come back with the persistent messages of
-        durable queues; everything else is lost, each loss an event.
+    def restart(self) -> RestartReport:
+        """Stop and start the broker. Connections drop (their unacked messages requeue, and
+        their exclusive queues are deleted); durable exchanges, queues and bindings come back
+        with the persistent messages of durable queues; everything else is lost, each loss an
+        event, and a closing ``broker-restarted`` event (and the returned report) sums it up.
 
         "Queues" guide, durability: transient queues are deleted on node boot; messages
         published as transient are discarded on restart even in a durable queue. Quorum
         queues keep every message ("Quorum Queues": all data is written to disk).
+        "Reliability Guide": to survive a restart a message must be published as persistent
+        (delivery_mode 2) to a durable queue.
         """
+        exclusive = [q.name for q in self._queues.values() if q.exclusive]
         for connection in list(self._connections):
             self.close_connection(connection, "broker restarted: the connection was lost")
+        lost_queues, lost_messages = [], 0
         for queue in list(self._queues.values()):
             if not queue.durable:
+                lost_queues.append(queue.name)
+                lost_messages += len(queue.ready)
                 self._remove_queue(queue, f"broker restarted: transient queue '{queue.name}' "
                                    "is gone", ev.LOST)
             elif queue.type != QUORUM:
-                self._lose_transient(queue)
+                lost_messages += self._lose_transient(queue)
+        lost_exchanges = []
         for exchange in list(self._exchanges.values()):
             if not exchange.durable:
+                lost_exchanges.append(exchange.name)
                 self._remove_exchange(exchange, f"broker restarted: transient exchange "
                                       f"'{exchange.name}' is gone")
         self.check_memory()
+        report = RestartReport(
+            kept_queues={name: len(q.ready) for name, q in self._queues.items()},
+            lost_queues=tuple(lost_queues), exclusive_queues=tuple(exclusive),
+            lost_exchanges=tuple(lost_exchanges), lost_messages=lost_messages)
+        self.sim.emit(BROKER_RESTARTED, BROKER, None, None, None, report.summary(),
+                      {"kept_queues": dict(report.kept_queues),
+                       "lost_queues": list(report.lost_queues),
+                       "exclusive_queues": list(report.exclusive_queues),
+                       "lost_exchanges": list(report.lost_exchanges),
+                       "lost_messages": report.lost_messages})
+        return report
 
-    def _lose_transient(self, queue: Queue) -> None:
+    def _lose_transient(self, queue: Queue) -> int:
+        """Drop the transient messages of a durable queue; how many there were."""
         kept = [m for m in queue.ready if m.persistent]
         for message in queue.ready:
             if not message.persistent:
@@ -644,11 +695,13 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                 self.sim.emit(ev.LOST, BROKER, message.id, queue.node, None,
                               f"broker restarted: transient message (delivery_mode 1) in "
                               f"'{queue.name}' is gone")
+        lost = len(queue.ready) - len(kept)
         queue.ready.clear()
         queue.bytes = 0
         for message in kept:
             queue.put_back(message)
         self._arm_expiry(queue)
+        return lost
 
     def _emit_topology(self, kind: str, *, source: str, target: str | None = None,
                        reason: str, details: dict[str, Any] | None = None) -> None:

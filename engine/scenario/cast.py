@@ -79,6 +79,7 @@ def _adapter_settings(spec: dict[str, Any], policy: FailurePolicy) -> dict[str, 
                 # Kafka's own default (ConsumerConfig auto.offset.reset = latest).
                 "auto_offset_reset": spec.get("auto_offset_reset", "latest"),
                 "assignment": spec.get("assignment", "range"),
+                "isolation_level": spec.get("isolation_level", "read_uncommitted"),
                 "max_records": spec.get("batch", 10),
                 "poll_interval": spec.get("poll_interval", 0.5),
                 "retry_levels": retry_levels,

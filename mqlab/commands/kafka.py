@@ -13,7 +13,14 @@ three ways:
 * ``after-processing``: auto-commit off, ``commitSync`` of the processed records' offsets
   once the whole poll is done ("Manual Offset Control": at-least-once);
 * ``manual``: auto-commit off; the learner commits by hand (``commitSync()`` of the current
-  positions).
+  positions);
+* ``transactional``: read-process-write (KIP-98): each processed record is written to an
+  output topic by the app's transactional producer (``transactional.id`` = group + name), and
+  once the poll is done the input offsets go in the same transaction
+  (``send_offsets_to_transaction``) and it commits. The side effect *is* the committed
+  transaction, so the ledger records it at the commit: a crash before it aborts (by timeout,
+  or when an app of the same name starts again and fences the dead one) and the next owner
+  reprocesses with no duplicate in the output that read_committed readers see.
 
 Each consumer group stands for one service: its members share a side-effect ledger, so a
 record processed twice (a crash before the commit, a rebalance before a by-hand commit, a
@@ -21,6 +28,12 @@ replay) shows up as a ``duplicate-side-effect`` event. A rebalance never lands i
 a poll's records: a member rejoins only from its next poll (see engine/kafka/coordinator.py).
 An app polls again as soon as it has processed what it got; with nothing to read it waits
 ``fetch.max.wait.ms`` (500 ms, the consumer's default) before the next poll.
+
+Transactions (KIP-98; engine/kafka/transactions.py) are driven by hand: ``init_transactions``
+makes a transactional producer (a second one with the same ``transactional.id`` fences the
+first), then ``begin_transaction``, ``send_in_transaction``, ``commit_transaction`` or
+``abort_transaction`` act on it by name; a consumer app with ``isolation.level=read_committed``
+reads only below each partition's last stable offset and never sees aborted records.
 
 Kafka's errors reach the learner under their Java class names ("NotEnoughReplicasException:
 ..."), as a Kafka client would print them: ``mqlab.rooms`` shows every broker's errors under
@@ -31,6 +44,7 @@ deterministically.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 from engine import Simulation
@@ -43,6 +57,7 @@ from engine.apps.producer import Producer
 from engine.clock import Timer
 from engine.errors import EngineError
 from engine.kafka import Consumer as KafkaConsumer
+from engine.kafka import Producer as KafkaProducer
 from engine.kafka import Record, TopicPartition
 from engine.kafka.events import preview
 from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
@@ -56,7 +71,10 @@ STRATEGIES = (("range", "range (Kafka's default)"), ("roundrobin", "roundrobin")
               ("cooperative-sticky", "cooperative-sticky (incremental)"))
 COMMIT_MODES = (("after-processing", "commitSync after processing (at-least-once)"),
                 ("auto", "auto-commit every 5 s (enable.auto.commit)"),
-                ("manual", "manual (commit by hand)"))
+                ("manual", "manual (commit by hand)"),
+                ("transactional", "transactional: write output + offsets atomically"))
+ISOLATION = (("read_uncommitted", "read_uncommitted (Kafka's default: everything)"),
+             ("read_committed", "read_committed (only committed transactions)"))
 RESETS = (("earliest", "earliest (read the log from its start)"),
           ("latest", "latest (only new records; Kafka's default)"))
 ACKS = (("all", "all (every in-sync replica)"), ("1", "1 (the leader only)"),
@@ -71,8 +89,12 @@ class ConsumerApp:
 
     def __init__(self, lab: Lab, name: str, group: str, topics: list[str], strategy: str,
                  commit: str, processing_time: float, auto_offset_reset: str,
-                 max_poll_records: int) -> None:
+                 max_poll_records: int, isolation_level: str = "read_uncommitted",
+                 output_topic: str | None = None) -> None:
         self.lab = lab
+        self.output_topic = output_topic
+        #: records processed in the open transaction (transactional mode)
+        self.in_transaction: list[Record] = []
         self.name = name
         self.group = group
         self.topics = topics
@@ -81,9 +103,14 @@ class ConsumerApp:
         self.processing_time = processing_time
         self.auto_offset_reset = auto_offset_reset
         self.max_poll_records = max_poll_records
+        self.isolation_level = isolation_level
         self.client: KafkaConsumer = lab.sim.kafka.consumer(
             group_id=group, client_id=name, auto_offset_reset=auto_offset_reset,
-            enable_auto_commit=commit == "auto", partition_assignment_strategy=strategy)
+            enable_auto_commit=commit == "auto", partition_assignment_strategy=strategy,
+            isolation_level=isolation_level)
+        self.producer: KafkaProducer | None = None
+        if commit == "transactional":
+            self.producer = lab.transactional_app_producer(name, f"{group}-{name}")
         self.ledger = lab.ledgers.setdefault(group, Ledger(group))
         self.in_hand: deque[Record] = deque()
         #: offset after the last record processed since the last commit, per partition
@@ -118,22 +145,73 @@ class ConsumerApp:
             return
         if self.commit_mode == "after-processing":
             self.commit_processed()
+        elif self.producer is not None:
+            self.commit_transaction()
         self.timer = self.lab.sim.call_soon(self._poll)
 
     def _done(self, record: Record) -> None:
         self.in_hand.popleft()
         tp = TopicPartition(record.topic, record.partition)
         self.processed[tp] = record.offset + 1
+        if self.producer is not None:
+            self._write_output(record)  # its side effect happens when the transaction commits
+        else:
+            self._side_effect(record, "processed it a second time: a duplicate side effect",
+                              "processed", "")
+        self._next()
+
+    def _write_output(self, record: Record) -> None:
+        """Transactional mode: the processed record's output joins the open transaction."""
+        producer = self.producer
+        assert producer is not None and self.output_topic is not None
+        try:
+            if producer.txn_state == "READY":
+                producer.begin_transaction()
+            producer.send(self.output_topic, value=f"processed {preview(record.value, 60)}",
+                          key=record.key if isinstance(record.key, str | bytes) else None,
+                          headers=[("source", record.id)])
+        except EngineError as error:
+            report_refusal(self.lab.sim, "kafka", producer.node, self.name, "send", error)
+            return
+        self.in_transaction.append(record)
+
+    def commit_transaction(self) -> None:
+        """Send the processed offsets to the transaction and commit it; the records'
+        side effects happen now, once (the ledger), or not at all (abort)."""
+        producer = self.producer
+        assert producer is not None
+        assigned = set(self.client.assignment())
+        offsets = {tp: offset for tp, offset in self.processed.items() if tp in assigned}
+        self.processed.clear()
+        done, self.in_transaction = self.in_transaction, []
+        if producer.txn_state != "IN_TRANSACTION" and producer.txn_state != "ABORTABLE_ERROR":
+            return
+        try:
+            if offsets and producer.txn_state == "IN_TRANSACTION":
+                producer.send_offsets_to_transaction(offsets, self.group)
+            producer.commit_transaction()
+        except EngineError as error:
+            report_refusal(self.lab.sim, "kafka", producer.node, self.name,
+                           "commit_transaction", error)
+            if not producer.fenced:
+                with suppress(EngineError):  # the abort's own refusal was just reported
+                    producer.abort_transaction()
+            return
+        for record in done:
+            self._side_effect(record, "committed it a second time: a duplicate",
+                              "committed its output for", " in a transaction")
+
+    def _side_effect(self, record: Record, twice: str, once: str, suffix: str) -> None:
+        """The ledger records the record's side effect; an event says whether it is new."""
+        tp = TopicPartition(record.topic, record.partition)
         again = self.ledger.perform(record.id)
         kind = kinds.DUPLICATE_SIDE_EFFECT if again else kinds.SIDE_EFFECT
-        how = "processed it a second time: a duplicate side effect" if again else "processed"
         self.lab.sim.emit(kind, "kafka", source=self.client.node,
-                          reason=f"{self.name} {how} offset {record.offset} of {tp} "
-                          f"({preview(record.value, 40)})",
+                          reason=f"{self.name} {twice if again else once} offset "
+                          f"{record.offset} of {tp} ({preview(record.value, 40)}){suffix}",
                           details={"consumer": self.name, "group": self.group,
                                    "key": record.id, "partition": record.partition,
                                    "offset": record.offset})
-        self._next()
 
     def commit_processed(self) -> None:
         """commitSync of the offsets this app processed since its last commit, on the
@@ -166,6 +244,9 @@ class ConsumerApp:
         self._stop_working()
         if self.commit_mode == "after-processing":
             self.commit_processed()
+        elif self.producer is not None:
+            self.commit_transaction()
+            self.producer.close()
         self.client.close()
 
     def crash(self) -> None:
@@ -182,6 +263,8 @@ class Lab:
         self.consumers: dict[str, ConsumerApp] = {}
         self.producers: dict[str, Producer] = {}
         self.ledgers: dict[str, Ledger] = {}
+        #: transactional producers by client id, in the order they were made
+        self.transactional: dict[str, KafkaProducer] = {}
         self._hand: Any = None
 
     def hand_producer(self, acks: str) -> Any:
@@ -199,6 +282,33 @@ class Lab:
             known = ", ".join(self.live_consumers()) or "none yet"
             raise ArgumentError("consumer", f"no running consumer {name!r}; running: {known}")
         return app
+
+    def transactional_app_producer(self, app: str, transactional_id: str) -> KafkaProducer:
+        """A consumer app's own transactional producer. An app started again under the same
+        name has the same transactional.id, so its init_transactions fences the dead
+        instance and aborts its open transaction (KIP-98 "Fencing")."""
+        number = 1
+        while f"{app}-txn-{number}" in self.kafka.producers:
+            number += 1
+        producer = self.kafka.producer(client_id=f"{app}-txn-{number}",
+                                       transactional_id=transactional_id)
+        producer.init_transactions()
+        for other in list(self.kafka.producers.values()):
+            if other is not producer and other.fenced and \
+                    other.transactional_id == transactional_id:
+                other.close()  # the dead instance's client goes from the drawing
+        return producer
+
+    def transactional_producer(self, name: str) -> KafkaProducer:
+        producer = self.transactional.get(name)
+        if producer is None or producer.closed:
+            known = ", ".join(self.live_transactional()) or "none yet: init_transactions first"
+            raise ArgumentError("producer", f"no transactional producer {name!r}; there are: "
+                                f"{known}")
+        return producer
+
+    def live_transactional(self) -> list[str]:
+        return [name for name, p in self.transactional.items() if not p.closed]
 
     def live_consumers(self) -> list[str]:
         return [name for name, app in self.consumers.items() if app.running]
@@ -228,6 +338,9 @@ BROKER = Field("broker", "Broker", "choice", required=True, default="1",
 STRATEGY = Field("strategy", "Assignment strategy", "choice", default="range",
                  choices=STRATEGIES, help="partition.assignment.strategy; every member of a "
                  "group must use the same one.")
+TXN_PRODUCER = Field("producer", "Producer", required=True,
+                     suggest=lambda lab: lab.live_transactional(),
+                     help="A producer made by 'New transactional producer'.")
 ACKS_FIELD = Field("acks", "acks", "choice", default="all", choices=ACKS,
                    help="all: refused while the ISR is below min.insync.replicas.")
 
@@ -271,17 +384,18 @@ def delete_topic(lab: Lab, topic: str) -> str:
 # -- producing -------------------------------------------------------------------------------
 
 def produce(lab: Lab, topic: str, key: str | None, value: str, partition: int | None,
-            headers: dict | None, acks: str, count: int) -> str:
+            headers: dict | None, acks: str, count: int, batched: bool = False) -> str:
     lab.topic(topic)
     sender = lab.hand_producer(acks)
     pairs = [(name, str(v)) for name, v in (headers or {}).items()]
-    landed: list[str] = []
-    for n in range(1, count + 1):
-        meta = sender.send(topic, value=value.replace("{n}", str(n)),
-                           key=None if key is None else key.replace("{n}", str(n)),
-                           partition=partition, headers=pairs or None)
-        landed.append(f"P{meta.partition}@{meta.offset}" if meta.offset >= 0
-                      else f"P{meta.partition} (lost: no leader, acks=0)")
+    records = [{"value": value.replace("{n}", str(n)),
+                "key": None if key is None else key.replace("{n}", str(n)),
+                "partition": partition, "headers": pairs or None} for n in range(1, count + 1)]
+    # send_batch: one batch per partition, accepted or refused whole (producer.py)
+    metas = sender.send_batch(topic, records) if batched else \
+        [sender.send(topic, **record) for record in records]
+    landed = [f"P{meta.partition}@{meta.offset}" if meta.offset >= 0
+              else f"P{meta.partition} (lost: no leader, acks=0)" for meta in metas]
     how = ("the partition you chose" if partition is not None else
            "murmur2(key) % partitions" if key is not None else "the sticky partitioner")
     shown = ", ".join(landed[:10]) + (f" ... ({count} records)" if count > 10 else "")
@@ -315,19 +429,28 @@ def stop_producer(lab: Lab, producer: str) -> str:
 # -- consumers -------------------------------------------------------------------------------
 
 def add_consumer(lab: Lab, name: str, group: str, topic: str, strategy: str, commit: str,
-                 processing_time: float, auto_offset_reset: str, max_poll_records: int) -> str:
+                 processing_time: float, auto_offset_reset: str, max_poll_records: int,
+                 isolation_level: str = "read_uncommitted",
+                 output_topic: str | None = None) -> str:
     if name in lab.live_consumers() or name in lab.kafka.consumers:
         raise ArgumentError("name", f"a consumer named {name!r} is already in the cluster; "
                             "pick another name")
     topics = [t.strip() for t in topic.split(",") if t.strip()]
     for each in topics:
         lab.topic(each)
+    if commit == "transactional":
+        if not output_topic:
+            raise ArgumentError("output_topic", "a transactional consumer writes its output "
+                                "to a topic: give the output topic")
+        lab.topic(output_topic, "output_topic")
     app = ConsumerApp(lab, name, group, topics, strategy, commit, processing_time,
-                      auto_offset_reset, max_poll_records)
+                      auto_offset_reset, max_poll_records, isolation_level,
+                      output_topic if commit == "transactional" else None)
     app.start()
     lab.consumers[name] = app
+    isolation = ", read_committed" if isolation_level == "read_committed" else ""
     return (f"consumer {name!r} joins group {group!r} on {', '.join(topics)} ({strategy}, "
-            f"{commit} commits, {processing_time:g}s per record)")
+            f"{commit} commits, {processing_time:g}s per record{isolation})")
 
 
 def close_consumer(lab: Lab, consumer: str) -> str:
@@ -363,7 +486,8 @@ def change_strategy(lab: Lab, group: str, strategy: str) -> str:
     for app in apps:
         restarted = ConsumerApp(lab, app.name, group, app.topics, strategy, app.commit_mode,
                                 app.processing_time, app.auto_offset_reset,
-                                app.max_poll_records)
+                                app.max_poll_records, app.isolation_level,
+                                app.output_topic)
         restarted.start()
         lab.consumers[app.name] = restarted
     return (f"group {group!r}: {len(apps)} member(s) restarted with {strategy}; the group "
@@ -387,6 +511,78 @@ def seek_to_beginning(lab: Lab, consumer: str) -> str:
     app.rewind()
     return (f"{consumer!r} rewinds {', '.join(map(str, app.client.assignment()))} to the log "
             "start: its next polls replay the retained records")
+
+
+# -- transactions ----------------------------------------------------------------------------
+
+def init_transactions(lab: Lab, transactional_id: str) -> str:
+    """A new transactional producer: init_transactions fences any older producer with the
+    same transactional.id and aborts its open transaction (KIP-98 "Fencing")."""
+    older = [name for name, p in lab.transactional.items()
+             if p.transactional_id == transactional_id and not p.closed]
+    number = 1
+    while f"{transactional_id}-{number}" in lab.kafka.producers or \
+            f"{transactional_id}-{number}" in lab.transactional:
+        number += 1
+    name = f"{transactional_id}-{number}"
+    producer = lab.kafka.producer(client_id=name, transactional_id=transactional_id)
+    try:
+        producer.init_transactions()
+    except EngineError:
+        producer.close()
+        raise
+    lab.transactional[name] = producer
+    fenced = f"; {', '.join(older)} fenced: its next call fails" if older else ""
+    return (f"producer {name!r} is ready with transactional.id {transactional_id!r} "
+            f"(producer id {producer.producer_id}){fenced}")
+
+
+def begin_transaction(lab: Lab, producer: str) -> str:
+    lab.transactional_producer(producer).begin_transaction()
+    return (f"{producer!r} began a transaction: what it sends now is invisible to "
+            "read_committed consumers until it commits")
+
+
+def send_in_transaction(lab: Lab, producer: str, topic: str, key: str | None, value: str,
+                        partition: int | None, count: int) -> str:
+    sender = lab.transactional_producer(producer)
+    lab.topic(topic)
+    landed = []
+    for n in range(1, count + 1):
+        meta = sender.send(topic, value=value.replace("{n}", str(n)),
+                           key=None if key is None else key.replace("{n}", str(n)),
+                           partition=partition)
+        landed.append(f"P{meta.partition}@{meta.offset}")
+    shown = ", ".join(landed[:10]) + (f" ... ({count} records)" if count > 10 else "")
+    return (f"{producer!r} sent in its transaction to {topic!r}: {shown}; the partitions' "
+            "last stable offset stays before them until the transaction ends")
+
+
+def send_offsets(lab: Lab, producer: str, group: str, topic: str, partition: int,
+                 offset: int) -> str:
+    lab.transactional_producer(producer).send_offsets_to_transaction(
+        {(topic, partition): offset}, group)
+    return (f"offset {offset} of {topic}/{partition} for group {group!r} joins the "
+            "transaction: the group gets it only if the transaction commits")
+
+
+def commit_transaction(lab: Lab, producer: str) -> str:
+    lab.transactional_producer(producer).commit_transaction()
+    return (f"{producer!r} committed: COMMIT markers written; read_committed consumers now "
+            "read its records")
+
+
+def abort_transaction(lab: Lab, producer: str) -> str:
+    lab.transactional_producer(producer).abort_transaction()
+    return (f"{producer!r} aborted: ABORT markers written; read_committed consumers skip its "
+            "records, read_uncommitted ones have read them anyway")
+
+
+def close_producer(lab: Lab, producer: str) -> str:
+    sender = lab.transactional_producer(producer)
+    open_txn = sender.txn_state == "IN_TRANSACTION" and not sender.fenced
+    sender.close()
+    return f"{producer!r} closed" + ("; its open transaction was aborted" if open_txn else "")
 
 
 # -- faults ----------------------------------------------------------------------------------
@@ -433,6 +629,9 @@ COMMANDS = (
         Field("headers", "Headers", "json", placeholder='{"source": "web"}'),
         ACKS_FIELD,
         producers.COUNT,
+        Field("batched", "As one batch", "bool", default=False,
+              help="send_batch: each partition's records travel as one batch, and a refused "
+                   "batch fails every record in it."),
     ), help="producer.send() from your console producer."),
     Command("start_producer", "Start a producer", "Records", start_producer, (
         Field("name", "Name", required=True, default="producer-1"), TOPIC,
@@ -481,6 +680,11 @@ COMMANDS = (
               choices=RESETS, help="Where a group with no committed offset starts."),
         Field("max_poll_records", "max.poll.records", "int", default=10, minimum=1,
               maximum=500, help="Records one poll may return (Kafka's default is 500)."),
+        Field("isolation_level", "isolation.level", "choice", default="read_uncommitted",
+              choices=ISOLATION, help="read_committed reads only below the last stable "
+              "offset and skips aborted transactions."),
+        Field("output_topic", "Output topic", suggest=_topics,
+              help="Transactional commits: where each processed record's output is written."),
     ), help="A service joining a consumer group: a rebalance hands out the partitions."),
     Command("close_consumer", "Close consumer", "Consumers", close_consumer, (CONSUMER,),
             help="Graceful: commits, leaves the group at once; the group rebalances."),
@@ -491,6 +695,34 @@ COMMANDS = (
             help="commitSync(): stores the consumer's positions as the group's offsets."),
     Command("seek_to_beginning", "Seek to the beginning", "Consumers", seek_to_beginning,
             (CONSUMER,), help="Replay: read its partitions again from the log start."),
+    Command("init_transactions", "New transactional producer", "Transactions",
+            init_transactions, (
+                Field("transactional_id", "transactional.id", required=True, default="txn-1",
+                      help="A second producer with the same id fences the first."),
+            ), help="KafkaProducer(transactional_id=...).init_transactions()"),
+    Command("begin_transaction", "Begin transaction", "Transactions", begin_transaction,
+            (TXN_PRODUCER,), help="begin_transaction()"),
+    Command("send_in_transaction", "Send in transaction", "Transactions", send_in_transaction, (
+        TXN_PRODUCER, TOPIC,
+        Field("key", "Key", placeholder="alice"),
+        Field("value", "Value", "textarea", default="order {n}",
+              max_length=producers.BODY_CHARS),
+        Field("partition", "Partition", "int", minimum=0,
+              help="Leave blank to let the partitioner choose."),
+        producers.COUNT,
+    ), help="send() inside the open transaction."),
+    Command("send_offsets", "Send offsets to transaction", "Transactions", send_offsets, (
+        TXN_PRODUCER, Field("group", "Group", required=True, suggest=_groups), TOPIC,
+        Field("partition", "Partition", "int", default=0, minimum=0),
+        Field("offset", "Offset", "int", required=True, minimum=0),
+    ), help="send_offsets_to_transaction(): committed to the group with the transaction."),
+    Command("commit_transaction", "Commit transaction", "Transactions", commit_transaction,
+            (TXN_PRODUCER,), help="commit_transaction(): COMMIT markers on every partition."),
+    Command("abort_transaction", "Abort transaction", "Transactions", abort_transaction,
+            (TXN_PRODUCER,), help="abort_transaction(): ABORT markers; the records stay in "
+            "the log but read_committed skips them.", danger=True),
+    Command("close_producer", "Close transactional producer", "Transactions", close_producer,
+            (TXN_PRODUCER,), help="close(): aborts an open transaction."),
     Command("crash_consumer", "Crash consumer", "Faults", crash_consumer, (CONSUMER,),
             help="No leave, no commit: its partitions wait for the session timeout (45 s), "
                  "then the next owner re-reads what was not committed.", danger=True),
@@ -569,4 +801,4 @@ PRESETS = (
 )
 
 KIT = BrokerKit(broker="kafka", new_lab=Lab, commands=COMMANDS, presets=PRESETS,
-                groups=("Records", "Topics", "Consumers", "Faults"))
+                groups=("Records", "Topics", "Consumers", "Transactions", "Faults"))

@@ -304,6 +304,27 @@ def add_consumer(lab: Lab, name: str, queue: str, prefetch: int, ack_mode: str,
     return f"consumer {name!r} is consuming from {queue!r} (prefetch {prefetch}, {ack_mode})"
 
 
+def add_subscriber(lab: Lab, name: str, exchange: str, routing_key: str, prefetch: int,
+                   ack_mode: str, processing_time: float, on_poison: str) -> str:
+    """A pub/sub subscriber: its own exclusive, server-named queue bound to ``exchange``
+    ("Queues" guide, Exclusive Queues and Server-named Queues). The queue lives only as long
+    as the subscriber's connection: what is published while it is away never reaches it."""
+    if name in lab.live_consumers():
+        raise ArgumentError("name", f"a consumer named {name!r} is already running; pick "
+                            "another name")
+    app = ConsumerApp(lab, name, "", prefetch, ack_mode, processing_time, on_poison)
+    try:
+        app.queue = app.channel.queue_declare("", exclusive=True)
+        app.channel.queue_bind(app.queue, exchange, routing_key)
+        app.subscribe()
+    except Exception:
+        app.channel.close()  # its exclusive queue, if declared, goes with the connection
+        raise
+    lab.consumers[name] = app
+    return (f"subscriber {name!r} declared exclusive queue {app.queue!r} bound to "
+            f"{exchange!r}; the queue is deleted when the subscriber disconnects")
+
+
 def consumer_settings(lab: Lab, consumer: str, prefetch: int | None, ack_mode: str | None,
                       processing_time: float | None, on_poison: str | None) -> str:
     app = lab.consumer(consumer)
@@ -343,11 +364,12 @@ def crash_consumer(lab: Lab, consumer: str) -> str:
 
 
 def restart_broker(lab: Lab) -> str:
-    """Every connection drops; only durable things and persistent messages come back."""
+    """Every connection drops; only durable things and persistent messages come back
+    ("Queues" guide, Durability; "Reliability Guide")."""
     for app in lab.consumers.values():
         app.stop_working()
-    lab.sim.rabbitmq.restart()
-    return "broker restarted: clients were disconnected; durable state survived"
+    report = lab.sim.rabbitmq.restart()
+    return report.summary() + "; every client was disconnected"
 
 
 def ack(lab: Lab, consumer: str, delivery_tag: int, multiple: bool) -> str:
@@ -462,6 +484,12 @@ COMMANDS = (
         Field("name", "Name", required=True, placeholder="worker-4"), QUEUE, PREFETCH,
         ACK_MODE, PROCESSING, POISON,
     ), fresh=True),
+    Command("add_subscriber", "Add subscriber (exclusive queue)", "Consumers", add_subscriber, (
+        Field("name", "Name", required=True, placeholder="dashboard-1"),
+        Field("exchange", "Exchange", required=True, suggest=_exchanges),
+        ROUTING_KEY, PREFETCH, ACK_MODE, PROCESSING, POISON,
+    ), help="queue_declare('', exclusive=True): a server-named amq.gen-... queue that "
+            "vanishes with the subscriber's connection.", fresh=True),
     Command("consumer_settings", "Consumer settings", "Consumers", consumer_settings, (
         CONSUMER, _optional(PREFETCH), _optional(ACK_MODE), _optional(PROCESSING),
         _optional(POISON),
@@ -481,7 +509,8 @@ COMMANDS = (
     Command("crash_consumer", "Crash consumer", "Faults", crash_consumer, (CONSUMER,),
             help="Its connection drops: unacked messages go back to the queue.", danger=True),
     Command("restart_broker", "Restart the broker", "Faults", restart_broker, (),
-            help="Connections drop; transient queues and non-persistent messages are lost.",
+            help="Connections drop; transient and exclusive queues and non-persistent "
+                 "messages are lost.",
             danger=True),
 )
 

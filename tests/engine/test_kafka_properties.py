@@ -10,6 +10,8 @@ retention and compaction). Invariants after every step:
   log start <= high watermark <= log end;
 - a record once below the high watermark (committed, in Kafka's sense) is never "lost": it
   stays in its log until retention, compaction or topic deletion removes it;
+- transactions (KIP-98): the last stable offset never passes the high watermark, and a
+  read_committed consumer never gets a marker or a record of an aborted transaction;
 - the same seed and operations give the same event list.
 """
 
@@ -38,6 +40,8 @@ class World:
         kafka.create_topic("prices", num_partitions=2, replication_factor=2,
                            config={"cleanup.policy": "compact", "delete.retention.ms": 1000})
         self.consumers = []
+        self.txn_producers = []
+        self.read_committed_got = []  # (partition, record) pairs read_committed polls returned
 
     def perform(self, op):
         name, *args = op
@@ -51,10 +55,21 @@ class World:
         for _ in range(count):
             producer.send(topic, value=value, key=key, partition=partition)
 
-    def do_join(self, group, topics, reset, auto_commit):
+    def do_send_lingering(self, topic, key, acks, value, count):
+        """A producer with linger.ms and a small batch.size: its records wait in batches
+        that go out on the clock, when full, or refused whole."""
+        kafka = self.sim.kafka
+        name = f"lingering-{acks}"
+        producer = kafka.producers.get(name) or kafka.producer(
+            acks=acks, client_id=name, linger_ms=5, batch_size=8)
+        for _ in range(count):
+            producer.send(topic, value=value, key=key)
+
+    def do_join(self, group, topics, reset, auto_commit, isolation="read_uncommitted"):
         consumer = self.sim.kafka.consumer(
             group_id=group, auto_offset_reset=reset, enable_auto_commit=auto_commit,
-            partition_assignment_strategy=GROUPS[group], session_timeout_ms=10_000)
+            partition_assignment_strategy=GROUPS[group], session_timeout_ms=10_000,
+            isolation_level=isolation)
         self.consumers.append(consumer)
         consumer.subscribe(topics)
 
@@ -62,12 +77,39 @@ class World:
         """Call ``action`` (poll, commit, seek_to_beginning, close, crash) on a live consumer."""
         live = [c for c in self.consumers if c.state == "active"]
         if live:
-            getattr(live[index % len(live)], action)(*args)
+            consumer = live[index % len(live)]
+            got = getattr(consumer, action)(*args)
+            if action == "poll" and consumer.read_committed:
+                self.read_committed_got += [(self.sim.kafka.partition((r.topic, r.partition)), r)
+                                            for r in got]
+
+    def do_txn(self, action, *args):
+        """A transactional producer ("tx"): a new one fences the last; the others act on the
+        newest (or, with ``old``, on the one before it: a fenced producer)."""
+        kafka = self.sim.kafka
+        if action == "new":
+            producer = kafka.producer(transactional_id="tx")
+            self.txn_producers.append(producer)
+            producer.init_transactions()
+            return
+        if not self.txn_producers:
+            return
+        old, *rest = args
+        producer = self.txn_producers[-2 if old and len(self.txn_producers) > 1 else -1]
+        if action == "send":
+            producer.send(*rest)
+        elif action == "offsets":
+            producer.send_offsets_to_transaction({("orders", 0): rest[0]}, "billing")
+        else:
+            getattr(producer, action)()
 
     def do_poll_all(self):
         for consumer in self.consumers:
             if consumer.state == "active":
-                consumer.poll()
+                got = consumer.poll()
+                if consumer.read_committed:
+                    self.read_committed_got += [
+                        (self.sim.kafka.partition((r.topic, r.partition)), r) for r in got]
 
     def do_kill(self, broker):
         self.sim.kafka.kill_broker(broker)
@@ -111,11 +153,33 @@ class KafkaSessions(RuleBasedStateMachine):
     def send(self, topic, key, partition, acks, value, count):
         self.run("send", topic, key, partition, acks, value, count)
 
+    @rule(topic=st.sampled_from(["orders", "prices"]), key=st.sampled_from(["a", "b", "c"]),
+          acks=st.sampled_from([0, 1, "all"]), value=st.integers(0, 999),
+          count=st.integers(1, 5))
+    def send_lingering(self, topic, key, acks, value, count):
+        self.run("send_lingering", topic, key, acks, value, count)
+
     @rule(group=st.sampled_from(sorted(GROUPS)),
           topics=st.sampled_from([["orders"], ["prices"], ["orders", "prices"]]),
-          reset=st.sampled_from(["earliest", "latest"]), auto_commit=st.booleans())
-    def join(self, group, topics, reset, auto_commit):
-        self.run("join", group, topics, reset, auto_commit)
+          reset=st.sampled_from(["earliest", "latest"]), auto_commit=st.booleans(),
+          isolation=st.sampled_from(["read_uncommitted", "read_committed"]))
+    def join(self, group, topics, reset, auto_commit, isolation):
+        self.run("join", group, topics, reset, auto_commit, isolation)
+
+    @rule(action=st.sampled_from(["new", "begin_transaction", "commit_transaction",
+                                  "abort_transaction", "close"]), old=st.booleans())
+    def transaction(self, action, old):
+        self.run("txn", action, old)
+
+    @rule(old=st.booleans(), topic=st.sampled_from(["orders", "prices"]),
+          value=st.integers(0, 99), key=st.sampled_from(["a", "b"]),
+          partition=st.none() | st.integers(0, 1))
+    def transactional_send(self, old, topic, value, key, partition):
+        self.run("txn", "send", old, topic, value, key, partition)
+
+    @rule(offset=st.integers(0, 20))
+    def transactional_offsets(self, offset):
+        self.run("txn", "offsets", False, offset)
 
     @rule(index=st.integers(0, 5), max_records=st.integers(1, 4))
     def poll(self, index, max_records):
@@ -153,6 +217,18 @@ class KafkaSessions(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([0, 0, 1, 6, 12, 300]))
     def advance(self, seconds):
         self.run("advance", seconds)
+
+    @invariant()
+    def the_last_stable_offset_stays_at_or_below_the_high_watermark(self):
+        for topic in self.world.sim.kafka.topics.values():
+            for partition in topic.partitions:
+                assert partition.last_stable_offset <= partition.high_watermark
+
+    @invariant()
+    def read_committed_never_gets_a_marker_or_an_aborted_record(self):
+        for partition, record in self.world.read_committed_got:
+            assert record.control is None
+            assert partition is None or not partition.is_aborted(record), record
 
     @invariant()
     def the_rooms_account_matches_a_scan(self):

@@ -89,7 +89,8 @@ def test_partition_contents_show_the_newest_100_records_oldest_first_with_offset
         "timestamp": 0, "size": 7, "committed": True}  # payload bytes: k + v50 + n + 50
     payload = sum(len(f"kv{i}n{i}") for i in range(150))
     assert partition["counters"] == {"records": 150, "bytes": payload,
-                                     "log_start": 0, "log_end": 150, "high_watermark": 150}
+                                     "log_start": 0, "log_end": 150, "high_watermark": 150,
+                                     "last_stable_offset": 150}
     assert partition["groups"] == {"g": {"committed": 40, "lag": 110}}
     assert partition["leader"] == partition["replicas"][0] == partition["isr"][0]
     mine = contents[consumer.node]

@@ -184,3 +184,20 @@ def test_any_seed_replays_the_same_events_and_summary(seed):
         return events, result.summary
 
     assert play() == play()
+
+
+def test_a_scenario_kafka_consumer_can_read_committed():
+    """A scenario consumer's ``isolation_level`` (mqlab/scenarios/schema.json) reaches its
+    KafkaConsumer."""
+    data = {
+        "title": "rc", "description": "d", "duration": 5, "seed": 1,
+        "kafka": {"topics": [{"name": "orders", "partitions": 1}]},
+        "producers": [{"name": "web", "broker": "kafka", "topic": "orders",
+                       "rate": {"kind": "steady", "per_second": 2}, "count": 4}],
+        "consumers": [{"name": "c", "broker": "kafka", "topic": "orders", "group": "g",
+                       "auto_offset_reset": "earliest", "isolation_level": "read_committed"}],
+    }
+    scenario = Run(data)
+    result = scenario.play()
+    assert scenario.sim.kafka.consumers["c"].isolation_level == "read_committed"
+    assert result.summary["side_effects"] == 4

@@ -562,6 +562,9 @@ def test_every_command_is_in_the_forms_with_its_group():
         "Topics": ["create_topic", "add_partitions", "delete_topic"],
         "Consumers": ["add_consumer", "close_consumer", "change_strategy", "commit",
                       "seek_to_beginning"],
+        "Transactions": ["init_transactions", "begin_transaction", "send_in_transaction",
+                         "send_offsets", "commit_transaction", "abort_transaction",
+                         "close_producer"],
         "Faults": ["crash_consumer", "kill_broker", "restore_broker", "lose_responses"],
     }
 

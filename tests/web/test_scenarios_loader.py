@@ -35,6 +35,9 @@ def test_a_good_scenario_has_no_problems():
         " 'at-least-once', 'effectively-once'")]),
     (with_(["consumers", 0, "topic"], "t"), [(
         "$.consumers[0].topic", "'topic' does not apply when broker is 'rabbitmq'")]),
+    (with_(["consumers", 0, "isolation_level"], "read_committed"), [(
+        "$.consumers[0].isolation_level", "'isolation_level' does not apply when broker is "
+        "'rabbitmq'")]),
     (with_(["producers", 0, "broker"], "sqs"), [(
         "$.producers[0].queue", "required property 'queue' is missing"), (
         "$.producers[0].routing_key", "'routing_key' does not apply when broker is 'sqs'")]),

@@ -114,13 +114,14 @@ class KafkaConsumerAdapter:
     def __init__(self, sim: Simulation, name: str, topic: str, group: str, *,
                  auto_offset_reset: str = "latest", assignment: str = "range",
                  max_records: int = 10, poll_interval: float = 0.5, retry_levels: int = 0,
-                 dead_letter: bool = False) -> None:
+                 dead_letter: bool = False, isolation_level: str = "read_uncommitted") -> None:
         self.sim = sim
         self.name = name
         self.topic = topic
         self.group = group
         self.auto_offset_reset = auto_offset_reset
         self.assignment = assignment
+        self.isolation_level = isolation_level
         self.max_records = max_records
         self.poll_interval = poll_interval
         self.retry_levels = retry_levels
@@ -159,7 +160,7 @@ class KafkaConsumerAdapter:
         self.consumer = self.sim.kafka.consumer(
             group_id=self.group, client_id=self.client_id,
             auto_offset_reset=self.auto_offset_reset, enable_auto_commit=False,
-            partition_assignment_strategy=self.assignment)
+            partition_assignment_strategy=self.assignment, isolation_level=self.isolation_level)
         self.consumer.subscribe(topics)
         self._polled.clear()
         self._in_hand = 0
