@@ -4,13 +4,18 @@ query-protocol requests (botocore's SigV4Auth), against a real daphne in a child
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from contextlib import closing
+from pathlib import Path
 
 import boto3
 import pytest
@@ -219,3 +224,52 @@ def test_query_protocol_speaks_xml_in_aws_shapes(server, room):
     status, xml, _ = query(facts, {"Action": "ListQueues"}, secret="x" * 32)
     assert status == 403
     assert xml.findtext("sqs:Error/sqs:Code", namespaces=NS) == "SignatureDoesNotMatch"
+
+
+def test_a_long_poll_returns_as_soon_as_a_message_arrives(server, room):
+    _, _, facts = room
+    sqs = client(facts)
+    url = sqs.create_queue(QueueName="waits")["QueueUrl"]
+    answers: list[dict] = []
+    started = time.monotonic()
+    poller = threading.Thread(target=lambda: answers.append(
+        client(facts).receive_message(QueueUrl=url, WaitTimeSeconds=20)))
+    poller.start()
+    time.sleep(1.0)  # the poll waits meanwhile; the server serves other requests
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    sqs.send_message(QueueUrl=url, MessageBody="wake up")
+    poller.join(15)
+    assert [m["Body"] for m in answers[0]["Messages"]] == ["wake up"]
+    assert time.monotonic() - started < 8
+
+
+AWS = Path(sys.executable).with_name("aws")
+
+
+@pytest.mark.skipif(not AWS.exists(), reason="the AWS CLI is not installed (pip install awscli)")
+def test_the_aws_cli_drives_the_room(server, room):
+    _, _, facts = room
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": facts["aws_access_key_id"],
+           "AWS_SECRET_ACCESS_KEY": facts["aws_secret_access_key"],
+           "AWS_DEFAULT_REGION": facts["region_name"], "AWS_CONFIG_FILE": os.devnull,
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+    def aws(*args: str) -> dict:
+        done = subprocess.run([str(AWS), "sqs", *args, "--endpoint-url",
+                               facts["endpoint_url"], "--output", "json"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout or "{}")
+
+    url = aws("create-queue", "--queue-name", "cli")["QueueUrl"]
+    assert url == f"{facts['endpoint_url']}/000000000000/cli"
+    aws("send-message", "--queue-url", url, "--message-body", "from the cli")
+    got = aws("receive-message", "--queue-url", url, "--wait-time-seconds", "2")
+    assert [m["Body"] for m in got["Messages"]] == ["from the cli"]
+    aws("delete-message", "--queue-url", url, "--receipt-handle",
+        got["Messages"][0]["ReceiptHandle"])
+    env["AWS_SECRET_ACCESS_KEY"] = "not-the-token"
+    done = subprocess.run([str(AWS), "sqs", "list-queues", "--endpoint-url",
+                           facts["endpoint_url"]], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0 and "SignatureDoesNotMatch" in done.stderr
