@@ -116,6 +116,9 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
             room = None
         check_signature(request, body, room_id, room.token if room else None)
         assert room is not None
+        if not any(command.name == "api" for command in room.kit.commands):
+            raise ApiError("UnsupportedOperation", f"Room {room_id} is a {room.kit.broker} "
+                           "room: it has no SQS endpoint")
         if not _requests.take(room.token):
             raise ApiError("RequestThrottled", "Too many requests to this room: slow down")
         action, params = _read(request, body, query, rest)
