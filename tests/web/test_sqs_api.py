@@ -16,7 +16,8 @@ from django.test import AsyncClient
 from mqlab import sqs_api, sqs_shapes
 from mqlab.rooms import Room
 from mqlab.sources import find
-from tests.web.conftest import OWNER, create_room
+from tests.web.conftest import OWNER, connect, create_room
+from tests.web.test_room_socket import events_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE = "http://testserver"
@@ -179,3 +180,24 @@ async def test_replay_rebuilds_what_real_clients_did(rooms):
                  now=room.sim.now)
     assert again.notice is None
     assert [m.body for m in again.sim.sqs.queues["a"].messages.values()] == ["hi"]
+
+
+@pytest.mark.asyncio
+async def test_a_clients_requests_animate_for_the_rooms_viewers(rooms):
+    room = await create_room("sqs-playground")
+    socket = await connect(room.id)
+    await socket.receive_json_from()  # the snapshot
+    await send(room, b'{"QueueName": "a"}', target="AmazonSQS.CreateQueue")
+    url = f"{BASE}/rooms/{room.id}/sqs/000000000000/a"
+    await send(room, json.dumps({"QueueUrl": url, "MessageBody": "hi"}).encode(),
+               target="AmazonSQS.SendMessage")
+    response = await send(room, json.dumps({"QueueUrl": url, "WaitTimeSeconds": 1}).encode(),
+                          target="AmazonSQS.ReceiveMessage")
+    assert [m["Body"] for m in json.loads(response.content)["Messages"]] == ["hi"]
+    events = await events_until(socket, lambda event: event["kind"] == "received")
+    kinds = [event["kind"] for event in events]
+    assert kinds.index("sent") < kinds.index("received")
+    received = next(event for event in events if event["kind"] == "received")
+    # The client shows as a receiver node of its own.
+    assert received["target"] == "sqs:consumer:sdk"
+    await socket.disconnect()

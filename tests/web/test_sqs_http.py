@@ -143,6 +143,8 @@ def test_errors_in_aws_codes(server, room):
     with pytest.raises(sqs.exceptions.QueueDoesNotExist) as error:
         sqs.send_message(QueueUrl=missing, MessageBody="x")
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # As from AWS: botocore shows the query protocol's code, and keeps the JSON one.
+    assert error.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
     assert error.value.response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     with pytest.raises(ClientError) as error:
