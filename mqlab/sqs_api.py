@@ -41,10 +41,12 @@ import json
 import re
 import time
 import uuid
+import weakref
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -58,6 +60,9 @@ from mqlab.throttle import Buckets
 JSON_TYPE = "application/x-amz-json-1.0"
 #: Request bodies past this are refused (SQS's own cap on a request is 1 MiB of message).
 MAX_BODY = getattr(settings, "MQLAB_SQS_MAX_BODY", 1024 * 1024 + 64 * 1024)
+#: Form fields a query-protocol request may have (a full batch of ten messages with ten
+#: attributes each needs about 400).
+MAX_FIELDS = 2000
 #: How often a waiting long poll looks at the room (one frame).
 FRAME_SECONDS = 0.04
 #: The longest wall time a long poll is held: SDKs time out reads after 60 s.
@@ -92,6 +97,10 @@ _requests = Buckets(getattr(settings, "MQLAB_SOCKET_FRAMES_PER_SECOND", 20.0),
                     getattr(settings, "MQLAB_SOCKET_FRAMES_BURST", 40.0))
 
 
+#: When each room without a runner last had its clock moved by a waiting long poll.
+_driven: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
 class ApiError(Exception):
     def __init__(self, code: str, message: str, status: int = 400, sender: bool = True):
         super().__init__(message)
@@ -109,7 +118,11 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
         if length > MAX_BODY:
             raise ApiError("RequestEntityTooLarge", f"The request body is {length} bytes; at "
                            f"most {MAX_BODY} are accepted", 413)
-        body = request.body
+        try:
+            body = request.body
+        except RequestDataTooBig:  # a body sent without its length
+            raise ApiError("RequestEntityTooLarge", "The request body is too large", 413) \
+                from None
         try:
             room = await registry.aget(room_id)
         except RoomNotFound:
@@ -150,9 +163,15 @@ def _read(request: HttpRequest, body: bytes, query: bool,
         if not isinstance(params, dict):
             raise ApiError("SerializationException", "The request body is not a JSON object")
     else:
-        fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)) \
-            if request.method == "POST" else {}
-        fields.update(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True))
+        try:
+            fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
+                                    max_num_fields=MAX_FIELDS)) \
+                if request.method == "POST" else {}
+            fields.update(parse_qsl(request.META.get("QUERY_STRING", ""),
+                                    keep_blank_values=True, max_num_fields=MAX_FIELDS))
+        except ValueError:
+            raise ApiError("InvalidParameterValue", f"A request has at most {MAX_FIELDS} "
+                           "parameters") from None
         action = fields.get("Action", "")
         if sqs_shapes.operation(action) is None:
             raise ApiError("InvalidAction", f"The action or operation requested is invalid: "
@@ -243,13 +262,20 @@ async def _wait(room: Any, call: Any, params: dict[str, Any]) -> None:
     wait = params.get("WaitTimeSeconds")
     wait = wait if isinstance(wait, int) else 20
     deadline = time.monotonic() + min(MAX_HOLD_SECONDS, wait / max(room.speed, 0.01) + 2.0)
-    last = time.monotonic()
     while not call.done and time.monotonic() < deadline:
         await asyncio.sleep(FRAME_SECONDS)
-        now = time.monotonic()
         if room.runner is None or room.runner.done():
-            await offloop.call(room, room.tick, now - last)
-        last = now
+            await _drive(room)
+
+
+async def _drive(room: Any) -> None:
+    """Move the clock of a room no runner paces by the wall time since it was last moved
+    (however many polls wait on it: the clock runs once, at the room's speed)."""
+    now = time.monotonic()
+    elapsed = min(now - _driven.get(room, now - FRAME_SECONDS), 4 * FRAME_SECONDS)
+    _driven[room] = now  # on the event loop: the next poll sees it at once
+    if elapsed > 0:
+        await offloop.call(room, room.tick, elapsed)
 
 
 def _engine_error(error: Exception) -> ApiError:

@@ -3,7 +3,9 @@ query protocol's names, and the room's side (a hidden command, a logged request)
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import urllib.parse
 
 import pytest
@@ -201,3 +203,27 @@ async def test_a_clients_requests_animate_for_the_rooms_viewers(rooms):
     # The client shows as a receiver node of its own.
     assert received["target"] == "sqs:consumer:sdk"
     await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_concurrent_long_polls_run_an_unwatched_rooms_clock_once(rooms):
+    room = await create_room("sqs-playground")
+    await send(room, b'{"QueueName": "a"}', target="AmazonSQS.CreateQueue")
+    body = json.dumps({"QueueUrl": f"{BASE}/rooms/{room.id}/sqs/000000000000/a",
+                       "WaitTimeSeconds": 1}).encode()
+    started, at = time.monotonic(), room.sim.now
+    answers = await asyncio.gather(*(send(room, body, target="AmazonSQS.ReceiveMessage")
+                                     for _ in range(3)))
+    assert [json.loads(answer.content) for answer in answers] == [{}, {}, {}]
+    wall = time.monotonic() - started
+    assert wall >= 0.9
+    assert room.sim.now - at <= wall + 0.2  # not three times as fast
+
+
+@pytest.mark.asyncio
+async def test_too_many_query_fields_are_refused(rooms):
+    room = await create_room("sqs-playground")
+    body = urllib.parse.urlencode({"Action": "ListQueues", **{f"x{n}": "1" for n in
+                                                               range(sqs_api.MAX_FIELDS + 1)}})
+    response = await send(room, body.encode(), target=None)
+    assert response.status_code == 400 and b"InvalidParameterValue" in response.content
