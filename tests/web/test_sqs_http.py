@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -275,3 +276,28 @@ def test_the_aws_cli_drives_the_room(server, room):
                            facts["endpoint_url"]], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0 and "SignatureDoesNotMatch" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def aws_sdk_js(tmp_path_factory):
+    """A folder with @aws-sdk/client-sqs from the npm registry (skips without node)."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.skip("node and npm are not installed")
+    folder = tmp_path_factory.mktemp("aws-sdk-js")
+    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent",
+                           "@aws-sdk/client-sqs"], cwd=folder, capture_output=True,
+                          text=True, timeout=240)
+    if done.returncode != 0:
+        pytest.skip(f"npm could not install @aws-sdk/client-sqs: {done.stderr[-300:]}")
+    shutil.copy(Path(__file__).with_name("clients") / "sqs_aws_sdk_js.mjs", folder)
+    return folder
+
+
+def test_the_aws_sdk_for_javascript_drives_the_room(server, room, aws_sdk_js):
+    _, _, facts = room
+    done = subprocess.run(["node", "sqs_aws_sdk_js.mjs", json.dumps(facts)], cwd=aws_sdk_js,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    saw = json.loads(done.stdout)
+    assert saw == {"QueueUrl": f"{facts['endpoint_url']}/000000000000/node",
+                   "bodies": ["from node"], "bin": [1, 2, 3], "error": "QueueDoesNotExist"}
