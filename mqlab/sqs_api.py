@@ -38,6 +38,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 import uuid
@@ -57,6 +58,7 @@ from mqlab.commands.sqs import API_ACTIONS
 from mqlab.rooms import RoomNotFound, client_id, offloop, registry
 from mqlab.throttle import Buckets
 
+logger = logging.getLogger("mqlab.rooms")
 JSON_TYPE = "application/x-amz-json-1.0"
 #: Request bodies past this are refused (SQS's own cap on a request is 1 MiB of message).
 MAX_BODY = getattr(settings, "MQLAB_SQS_MAX_BODY", 1024 * 1024 + 64 * 1024)
@@ -114,8 +116,8 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
     query = "X-Amz-Target" not in request.headers
     request_id = str(uuid.uuid4())
     try:
-        length = int(request.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        length = request.headers.get("Content-Length") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY:
             raise ApiError("RequestEntityTooLarge", f"The request body is {length} bytes; at "
                            f"most {MAX_BODY} are accepted", 413)
         try:
@@ -141,6 +143,10 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
         response = sqs_shapes.encode_blobs(_outbound(response, base))
     except ApiError as error:
         return _error(error, query, request_id)
+    except Exception:  # our bug: the client hears SQS's InternalError, the log the details
+        logger.exception("room %s: SQS request %s failed", room_id, request_id)
+        return _error(ApiError("InternalError", "We encountered an internal error. Please try "
+                               "again.", 500, sender=False), query, request_id)
     if query:
         return HttpResponse(sqs_shapes.xml_response(action, response, request_id),
                             content_type="text/xml", headers={"x-amzn-RequestId": request_id})

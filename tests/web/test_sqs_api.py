@@ -227,3 +227,16 @@ async def test_too_many_query_fields_are_refused(rooms):
                                                                range(sqs_api.MAX_FIELDS + 1)}})
     response = await send(room, body.encode(), target=None)
     assert response.status_code == 400 and b"InvalidParameterValue" in response.content
+
+
+@pytest.mark.asyncio
+async def test_a_failure_of_ours_answers_internal_error(rooms, monkeypatch):
+    room = await create_room("sqs-playground")
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sqs_api, "_read", broken)
+    response = await send(room, b"{}")
+    assert response.status_code == 500
+    assert response["x-amzn-query-error"] == "InternalError;Receiver"
