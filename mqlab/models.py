@@ -20,6 +20,10 @@ class RoomRecord(models.Model):
     #: The creator's client id (kept in their session); they control the room.
     owner = models.CharField(max_length=64)
     free_play = models.BooleanField(default=False)
+    #: The secret that real clients sign their requests with (SigV4's secret key for the
+    #: room's SQS endpoint); only the controller is shown it. Blank in rooms made before it
+    #: existed: such a room gets one when it is next loaded and saved.
+    token = models.CharField(max_length=64, blank=True, default="")
     speed = models.FloatField(default=1.0)
     paused = models.BooleanField(default=False)
     #: Virtual time when last saved: a restart replays the log, then advances to it.

@@ -216,6 +216,8 @@ MQLAB_ROOM_THREADS = int(os.environ.get("MQLAB_ROOM_THREADS", "8"))
 #: Frames one socket may send per second (a token bucket), and the burst it may save up.
 MQLAB_SOCKET_FRAMES_PER_SECOND = float(os.environ.get("MQLAB_SOCKET_FRAMES_PER_SECOND", "20"))
 MQLAB_SOCKET_FRAMES_BURST = float(os.environ.get("MQLAB_SOCKET_FRAMES_BURST", "40"))
+#: The largest request body a room's SQS endpoint reads (SQS's own cap is a 1 MiB message).
+MQLAB_SQS_MAX_BODY = env_int("MQLAB_SQS_MAX_BODY", 1024 * 1024 + 64 * 1024)
 
 # -- Room budgets -------------------------------------------------------------------------
 # What one room may hold and have (engine/limits.py; docs/limits.md says what happens past

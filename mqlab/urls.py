@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from mqlab import scoreboard, sharing, views
+from mqlab import scoreboard, sharing, sqs_api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("rooms/<slug:room_id>/save/", sharing.save_room, name="room-save"),
     path("rooms/<slug:room_id>/scoreboard/", scoreboard.scoreboard_view,
          name="room-scoreboard"),
+    path("rooms/<slug:room_id>/connect.json", sqs_api.connect, name="room-connect"),
+    # SDKs post to the endpoint with or without a final slash, and to queue URLs beneath it.
+    re_path(r"^rooms/(?P<room_id>[-\w]+)/sqs(?:/(?P<rest>.*))?$", sqs_api.endpoint,
+            name="room-sqs"),
     path("rooms/<slug:room_id>/scenario.json", sharing.export_room, name="room-export"),
     path("scenarios/import/", sharing.import_scenario, name="scenario-import"),
     path("scenarios/saved/<slug:saved_id>/", sharing.saved_scenario, name="saved-scenario"),

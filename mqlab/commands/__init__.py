@@ -194,6 +194,8 @@ class Command:
     #: The form starts afresh once this succeeds: a declaration's settings (a queue's TTL...)
     #: must not carry over unseen to the next one, as a publish's may.
     fresh: bool = False
+    #: Not offered on the page: what real clients' requests run as (``api``).
+    hidden: bool = False
 
     def parse(self, raw_args: dict[str, Any]) -> dict[str, Any]:
         known = {spec.name for spec in self.fields}
@@ -245,7 +247,7 @@ class BrokerKit:
     def command_groups(self, lab: Any) -> list[dict[str, Any]]:
         order = self.groups or tuple(dict.fromkeys(command.group for command in self.commands))
         return [{"name": group, "commands": [command.describe(lab) for command in self.commands
-                                             if command.group == group]}
+                                             if command.group == group and not command.hidden]}
                 for group in order]
 
 

@@ -24,10 +24,11 @@ counts and the messages the app still works on, with whether its receipt handle 
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
-from engine import Simulation
+from engine import EngineError, Simulation
 from engine.apps.adapters.base import Delivery
 from engine.apps.adapters.sqs import SqsConsumer, SqsProducer
 from engine.apps.consumer import Consumer, FailurePolicy
@@ -165,6 +166,8 @@ class Lab:
         #: processed-ids stores of the deduplicating functions, one per queue (one service)
         self.stores: dict[str, Any] = {}
         self.outboxes: dict[str, Any] = {}
+        #: The answer to the latest ``api`` command (a real client's request).
+        self.last_call: ApiCall | None = None
 
     @property
     def sqs(self) -> Any:
@@ -513,6 +516,84 @@ def realism(lab: Lab, enabled: bool) -> str:
     return "realism off: standard queues behave exactly"
 
 
+# -- real clients (mqlab.sqs_api) --------------------------------------------------------------
+
+#: The model's actions a real client may call, by their API name.
+API_ACTIONS = {
+    "CreateQueue": "create_queue", "GetQueueUrl": "get_queue_url", "ListQueues": "list_queues",
+    "GetQueueAttributes": "get_queue_attributes",
+    "SetQueueAttributes": "set_queue_attributes", "DeleteQueue": "delete_queue",
+    "PurgeQueue": "purge_queue", "ListQueueTags": "list_queue_tags",
+    "SendMessage": "send_message", "SendMessageBatch": "send_message_batch",
+    "ReceiveMessage": "receive_message", "DeleteMessage": "delete_message",
+    "DeleteMessageBatch": "delete_message_batch",
+    "ChangeMessageVisibility": "change_message_visibility",
+    "ChangeMessageVisibilityBatch": "change_message_visibility_batch",
+    "ListDeadLetterSourceQueues": "list_dead_letter_source_queues",
+    "StartMessageMoveTask": "start_message_move_task",
+    "ListMessageMoveTasks": "list_message_move_tasks",
+    "CancelMessageMoveTask": "cancel_message_move_task",
+}
+
+
+class ApiCall:
+    """What a real client's request came to: ``response`` once ``done``, or ``error`` (an
+    EngineError). A long poll is done later, in virtual time."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.response: dict[str, Any] | None = None
+        self.error: Exception | None = None
+
+    def answer(self, response: dict[str, Any]) -> None:
+        self.response, self.done = response, True
+
+
+def api(lab: Lab, action: str, params: dict[str, Any], client: str | None) -> str:
+    """One request of a real client (boto3, the AWS CLI...): the model's method of that
+    action with the request's parameters (queue URLs already the model's). The answer waits
+    in ``lab.last_call`` for the HTTP view; receives show on the client's receiver node."""
+    call = lab.last_call = ApiCall()
+    try:
+        return _api(lab, call, action, params, client)
+    except EngineError as error:  # the client hears SQS's own code
+        call.error = error
+        raise
+
+
+def _api(lab: Lab, call: ApiCall, action: str, params: dict[str, Any],
+         client: str | None) -> str:
+    from mqlab import sqs_shapes
+
+    method = API_ACTIONS.get(action)
+    if method is None:
+        raise ArgumentError("action", f"SQS has no action {action!r} here; known: "
+                            f"{', '.join(sorted(API_ACTIONS))}")
+    op = sqs_shapes.operation(action)
+    arguments = sqs_shapes.decode_blobs(op.input_shape if op else None, params)
+    # Parameters the model does not take (ReceiveRequestAttemptId, X-Ray's
+    # MessageSystemAttributes) change nothing it simulates: left out.
+    accepted = inspect.signature(getattr(lab.sqs, method)).parameters
+    arguments = {k: v for k, v in arguments.items() if k in accepted}
+    who = f" by {client}" if client else ""
+    if action == "ReceiveMessage":
+        queue = lab.sqs._queue(arguments.get("QueueUrl"))
+        wait = arguments.get("WaitTimeSeconds")
+        wait = queue.wait if wait is None else wait
+        lab.sqs.receive_message_async(call.answer, consumer=client, **arguments)
+        if wait:
+            lab.sim.emit(LONG_POLL_STARTED, "sqs", source=node_id("sqs", "queue", queue.name),
+                         target=node_id("sqs", "consumer", client) if client else None,
+                         reason=f"ReceiveMessage{who} with WaitTimeSeconds={wait}",
+                         details={"consumer": client})
+        return f"ReceiveMessage{who} on {queue.name!r}"
+    try:
+        call.answer(getattr(lab.sqs, method)(**arguments))
+    except TypeError as error:  # a parameter the action does not take
+        raise ArgumentError("params", f"{action}: {error}") from None
+    return f"{action}{who}"
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 QUEUE = Field("queue", "Queue", required=True, suggest=_queues)
@@ -638,6 +719,12 @@ COMMANDS = (
         Field("enabled", "Enabled", "bool", default=True),
     ), help="Occasional duplicates, shuffled receives, sampled short polls — seeded."),
     *sns.commands(QUEUE),
+    Command("api", "SQS API request", "API", api, (
+        Field("action", "Action", required=True), Field("params", "Parameters", "json",
+                                                        default={}, max_length=2_000_000),
+        Field("client", "Client"),
+    ), help="A request of a real SQS client (boto3, the AWS CLI) to the room's endpoint.",
+            hidden=True),
 )
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -64,6 +65,11 @@ class Journal(Protocol):
     def save(self, definition: dict[str, Any]) -> None: ...
 
 
+def new_token() -> str:
+    """A room's secret: 32 URL-safe characters (192 random bits)."""
+    return secrets.token_urlsafe(24)
+
+
 class RoomNotFound(LookupError):
     pass
 
@@ -89,8 +95,10 @@ class Room:
                  free_play: bool = False, speed: float = 1.0, paused: bool = False,
                  log: list[list[Any]] | None = None, now: float = 0.0,
                  guide_at: dict[str, Any] | None = None,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, token: str | None = None) -> None:
         self.id = room_id
+        #: The secret real clients sign with (``mqlab.sqs_api``); shown to the controller only.
+        self.token = token or new_token()
         #: Where the room starts from (a preset, scenario or walkthrough: ``mqlab.sources``).
         self.preset = preset
         self.kit: BrokerKit = kit(preset.broker)
@@ -152,7 +160,7 @@ class Room:
                    record.owner, free_play=record.free_play, speed=record.speed,
                    paused=record.paused, log=record.log if log is None else log,
                    now=record.now if now is None else now, guide_at=record.guide,
-                   journal=journal)
+                   journal=journal, token=record.token or None)
 
     def _replay(self, log: list[list[Any]], until: float,
                 guide_at: dict[str, Any] | None = None) -> None:
@@ -222,7 +230,8 @@ class Room:
         with self.lock:
             return {"broker": self.preset.broker, "preset": self.preset.slug,
                     "seed": self.seed, "owner": self.owner, "free_play": self.free_play,
-                    "speed": self.speed, "paused": self.paused, "now": self.sim.now,
+                    "token": self.token, "speed": self.speed, "paused": self.paused,
+                    "now": self.sim.now,
                     "log": list(self.log), "scenario": sources.stored_spec(self.preset),
                     "guide": self.guide.state() if self.guide else None}
 
