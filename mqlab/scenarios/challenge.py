@@ -71,6 +71,12 @@ def load(name: str) -> dict[str, Any]:
     data = {**data, "name": path.stem}
     problems = [(f"$.knobs[{i}].path", why) for i, knob in enumerate(data["knobs"])
                 if (why := _path_problem(data["scenario"], knob["path"]))]
+    if not problems:
+        for i, knob in enumerate(data["knobs"]):
+            try:
+                coerce(knob, broken_values(data)[knob["id"]])
+            except ValueError as error:
+                problems.append((f"$.knobs[{i}]", f"the broken value is not allowed: {error}"))
     problems += [(f"$.reference.{key}", "not a knob of this challenge")
                  for key in data["reference"] if key not in knob_ids(data)]
     if problems:
@@ -138,8 +144,11 @@ def write(spec: dict[str, Any], path: str, value: Any) -> None:
 # -- knob values -----------------------------------------------------------------------------
 def broken_values(challenge: dict[str, Any]) -> dict[str, Any]:
     """Each knob's value in the broken scenario, as the learner sees it."""
-    return {knob["id"]: _from_spec(knob, read(challenge["scenario"], knob["path"]))
-            for knob in challenge["knobs"]}
+    values = {}
+    for knob in challenge["knobs"]:
+        raw = read(challenge["scenario"], knob["path"])
+        values[knob["id"]] = knob.get("default") if raw is MISSING else _from_spec(knob, raw)
+    return values
 
 
 def _from_spec(knob: dict[str, Any], raw: Any) -> Any:
