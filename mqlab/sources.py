@@ -8,7 +8,8 @@ step by step: its room holds a ``Guide`` (``mqlab.walkthroughs``) that bounds th
 the end of the current step.
 
 A room's source is named by a slug: ``<preset>``, ``scenario:<library name>``,
-``walkthrough:<name>``, or ``imported:<title>`` for a scenario that came from a file or the
+``walkthrough:<name>``, ``challenge:<name>`` (a challenge's broken system, its goal as the
+expectations: ``mqlab.scenarios.challenge``), or ``imported:<title>`` for a scenario that came from a file or the
 database (its spec is then stored with the room, since no library holds it).
 """
 
@@ -101,6 +102,15 @@ def walkthrough_source(name: str) -> ScenarioSource:
     return from_spec(spec, f"walkthrough:{name}", walkthrough)
 
 
+@cache
+def challenge_source(name: str) -> ScenarioSource:
+    from mqlab.scenarios import challenge
+    data = challenge.load(name)
+    source = from_spec(challenge.broken_spec(data), f"challenge:{name}")
+    return ScenarioSource(source.slug, data["broker"], f"Challenge: {data['title']}",
+                          data["story"], source.spec)
+
+
 def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
     """The source a room's slug names; LookupError says what is allowed. ``spec`` is the
     stored scenario of an ``imported:`` room."""
@@ -109,6 +119,13 @@ def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
         if spec is None:
             raise LookupError(f"room source {slug!r} needs its stored scenario")
         return from_spec(spec, slug)
+    if kind == "challenge":
+        try:
+            return challenge_source(name)
+        except scenarios.ScenarioError:
+            from mqlab.scenarios import challenge
+            raise LookupError(f"no challenge {name!r}; choose one of:"
+                              f" {', '.join(challenge.names())}") from None
     if kind in ("scenario", "walkthrough"):
         try:
             return (library_source if kind == "scenario" else walkthrough_source)(name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mqlab import scoreboard, sharing, views
+from mqlab import challenges_web, scoreboard, sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,12 @@ urlpatterns = [
     path("rooms/<slug:room_id>/scoreboard/", scoreboard.scoreboard_view,
          name="room-scoreboard"),
     path("rooms/<slug:room_id>/scenario.json", sharing.export_room, name="room-export"),
+    path("rooms/<slug:room_id>/challenge/goal/", challenges_web.goal_view,
+         name="challenge-goal"),
+    path("rooms/<slug:room_id>/challenge/check/", challenges_web.check_view,
+         name="challenge-check"),
+    path("rooms/<slug:room_id>/challenge/solvers/", challenges_web.solvers_view,
+         name="challenge-solvers"),
     path("scenarios/import/", sharing.import_scenario, name="scenario-import"),
     path("scenarios/saved/<slug:saved_id>/", sharing.saved_scenario, name="saved-scenario"),
     path("scenarios/saved/<slug:saved_id>/open/", sharing.open_saved, name="saved-open"),
