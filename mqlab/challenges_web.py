@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -33,7 +34,7 @@ from mqlab.sharing import room_or_404
 from mqlab.walkthroughs import describe_claim
 
 PREFIX = "challenge:"
-_pool_state: tuple[ThreadPoolExecutor, threading.BoundedSemaphore] | None = None
+_pool_state: tuple[int, ThreadPoolExecutor, threading.BoundedSemaphore] | None = None
 _pool_lock = threading.Lock()
 #: room id -> client ids that solved its challenge.
 _solvers: dict[str, set[str]] = {}
@@ -45,14 +46,16 @@ def _setting(name: str, default: Any) -> Any:
 
 
 def _pool() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore]:
-    """The check workers and the slots that bound how many checks run at once."""
+    """The check workers and the slots that bound how many checks run at once (made again
+    in a forked child: a pool's threads do not survive ``fork``)."""
     global _pool_state
     with _pool_lock:
-        if _pool_state is None:
+        if _pool_state is None or _pool_state[0] != os.getpid():
             workers = int(_setting("MQLAB_CHALLENGE_CHECKS", 2))
-            _pool_state = (ThreadPoolExecutor(workers, thread_name_prefix="challenge-check"),
+            _pool_state = (os.getpid(),
+                           ThreadPoolExecutor(workers, thread_name_prefix="challenge-check"),
                            threading.BoundedSemaphore(workers))
-        return _pool_state
+        return _pool_state[1], _pool_state[2]
 
 
 def name_of(slug: str) -> str | None:
@@ -157,6 +160,17 @@ def _check(challenge: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return {"report": report.as_dict()}
 
 
+def _rows(challenge: dict[str, Any], report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per check of the goal, one cell per seed (None where it was not checked)."""
+    rows = []
+    for index, expectation in enumerate(challenge["goal"]):
+        cells = [seed["checks"][index] if index < len(seed["checks"]) else None
+                 for seed in report["seeds"]]
+        rows.append({"claim": describe_claim(expectation, challenge["scenario"]),
+                     "note": expectation.get("note", ""), "cells": cells})
+    return rows
+
+
 @require_POST
 async def check_view(request: HttpRequest, room_id: str) -> HttpResponse:
     room = await sync_to_async(room_or_404)(room_id)
@@ -175,9 +189,7 @@ async def check_view(request: HttpRequest, room_id: str) -> HttpResponse:
     report = result.get("report")
     if report:
         report["met_seeds"] = sum(1 for seed in report["seeds"] if seed["ok"])
-        for seed in report["seeds"]:
-            for check in seed["checks"]:
-                check["claim"] = describe_claim(check, challenge["scenario"])
+        report["rows"] = _rows(challenge, report)
     if report and report["ok"]:
         with _solvers_lock:
             _solvers.setdefault(room.id, set()).add(client)

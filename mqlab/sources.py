@@ -107,8 +107,10 @@ def challenge_source(name: str) -> ScenarioSource:
     from mqlab.scenarios import challenge
     data = challenge.load(name)
     source = from_spec(challenge.broken_spec(data), f"challenge:{name}")
+    summary = (f"A broken system: read the story, change as few knobs as you can, and check"
+               f" your fix on {len(data['seeds'])} seeds (par {data['par']}).")
     return ScenarioSource(source.slug, data["broker"], f"Challenge: {data['title']}",
-                          data["story"], source.spec)
+                          summary, source.spec)
 
 
 def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
