@@ -23,10 +23,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from engine.errors import EngineError
-from mqlab import scoreboard
+from mqlab import quotas, scoreboard
 from mqlab.rooms import Room, client_id
 from mqlab.scenarios import ScenarioError
 from mqlab.scenarios import challenge as challenges
@@ -69,13 +70,16 @@ def _challenge_of(room: Room) -> dict[str, Any]:
     return challenges.load(name)
 
 
-def knob_rows(challenge: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each knob as a form control: its broken value, and for a choice the index of it."""
+def knob_rows(challenge: dict[str, Any],
+              current: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each knob as a form control set to its ``current`` value (the broken one unless
+    given), with the broken value beside it to count the changes."""
     broken = challenges.broken_values(challenge)
     rows = []
     for knob in challenge["knobs"]:
-        value = broken[knob["id"]]
-        row = {**knob, "value": value, "broken": json.dumps(value, sort_keys=True)}
+        value = (current or broken)[knob["id"]]
+        row = {**knob, "value": value,
+               "broken": json.dumps(broken[knob["id"]], sort_keys=True)}
         if knob["type"] == "choice":
             row["options"] = [{"index": i, "label": c["label"],
                                "json": json.dumps(c["value"], sort_keys=True),
@@ -113,7 +117,9 @@ def panel(room: Room, is_owner: bool) -> dict[str, Any] | None:
     if name is None:
         return None
     challenge = challenges.load(name)
-    return {"name": name, "challenge": challenge, "knobs": knob_rows(challenge),
+    current = challenges.values_in(challenge, room.preset.spec)  # type: ignore[union-attr]
+    return {"name": name, "challenge": challenge, "knobs": knob_rows(challenge, current),
+            "fixed": challenges.changes(challenge, current),
             "seeds": ", ".join(str(s) for s in challenge["seeds"]), "room_id": room.id,
             "goal": goal_rows(room), "is_owner": is_owner, "solved": solved_count(room.id),
             "viewers": room.viewers}
@@ -169,6 +175,26 @@ def _rows(challenge: dict[str, Any], report: dict[str, Any]) -> list[dict[str, A
         rows.append({"claim": describe_claim(expectation, challenge["scenario"]),
                      "note": expectation.get("note", ""), "cells": cells})
     return rows
+
+
+@require_POST
+def watch_view(request: HttpRequest, room_id: str) -> HttpResponse:
+    """A new room that plays the fix on the challenge's first seed (the goal live)."""
+    room = room_or_404(room_id)
+    challenge = _challenge_of(room)
+    try:
+        spec = challenges.apply(challenge, _form_values(challenge, request.POST))
+    except (ScenarioError, ValueError) as error:
+        return render(request, "challenges/result.html",
+                      {"result": {"invalid": str(error)}, "challenge": challenge})
+    try:
+        watched = quotas.start_room(request, room.preset.slug, challenge["seeds"][0],
+                                    spec=spec)
+    except quotas.QuotaExceeded as error:
+        return quotas.refused(request, error)
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = reverse("room", args=[watched.id])
+    return response
 
 
 @require_POST

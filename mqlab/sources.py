@@ -9,8 +9,9 @@ the end of the current step.
 
 A room's source is named by a slug: ``<preset>``, ``scenario:<library name>``,
 ``walkthrough:<name>``, ``challenge:<name>`` (a challenge's broken system, its goal as the
-expectations: ``mqlab.scenarios.challenge``), or ``imported:<title>`` for a scenario that came from a file or the
-database (its spec is then stored with the room, since no library holds it).
+expectations: ``mqlab.scenarios.challenge``), or ``imported:<title>`` for a scenario that
+came from a file or the database (its spec is then stored with the room, since no library
+holds it).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class ScenarioSource:
     walkthrough: dict[str, Any] | None = field(default=None, hash=False, compare=False)
     #: No playground commands: the scenario builds its world itself.
     steps: tuple[tuple[str, dict[str, Any]], ...] = ()
+    #: The spec is kept with the room (a challenge played with a learner's fix).
+    stored: bool = field(default=False, compare=False)
 
     @property
     def seed(self) -> int:
@@ -105,12 +108,18 @@ def walkthrough_source(name: str) -> ScenarioSource:
 @cache
 def challenge_source(name: str) -> ScenarioSource:
     from mqlab.scenarios import challenge
+    return _challenge(name, challenge.broken_spec(challenge.load(name)), stored=False)
+
+
+def _challenge(name: str, spec: dict[str, Any], stored: bool) -> ScenarioSource:
+    """A challenge's room source: its broken system, or (``stored``) a learner's fix of it."""
+    from mqlab.scenarios import challenge
     data = challenge.load(name)
-    source = from_spec(challenge.broken_spec(data), f"challenge:{name}")
     summary = (f"A broken system: read the story, change as few knobs as you can, and check"
-               f" your fix on {len(data['seeds'])} seeds (par {data['par']}).")
-    return ScenarioSource(source.slug, data["broker"], f"Challenge: {data['title']}",
-                          summary, source.spec)
+               f" your fix on {len(data['seeds'])} seeds (par {data['par']})." if not stored
+               else "Your fix, playing: the goal below is checked live in this room.")
+    return ScenarioSource(f"challenge:{name}", data["broker"], f"Challenge: {data['title']}",
+                          summary, spec, stored=stored)
 
 
 def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
@@ -123,7 +132,7 @@ def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
         return from_spec(spec, slug)
     if kind == "challenge":
         try:
-            return challenge_source(name)
+            return challenge_source(name) if spec is None else _challenge(name, spec, True)
         except scenarios.ScenarioError:
             from mqlab.scenarios import challenge
             raise LookupError(f"no challenge {name!r}; choose one of:"
@@ -140,7 +149,7 @@ def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
 
 def stored_spec(source: Source) -> dict[str, Any] | None:
     """What a room record must keep to rebuild a source no library holds."""
-    if isinstance(source, ScenarioSource) and source.imported:
+    if isinstance(source, ScenarioSource) and (source.imported or source.stored):
         return source.spec
     return None
 

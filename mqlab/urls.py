@@ -15,6 +15,8 @@ urlpatterns = [
          name="challenge-goal"),
     path("rooms/<slug:room_id>/challenge/check/", challenges_web.check_view,
          name="challenge-check"),
+    path("rooms/<slug:room_id>/challenge/watch/", challenges_web.watch_view,
+         name="challenge-watch"),
     path("rooms/<slug:room_id>/challenge/solvers/", challenges_web.solvers_view,
          name="challenge-solvers"),
     path("scenarios/import/", sharing.import_scenario, name="scenario-import"),

@@ -144,9 +144,14 @@ def write(spec: dict[str, Any], path: str, value: Any) -> None:
 # -- knob values -----------------------------------------------------------------------------
 def broken_values(challenge: dict[str, Any]) -> dict[str, Any]:
     """Each knob's value in the broken scenario, as the learner sees it."""
+    return values_in(challenge, challenge["scenario"])
+
+
+def values_in(challenge: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Each knob's value in ``spec`` (a fix applied to the challenge's scenario)."""
     values = {}
     for knob in challenge["knobs"]:
-        raw = read(challenge["scenario"], knob["path"])
+        raw = read(spec, knob["path"])
         values[knob["id"]] = knob.get("default") if raw is MISSING else _from_spec(knob, raw)
     return values
 

@@ -60,6 +60,18 @@ def test_a_learner_solves_a_challenge_with_a_hint_after_a_wrong_fix(page, live_s
     result.scroll_into_view_if_needed()
     shots(page, "solved")
 
+    # Watch the fix play in a room of its own: the goal's checks turn met live.
+    room_url = page.url
+    panel.locator("[data-watch]").click()
+    page.wait_for_url(lambda url: url != room_url and "/rooms/" in url)
+    panel = page.locator("section#challenge")
+    expect(panel).to_contain_text("this room plays it: 1 change from the broken system")
+    expect(panel.locator("#knob-visibility")).to_have_value("30")
+    page.locator(".connection[data-state='open']").wait_for()
+    page.select_option("[data-speed-select]", "8")
+    expect(panel.locator("#challenge-goal [data-state='met']")).to_have_count(3, timeout=45_000)
+    shots(page, "fix-playing-goal-met")
+
     page.goto(live_server_url)
     card = page.locator(f"[data-challenge-card='{CHALLENGE}']")
     expect(card.locator("[data-progress]")).to_have_text("✓ solved · 1 change (par 1)")

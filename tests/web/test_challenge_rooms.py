@@ -90,3 +90,21 @@ def test_a_room_that_is_no_challenge_has_no_panel_and_no_check(visitor):
     room = start(visitor, "scenario:direct-routing")
     assert 'id="challenge"' not in visitor.get(f"/rooms/{room.id}/").content.decode()
     assert visitor.post(f"/rooms/{room.id}/challenge/check/", {}).status_code == 404
+
+
+def test_watch_it_play_opens_a_room_with_the_fix_that_survives_a_restart(visitor):
+    room = start(visitor, f"challenge:{NAME}")
+    challenge = challenges.load(NAME)
+    right = [c["value"] for c in challenge["knobs"][0]["choices"]].index("order.created.*")
+    response = visitor.post(f"/rooms/{room.id}/challenge/watch/", {"knob-binding": str(right)})
+    assert response.status_code == 204
+    watched_id = response["HX-Redirect"].strip("/").split("/")[-1]
+    watched = registry.get(watched_id)
+    assert watched.preset.slug == f"challenge:{NAME}"
+    assert watched.scenario_run.spec["rabbitmq"]["bindings"][0]["routing_key"] == \
+        "order.created.*"
+    page = visitor.get(f"/rooms/{watched_id}/").content.decode()
+    assert "this room plays it: 1 change from the broken system" in page
+    registry.clear()  # the server restarts: the room comes back from its record
+    again = registry.get(watched_id)
+    assert again.preset.spec["rabbitmq"]["bindings"][0]["routing_key"] == "order.created.*"
