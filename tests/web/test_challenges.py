@@ -126,3 +126,28 @@ def test_command_invalid_fix_exits_two(tmp_path):
     with pytest.raises(CommandError) as raised:
         call_command("challenge", "rabbitmq-binding-typo", "--fix", str(fix))
     assert raised.value.returncode == 2
+
+
+def test_a_challenge_file_with_a_wrong_knob_path_names_the_knob(tmp_path):
+    data = json.loads((challenges.CHALLENGES / "rabbitmq-binding-typo.json").read_text())
+    data["knobs"][0]["path"] = "/rabbitmq/queues/nope/durable"
+    data["reference"]["ghost"] = 1
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ScenarioError) as raised:
+        challenges.load(str(path))
+    assert ("$.knobs[0].path", "no 'nope' in the scenario at /rabbitmq/queues/nope/durable") \
+        in raised.value.problems
+    assert ("$.reference.ghost", "not a knob of this challenge") in raised.value.problems
+
+
+def test_a_challenge_file_is_checked_against_its_schema(tmp_path):
+    data = json.loads((challenges.CHALLENGES / "rabbitmq-binding-typo.json").read_text())
+    data["seeds"] = [1, 2]
+    data["hints"] = data["hints"][:2]
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ScenarioError) as raised:
+        challenges.load(str(path))
+    paths = [where for where, _ in raised.value.problems]
+    assert "$.seeds" in paths and "$.hints" in paths
