@@ -5,6 +5,8 @@ seed, reads the explanation and the score; the home page remembers it as solved.
 import pytest
 from playwright.sync_api import expect
 
+from mqlab.scenarios import challenge as challenges
+
 CHALLENGE = "sqs-visibility-timeout"
 
 
@@ -14,7 +16,7 @@ def test_a_learner_solves_a_challenge_with_a_hint_after_a_wrong_fix(page, live_s
     page.set_viewport_size({"width": 1440, "height": 1000})
     page.goto(live_server_url)
     section = page.locator("section.challenges")
-    expect(section.locator("[data-challenge-card]")).to_have_count(16)
+    expect(section.locator("[data-challenge-card]")).to_have_count(len(challenges.names()))
     section.scroll_into_view_if_needed()
     shots(page, "home-challenges")
 
@@ -76,6 +78,6 @@ def test_a_learner_solves_a_challenge_with_a_hint_after_a_wrong_fix(page, live_s
     card = page.locator(f"[data-challenge-card='{CHALLENGE}']")
     expect(card.locator("[data-progress]")).to_have_text("✓ solved · 1 change (par 1)")
     expect(page.locator("[data-challenge-progress]")).to_have_text(
-        "Solved in this browser: 1 of 16.")
+        f"Solved in this browser: 1 of {len(challenges.names())}.")
     card.scroll_into_view_if_needed()
     shots(page, "home-progress")
