@@ -73,6 +73,18 @@ def test_a_learner_solves_a_challenge_with_a_hint_after_a_wrong_fix(page, live_s
     page.select_option("[data-speed-select]", "8")
     expect(panel.locator("#challenge-goal [data-state='met']")).to_have_count(3, timeout=45_000)
     shots(page, "fix-playing-goal-met")
+    # On a projector: large type, 1280 wide; the panel stacks its columns.
+    page.locator("[data-display-toggle='large']").click()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.evaluate("window.scrollTo(0, 0)")
+    shots(page, "projector")
+    # The presenter folds the panel away to show the diagram.
+    panel.locator("summary.panel-head").click()
+    expect(panel.locator("#challenge-goal")).to_be_hidden()
+    shots(page, "projector-folded")
+    panel.locator("summary.panel-head").click()
+    page.locator("[data-display-toggle='large']").click()
+    page.set_viewport_size({"width": 1440, "height": 1000})
 
     page.goto(live_server_url)
     card = page.locator(f"[data-challenge-card='{CHALLENGE}']")
