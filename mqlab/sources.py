@@ -107,14 +107,17 @@ def walkthrough_source(name: str) -> ScenarioSource:
 
 @cache
 def challenge_source(name: str) -> ScenarioSource:
-    from mqlab.scenarios import challenge
-    return _challenge(name, challenge.broken_spec(challenge.load(name)), stored=False)
+    return _challenge(name, None, stored=False)
 
 
-def _challenge(name: str, spec: dict[str, Any], stored: bool) -> ScenarioSource:
-    """A challenge's room source: its broken system, or (``stored``) a learner's fix of it."""
+def _challenge(name: str, spec: dict[str, Any] | None, stored: bool) -> ScenarioSource:
+    """A challenge's room source: its broken system, or (``stored``) a learner's fix of it.
+    Only the shipped challenges, by name: a room's slug never names a file."""
     from mqlab.scenarios import challenge
+    if name not in challenge.names():
+        raise scenarios.ScenarioError(name, [("$", "no such challenge")])
     data = challenge.load(name)
+    spec = challenge.broken_spec(data) if spec is None else spec
     summary = (f"A broken system: read the story, change as few knobs as you can, and check"
                f" your fix on {len(data['seeds'])} seeds (par {data['par']})." if not stored
                else "Your fix, playing: the goal below is checked live in this room.")

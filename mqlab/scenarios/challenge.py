@@ -64,7 +64,10 @@ def load(name: str) -> dict[str, Any]:
         if not path.is_file():
             raise ScenarioError(name, [("$", f"no such challenge; choose one of: "
                                          f"{', '.join(names())}")])
-    data = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError(str(path), [("$", f"not a JSON challenge file: {error}")]) from None
     problems = [p for error in _validator().iter_errors(data) for p in explain(error, data)]
     if problems:
         raise ScenarioError(str(path), problems)

@@ -108,3 +108,11 @@ def test_watch_it_play_opens_a_room_with_the_fix_that_survives_a_restart(visitor
     registry.clear()  # the server restarts: the room comes back from its record
     again = registry.get(watched_id)
     assert again.preset.spec["rabbitmq"]["bindings"][0]["routing_key"] == "order.created.*"
+
+
+@pytest.mark.parametrize("slug", ["challenge:/etc/hostname", "challenge:../library/priorities",
+                                  "challenge:"])
+def test_a_room_slug_names_only_a_shipped_challenge_never_a_file(visitor, slug):
+    response = visitor.post("/rooms/", {"preset": slug})
+    assert response.status_code == 400
+    assert "no challenge" in response.content.decode()
