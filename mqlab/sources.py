@@ -8,8 +8,10 @@ step by step: its room holds a ``Guide`` (``mqlab.walkthroughs``) that bounds th
 the end of the current step.
 
 A room's source is named by a slug: ``<preset>``, ``scenario:<library name>``,
-``walkthrough:<name>``, or ``imported:<title>`` for a scenario that came from a file or the
-database (its spec is then stored with the room, since no library holds it).
+``walkthrough:<name>``, ``challenge:<name>`` (a challenge's broken system, its goal as the
+expectations: ``mqlab.scenarios.challenge``), or ``imported:<title>`` for a scenario that
+came from a file or the database (its spec is then stored with the room, since no library
+holds it).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class ScenarioSource:
     walkthrough: dict[str, Any] | None = field(default=None, hash=False, compare=False)
     #: No playground commands: the scenario builds its world itself.
     steps: tuple[tuple[str, dict[str, Any]], ...] = ()
+    #: The spec is kept with the room (a challenge played with a learner's fix).
+    stored: bool = field(default=False, compare=False)
 
     @property
     def seed(self) -> int:
@@ -101,6 +105,26 @@ def walkthrough_source(name: str) -> ScenarioSource:
     return from_spec(spec, f"walkthrough:{name}", walkthrough)
 
 
+@cache
+def challenge_source(name: str) -> ScenarioSource:
+    return _challenge(name, None, stored=False)
+
+
+def _challenge(name: str, spec: dict[str, Any] | None, stored: bool) -> ScenarioSource:
+    """A challenge's room source: its broken system, or (``stored``) a learner's fix of it.
+    Only the shipped challenges, by name: a room's slug never names a file."""
+    from mqlab.scenarios import challenge
+    if name not in challenge.names():
+        raise scenarios.ScenarioError(name, [("$", "no such challenge")])
+    data = challenge.load(name)
+    spec = challenge.broken_spec(data) if spec is None else spec
+    summary = (f"A broken system: read the story, change as few knobs as you can, and check"
+               f" your fix on {len(data['seeds'])} seeds (par {data['par']})." if not stored
+               else "Your fix, playing: the goal below is checked live in this room.")
+    return ScenarioSource(f"challenge:{name}", data["broker"], f"Challenge: {data['title']}",
+                          summary, spec, stored=stored)
+
+
 def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
     """The source a room's slug names; LookupError says what is allowed. ``spec`` is the
     stored scenario of an ``imported:`` room."""
@@ -109,6 +133,13 @@ def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
         if spec is None:
             raise LookupError(f"room source {slug!r} needs its stored scenario")
         return from_spec(spec, slug)
+    if kind == "challenge":
+        try:
+            return challenge_source(name) if spec is None else _challenge(name, spec, True)
+        except scenarios.ScenarioError:
+            from mqlab.scenarios import challenge
+            raise LookupError(f"no challenge {name!r}; choose one of:"
+                              f" {', '.join(challenge.names())}") from None
     if kind in ("scenario", "walkthrough"):
         try:
             return (library_source if kind == "scenario" else walkthrough_source)(name)
@@ -121,7 +152,7 @@ def find(slug: str, spec: dict[str, Any] | None = None) -> Source:
 
 def stored_spec(source: Source) -> dict[str, Any] | None:
     """What a room record must keep to rebuild a source no library holds."""
-    if isinstance(source, ScenarioSource) and source.imported:
+    if isinstance(source, ScenarioSource) and (source.imported or source.stored):
         return source.spec
     return None
 

@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from mqlab import scoreboard, sharing, sqs_api, views
+from mqlab import challenges_web, scoreboard, sharing, sqs_api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,14 @@ urlpatterns = [
     re_path(r"^rooms/(?P<room_id>[-\w]+)/sqs(?:/(?P<rest>.*))?$", sqs_api.endpoint,
             name="room-sqs"),
     path("rooms/<slug:room_id>/scenario.json", sharing.export_room, name="room-export"),
+    path("rooms/<slug:room_id>/challenge/goal/", challenges_web.goal_view,
+         name="challenge-goal"),
+    path("rooms/<slug:room_id>/challenge/check/", challenges_web.check_view,
+         name="challenge-check"),
+    path("rooms/<slug:room_id>/challenge/watch/", challenges_web.watch_view,
+         name="challenge-watch"),
+    path("rooms/<slug:room_id>/challenge/solvers/", challenges_web.solvers_view,
+         name="challenge-solvers"),
     path("scenarios/import/", sharing.import_scenario, name="scenario-import"),
     path("scenarios/saved/<slug:saved_id>/", sharing.saved_scenario, name="saved-scenario"),
     path("scenarios/saved/<slug:saved_id>/open/", sharing.open_saved, name="saved-open"),
