@@ -22,7 +22,9 @@ def test_a_scenario_is_saved_shared_exported_and_imported(page, live_server_url,
     lost = page.locator("[data-consumer='emails sent (at-most-once)'] [data-lost]")
     expect(lost).not_to_have_text("0", timeout=10_000)
     shots(page, "scenario-room")
-    page.locator("#scoreboard").scroll_into_view_if_needed()
+    # The scoreboard is swapped for a fresh copy every second: scroll to whichever is there
+    # (an element handle may be detached by the swap between finding it and scrolling).
+    page.evaluate("document.getElementById('scoreboard').scrollIntoView({block: 'center'})")
     shots(page, "scoreboard")
 
     page.locator("[data-share-menu] summary").click()
