@@ -34,6 +34,7 @@ NARRATED = {
                                 2: {"app-restarted", "duplicate-side-effect", "duplicate-skipped"}},
     "why-use-a-queue": {2: {"app-crashed", "app-restarted", "visible"}},
     "durability": {1: {"broker-restarted", "lost"}},
+    "exactly-once-whole-answer": {1: {"rebalance-completed"}, 2: {"duplicate-ignored"}, 3: {"visible"}},
 }
 
 
