@@ -210,8 +210,8 @@ QUESTIONS: tuple[Question, ...] = (
             "Why is the broker's message id a poor idempotency key?",
             "What does read_committed cost a consumer?",
         ),
-        lesson="walkthrough:exactly-once-processing",
-        watch="The restart: which service sends the order twice, and which skips it.",
+        lesson="walkthrough:exactly-once-whole-answer",
+        watch="Each crash: which mailer sends an email twice although Kafka and SQS FIFO both offer exactly-once.",
     ),
     Question(
         slug="idempotency-keys",
@@ -277,7 +277,7 @@ QUESTIONS: tuple[Question, ...] = (
             "The relay publishes, crashes before marking the row: what happens?",
             "How is this different from Kafka transactions?",
         ),
-        lesson="walkthrough:exactly-once-processing",
+        lesson="walkthrough:exactly-once-whole-answer",
         watch="Why an outside side effect still needs an idempotent consumer.",
     ),
     Question(
@@ -933,8 +933,8 @@ QUESTIONS: tuple[Question, ...] = (
             "Why is a persistent message in a non-durable queue still lost?",
             "How many node failures does a 3-node quorum queue tolerate?",
         ),
-        lesson="scenario:kafka-broker-failure",
-        watch="Leaders move to in-sync followers; producers with acks=all lose nothing.",
+        lesson="walkthrough:durability",
+        watch="The restart: only the durable queue with persistent messages keeps its orders.",
     ),
     Question(
         slug="multi-region",

@@ -33,6 +33,8 @@ NARRATED = {
     "exactly-once-processing": {1: {"app-crashed"},
                                 2: {"app-restarted", "duplicate-side-effect", "duplicate-skipped"}},
     "why-use-a-queue": {2: {"app-crashed", "app-restarted", "visible"}},
+    "durability": {1: {"broker-restarted", "lost"}},
+    "exactly-once-whole-answer": {1: {"rebalance-completed"}, 2: {"duplicate-ignored"}, 3: {"visible"}},
 }
 
 
