@@ -446,7 +446,7 @@ QUESTIONS: tuple[Question, ...] = (
             "Why would records be processed twice after a rebalance?",
             "What does a rolling deploy of 20 consumers cost?",
         ),
-        lesson="scenario:kafka-consumer-group-rebalancing",
+        lesson="walkthrough:kafka-rebalancing",
         watch="The join and the crash: who gets which partition, and what is read again.",
     ),
     Question(

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from mqlab.scenarios import load_walkthrough
 
 SPEED = 8
-NEW = ["topic-routing", "sqs-fifo-groups", "sqs-visibility-timeout"]
+NEW = ["topic-routing", "sqs-fifo-groups", "sqs-visibility-timeout", "kafka-rebalancing"]
 
 
 @pytest.mark.django_db(transaction=True)
