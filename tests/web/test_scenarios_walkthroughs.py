@@ -33,6 +33,9 @@ NARRATED = {
     "exactly-once-processing": {1: {"app-crashed"},
                                 2: {"app-restarted", "duplicate-side-effect", "duplicate-skipped"}},
     "why-use-a-queue": {2: {"app-crashed", "app-restarted", "visible"}},
+    "topic-routing": {2: {"dropped"}},
+    "sqs-fifo-groups": {2: {"app-crashed", "app-restarted", "duplicate-side-effect"}},
+    "kafka-rebalancing": {4: {"app-crashed", "work-lost"}, 5: {"duplicate-side-effect"}},
 }
 
 
