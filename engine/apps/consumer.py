@@ -158,6 +158,10 @@ class Consumer:
             for delivery in undone:
                 self._lose(delivery, "settled on arrival, and the app went down before the"
                            " work was done")
+        else:
+            for delivery in self.adapter.committed(undone):
+                self._lose(delivery, "its offset was auto-committed before the work was"
+                           " done, so nobody reads it again")
         return True
 
     def restart(self) -> None:

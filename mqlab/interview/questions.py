@@ -446,7 +446,7 @@ QUESTIONS: tuple[Question, ...] = (
             "Why would records be processed twice after a rebalance?",
             "What does a rolling deploy of 20 consumers cost?",
         ),
-        lesson="scenario:kafka-consumer-group-rebalancing",
+        lesson="walkthrough:kafka-rebalancing",
         watch="The join and the crash: who gets which partition, and what is read again.",
     ),
     Question(
@@ -578,7 +578,7 @@ QUESTIONS: tuple[Question, ...] = (
             "How does a receive count reach maxReceiveCount without any error?",
             "How does RabbitMQ detect a stuck consumer instead?",
         ),
-        lesson="scenario:sqs-visibility-timeout",
+        lesson="walkthrough:sqs-visibility-timeout",
         watch="The report becomes visible again before it is deleted and is emailed twice.",
     ),
     Question(
@@ -864,7 +864,7 @@ QUESTIONS: tuple[Question, ...] = (
             "How would you add a region without breaking consumers?",
             "How does an SNS filter policy differ from a topic binding?",
         ),
-        lesson="scenario:topic-routing",
+        lesson="walkthrough:topic-routing",
         watch="Keys such as order.eu.created reach the queues whose patterns match.",
     ),
     Question(
@@ -898,7 +898,7 @@ QUESTIONS: tuple[Question, ...] = (
             "How many consumers can work on one group at once?",
             "Why can a FIFO consumer still see a message twice?",
         ),
-        lesson="scenario:sqs-fifo-groups-dedup",
+        lesson="walkthrough:sqs-fifo-groups",
         watch="Two consumers never work on one account at once; dave's repeated deposit is "
               "delivered once.",
     ),

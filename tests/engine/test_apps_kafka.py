@@ -66,6 +66,42 @@ def test_at_most_once_commits_after_the_poll_so_a_crash_skips_the_rest():
     assert worker.ledger.lost == {"shop-3", "shop-4", "shop-5"}
 
 
+def auto_committing(sim, name, **settings):
+    adapter = KafkaConsumerAdapter(sim, name, "orders", "g", auto_offset_reset="earliest",
+                                   auto_commit=True)
+    return Consumer(sim, name, adapter, processing=duration_from_spec(1.0), **settings)
+
+
+def eight_records_auto_committed():
+    sim = Simulation(seed=1)
+    sim.kafka.create_topic("orders", num_partitions=1)
+    produce(sim, 8)
+    worker = auto_committing(sim, "c1")
+    worker.start()
+    return sim, worker
+
+
+def test_auto_commit_after_the_interval_loses_the_records_in_hand_on_a_crash():
+    # KafkaConsumer javadoc, "Automatic Offset Committing": the positions poll returned are
+    # committed every auto.commit.interval.ms (5 s), processed or not.
+    sim, worker = eight_records_auto_committed()
+    sim.advance(5.5)  # the auto-commit at t=5 committed all 8; 5 are done
+    assert group_lag(sim, "g", ["orders"]) == 0
+    worker.crash()
+    assert worker.ledger.lost == {"shop-6", "shop-7", "shop-8"}
+
+
+def test_auto_commit_before_the_interval_makes_the_next_owner_re_read_on_a_crash():
+    sim, first = eight_records_auto_committed()
+    sim.advance(3.5)  # three done, nothing auto-committed yet
+    first.crash()
+    assert first.ledger.lost == set()
+    second = auto_committing(sim, "c2", ledger=first.ledger)
+    second.start()
+    sim.advance(120)  # after the session timeout c2 reads from offset 0
+    assert first.ledger.duplicates == 3 and first.ledger.lost == set()
+
+
 def test_requeue_seeks_back_so_a_poison_record_blocks_its_partition():
     sim = Simulation(seed=1)
     sim.kafka.create_topic("orders", num_partitions=1)

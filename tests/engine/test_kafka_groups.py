@@ -293,6 +293,23 @@ def test_cooperative_sticky_moves_only_what_must_move_in_two_rebalances():
     assert [c2.position(tp) for tp in c2.assignment()] == [1, 1]
 
 
+def test_a_poll_that_revokes_partitions_returns_no_record_of_them():
+    # The Java client completes a rebalance inside poll() before fetching, and drops what was
+    # fetched for a partition it no longer owns (ConsumerCoordinator.onJoinComplete revokes;
+    # Fetcher/FetchCollector returns only records of assigned, fetchable partitions).
+    sim, _ = setup(partitions=4)
+    c1 = member(sim, "c1", partition_assignment_strategy="cooperative-sticky")
+    sim.advance(0)
+    fill(sim, 3)
+    c1.poll(max_records=1)
+    member(sim, "c2", partition_assignment_strategy="cooperative-sticky")
+    sim.advance(0)
+    records = c1.poll()  # rejoins: gives up two partitions, then fetches
+    kept = set(c1.assignment())
+    assert len(kept) == 2
+    assert records and {(r.topic, r.partition) for r in records} <= kept
+
+
 def test_members_must_share_a_strategy():
     sim, _ = setup()
     member(sim, "c1")

@@ -125,3 +125,12 @@ def test_walkthrough_jsonl_ends_with_the_steps_and_a_bad_name_exits_2():
     with pytest.raises(CommandError) as failed:
         simulate("--walkthrough", "no-such-walkthrough")
     assert failed.value.returncode == 2
+
+
+@pytest.mark.parametrize(("name", "steps"), [
+    ("topic-routing", 3), ("sqs-fifo-groups", 4), ("sqs-visibility-timeout", 4),
+    ("kafka-rebalancing", 6)])
+def test_the_issue_14_walkthroughs_run_headless_with_every_checkpoint_met(name, steps):
+    last = json.loads(simulate("--walkthrough", name, "--jsonl").splitlines()[-1])
+    assert len(last["steps"]) == steps
+    assert [c for s in last["steps"] for c in s["checkpoints"] if not c["met"]] == []

@@ -35,6 +35,9 @@ NARRATED = {
     "why-use-a-queue": {2: {"app-crashed", "app-restarted", "visible"}},
     "durability": {1: {"broker-restarted", "lost"}},
     "exactly-once-whole-answer": {1: {"rebalance-completed"}, 2: {"duplicate-ignored"}, 3: {"visible"}},
+    "topic-routing": {2: {"dropped"}},
+    "sqs-fifo-groups": {2: {"app-crashed", "app-restarted", "duplicate-side-effect"}},
+    "kafka-rebalancing": {4: {"app-crashed", "work-lost"}, 5: {"duplicate-side-effect"}},
 }
 
 

@@ -62,6 +62,10 @@ class ConsumerAdapter(Protocol):
     def held(self) -> list[Delivery]:
         """Messages received from the broker and not handed to the app yet."""
 
+    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Those of ``deliveries`` the broker counts as settled already (a Kafka offset
+        auto-committed before the work was done)."""
+
     def crash(self) -> None:
         """Die without saying goodbye; the broker finds out its own way."""
 

@@ -2,10 +2,14 @@
 
 * Consuming is a poll loop: ``poll(max_records)``, then the records are handed to the app one
   at a time as it has room (a Kafka consumer processes a partition in offset order). Auto-
-  commit is off: at-least-once commits the positions once every record of the poll is done
-  (``commitSync`` after processing); at-most-once commits right after the poll, before any
-  work. A crash commits nothing: the next owner of the partitions re-reads from the last
-  commit, after the group coordinator notices (session timeout) and rebalances.
+  commit is off unless the scenario sets ``auto_commit``: at-least-once commits the positions
+  once every record of the poll is done (``commitSync`` after processing); at-most-once
+  commits right after the poll, before any work. With ``auto_commit`` (enable.auto.commit)
+  the client commits the positions poll reached every auto.commit.interval.ms (5 s), done or
+  not, so a crash can lose records (committed, not yet processed) and duplicate others
+  (processed, not yet committed); KafkaConsumer javadoc, "Automatic Offset Committing". A
+  crash commits nothing: the next owner of the partitions re-reads from the last commit,
+  after the group coordinator notices (session timeout) and rebalances.
 * Failures: Kafka has no per-message nack. ``requeue`` seeks back to the failed offset (a
   blocking retry: the partition waits behind the failing record, as a default error handler
   does). ``retry`` re-produces the record to ``<topic>-retry-<n>`` with a ``retry-at`` header
@@ -114,7 +118,8 @@ class KafkaConsumerAdapter:
     def __init__(self, sim: Simulation, name: str, topic: str, group: str, *,
                  auto_offset_reset: str = "latest", assignment: str = "range",
                  max_records: int = 10, poll_interval: float = 0.5, retry_levels: int = 0,
-                 dead_letter: bool = False, isolation_level: str = "read_uncommitted") -> None:
+                 dead_letter: bool = False, isolation_level: str = "read_uncommitted",
+                 auto_commit: bool = False) -> None:
         self.sim = sim
         self.name = name
         self.topic = topic
@@ -122,6 +127,7 @@ class KafkaConsumerAdapter:
         self.auto_offset_reset = auto_offset_reset
         self.assignment = assignment
         self.isolation_level = isolation_level
+        self.auto_commit = auto_commit
         self.max_records = max_records
         self.poll_interval = poll_interval
         self.retry_levels = retry_levels
@@ -159,7 +165,7 @@ class KafkaConsumerAdapter:
             _ensure_topic(self.sim, dead_letter_topic(self.topic), self.topic)
         self.consumer = self.sim.kafka.consumer(
             group_id=self.group, client_id=self.client_id,
-            auto_offset_reset=self.auto_offset_reset, enable_auto_commit=False,
+            auto_offset_reset=self.auto_offset_reset, enable_auto_commit=self.auto_commit,
             partition_assignment_strategy=self.assignment, isolation_level=self.isolation_level)
         self.consumer.subscribe(topics)
         self._polled.clear()
@@ -170,6 +176,16 @@ class KafkaConsumerAdapter:
     def held(self) -> list[Delivery]:
         """Records polled but not handed to the app yet (lost with it at-most-once)."""
         return [self._delivery(record) for record in self._polled]
+
+    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Those of ``deliveries`` whose offsets the group has committed already (by
+        auto-commit): nobody will read them again."""
+        group = self.sim.kafka.groups.get(self.group)
+        if group is None or not self.auto_commit:
+            return []
+        return [d for d in deliveries
+                if (record := d.handle[1]).offset
+                < group.committed.get((record.topic, record.partition), 0)]
 
     def crash(self) -> None:
         self._life += 1
@@ -272,7 +288,8 @@ class KafkaConsumerAdapter:
         if life != self._life:
             return
         self._in_hand -= 1
-        if self._in_hand == 0 and not self._polled and not self.early_ack:
+        if self._in_hand == 0 and not self._polled and not self.early_ack \
+                and not self.auto_commit:
             self._commit()
 
     def _commit(self) -> None:

@@ -177,6 +177,10 @@ class RabbitConsumer:
         """Nothing: every message received is handed to the app at once."""
         return []
 
+    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Nothing: a message is settled only by the app's ack or delete."""
+        return []
+
     def crash(self) -> None:
         if self.channel is not None and self.channel.is_open:
             self.sim.rabbitmq.crash_connection(self.name)

@@ -182,6 +182,10 @@ class SqsConsumer:
         """Nothing: every message received is handed to the app at once."""
         return []
 
+    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Nothing: a message is settled only by the app's ack or delete."""
+        return []
+
     def crash(self) -> None:
         self._life += 1
         self._polling = False
