@@ -211,7 +211,8 @@ QUESTIONS: tuple[Question, ...] = (
             "What does read_committed cost a consumer?",
         ),
         lesson="walkthrough:exactly-once-whole-answer",
-        watch="Each crash: which mailer sends an email twice although Kafka and SQS FIFO both offer exactly-once.",
+        watch=("Each crash: which mailer sends an email twice although Kafka and SQS FIFO both "
+               "offer exactly-once."),
     ),
     Question(
         slug="idempotency-keys",
