@@ -209,8 +209,8 @@ MQLAB_MAX_EVENTS_PER_FRAME = 500
 MQLAB_ROOM_WORK_BUDGET_SECONDS = float(os.environ.get("MQLAB_ROOM_WORK_BUDGET_SECONDS", "0.03"))
 #: One room's share of a core on average, and the burst it may spend at once (CPU seconds):
 #: past it the room runs slower and its commands wait ("busy").
-MQLAB_ROOM_CPU_SHARE = float(os.environ.get("MQLAB_ROOM_CPU_SHARE", "0.3"))
-MQLAB_ROOM_CPU_BURST_SECONDS = float(os.environ.get("MQLAB_ROOM_CPU_BURST_SECONDS", "0.5"))
+MQLAB_ROOM_CPU_SHARE = float(os.environ.get("MQLAB_ROOM_CPU_SHARE", "0.15"))
+MQLAB_ROOM_CPU_BURST_SECONDS = float(os.environ.get("MQLAB_ROOM_CPU_BURST_SECONDS", "0.25"))
 #: Worker threads that run rooms' work off the event loop (one job at a time per room).
 MQLAB_ROOM_THREADS = int(os.environ.get("MQLAB_ROOM_THREADS", "8"))
 #: Frames one socket may send per second (a token bucket), and the burst it may save up.

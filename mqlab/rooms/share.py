@@ -17,8 +17,8 @@ from django.conf import settings
 
 class CpuShare:
     def __init__(self) -> None:
-        self.rate = getattr(settings, "MQLAB_ROOM_CPU_SHARE", 0.3)
-        self.burst = getattr(settings, "MQLAB_ROOM_CPU_BURST_SECONDS", 0.5)
+        self.rate = getattr(settings, "MQLAB_ROOM_CPU_SHARE", 0.15)
+        self.burst = getattr(settings, "MQLAB_ROOM_CPU_BURST_SECONDS", 0.25)
         self.left = self.burst
         self._at = time.monotonic()
 
