@@ -112,7 +112,10 @@ const WALKTHROUGH_FRAME = '{"v":1,"type":"walkthrough"';
 const receive = socket.receive.bind(socket);
 socket.receive = (data) => {
   if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
-    root.dispatchEvent(new CustomEvent("mqlab:walkthrough", { detail: JSON.parse(data) }));
+    // Kept on the room element too: walkthrough.js may load after this frame arrived, and
+    // then draws the last one kept (no frame is lost to script load order).
+    root.walkthroughFrame = JSON.parse(data);
+    root.dispatchEvent(new CustomEvent("mqlab:walkthrough", { detail: root.walkthroughFrame }));
   } else {
     receive(data);
   }
