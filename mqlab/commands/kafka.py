@@ -276,7 +276,8 @@ def produce(lab: Lab, topic: str, key: str | None, value: str, partition: int | 
     sender = lab.hand_producer(acks)
     pairs = [(name, str(v)) for name, v in (headers or {}).items()]
     landed: list[str] = []
-    for n in range(1, count + 1):
+    for _ in range(count):
+        n = producers.next_number(lab)
         meta = sender.send(topic, value=value.replace("{n}", str(n)),
                            key=None if key is None else key.replace("{n}", str(n)),
                            partition=partition, headers=pairs or None)
@@ -435,7 +436,7 @@ COMMANDS = (
         producers.COUNT,
     ), help="producer.send() from your console producer."),
     Command("start_producer", "Start a producer", "Records", start_producer, (
-        Field("name", "Name", required=True, default="producer-1"), TOPIC,
+        producers.NAME, TOPIC,
         producers.RATE, Field("body", "Value", default="{key} #{seq}",
                               help=producers.BODY_HELP),
         Field("keys", "Keys", placeholder="alice, bob, carol",
@@ -460,7 +461,7 @@ COMMANDS = (
         Field("cleanup_policy", "cleanup.policy", "choice", default="", choices=CLEANUP),
         Field("config", "Other configs", "json",
               placeholder='{"unclean.leader.election.enable": "true"}'),
-    ), help="AdminClient.createTopics."),
+    ), help="AdminClient.createTopics.", fresh=True),
     Command("add_partitions", "Add partitions", "Topics", add_partitions, (
         TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1,
                      maximum=producers.ROOM.max_partitions_per_topic),
@@ -468,6 +469,7 @@ COMMANDS = (
     Command("delete_topic", "Delete topic", "Topics", delete_topic, (TOPIC,), danger=True),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="consumer-4",
+              prefill=lambda lab: producers.free_name(lab, "consumer", lab.consumers),
               help="The client.id; the diagram shows one node per consumer."),
         Field("group", "Group", required=True, default="group-1", suggest=_groups),
         Field("topic", "Topic(s)", required=True, suggest=_topics,

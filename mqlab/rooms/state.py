@@ -55,6 +55,22 @@ logger = logging.getLogger("mqlab.rooms")
 PREDICTIONS_PER_STEP = 500
 
 
+#: Events that mean a command's message went nowhere (RabbitMQ unroutable, returned, or
+#: dropped by a full queue; an SQS FIFO duplicate).
+WARNING_KINDS = frozenset({"dropped", "returned", "duplicate-ignored"})
+
+
+def _warning(events: list[Event]) -> str | None:
+    """"1 of 3 messages went nowhere: no binding of the default exchange matches routing
+    key ''" from the events a command caused."""
+    if not events:
+        return None
+    reason = (events[0].reason or events[0].kind).replace(" → unroutable, discarded", "")
+    count = len(events)
+    what = "1 message" if count == 1 else f"{count} messages"
+    return f"{what} went nowhere ({events[0].kind}): {reason}"
+
+
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
@@ -380,6 +396,10 @@ class Room:
         return outcome
 
     def _run(self, command: Any, args: dict[str, Any]) -> Outcome:
+        # What the command's messages came to: one dropped or returned is a warning.
+        lost: list[Event] = []
+        unsubscribe = self.sim.subscribe(
+            lambda event: lost.append(event) if event.kind in WARNING_KINDS else None)
         try:
             message = self._apply(command, args)
         except EngineError as error:  # a command may name the field it came from
@@ -392,7 +412,10 @@ class Room:
                          error)
             return Outcome(False, f"the simulator failed on this command ({error!r})",
                            code="engine-error")
-        return Outcome(True, message)
+        finally:
+            unsubscribe()
+        warning = getattr(message, "warning", None) or _warning(lost)
+        return Outcome(True, message, warning=warning)
 
     def _journal_last(self) -> None:
         """The command just logged reaches the journal before anyone hears back, so a

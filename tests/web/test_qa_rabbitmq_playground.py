@@ -139,7 +139,8 @@ def test_starting_a_producer_towards_a_missing_exchange_warns_at_once():
     # closes). The status must say so at once rather than read like a success.
     lab = playground()
     message = run(lab, "start_producer", name="p", exchange="nope", rate=5)
-    assert "no exchange 'nope'" in message and "NOT_FOUND" in message
+    # said as a warning beside the answer, so the form shows it amber
+    assert "no exchange 'nope'" in message.warning and "NOT_FOUND" in message.warning
     run(lab, "declare_exchange", name="orders", exchange_type="direct")
     assert "NOT_FOUND" not in run(lab, "start_producer", name="q", exchange="orders", rate=5)
     assert "NOT_FOUND" not in run(lab, "start_producer", name="r", exchange="", rate=5)
