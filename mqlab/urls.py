@@ -1,9 +1,13 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from mqlab import scoreboard, sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the app's own icon.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("rooms/", views.create_room, name="create-room"),
     path("rooms/<slug:room_id>/", views.room_page, name="room"),
     path("rooms/<slug:room_id>/controls/", views.controls, name="room-controls"),

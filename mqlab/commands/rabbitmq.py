@@ -436,6 +436,11 @@ def _settle(lab: Lab, consumer: str, settle: Callable[[Any], Any]) -> None:
         settle(app.channel)
     except ChannelClosedByBroker as error:
         error.field = "delivery_tag"
+        # The refusal removes a node from the diagram: say so, beside RabbitMQ's words.
+        error.args = (f"{error.message}. RabbitMQ closed the channel of consumer "
+                      f"{consumer!r}: that consumer is gone, and the messages it held "
+                      "unacked go back to the queue", *error.args[1:])
+        app.stop_working()
         raise
 
 

@@ -46,7 +46,11 @@ const socket = new RoomSocket(url, {
     diagram.render(state.topology, state.contents);
     broker.rendered();
     log.setNodes(state.topology);
-    if (state.snapshots > 0) {
+    if (state.snapshots > 0 && frame.seq < Number(root.dataset.seq || 0)) {
+      // Reset (or a walkthrough rebuilt): the room starts again, and so does its log.
+      log.clear(`The room started again at t = ${Number(frame.now).toFixed(1)} s.`);
+      topologyChanged();
+    } else if (state.snapshots > 0) {
       log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);
       topologyChanged();
     }
@@ -191,7 +195,8 @@ bindShortcuts({
   slower: () => toolbar.slower(),
   help: openHelp,
   close: () => {
-    if (!help.open) inspector.close();
+    if (help.open) help.close(); // the dialog says Esc closes it
+    else inspector.close();
   },
 });
 

@@ -212,7 +212,11 @@ def test_settling_an_unknown_delivery_tag_is_shown_beside_the_tag():
                                                    **extra})
         assert (outcome.ok, outcome.code, outcome.field) == (False, "engine-error",
                                                              "delivery_tag")
-        assert outcome.message == "PRECONDITION_FAILED - unknown delivery tag 99"
+        # RabbitMQ's words first, then what it did: the consumer's node leaves the diagram.
+        assert outcome.message == (
+            "PRECONDITION_FAILED - unknown delivery tag 99. RabbitMQ closed the channel of "
+            f"consumer '{command}': that consumer is gone, and the messages it held unacked "
+            "go back to the queue")
     other = lab.run_command(OWNER, "bind", {"queue": "jobs", "exchange": "nope"})
     assert (other.code, other.field) == ("engine-error", None)
 
