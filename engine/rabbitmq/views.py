@@ -71,7 +71,7 @@ class Views:
             if channel.published_to and channel.is_open:
                 into.node(channel.node, broker=BROKER, kind="producer",
                           name=f"ch{channel.channel_number}", column=PRODUCERS,
-                          label=f"channel {channel.channel_number}")
+                          label=channel.client_name or f"channel {channel.channel_number}")
                 for name in channel.published_to:
                     if name in shown:
                         into.edge(channel.node, shown[name].node, kind="publishes")
