@@ -12,6 +12,7 @@ import { fit, svg, text } from "./svg.js";
 const SLOT_W = 12, SLOT_GAP = 3;
 const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
+const BROKER_NAMES = { rabbitmq: "RabbitMQ", kafka: "Apache Kafka", sqs: "Amazon SQS" };
 
 export class Diagram {
   constructor(root, { onSelectNode, onSelectMessage }) {
@@ -64,10 +65,18 @@ export class Diagram {
   }
 
   drawColumns(topology) {
-    const broker = topology.nodes?.[0]?.broker;
-    for (const { column, x } of this.layout.columns) {
-      text(columnTitle(broker, column), { x, y: 32, class: "column-title",
-        "text-anchor": "middle" }, this.columnLayer);
+    for (const lane of this.layout.lanes) {
+      if (lane.heading) {
+        // Several brokers: each lane under its broker's name, with its own column titles.
+        svg("rect", { x: 4, y: lane.top + 4, width: this.layout.width - 8, height: lane.height - 4,
+          rx: 10, class: `lane lane-${lane.broker}` }, this.columnLayer);
+        text(BROKER_NAMES[lane.broker] || lane.broker, { x: 18, y: lane.top + 28,
+          class: `lane-title broker-${lane.broker}` }, this.columnLayer);
+      }
+      for (const { column, x } of lane.columns) {
+        text(columnTitle(lane.broker, column), { x, y: lane.titleY,
+          class: "column-title", "text-anchor": "middle" }, this.columnLayer);
+      }
     }
     if (!topology.nodes?.length) {
       const x = this.layout.width / 2;
