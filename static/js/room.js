@@ -183,6 +183,21 @@ function topologyChanged() {
   }, 300 + Math.random() * 1700);
 }
 
+/** The phone's layout: the controls drawer and the diagram's zoom (the stylesheet reads both). */
+const drawerToggle = root.querySelector("[data-drawer-toggle]");
+drawerToggle?.addEventListener("click", () => {
+  const open = root.dataset.drawer !== "open";
+  root.dataset.drawer = open ? "open" : "closed";
+  drawerToggle.setAttribute("aria-expanded", String(open));
+});
+let zoom = 0.9; // the stylesheet's starting --zoom on a phone
+for (const button of root.querySelectorAll("[data-zoom]")) {
+  button.addEventListener("click", () => {
+    zoom = Math.min(1.6, Math.max(0.3, zoom * (button.dataset.zoom === "in" ? 1.25 : 0.8)));
+    document.getElementById("diagram").style.setProperty("--zoom", String(zoom));
+  });
+}
+
 function openHelp() {
   if (help.open) help.close();
   else help.showModal();
