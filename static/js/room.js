@@ -63,6 +63,7 @@ const socket = new RoomSocket(url, {
     toolbar.setClock(frame);
     broker.clock(frame);
     tokens.speed = frame.speed;
+    tokens.cap = tokenCap(frame.speed);
     applyControl(frame.control);
     inspector.refresh(null);
   },
@@ -99,6 +100,7 @@ const socket = new RoomSocket(url, {
     toolbar.setClock(frame);
     broker.clock(frame);
     tokens.speed = frame.speed;
+    tokens.cap = tokenCap(frame.speed);
   },
   control: applyControl,
   error(frame) {
@@ -153,20 +155,40 @@ function applyControl(control) {
  * whatever it holds by that time (a later batch may have changed it again).
  */
 function updateWhenLanded(patch, landings, drawn) {
-  const now = {};
-  for (const [id, content] of Object.entries(patch)) {
+  for (const id of Object.keys(patch)) {
     const landing = landings.get(id);
-    if (!landing) {
-      now[id] = content;
-      continue;
-    }
-    landing.then(() => {
-      if (!diagram.has(id)) return;
-      diagram.update({ [id]: state.contents[id] ?? null });
-      broker.rendered();
-    });
+    if (landing) landing.then(() => redraw(id));
+    else if (!drawn) redraw(id); // a fresh render already drew it
   }
-  if (!drawn) diagram.update(now); // a fresh render already drew them
+}
+
+/**
+ * Tokens in flight at once: at 8x a busy room moves more than anyone can follow, and every
+ * token repaints the picture each frame; the rest are counted on their nodes (tokens.js).
+ */
+function tokenCap(speed) {
+  return speed >= 8 ? 60 : speed >= 4 ? 100 : 200;
+}
+
+/**
+ * Nodes to draw again, drawn once per animation frame: at 8x a busy room changes a node many
+ * times a frame (and each landing token would redraw it), but the screen shows one picture a
+ * frame. A node draws what it holds when the frame comes.
+ */
+const dirty = new Set();
+let drawing = 0;
+function redraw(id) {
+  dirty.add(id);
+  if (!drawing) drawing = requestAnimationFrame(drawDirty);
+}
+
+function drawDirty() {
+  drawing = 0;
+  const patch = {};
+  for (const id of dirty) if (diagram.has(id)) patch[id] = state.contents[id] ?? null;
+  dirty.clear();
+  diagram.update(patch);
+  broker.rendered();
 }
 
 /**
