@@ -290,7 +290,18 @@ export class Diagram {
       text("", { x: entry.box.w - 2, y: 7, "text-anchor": "middle" }, entry.overflow);
       svg("title", {}, entry.overflow);
     }
+    entry.overflowSeen = performance.now();
+    // The badge is written once a frame, however many movements a burst skips.
+    if (entry.overflowDue) return;
+    entry.overflowDue = requestAnimationFrame(() => this.drawOverflow(entry));
+  }
+
+  drawOverflow(entry) {
+    entry.overflowDue = 0;
+    if (!entry.overflow) return;
+    // "999+" needs a wider badge than "+12": the circle grows with the text.
     const shown = entry.overflowCount > 999 ? "999+" : `+${entry.overflowCount}`;
+    entry.overflow.querySelector("circle").setAttribute("r", shown.length > 3 ? 19 : 15);
     entry.overflow.querySelector("text").textContent = shown;
     entry.overflow.querySelector("title").textContent =
       `${entry.overflowCount} movements not animated: too many at once`;
@@ -298,13 +309,21 @@ export class Diagram {
     if (entry.pulse?.playState !== "running") {
       entry.pulse = entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
     }
-    clearTimeout(entry.overflowTimer);
-    entry.overflowTimer = setTimeout(() => {
-      entry.overflow?.remove();
-      entry.overflow = null;
-      entry.pulse = null;
-      entry.overflowCount = 0;
-    }, 1500);
+    if (!entry.overflowTimer) {
+      const expire = () => {
+        const quiet = performance.now() - entry.overflowSeen;
+        if (quiet < 1500) {
+          entry.overflowTimer = setTimeout(expire, 1500 - quiet);
+          return;
+        }
+        entry.overflowTimer = 0;
+        entry.overflow?.remove();
+        entry.overflow = null;
+        entry.pulse = null;
+        entry.overflowCount = 0;
+      };
+      entry.overflowTimer = setTimeout(expire, 1500);
+    }
   }
 }
 
