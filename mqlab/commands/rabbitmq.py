@@ -146,9 +146,14 @@ def a_route(lab: Lab) -> tuple[str, str]:
     """An exchange and a routing key that reach a queue in this room, so a form's first
     values succeed in its preset: the first declared exchange with a binding (a topic pattern
     made concrete: "order.*" -> "order.created"), else the default exchange with the first
-    queue's name (the default exchange routes by queue name), else nothing."""
+    queue's name (the default exchange routes by queue name), else nothing. A dead-letter
+    exchange is skipped: publishing straight to it would bypass what the preset shows."""
+    queues = lab.sim.rabbitmq.queues
+    parking = {q["arguments"].get("x-dead-letter-exchange") for q in queues.values()
+               if q.get("arguments")}
     for name, exchange in lab.sim.rabbitmq.exchanges.items():
-        if not name or name.startswith("amq.") or exchange["type"] == "headers":
+        if not name or name.startswith("amq.") or exchange["type"] == "headers" \
+                or name in parking:
             continue
         for binding in exchange["bindings"]:
             key = binding["routing_key"]
@@ -156,8 +161,10 @@ def a_route(lab: Lab) -> tuple[str, str]:
                 key = ".".join("created" if word in ("*", "#") else word
                                for word in key.split("."))
             return name, key
-    queues = _queues(lab)
-    return ("", queues[0]) if queues else ("", "")
+    # The default exchange, to a queue someone consumes from (else the first queue).
+    consumed = [name for name, queue in queues.items() if queue["consumers"]]
+    names = consumed or _queues(lab)
+    return ("", names[0]) if names else ("", "")
 
 
 def routes(lab: Lab, exchange: str, routing_key: str) -> str | None:
@@ -611,8 +618,6 @@ PRESETS = (
                ("declare_queue", {"name": "orders", "dead_letter_exchange": "dlx"}),
                _consumer("order-worker", "orders", 0.5, on_poison="reject"),
                _producer("checkout", "", "orders", 0.5, "order {n}"),
-               ("publish_poison", {"exchange": "", "routing_key": "orders",
-                                   "body": "poison pill"}),
            )),
 )
 

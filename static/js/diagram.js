@@ -34,7 +34,12 @@ export class Diagram {
     // Labels above every line: a later edge must not cross out an earlier edge's key.
     this.labelLayer = svg("g", { class: "edge-labels" }, root);
     this.nodeLayer = svg("g", { class: "nodes" }, root);
-    this.tokenLayer = svg("g", { class: "tokens" }, root);
+    // Moving tokens are drawn on a second picture laid over this one, on its own compositing
+    // layer: at 8x dozens of tokens move every frame, and repainting the whole diagram
+    // under them each frame is what made the page stutter (bench_fps). Outside a page (a
+    // test's detached svg) they stay in the diagram itself.
+    this.overlay = root.parentNode ? overlayOf(root) : null;
+    this.tokenLayer = svg("g", { class: "tokens" }, this.overlay || root);
     this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
     root.addEventListener("click", (e) => this.clicked(e));
     root.addEventListener("keydown", (e) => {
@@ -50,6 +55,7 @@ export class Diagram {
     this.layout = layout(topology);
     const { width, height } = this.layout;
     this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.overlay?.setAttribute("viewBox", `0 0 ${width} ${height}`);
     // A small topology must not blow up to giant boxes: cap the scale (CSS reads this).
     this.root.style.setProperty("--diagram-width", `${width}px`);
     for (const layer of [this.columnLayer, this.edgeLayer, this.labelLayer, this.nodeLayer]) {
@@ -325,6 +331,23 @@ export class Diagram {
       entry.overflowTimer = setTimeout(expire, 1500);
     }
   }
+}
+
+/** An svg laid exactly over `root` (kept in place as the diagram resizes). */
+function overlayOf(root) {
+  const overlay = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  overlay.setAttribute("class", "diagram-overlay");
+  overlay.setAttribute("aria-hidden", "true");
+  root.after(overlay);
+  const place = () => {
+    overlay.style.left = `${root.offsetLeft}px`;
+    overlay.style.top = `${root.offsetTop}px`;
+    overlay.style.width = `${root.clientWidth}px`;
+    overlay.style.height = `${root.clientHeight}px`;
+  };
+  new ResizeObserver(place).observe(root);
+  place();
+  return overlay;
 }
 
 /** Long counter lines are narrowed to the node's width rather than spilling out of it. */
