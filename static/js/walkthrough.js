@@ -119,7 +119,7 @@ function renderTally(frame) {
   summary.textContent = tally.answered === 1 ? "1 answer from the room" : `${tally.answered} answers from the room`;
   bars.replaceChildren(...frame.step.predict.choices.map((choice, index) => {
     const row = element("li", null, "wt-tally-row");
-    row.dataset.choice = String(index);
+    row.dataset.tallyChoice = String(index); // not data-choice: that names the answer buttons
     row.dataset.count = String(tally.counts[index]);
     if (frame.step.answer === index) row.dataset.correct = "true";
     const bar = element("progress", null, "wt-tally-bar"); // a bar without inline styles
@@ -227,6 +227,11 @@ function remember(frame) {
 
 function offerResume(frame) {
   const box = $("[data-wt-resume]");
+  if (offeredResume) {
+    // Offered once; a later frame (someone joined) leaves it, moving on hides it.
+    if (frame.index !== 0 || frame.phase !== "ready") box.hidden = true;
+    return;
+  }
   const progress = loadProgress(name);
   const show = !offeredResume && presenter() && frame.index === 0 && frame.phase === "ready"
     && progress.reached > 0 && progress.reached < frame.steps.length;
