@@ -57,11 +57,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.room.group, self.channel_name)
         registry.watch(self.room)
         await self.send_snapshot()
+        if self.room.guide is not None:  # the presenter sees how many are watching
+            await announce(self.room, "walkthrough")
 
     async def disconnect(self, code: int) -> None:
         if self.room is not None:
             self.room.detach()
             await self.channel_layer.group_discard(self.room.group, self.channel_name)
+            if self.room.guide is not None:
+                await announce(self.room, "walkthrough")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.room is None:
@@ -120,7 +124,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_send(room.group, batch)
         self.seq = snapshot["seq"]
         await self.send_frame(snapshot)
-        walkthrough = await offloop.call(room, room.walkthrough_frame)
+        walkthrough = await offloop.call(room, room.walkthrough_frame, self.client)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
 
@@ -153,6 +157,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
         room = self.room
         assert room is not None
-        frame = await offloop.call(room, room.walkthrough_frame)
+        frame = await offloop.call(room, room.walkthrough_frame, self.client)
         if frame is not None:
             await self.send_frame(frame)

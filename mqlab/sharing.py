@@ -75,7 +75,20 @@ def room_sharing(room: Room) -> dict[str, Any]:
             "explore": f"scenario:{named}" if isinstance(named, str) else None,
             # A scenario may use several brokers; the page's title names only the first.
             "other_brokers": sources.brokers_of(spec)[1:] if spec else [],
-            "default_title": source.title}
+            "default_title": default_title(room),
+            # A playground's title is chosen when it is saved (from what was built by then).
+            "title_on_save": room.preset.slug.endswith("-playground")}
+
+
+def default_title(room: Room) -> str:
+    """A saved room's title unless its saver gives one: a playground that has been built in
+    is no longer an "Empty playground"."""
+    title = room.preset.title
+    if room.preset.slug.endswith("-playground") and room.log:
+        broker = {"rabbitmq": "RabbitMQ", "kafka": "Kafka", "sqs": "SQS"}.get(
+            room.preset.broker, room.preset.broker)
+        return f"My {broker} playground ({len(room.log)} commands)"
+    return title
 
 
 def _download(spec: dict[str, Any], title: str) -> HttpResponse:
@@ -108,7 +121,7 @@ def save_room(request: HttpRequest, room_id: str) -> HttpResponse:
     room = room_or_404(room_id)
     definition = room.definition()
     source = room.preset
-    fields = {"title": (request.POST.get("title") or "").strip()[:120] or source.title,
+    fields = {"title": (request.POST.get("title") or "").strip()[:120] or default_title(room),
               "description": (request.POST.get("description") or "").strip()[:2000]
               or source.summary, "source": source.slug, "seed": definition["seed"],
               "log": definition["log"], "now": definition["now"]}

@@ -1,10 +1,14 @@
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from mqlab import challenges_web, scoreboard, sharing, sqs_api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("interview/", include("mqlab.interview.urls")),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the app's own icon.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("rooms/", views.create_room, name="create-room"),
     path("rooms/<slug:room_id>/", views.room_page, name="room"),
     path("rooms/<slug:room_id>/controls/", views.controls, name="room-controls"),

@@ -93,6 +93,15 @@ class Guide:
             return True
         return False
 
+    def finish(self) -> None:
+        """Fast-forward a running step to its end (the presenter's "skip to the end")."""
+        if self.phase != "running":
+            raise GuideError("only a running step can be fast-forwarded; run it first")
+        from mqlab.rooms.clockwork import advance_to  # rooms imports this module
+
+        advance_to(self.sim, self.limit)
+        self.reached()
+
     def next(self) -> None:
         """On to the next step; a step not run yet is played at once first."""
         if self.index >= len(self.steps) - 1:
@@ -162,9 +171,12 @@ class Guide:
             # The answer and the reveal are sent only once the step has run.
             "answer": predict["answer"] if predict and done else None,
             "reveal": step.get("reveal") if done else None,
-            "checkpoints": ([checkpoint(outcome, scenario) for outcome in outcomes] if done else
-                            [{"text": describe_checkpoint(c, scenario), "met": None}
-                             for c in step.get("checkpoints", ())]),
+            # Before the step has run, only how many checkpoints there are: their targets
+            # would give the prediction's answer away.
+            "checkpoints": [checkpoint(outcome, scenario) for outcome in outcomes] if done
+            else [],
+            "checkpoint_count": len(step.get("checkpoints", ())),
+            "notes": step.get("notes"),
             "seen": seen(self.result) if done and self.result else None,
             "ends_at": self.limit if self.phase == "running" else None,
         }
@@ -185,14 +197,68 @@ def describe_expectation(expectation: dict[str, Any]) -> str:
     return f"{subject} {expectation['op']} {expectation['value']:g}"
 
 
+#: A checkpoint's metric as a sentence: (template with {q} from ``_quantity``, the counted
+#: noun, the sentence when the claim is "none").
+SENTENCES = {
+    "received": ("{of} received {q}", "message", "{of} received nothing"),
+    "side_effects": ("{of} did its work {q}", "time", "{of} did no work"),
+    "duplicates": ("{of} did the same work twice {q}", "time", "{of} never did the same work twice"),
+    "lost": ("{of} lost {q}", "message", "{of} lost nothing"),
+    "depth": ("{of} holds {q} at the end", "message", "{of} is empty at the end"),
+    "max_depth": ("{of} held {q} at its fullest", "message", "{of} never held a message"),
+    "failures": ("{of} failed {q}", "time", "{of} never failed"),
+    "retries": ("{of} retried {q}", "time", "{of} never retried"),
+    "rejected": ("{of} rejected {q}", "message", "{of} rejected nothing"),
+    "skipped_duplicates": ("{of} skipped {q} as duplicates", "message",
+                           "{of} skipped no duplicate"),
+    "lag": ("{of} is behind by {q}", "message", "{of} is caught up (no lag)"),
+    "alerts": ("{q} raised", "alert", "no alert raised"),
+    "events": ("{q} of kind '{of}' happened", "event", "no '{of}' event happened"),
+}
+#: Who a checkpoint without "of" is about.
+EVERYONE = {"received": "every consumer together", "side_effects": "the whole system",
+            "lost": "the whole system", "duplicates": "the whole system"}
+
+
+def _plural(count: float, noun: str) -> str:
+    return f"{count:g} {noun}" + ("" if count == 1 else "s")
+
+
+def _quantity(op: str, value: float, noun: str) -> str:
+    if op == ">" and value == 0:
+        return f"at least one {noun}"
+    words = {"==": "exactly", "!=": "anything but", ">": "more than", ">=": "at least",
+             "<": "fewer than", "<=": "at most"}[op]
+    return f"{words} {_plural(value, noun)}"
+
+
+def describe_sentence(expectation: dict[str, Any]) -> str:
+    """A checkpoint as a learner reads it: "fraud-rabbit received nothing"."""
+    metric = expectation["metric"]
+    if metric not in SENTENCES:
+        return describe_expectation(expectation)
+    template, noun, none = SENTENCES[metric]
+    of = expectation.get("of", EVERYONE.get(metric, "the system"))
+    if expectation["value"] == 0 and expectation["op"] in ("==", "<="):
+        text = none.format(of=of)
+    else:
+        text = template.format(of=of, q=_quantity(expectation["op"], expectation["value"], noun))
+    # A name stays as written ("fraud-rabbit received nothing"); a sentence starts upper case.
+    return text if text.startswith(of) else text[0].upper() + text[1:]
+
+
 def describe_checkpoint(expectation: dict[str, Any], scenario: dict[str, Any],
                         actual: float | None = None) -> str:
-    """The claim, whose counter it reads (a whole service may share it), the measured value
-    once known, and the author's note: "side effects of billing-1 == 20 [counter 'emails
-    sent', shared by billing-1, billing-2] (actual 20): ..."."""
-    text = describe_claim(expectation, scenario)
+    """The claim as a sentence, whose counter it reads (a whole service may share it), the
+    measured value once known, and the author's note: "billing-1 did its work exactly 20
+    times (counter 'emails sent', shared by billing-1, billing-2; measured 20): ..."."""
+    counter = _service_counter(expectation, scenario)
+    details = [counter] if counter else []
     if actual is not None:
-        text += f" (actual {actual:g})"
+        details.append(f"measured {actual:g}")
+    text = describe_sentence(expectation)
+    if details:
+        text += f" ({'; '.join(details)})"
     if expectation.get("note"):
         text += f": {expectation['note']}"
     return text

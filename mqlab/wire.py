@@ -20,9 +20,18 @@ Changes to the shared contract (/tmp/mqlab-web-contract.md), additive only:
   "notable":[{"seq","at","kind","message_id","reason"}]}|null,"ends_at":t|null}}``. The
   answer, the reveal, ``seen`` and the checkpoints' ``met`` are null until the step has run
   (phase ``done``), so a learner predicts before seeing. The presenter (whoever controls the
-  room) sends ``{"v":1,"type":"walkthrough","action":"run|next|back|replay|goto","value":i}``
-  (``value`` only for goto: a step index from 0); others get ``not-allowed``. A room without a
-  walkthrough answers ``not-found``. In a walkthrough room, commands are ``not-allowed``.
+  room) sends ``{"v":1,"type":"walkthrough","action":"run|next|back|replay|goto|finish",
+  "value":i}`` (``value`` only for goto: a step index from 0; ``finish`` fast-forwards a
+  running step to its end); others get ``not-allowed``. A room without a walkthrough answers
+  ``not-found``. In a walkthrough room, commands are ``not-allowed``.
+- the classroom (issue 11): before a step has run its ``checkpoints`` are ``[]`` and
+  ``checkpoint_count`` says how many there are. Each viewer's frame also carries
+  ``"viewers":n`` and ``"tally"``: ``{"shown":false,"answered":n,"mine":i|null}`` or, for the
+  controller and for everyone once the step is done, ``{"shown":true,"answered":n,
+  "counts":[n per choice],"names":[[display names] per choice],"mine":i|null}``; the step's
+  ``notes`` (presenter notes) are sent only to the controller. Anyone may send
+  ``{"v":1,"type":"walkthrough","action":"predict","value":{"choice":i,"name":text}}`` before
+  the reveal (anonymous when the name is empty); every join and leave re-sends the frame.
 
 Every frame is a JSON object with ``"v": 1`` and a ``"type"``. The stream follows Zulip's
 event-queue idea: a snapshot carries the sequence number of the last event it includes; event
@@ -70,7 +79,7 @@ MAX_SERVER_FRAME_CHARS = 192 * 1024
 #: Speeds a room may run at (virtual seconds per wall second).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
-WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto")
+WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto", "finish", "predict")
 
 ErrorCode = Literal[
     "bad-json", "bad-frame", "unknown-command", "bad-argument", "not-allowed", "too-large",

@@ -131,6 +131,9 @@ class Channel:
         self._broker = broker
         self.channel_number = number
         self.connection = connection
+        #: The application's name for its connection (pika's ``client_properties``
+        #: ``connection_name``, which the management UI shows): the diagram draws it.
+        self.client_name: str | None = None
         self.is_open = True
         self.prefetch_count = 0
         self.global_prefetch = 0

@@ -71,7 +71,7 @@ class Views:
             if channel.published_to and channel.is_open:
                 into.node(channel.node, broker=BROKER, kind="producer",
                           name=f"ch{channel.channel_number}", column=PRODUCERS,
-                          label=f"channel {channel.channel_number}")
+                          label=channel.client_name or f"channel {channel.channel_number}")
                 for name in channel.published_to:
                     if name in shown:
                         into.edge(channel.node, shown[name].node, kind="publishes")
@@ -80,6 +80,12 @@ class Views:
                       name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,
                       label=exchange.name or "(default)", tags=_exchange_tags(exchange),
                       **json_safe(exchange.settings()))
+            if not exchange.name:
+                # AMQP 0-9-1: every queue is bound to the default exchange under its own name
+                # (implicit bindings, which cannot be removed): drawn quiet and dashed.
+                for queue in self._queues.values():
+                    into.edge(exchange.node, queue.node, kind="implicit",
+                              label=f"key = {queue.name}", routing_key=queue.name)
             for binding in exchange.bindings.values():
                 into.edge(exchange.node, binding.destination.node, kind="binding",
                           label=binding_text(exchange.type, binding.routing_key,

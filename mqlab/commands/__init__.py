@@ -33,6 +33,19 @@ _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
 
 
+class Said(str):
+    """A command's answer that carries a warning: accepted, but not doing what it looks like
+    (a producer whose every message is unroutable). The room shows it amber."""
+
+    warning: str | None = None
+
+
+def warned(message: str, warning: str | None) -> str:
+    said = Said(message)
+    said.warning = warning
+    return said
+
+
 class ArgumentError(Exception):
     """A command argument is missing or has a value the command cannot take."""
 
@@ -59,18 +72,27 @@ class Field:
     maximum: float | None = None
     #: Text longer than this is refused: a lesson never needs more, and rooms share memory.
     max_length: int = 10_000
+    #: The form's starting value from the room's state (a routing key that routes in this
+    #: preset); ``default`` is still what a blank value means.
+    prefill: Callable[[Any], Any] | None = None
 
     def describe(self, lab: Any) -> dict[str, Any]:
-        """The field as the templates render it (see the web contract)."""
+        """The field as the templates render it (see the web contract). A required field
+        with one possible value starts with it."""
         default = self.default
+        suggestions = (self.suggest(lab)[:MAX_SUGGESTIONS]
+                       if self.suggest and lab is not None else [])
+        if self.prefill is not None and lab is not None:
+            default = self.prefill(lab)
+        elif self.required and default in (None, "") and len(suggestions) == 1:
+            default = suggestions[0]
         if self.kind == "json" and default is not None:
             default = json.dumps(default)
         return {
             "name": self.name, "label": self.label, "kind": self.kind,
             "required": self.required, "default": "" if default is None else default,
             "choices": [list(pair) for pair in self.choices] if self.choices else None,
-            "suggestions": (self.suggest(lab)[:MAX_SUGGESTIONS]
-                            if self.suggest and lab is not None else []),
+            "suggestions": suggestions,
             "help": self.help, "placeholder": self.placeholder,
         }
 

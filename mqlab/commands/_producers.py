@@ -28,6 +28,18 @@ COUNT = Field("count", "How many", "int", default=1, minimum=1,
               maximum=ROOM.max_publish_count)
 #: the longest body a form takes (the room's cap, the same in scenarios)
 BODY_CHARS = ROOM.max_body_bytes
+def free_name(lab: Any, prefix: str = "producer", taken: Any = None) -> str:
+    """The first "producer-N" (or ``prefix``-N) not running, so a form's default name is
+    never taken."""
+    taken = lab.producers if taken is None else taken
+    n = 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
+
+
+#: A new producer's name: the form offers one that is free.
+NAME = Field("name", "Name", required=True, default="producer-1", prefill=free_name)
 PRODUCER = Field("producer", "Producer", required=True,
                  suggest=lambda lab: sorted(lab.producers))
 
@@ -65,3 +77,10 @@ def stop(lab: Any, producer: str) -> str:
         raise ArgumentError("producer", f"no producer {producer!r}; running: {known}")
     app.stop()
     return f"producer {producer!r} stopped after {app.accepted} accepted message(s)"
+
+
+def next_number(lab: Any) -> int:
+    """``{n}`` in a hand-sent body counts per room, not per command: a FIFO queue with
+    content-based deduplication must not see "order 1" again on the next default send."""
+    lab.numbered = getattr(lab, "numbered", 0) + 1
+    return lab.numbered

@@ -388,9 +388,10 @@ def produce(lab: Lab, topic: str, key: str | None, value: str, partition: int | 
     lab.topic(topic)
     sender = lab.hand_producer(acks)
     pairs = [(name, str(v)) for name, v in (headers or {}).items()]
+    numbers = [producers.next_number(lab) for _ in range(count)]
     records = [{"value": value.replace("{n}", str(n)),
                 "key": None if key is None else key.replace("{n}", str(n)),
-                "partition": partition, "headers": pairs or None} for n in range(1, count + 1)]
+                "partition": partition, "headers": pairs or None} for n in numbers]
     # send_batch: one batch per partition, accepted or refused whole (producer.py)
     metas = sender.send_batch(topic, records) if batched else \
         [sender.send(topic, **record) for record in records]
@@ -634,7 +635,7 @@ COMMANDS = (
                    "batch fails every record in it."),
     ), help="producer.send() from your console producer."),
     Command("start_producer", "Start a producer", "Records", start_producer, (
-        Field("name", "Name", required=True, default="producer-1"), TOPIC,
+        producers.NAME, TOPIC,
         producers.RATE, Field("body", "Value", default="{key} #{seq}",
                               help=producers.BODY_HELP),
         Field("keys", "Keys", placeholder="alice, bob, carol",
@@ -659,7 +660,7 @@ COMMANDS = (
         Field("cleanup_policy", "cleanup.policy", "choice", default="", choices=CLEANUP),
         Field("config", "Other configs", "json",
               placeholder='{"unclean.leader.election.enable": "true"}'),
-    ), help="AdminClient.createTopics."),
+    ), help="AdminClient.createTopics.", fresh=True),
     Command("add_partitions", "Add partitions", "Topics", add_partitions, (
         TOPIC, Field("total", "Total partitions", "int", required=True, minimum=1,
                      maximum=producers.ROOM.max_partitions_per_topic),
@@ -668,6 +669,7 @@ COMMANDS = (
     Command("delete_topic", "Delete topic", "Topics", delete_topic, (TOPIC,), danger=True),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="consumer-4",
+              prefill=lambda lab: producers.free_name(lab, "consumer", lab.consumers),
               help="The client.id; the diagram shows one node per consumer."),
         Field("group", "Group", required=True, default="group-1", suggest=_groups),
         Field("topic", "Topic(s)", required=True, suggest=_topics,

@@ -27,7 +27,7 @@ from engine.clock import Timer
 from engine.errors import EngineError
 from engine.rabbitmq import BasicProperties, ChannelClosedByBroker
 from engine.rabbitmq.amqp_values import check_table
-from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
+from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset, warned
 from mqlab.commands import _producers as producers
 
 EXCHANGE_TYPES = (("direct", "direct"), ("fanout", "fanout"), ("topic", "topic"),
@@ -142,9 +142,73 @@ def _consumers(lab: Lab) -> list[str]:
     return lab.live_consumers()
 
 
+def a_route(lab: Lab) -> tuple[str, str]:
+    """An exchange and a routing key that reach a queue in this room, so a form's first
+    values succeed in its preset: the first declared exchange with a binding (a topic pattern
+    made concrete: "order.*" -> "order.created"), else the default exchange with the first
+    queue's name (the default exchange routes by queue name), else nothing. A dead-letter
+    exchange is skipped: publishing straight to it would bypass what the preset shows."""
+    queues = lab.sim.rabbitmq.queues
+    parking = {q["arguments"].get("x-dead-letter-exchange") for q in queues.values()
+               if q.get("arguments")}
+    for name, exchange in lab.sim.rabbitmq.exchanges.items():
+        if not name or name.startswith("amq.") or exchange["type"] == "headers" \
+                or name in parking:
+            continue
+        for binding in exchange["bindings"]:
+            key = binding["routing_key"]
+            if exchange["type"] == "topic":
+                key = ".".join("created" if word in ("*", "#") else word
+                               for word in key.split("."))
+            return name, key
+    # The default exchange, to a queue someone consumes from (else the first queue).
+    consumed = [name for name, queue in queues.items() if queue["consumers"]]
+    names = consumed or _queues(lab)
+    return ("", names[0]) if names else ("", "")
+
+
+def routes(lab: Lab, exchange: str, routing_key: str) -> str | None:
+    """Why a publish with these would reach no queue (None when one would take it), for a
+    producer started with a route that drops every message."""
+    broker = lab.sim.rabbitmq
+    if not exchange:
+        if routing_key in broker.queues:
+            return None
+        return f"no binding of the default exchange matches routing key '{routing_key}' " \
+               "(it routes to the queue of that name)"
+    found = broker.exchanges.get(exchange)
+    if found is None:
+        return None  # said separately: NOT_FOUND
+    if found["type"] in ("headers", "fanout") or found.get("arguments", {}).get(
+            "alternate-exchange"):
+        return None if found["bindings"] or found["type"] == "headers" else \
+            f"exchange '{exchange}' (fanout) has no bindings"
+    keys = [b["routing_key"] for b in found["bindings"]]
+    if found["type"] == "direct" and routing_key in keys:
+        return None
+    if found["type"] == "topic" and any(_topic_match(key, routing_key) for key in keys):
+        return None
+    if found["type"] not in ("direct", "topic"):
+        return None
+    return f"no binding of exchange '{exchange}' matches routing key '{routing_key}'"
+
+
+def _topic_match(pattern: str, key: str) -> bool:
+    """AMQP topic matching: "*" one word, "#" zero or more."""
+    def match(p: list[str], k: list[str]) -> bool:
+        if not p:
+            return not k
+        if p[0] == "#":
+            return any(match(p[1:], k[i:]) for i in range(len(k) + 1))
+        return bool(k) and (p[0] in ("*", k[0])) and match(p[1:], k[1:])
+    return match(pattern.split("."), key.split("."))
+
+
 EXCHANGE = Field("exchange", "Exchange", suggest=_exchanges, default="",
+                 prefill=lambda lab: a_route(lab)[0],
                  help="Empty means the default exchange, which routes by queue name.")
-ROUTING_KEY = Field("routing_key", "Routing key", default="", placeholder="order.created")
+ROUTING_KEY = Field("routing_key", "Routing key", default="", placeholder="order.created",
+                    prefill=lambda lab: a_route(lab)[1])
 QUEUE = Field("queue", "Queue", required=True, suggest=_queues)
 CONSUMER = Field("consumer", "Consumer", required=True, suggest=_consumers)
 DELIVERY_TAG = Field("delivery_tag", "Delivery tag", "int", required=True, minimum=0,
@@ -168,9 +232,10 @@ def publish(lab: Lab, exchange: str, routing_key: str, body: str, headers: dict 
         headers=_table("headers", headers), priority=priority,
         delivery_mode=2 if persistent else None,
         expiration=None if expiration is None else str(expiration))
-    ids = [lab.admin.basic_publish(exchange, routing_key, body.replace("{n}", str(n)),
+    ids = [lab.admin.basic_publish(exchange, routing_key,
+                                   body.replace("{n}", str(producers.next_number(lab))),
                                    properties.copy(), mandatory=mandatory)
-           for n in range(1, count + 1)]
+           for _ in range(count)]
     target = f"exchange {exchange!r}" if exchange else "the default exchange"
     return f"published {_ids(ids)} to {target} with key {routing_key!r}"
 
@@ -191,8 +256,11 @@ def start_producer(lab: Lab, name: str, exchange: str, routing_key: str, rate: f
     said = f"producer {name!r} sends {rate:g} message(s)/s to {exchange or 'the default exchange'}"
     if exchange and exchange not in lab.sim.rabbitmq.exchanges:
         # A client does not check first: each publish closes its channel (404 NOT_FOUND).
-        said += (f"; but there is no exchange {exchange!r} yet, so each publish fails with "
-                 "NOT_FOUND until it is declared")
+        return warned(said, f"there is no exchange {exchange!r} yet, so each publish fails "
+                      "with NOT_FOUND until it is declared")
+    nowhere = routes(lab, exchange, routing_key)
+    if nowhere:
+        return warned(said, f"every message will be dropped as unroutable: {nowhere}")
     return said
 
 
@@ -397,6 +465,11 @@ def _settle(lab: Lab, consumer: str, settle: Callable[[Any], Any]) -> None:
         settle(app.channel)
     except ChannelClosedByBroker as error:
         error.field = "delivery_tag"
+        # The refusal removes a node from the diagram: say so, beside RabbitMQ's words.
+        error.args = (f"{error.message}. RabbitMQ closed the channel of consumer "
+                      f"{consumer!r}: that consumer is gone, and the messages it held "
+                      "unacked go back to the queue", *error.args[1:])
+        app.stop_working()
         raise
 
 
@@ -438,7 +511,7 @@ COMMANDS = (
         EXCHANGE, ROUTING_KEY, Field("body", "Body", default="poison pill"),
     ), help="A message every consumer fails to process.", danger=True),
     Command("start_producer", "Start a producer", "Messages", start_producer, (
-        Field("name", "Name", required=True, default="producer-1"), EXCHANGE, ROUTING_KEY,
+        producers.NAME, EXCHANGE, ROUTING_KEY,
         producers.RATE, producers.BODY, producers.LIMIT,
     ), help="A simulated service publishing at a steady rate, with publisher confirms."),
     Command("stop_producer", "Stop a producer", "Messages", stop_producer, (producers.PRODUCER,)),
@@ -481,7 +554,10 @@ COMMANDS = (
     Command("bind", "Bind queue", "Queues", bind, _BINDING),
     Command("unbind", "Unbind queue", "Queues", unbind, _BINDING),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
-        Field("name", "Name", required=True, placeholder="worker-4"), QUEUE, PREFETCH,
+        Field("name", "Name", required=True, placeholder="worker-4",
+              prefill=lambda lab: producers.free_name(lab, "worker", lab.live_consumers())),
+        Field("queue", "Queue", required=True, suggest=_queues,
+              prefill=lambda lab: next(iter(_queues(lab)), "")), PREFETCH,
         ACK_MODE, PROCESSING, POISON,
     ), fresh=True),
     Command("add_subscriber", "Add subscriber (exclusive queue)", "Consumers", add_subscriber, (
@@ -521,6 +597,13 @@ def _consumer(name: str, queue: str, processing_time: float = 1.0, prefetch: int
                              "processing_time": processing_time, "on_poison": on_poison})
 
 
+def _producer(name: str, exchange: str, key: str, rate: float,
+              body: str) -> tuple[str, dict[str, Any]]:
+    """A preset's running producer: every preset moves on its own from its first second."""
+    return ("start_producer", {"name": name, "exchange": exchange, "routing_key": key,
+                               "rate": rate, "body": body})
+
+
 def _bound_queue(queue: str, exchange: str, key: str = "") -> tuple[tuple[str, dict], ...]:
     return (("declare_queue", {"name": queue}),
             ("bind", {"queue": queue, "exchange": exchange, "routing_key": key}))
@@ -534,6 +617,7 @@ PRESETS = (
                ("declare_queue", {"name": "tasks", "durable": True}),
                _consumer("worker-1", "tasks", 1.0), _consumer("worker-2", "tasks", 2.0),
                _consumer("worker-3", "tasks", 4.0),
+               _producer("task-api", "", "tasks", 1.5, "task {n}"),
            )),
     Preset("rabbitmq", "rabbitmq-fanout", "Fanout pub-sub",
            "A fanout exchange copies every notification to the email, SMS and push queues.", (
@@ -542,6 +626,7 @@ PRESETS = (
                *_bound_queue("push", "notifications"),
                _consumer("email-sender", "email", 1.0), _consumer("sms-sender", "sms", 0.5),
                _consumer("push-sender", "push", 0.25),
+               _producer("signup-service", "notifications", "", 0.5, "welcome {n}"),
            )),
     Preset("rabbitmq", "rabbitmq-topic", "Topic routing",
            "A topic exchange routes by pattern: order.* , order.shipped and user.* — publish "
@@ -552,6 +637,8 @@ PRESETS = (
                *_bound_queue("users", "events", "user.*"),
                _consumer("order-service", "orders"), _consumer("shipping-service", "shipping"),
                _consumer("user-service", "users"),
+               _producer("shop", "events", "order.created", 0.5, "order {n}"),
+               _producer("courier", "events", "order.shipped", 0.25, "shipment {n}"),
            )),
     Preset("rabbitmq", "rabbitmq-dead-letter", "Dead-letter exchange",
            "The worker rejects a poison message without requeue; the queue's dead-letter "
@@ -559,7 +646,8 @@ PRESETS = (
                ("declare_exchange", {"name": "dlx", "exchange_type": "fanout"}),
                *_bound_queue("dead-letters", "dlx"),
                ("declare_queue", {"name": "orders", "dead_letter_exchange": "dlx"}),
-               _consumer("order-worker", "orders", on_poison="reject"),
+               _consumer("order-worker", "orders", 0.5, on_poison="reject"),
+               _producer("checkout", "", "orders", 0.5, "order {n}"),
            )),
 )
 

@@ -360,9 +360,9 @@ def send_message(lab: Lab, queue: str, body: str, group_id: str | None,
     unsubscribe = lab.sim.subscribe(
         lambda event: duplicates.append(event.kind) if event.kind == DUPLICATE else None)
     try:
-        for n in range(1, count + 1):
+        for _ in range(count):
             answer = lab.sqs.send_message(
-                QueueUrl=url, MessageBody=body.replace("{n}", str(n)),
+                QueueUrl=url, MessageBody=body.replace("{n}", str(producers.next_number(lab))),
                 DelaySeconds=delay_seconds, MessageAttributes=_message_attributes(attributes),
                 MessageGroupId=group_id, MessageDeduplicationId=deduplication_id)
             ids.append(answer["MessageId"])
@@ -666,7 +666,7 @@ COMMANDS = (
         RECEIPT, MESSAGE_ID,
     ), help="ChangeMessageVisibility on a message in flight."),
     Command("start_producer", "Start a producer", "Messages", start_producer, (
-        Field("name", "Name", required=True, default="producer-1"), QUEUE, producers.RATE,
+        producers.NAME, QUEUE, producers.RATE,
         producers.BODY, Field("group_id", "MessageGroupId (FIFO)",
                               help="Blank: one group 'all'."), producers.LIMIT,
     ), help="A simulated service sending at a steady rate."),
@@ -679,7 +679,7 @@ COMMANDS = (
               help="FIFO queue names end in .fifo."),
         Field("fifo", "FifoQueue", "bool", default=False),
         *_attribute_fields(),
-    )),
+    ), fresh=True),
     Command("set_queue_attributes", "Set queue attributes", "Queues", set_queue_attributes, (
         QUEUE, *_attribute_fields(),
     ), help="Blank fields keep their current value."),
@@ -693,7 +693,8 @@ COMMANDS = (
         Field("per_second", "Messages per second", "int", minimum=1, maximum=500),
     ), help="StartMessageMoveTask: the messages return as new messages (new MessageIds)."),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
-        Field("name", "Name", required=True, placeholder="worker-1"), QUEUE,
+        Field("name", "Name", required=True, placeholder="worker-1",
+              prefill=lambda lab: producers.free_name(lab, "worker", lab.consumers)), QUEUE,
         Field("processing_time", "Processing time (s)", "float", default=2.0, minimum=0,
               maximum=3600),
         Field("failure_rate", "Failure rate", "float", default=0.0, minimum=0, maximum=1,

@@ -20,10 +20,13 @@ class Outcome:
     field: str | None = None
     #: What the room's viewers must hear about: "clock", "control" or "snapshot".
     announce: str | None = None
+    #: The command was accepted but did not do what it looks like it did (a publish no queue
+    #: took): shown amber with why, never green.
+    warning: str | None = None
 
     def status(self, command: str) -> dict[str, Any]:
         return {"ok": self.ok, "message": self.message, "field": self.field,
-                "command": command}
+                "command": command, "warning": self.warning}
 
 
 #: The engine's own codes for bad input: no broker's name for an error, so never shown.

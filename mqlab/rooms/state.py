@@ -53,6 +53,26 @@ from mqlab.walkthroughs import GuideError
 logger = logging.getLogger("mqlab.rooms")
 
 
+#: Answers counted per walkthrough step (a class, not a crowd).
+PREDICTIONS_PER_STEP = 500
+
+
+#: Events that mean a command's message went nowhere (RabbitMQ unroutable, returned, or
+#: dropped by a full queue; an SQS FIFO duplicate).
+WARNING_KINDS = frozenset({"dropped", "returned", "duplicate-ignored"})
+
+
+def _warning(events: list[Event]) -> str | None:
+    """"1 of 3 messages went nowhere: no binding of the default exchange matches routing
+    key ''" from the events a command caused."""
+    if not events:
+        return None
+    reason = (events[0].reason or events[0].kind).replace(" → unroutable, discarded", "")
+    count = len(events)
+    what = "1 message" if count == 1 else f"{count} messages"
+    return f"{what} went nowhere ({events[0].kind}): {reason}"
+
+
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
@@ -122,6 +142,8 @@ class Room:
         self.notice: str | None = None
         self._stale_stream = False
         self._topology_kinds = _all_topology_kinds()
+        #: The class's predictions in a walkthrough: step index -> viewer -> (choice, name).
+        self.predictions: dict[int, dict[str, tuple[int, str]]] = {}
         self._replay(log or [], now, guide_at)
 
     @property
@@ -398,6 +420,10 @@ class Room:
             self.share.spend(time.thread_time() - started)
 
     def _run(self, command: Any, args: dict[str, Any]) -> Outcome:
+        # What the command's messages came to: one dropped or returned is a warning.
+        lost: list[Event] = []
+        unsubscribe = self.sim.subscribe(
+            lambda event: lost.append(event) if event.kind in WARNING_KINDS else None)
         try:
             message = self._apply(command, args)
         except EngineError as error:  # a command may name the field it came from
@@ -410,7 +436,10 @@ class Room:
                          error)
             return Outcome(False, f"the simulator failed on this command ({error!r})",
                            code="engine-error")
-        return Outcome(True, message)
+        finally:
+            unsubscribe()
+        warning = getattr(message, "warning", None) or _warning(lost)
+        return Outcome(True, message, warning=warning)
 
     def _journal_last(self) -> None:
         """The command just logged reaches the journal before anyone hears back, so a
@@ -496,6 +525,8 @@ class Room:
         """The presenter's run / next / back / replay / goto; viewers follow."""
         if self.guide is None:
             return Outcome(False, "this room has no walkthrough", code="not-found")
+        if action == "predict":
+            return self._predict(client, value)
         if not self.can_control(client):
             return Outcome(False, "the presenter drives this walkthrough; you follow it",
                            code="not-allowed")
@@ -507,10 +538,12 @@ class Room:
     def _guide_action(self, action: str, value: Any) -> Outcome:
         assert self.guide is not None
         try:
-            if action in ("run", "next"):
+            if action in ("run", "next", "finish"):
                 getattr(self.guide, action)()
                 # A step plays at the room's speed; between steps the clock waits.
                 self.paused = action != "run"
+                if action == "next":
+                    self.predictions.pop(self.guide.index, None)  # a fresh question
                 self.saved_at_len = -1  # the guide's step is part of what a save keeps
                 return Outcome(True, f"step {self.guide.index + 1}",
                                announce="clock walkthrough")
@@ -522,11 +555,70 @@ class Room:
         self.saved_at_len = -1
         return Outcome(True, f"step {index + 1}", announce="snapshot")
 
-    def walkthrough_frame(self) -> dict[str, Any] | None:
+    def _predict(self, client: str | None, value: Any) -> Outcome:
+        """A viewer's answer to the current step's question, counted in the class's tally
+        (anonymous unless they gave a display name); answering again changes the answer."""
+        assert self.guide is not None
+        if not isinstance(value, dict):
+            value = {"choice": value}
+        choice, name = value.get("choice"), value.get("name") or ""
+        predict = self.guide.steps[self.guide.index].get("predict")
+        if predict is None:
+            return Outcome(False, "this step asks no question", code="bad-argument",
+                           field="value")
+        if isinstance(choice, bool) or not isinstance(choice, int) \
+                or not 0 <= choice < len(predict["choices"]):
+            return Outcome(False, f"choice must be 0 to {len(predict['choices']) - 1}",
+                           code="bad-argument", field="value")
+        if not isinstance(name, str):
+            name = ""
+        if self.guide.phase == "done":
+            return Outcome(False, "this step has been revealed; predict the next one",
+                           code="bad-argument", field="value")
+        with self.lock:
+            answers = self.predictions.setdefault(self.guide.index, {})
+            key = client or "anonymous"
+            if key not in answers and len(answers) >= PREDICTIONS_PER_STEP:
+                return Outcome(False, "this step has all the answers it can count",
+                               code="bad-argument", field="value")
+            answers[key] = (choice, name.strip()[:24])
+        return Outcome(True, "prediction counted", announce="walkthrough")
+
+    def tally(self, client: str | None) -> dict[str, Any] | None:
+        """The class's predictions for the current step: the presenter sees them as they
+        come in, everyone once the step has run."""
+        assert self.guide is not None
+        predict = self.guide.steps[self.guide.index].get("predict")
+        if predict is None:
+            return None
+        answers = self.predictions.get(self.guide.index, {})
+        mine = answers.get(client or "anonymous")
+        if not (self.can_control(client) or self.guide.phase == "done"):
+            return {"shown": False, "answered": len(answers),
+                    "mine": None if mine is None else mine[0]}
+        counts = [0] * len(predict["choices"])
+        names: list[list[str]] = [[] for _ in predict["choices"]]
+        for choice, name in answers.values():
+            counts[choice] += 1
+            if name:
+                names[choice].append(name)
+        return {"shown": True, "answered": len(answers), "counts": counts,
+                "names": [sorted(group)[:12] for group in names],
+                "mine": None if mine is None else mine[0]}
+
+    def walkthrough_frame(self, client: str | None = None) -> dict[str, Any] | None:
+        """The guide's state for one viewer: presenter notes and the live tally go only to
+        whoever controls the room (the tally to everyone once the step is revealed)."""
         with self.lock:
             if self.guide is None:
                 return None
-            return wire.walkthrough(self.id, self.guide.frame_fields())
+            fields = self.guide.frame_fields()
+            you = self.can_control(client)
+            if not you:
+                fields["step"] = {**fields["step"], "notes": None}
+            fields["viewers"] = self.viewers
+            fields["tally"] = self.tally(client)
+            return wire.walkthrough(self.id, fields)
 
     # -- inspection ------------------------------------------------------------------------------
     def command_groups(self) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@
  * - clears a declaration's form once it succeeded (`data-fresh`), so the next queue does not
  *   silently inherit the last one's TTL or length limit;
  * - after a topology change, merges the freshly rendered forms' name lists (datalists of
- *   exchanges, queues, consumers; select choices) into the forms on the page, leaving what
+ *   exchanges, queues, consumers; select choices) and untouched fields' starting values
+ *   (a routing key that routes, a free name) into the forms on the page, leaving what
  *   the user typed, each form's last status and the focus alone (a whole swap would lose
  *   them, and would orphan a status that is still on its way back);
  * - enables or disables the forms when control of the room changes hands.
@@ -42,6 +43,13 @@ function mergeChoices(controls, html) {
   const fresh = new DOMParser().parseFromString(html, "text/html");
   for (const list of fresh.querySelectorAll("datalist[id]")) {
     document.getElementById(list.id)?.replaceChildren(...list.children);
+  }
+  // A field the user has not touched takes the room's new starting value (a routing key that
+  // routes now, a free producer name); what they typed stays.
+  for (const input of fresh.querySelectorAll("input[id]:not([type='checkbox']), textarea[id]")) {
+    const mine = document.getElementById(input.id);
+    if (!mine || !controls.contains(mine) || mine === document.activeElement) continue;
+    if (mine.value === mine.defaultValue) mine.defaultValue = input.defaultValue;
   }
   for (const select of fresh.querySelectorAll("select[id]")) {
     const mine = document.getElementById(select.id);

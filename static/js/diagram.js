@@ -12,6 +12,7 @@ import { fit, svg, text } from "./svg.js";
 const SLOT_W = 12, SLOT_GAP = 3;
 const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
+const BROKER_NAMES = { rabbitmq: "RabbitMQ", kafka: "Apache Kafka", sqs: "Amazon SQS" };
 
 export class Diagram {
   constructor(root, { onSelectNode, onSelectMessage }) {
@@ -33,7 +34,12 @@ export class Diagram {
     // Labels above every line: a later edge must not cross out an earlier edge's key.
     this.labelLayer = svg("g", { class: "edge-labels" }, root);
     this.nodeLayer = svg("g", { class: "nodes" }, root);
-    this.tokenLayer = svg("g", { class: "tokens" }, root);
+    // Moving tokens are drawn on a second picture laid over this one, on its own compositing
+    // layer: at 8x dozens of tokens move every frame, and repainting the whole diagram
+    // under them each frame is what made the page stutter (bench_fps). Outside a page (a
+    // test's detached svg) they stay in the diagram itself.
+    this.overlay = root.parentNode ? overlayOf(root) : null;
+    this.tokenLayer = svg("g", { class: "tokens" }, this.overlay || root);
     this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
     root.addEventListener("click", (e) => this.clicked(e));
     root.addEventListener("keydown", (e) => {
@@ -49,6 +55,7 @@ export class Diagram {
     this.layout = layout(topology);
     const { width, height } = this.layout;
     this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.overlay?.setAttribute("viewBox", `0 0 ${width} ${height}`);
     // A small topology must not blow up to giant boxes: cap the scale (CSS reads this).
     this.root.style.setProperty("--diagram-width", `${width}px`);
     for (const layer of [this.columnLayer, this.edgeLayer, this.labelLayer, this.nodeLayer]) {
@@ -64,10 +71,18 @@ export class Diagram {
   }
 
   drawColumns(topology) {
-    const broker = topology.nodes?.[0]?.broker;
-    for (const { column, x } of this.layout.columns) {
-      text(columnTitle(broker, column), { x, y: 32, class: "column-title",
-        "text-anchor": "middle" }, this.columnLayer);
+    for (const lane of this.layout.lanes) {
+      if (lane.heading) {
+        // Several brokers: each lane under its broker's name, with its own column titles.
+        svg("rect", { x: 4, y: lane.top + 4, width: this.layout.width - 8, height: lane.height - 4,
+          rx: 10, class: `lane lane-${lane.broker}` }, this.columnLayer);
+        text(BROKER_NAMES[lane.broker] || lane.broker, { x: 18, y: lane.top + 28,
+          class: `lane-title broker-${lane.broker}` }, this.columnLayer);
+      }
+      for (const { column, x } of lane.columns) {
+        text(columnTitle(lane.broker, column), { x, y: lane.titleY,
+          class: "column-title", "text-anchor": "middle" }, this.columnLayer);
+      }
     }
     if (!topology.nodes?.length) {
       const x = this.layout.width / 2;
@@ -281,7 +296,18 @@ export class Diagram {
       text("", { x: entry.box.w - 2, y: 7, "text-anchor": "middle" }, entry.overflow);
       svg("title", {}, entry.overflow);
     }
+    entry.overflowSeen = performance.now();
+    // The badge is written once a frame, however many movements a burst skips.
+    if (entry.overflowDue) return;
+    entry.overflowDue = requestAnimationFrame(() => this.drawOverflow(entry));
+  }
+
+  drawOverflow(entry) {
+    entry.overflowDue = 0;
+    if (!entry.overflow) return;
+    // "999+" needs a wider badge than "+12": the circle grows with the text.
     const shown = entry.overflowCount > 999 ? "999+" : `+${entry.overflowCount}`;
+    entry.overflow.querySelector("circle").setAttribute("r", shown.length > 3 ? 19 : 15);
     entry.overflow.querySelector("text").textContent = shown;
     entry.overflow.querySelector("title").textContent =
       `${entry.overflowCount} movements not animated: too many at once`;
@@ -289,14 +315,39 @@ export class Diagram {
     if (entry.pulse?.playState !== "running") {
       entry.pulse = entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
     }
-    clearTimeout(entry.overflowTimer);
-    entry.overflowTimer = setTimeout(() => {
-      entry.overflow?.remove();
-      entry.overflow = null;
-      entry.pulse = null;
-      entry.overflowCount = 0;
-    }, 1500);
+    if (!entry.overflowTimer) {
+      const expire = () => {
+        const quiet = performance.now() - entry.overflowSeen;
+        if (quiet < 1500) {
+          entry.overflowTimer = setTimeout(expire, 1500 - quiet);
+          return;
+        }
+        entry.overflowTimer = 0;
+        entry.overflow?.remove();
+        entry.overflow = null;
+        entry.pulse = null;
+        entry.overflowCount = 0;
+      };
+      entry.overflowTimer = setTimeout(expire, 1500);
+    }
   }
+}
+
+/** An svg laid exactly over `root` (kept in place as the diagram resizes). */
+function overlayOf(root) {
+  const overlay = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  overlay.setAttribute("class", "diagram-overlay");
+  overlay.setAttribute("aria-hidden", "true");
+  root.after(overlay);
+  const place = () => {
+    overlay.style.left = `${root.offsetLeft}px`;
+    overlay.style.top = `${root.offsetTop}px`;
+    overlay.style.width = `${root.clientWidth}px`;
+    overlay.style.height = `${root.clientHeight}px`;
+  };
+  new ResizeObserver(place).observe(root);
+  place();
+  return overlay;
 }
 
 /** Long counter lines are narrowed to the node's width rather than spilling out of it. */

@@ -5,6 +5,12 @@
  */
 
 const LINES_PER_SECOND = 100; // far faster than anyone reads
+// SQS ids are 36-character UUIDs: the log shows their first 8 (the inspector the whole id).
+const UUID = /\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+function shortId(id) {
+  return id.replace(UUID, "$1…");
+}
 
 const KIND_GROUPS = {
   topology: new Set(["declared", "removed", "bound", "unbound", "consumer-added",
@@ -74,6 +80,15 @@ export class EventLog {
     return Math.min(wanted, Math.floor(this.credit));
   }
 
+  /** A reset: the room starts again, and so does its log. */
+  clear(message) {
+    this.list.replaceChildren();
+    this.total = 0;
+    this.count.textContent = "0 events";
+    this.credit = this.max - 1;
+    if (message) this.note(message);
+  }
+
   /** A line of the page's own (a resync, a reset), not an engine event. */
   note(message) {
     this.list.prepend(this.noteLine(message));
@@ -104,7 +119,7 @@ export class EventLog {
       msg.type = "button";
       msg.className = "log-message";
       msg.dataset.messageId = event.message_id;
-      msg.textContent = event.message_id;
+      msg.textContent = shortId(event.message_id);
       msg.title = `Inspect message ${event.message_id}`;
       li.append(" ", msg);
     }
@@ -118,7 +133,8 @@ export class EventLog {
     if (event.reason) {
       const reason = document.createElement("span");
       reason.className = "log-reason";
-      reason.textContent = event.reason;
+      reason.textContent = event.reason.replace(UUID, "$1…");
+      if (reason.textContent !== event.reason) reason.title = event.reason;
       li.append(" ", reason);
     }
     li.hidden = !this.matches(li);

@@ -97,11 +97,16 @@ export class Inspector {
   renderNode() {
     const node = (this.state.topology.nodes || []).find((n) => n.id === this.nodeId);
     const content = this.state.contents[this.nodeId];
-    this.title.textContent = node ? `${node.kind} ${node.label}` : `${shortName(this.nodeId)} (gone)`;
+    // "broker 2", not "broker broker 2": a label that already says its kind is left alone.
+    const titled = node && node.label.toLowerCase().startsWith(node.kind) ? node.label
+      : node && `${node.kind} ${node.label}`;
+    this.title.textContent = node ? titled : `${shortName(this.nodeId)} (gone)`;
     const parts = [];
     if (node) {
       const summary = counterText(node, content?.counters, true);
       if (summary) parts.push(el("p", { className: "inspector-counters" }, summary));
+      const routes = this.routes(node);
+      if (routes) parts.push(routes);
       const props = { ...node.props };
       if (Object.keys(props).length) parts.push(details("Settings", renderValue(props)));
       const extra = { ...(content || {}) };
@@ -120,6 +125,24 @@ export class Inspector {
     for (const message of messages) list.append(this.messageItem(node, message));
     parts.push(list);
     this.nodePane.replaceChildren(...parts);
+  }
+
+  /** Where this node sends messages, from the topology's edges: an exchange's bindings. */
+  routes(node) {
+    const edges = (this.state.topology.edges || []).filter((e) => e.source === node.id
+      && e.kind !== "replica");
+    if (!edges.length) return null;
+    const heading = node.kind === "exchange" ? "Bindings" : "Sends to";
+    const list = el("ul", { className: "inspector-routes" });
+    for (const edge of edges) {
+      const item = el("li", {}, `→ ${this.labelOf(edge.target)}`);
+      if (edge.label) item.append(" ", el("code", {}, edge.label));
+      if (edge.kind === "implicit") item.append(" ", el("span", { className: "muted" }, "(implicit)"));
+      list.append(item);
+    }
+    const box = el("section", { className: "inspector-section" });
+    box.append(el("h3", {}, `${heading} (${edges.length})`), list);
+    return box;
   }
 
   messageItem(node, message) {

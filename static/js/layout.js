@@ -15,12 +15,47 @@ export const GAP_Y = 30;
 export const MARGIN = 30;
 export const HEADER = 34; // column titles above the nodes
 
+export const LANE_HEADING = 34; // a broker's name above its lane, when a room has several
+const LANE_GAP = 26;
+
+/**
+ * One broker: one band of columns. Several brokers in a room (a walkthrough comparing Kafka
+ * and RabbitMQ): one lane each, stacked, each with its broker's name and its own column
+ * titles, so a Kafka topic never sits under RabbitMQ's "Exchanges" heading.
+ */
 export function layout(topology) {
-  const nodes = (topology.nodes || []).map(placed);
-  const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
-  const neighbours = neighbourMap(topology.edges || []);
-  const gaps = labelGaps(nodes, topology.edges || []);
+  const all = (topology.nodes || []).map(placed);
+  const allEdges = topology.edges || [];
+  const brokers = [...new Set(all.map((n) => n.broker))];
+  const several = brokers.length > 1;
   const boxes = new Map();
+  const lanes = [];
+  let top = 0;
+  let width = 560;
+  for (const broker of several ? brokers : [brokers[0]]) {
+    const nodes = several ? all.filter((n) => n.broker === broker) : all;
+    const ids = new Set(nodes.map((n) => n.id));
+    const edges = several ? allEdges.filter((e) => ids.has(e.source) && ids.has(e.target)) : allEdges;
+    const lane = placeLane(nodes, edges, top + (several ? LANE_HEADING : 0), boxes);
+    lanes.push({ broker, heading: several, top, titleY: lane.titleY, columns: lane.columns,
+      height: lane.bottom - top });
+    width = Math.max(width, lane.width);
+    top = lane.bottom + (several ? LANE_GAP : 0);
+  }
+  const height = several ? top - LANE_GAP : top;
+  const edges = groupEdges(allEdges, boxes);
+  placeLabels(edges);
+  // Bows between nodes of one column may reach past the last column.
+  const reach = Math.max(0, ...edges.map((e) => e.reach || 0));
+  return { boxes, edges, width: Math.max(width, reach + MARGIN), height, lanes,
+    columns: lanes[0]?.columns || [] };
+}
+
+/** Columns of one lane from `top` down; its boxes go into `boxes`. */
+function placeLane(nodes, edges, top, boxes) {
+  const columns = [...new Set(nodes.map((n) => n.column))].sort((a, b) => a - b);
+  const neighbours = neighbourMap(edges);
+  const gaps = labelGaps(nodes, edges);
   const columnBoxes = [];
   let x = MARGIN;
   for (const column of columns) {
@@ -39,18 +74,14 @@ export function layout(topology) {
   }
   const tallest = Math.max(0, ...columnBoxes.map((c) => c.height));
   for (const c of columnBoxes) {
-    const shift = MARGIN + HEADER + (tallest - c.height) / 2;
+    const shift = top + MARGIN + HEADER + (tallest - c.height) / 2;
     for (const box of c.placed) box.y += shift;
   }
   const last = columns[columns.length - 1];
-  const width = Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 560);
-  const height = MARGIN + HEADER + tallest + MARGIN;
-  const edges = groupEdges(topology.edges || [], boxes);
-  placeLabels(edges);
-  // Bows between nodes of one column may reach past the last column.
-  const reach = Math.max(0, ...edges.map((e) => e.reach || 0));
   return {
-    boxes, edges, width: Math.max(width, reach + MARGIN), height,
+    width: Math.max(x - (gaps.get(last) || GAP_X) + MARGIN, 560),
+    bottom: top + MARGIN + HEADER + tallest + MARGIN,
+    titleY: top + 32,
     columns: columnBoxes.map((c) => ({ column: c.column, x: c.x + c.width / 2 })),
   };
 }

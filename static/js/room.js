@@ -46,7 +46,11 @@ const socket = new RoomSocket(url, {
     diagram.render(state.topology, state.contents);
     broker.rendered();
     log.setNodes(state.topology);
-    if (state.snapshots > 0) {
+    if (state.snapshots > 0 && frame.seq < Number(root.dataset.seq || 0)) {
+      // Reset (or a walkthrough rebuilt): the room starts again, and so does its log.
+      log.clear(`The room started again at t = ${Number(frame.now).toFixed(1)} s.`);
+      topologyChanged();
+    } else if (state.snapshots > 0) {
       log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);
       topologyChanged();
     }
@@ -59,6 +63,7 @@ const socket = new RoomSocket(url, {
     toolbar.setClock(frame);
     broker.clock(frame);
     tokens.speed = frame.speed;
+    tokens.cap = tokenCap(frame.speed);
     applyControl(frame.control);
     inspector.refresh(null);
   },
@@ -95,6 +100,7 @@ const socket = new RoomSocket(url, {
     toolbar.setClock(frame);
     broker.clock(frame);
     tokens.speed = frame.speed;
+    tokens.cap = tokenCap(frame.speed);
   },
   control: applyControl,
   error(frame) {
@@ -112,7 +118,10 @@ const WALKTHROUGH_FRAME = '{"v":1,"type":"walkthrough"';
 const receive = socket.receive.bind(socket);
 socket.receive = (data) => {
   if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
-    root.dispatchEvent(new CustomEvent("mqlab:walkthrough", { detail: JSON.parse(data) }));
+    // Kept on the room element too: walkthrough.js may load after this frame arrived, and
+    // then draws the last one kept (no frame is lost to script load order).
+    root.walkthroughFrame = JSON.parse(data);
+    root.dispatchEvent(new CustomEvent("mqlab:walkthrough", { detail: root.walkthroughFrame }));
   } else {
     receive(data);
   }
@@ -146,20 +155,40 @@ function applyControl(control) {
  * whatever it holds by that time (a later batch may have changed it again).
  */
 function updateWhenLanded(patch, landings, drawn) {
-  const now = {};
-  for (const [id, content] of Object.entries(patch)) {
+  for (const id of Object.keys(patch)) {
     const landing = landings.get(id);
-    if (!landing) {
-      now[id] = content;
-      continue;
-    }
-    landing.then(() => {
-      if (!diagram.has(id)) return;
-      diagram.update({ [id]: state.contents[id] ?? null });
-      broker.rendered();
-    });
+    if (landing) landing.then(() => redraw(id));
+    else if (!drawn) redraw(id); // a fresh render already drew it
   }
-  if (!drawn) diagram.update(now); // a fresh render already drew them
+}
+
+/**
+ * Tokens in flight at once: at 8x a busy room moves more than anyone can follow, and every
+ * token repaints the picture each frame; the rest are counted on their nodes (tokens.js).
+ */
+function tokenCap(speed) {
+  return speed >= 8 ? 60 : speed >= 4 ? 100 : 200;
+}
+
+/**
+ * Nodes to draw again, drawn once per animation frame: at 8x a busy room changes a node many
+ * times a frame (and each landing token would redraw it), but the screen shows one picture a
+ * frame. A node draws what it holds when the frame comes.
+ */
+const dirty = new Set();
+let drawing = 0;
+function redraw(id) {
+  dirty.add(id);
+  if (!drawing) drawing = requestAnimationFrame(drawDirty);
+}
+
+function drawDirty() {
+  drawing = 0;
+  const patch = {};
+  for (const id of dirty) if (diagram.has(id)) patch[id] = state.contents[id] ?? null;
+  dirty.clear();
+  diagram.update(patch);
+  broker.rendered();
 }
 
 /**
@@ -176,6 +205,21 @@ function topologyChanged() {
   }, 300 + Math.random() * 1700);
 }
 
+/** The phone's layout: the controls drawer and the diagram's zoom (the stylesheet reads both). */
+const drawerToggle = root.querySelector("[data-drawer-toggle]");
+drawerToggle?.addEventListener("click", () => {
+  const open = root.dataset.drawer !== "open";
+  root.dataset.drawer = open ? "open" : "closed";
+  drawerToggle.setAttribute("aria-expanded", String(open));
+});
+let zoom = 0.9; // the stylesheet's starting --zoom on a phone
+for (const button of root.querySelectorAll("[data-zoom]")) {
+  button.addEventListener("click", () => {
+    zoom = Math.min(1.6, Math.max(0.3, zoom * (button.dataset.zoom === "in" ? 1.25 : 0.8)));
+    document.getElementById("diagram").style.setProperty("--zoom", String(zoom));
+  });
+}
+
 function openHelp() {
   if (help.open) help.close();
   else help.showModal();
@@ -188,7 +232,8 @@ bindShortcuts({
   slower: () => toolbar.slower(),
   help: openHelp,
   close: () => {
-    if (!help.open) inspector.close();
+    if (help.open) help.close(); // the dialog says Esc closes it
+    else inspector.close();
   },
 });
 

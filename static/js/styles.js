@@ -118,9 +118,9 @@ export function counterText(node, counters, all = false) {
   }
   if (!counters && style.empty) parts.push(style.empty);
   for (const key of style.props) {
-    if (node.props?.[key] !== undefined) parts.push(`${key} ${node.props[key]}`);
+    if (node.props?.[key] !== undefined && !keys.includes(key)) parts.push(`${key} ${node.props[key]}`);
   }
-  return parts.join(" · ");
+  return [...new Set(parts)].join(" · "); // a setting also sent as a counter shows once
 }
 
 function formatCount(value) {

@@ -76,6 +76,7 @@ function renderPrediction(frame) {
       stored.answers[frame.index] = index;
       saveProgress(name, stored);
       renderPrediction(frame);
+      send("predict", { choice: index, name: displayName() });
     });
     return button;
   });
@@ -92,6 +93,58 @@ function renderPrediction(frame) {
     verdict.textContent = right ? "You predicted it." : `Not quite: the answer is "${step.predict.choices[step.answer]}".`;
     verdict.dataset.result = right ? "right" : "wrong";
   }
+}
+
+function displayName() {
+  const input = $("[data-wt-name]");
+  const value = input ? input.value.trim() : "";
+  try { localStorage.setItem("mqlab:display-name", value); } catch { /* private mode */ }
+  return value;
+}
+
+/** The class's answers: a bar per choice (the presenter live, everyone at the reveal). */
+function renderTally(frame) {
+  const box = $("[data-wt-tally]");
+  const tally = frame.tally;
+  box.hidden = !tally;
+  if (!tally) return;
+  const summary = $("[data-wt-tally-summary]");
+  const bars = $("[data-wt-tally-bars]");
+  if (!tally.shown) {
+    summary.textContent = `${tally.answered} in the room answered so far; the class's answers show at the reveal.`;
+    bars.replaceChildren();
+    return;
+  }
+  const total = Math.max(1, tally.answered);
+  summary.textContent = tally.answered === 1 ? "1 answer from the room" : `${tally.answered} answers from the room`;
+  bars.replaceChildren(...frame.step.predict.choices.map((choice, index) => {
+    const row = element("li", null, "wt-tally-row");
+    row.dataset.tallyChoice = String(index); // not data-choice: that names the answer buttons
+    row.dataset.count = String(tally.counts[index]);
+    if (frame.step.answer === index) row.dataset.correct = "true";
+    const bar = element("progress", null, "wt-tally-bar"); // a bar without inline styles
+    bar.max = total;
+    bar.value = tally.counts[index];
+    bar.setAttribute("aria-label", choice);
+    const names = tally.names[index].length ? ` (${tally.names[index].join(", ")})` : "";
+    row.append(element("span", choice, "wt-tally-choice"), bar,
+      element("span", `${tally.counts[index]}${names}`, "wt-tally-count"));
+    return row;
+  }));
+}
+
+function renderPresenter(frame) {
+  const you = presenter();
+  const watching = $("[data-wt-watching]");
+  watching.hidden = !you || frame.viewers === undefined;
+  if (!watching.hidden) {
+    const others = Math.max(0, frame.viewers - 1);
+    watching.textContent = others === 1 ? "1 other browser is watching" : `${others} other browsers are watching`;
+    watching.dataset.viewers = String(frame.viewers);
+  }
+  const notes = $("[data-wt-notes]");
+  notes.hidden = !you || !frame.step.notes;
+  $("[data-wt-notes-text]").textContent = (you && frame.step.notes) || "";
 }
 
 function renderReveal(frame) {
@@ -117,7 +170,13 @@ function renderReveal(frame) {
 
 function renderCheckpoints(frame) {
   const checkpoints = frame.step.checkpoints;
-  $("[data-wt-checkpoints-box]").hidden = checkpoints.length === 0;
+  const count = frame.step.checkpoint_count ?? checkpoints.length;
+  $("[data-wt-checkpoints-box]").hidden = count === 0;
+  const pending = $("[data-wt-checkpoints-pending]");
+  // Before the step has run, only how many: the targets would give the answer away.
+  pending.hidden = checkpoints.length > 0;
+  pending.textContent = count === 1 ? "1 checkpoint, checked on the engine's state when the step ends."
+    : `${count} checkpoints, checked on the engine's state when the step ends.`;
   $("[data-wt-checkpoints]").replaceChildren(...checkpoints.map((checkpoint) => {
     const state = checkpoint.met === null ? "pending" : checkpoint.met ? "met" : "unmet";
     const item = element("li", null, `checkpoint checkpoint-${state}`);
@@ -138,6 +197,8 @@ function renderNav(frame) {
   buttons.replay.disabled = !you || frame.phase === "ready";
   buttons.run.disabled = !you || frame.phase !== "ready";
   buttons.run.textContent = frame.phase === "running" ? "Playing…" : "Run this step";
+  buttons.finish.hidden = !you || frame.phase !== "running";
+  buttons.finish.disabled = !you || frame.phase !== "running";
   buttons.next.disabled = !you || frame.last;
   buttons.next.classList.toggle("primary", frame.phase === "done" && !frame.last);
   buttons.run.classList.toggle("primary", frame.phase === "ready");
@@ -166,6 +227,11 @@ function remember(frame) {
 
 function offerResume(frame) {
   const box = $("[data-wt-resume]");
+  if (offeredResume) {
+    // Offered once; a later frame (someone joined) leaves it, moving on hides it.
+    if (frame.index !== 0 || frame.phase !== "ready") box.hidden = true;
+    return;
+  }
   const progress = loadProgress(name);
   const show = !offeredResume && presenter() && frame.index === 0 && frame.phase === "ready"
     && progress.reached > 0 && progress.reached < frame.steps.length;
@@ -197,6 +263,8 @@ function render(frame) {
   remember(frame);
   renderSteps(frame);
   renderPrediction(frame);
+  renderTally(frame);
+  renderPresenter(frame);
   renderRunning(frame);
   renderReveal(frame);
   renderCheckpoints(frame);
@@ -208,6 +276,10 @@ panel.querySelectorAll("[data-wt-action]").forEach((button) => {
   button.addEventListener("click", () => send(button.dataset.wtAction));
 });
 room.addEventListener("mqlab:walkthrough", (event) => render(event.detail));
+// A frame that arrived before this module loaded (room.js keeps the last one).
+if (room.walkthroughFrame) render(room.walkthroughFrame);
+const nameInput = $("[data-wt-name]");
+try { nameInput.value = localStorage.getItem("mqlab:display-name") || ""; } catch { /* private mode */ }
 // Control can change hands (free play): redraw the buttons for the new role.
 new MutationObserver(() => {
   if (last) render(last);

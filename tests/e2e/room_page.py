@@ -60,3 +60,10 @@ def show_diagram(page: Page) -> None:
     """Scroll the diagram to the middle of the screen, as a presenter would (the forms
     scroll the page away from it)."""
     page.locator("#diagram").evaluate("el => el.scrollIntoView({block: 'center'})")
+
+
+def stop_preset_producer(page: Page, name: str) -> None:
+    """Presets start moving at once (a producer runs, issue 11): a test that counts what it
+    sends itself stops that producer first."""
+    open_group(page, "Messages")
+    command(page, "stop_producer", producer=name)

@@ -115,7 +115,7 @@ def test_a_message_shows_in_its_new_place_when_its_token_gets_there(page, live_s
     page.locator('[data-action="toggle"]').click()  # paused: the worker keeps what it gets
     expect(page.locator("[data-toolbar]")).to_have_attribute("data-paused", "true")
     submit(page, "publish", "Messages", routing_key="tasks", body="slow")
-    expect(page.locator('#diagram .token[data-kind="published"]')).to_be_attached()
+    expect(page.locator('.diagram-panel .token[data-kind="published"]')).to_be_attached()
     shots(page, "token-on-its-way")
     holders = page.locator("#diagram .node.kind-consumer").filter(has_text="unacked 1")
     expect(holders).to_have_count(0)  # still on its way

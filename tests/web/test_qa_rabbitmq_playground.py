@@ -139,7 +139,8 @@ def test_starting_a_producer_towards_a_missing_exchange_warns_at_once():
     # closes). The status must say so at once rather than read like a success.
     lab = playground()
     message = run(lab, "start_producer", name="p", exchange="nope", rate=5)
-    assert "no exchange 'nope'" in message and "NOT_FOUND" in message
+    # said as a warning beside the answer, so the form shows it amber
+    assert "no exchange 'nope'" in message.warning and "NOT_FOUND" in message.warning
     run(lab, "declare_exchange", name="orders", exchange_type="direct")
     assert "NOT_FOUND" not in run(lab, "start_producer", name="q", exchange="orders", rate=5)
     assert "NOT_FOUND" not in run(lab, "start_producer", name="r", exchange="", rate=5)
@@ -211,7 +212,11 @@ def test_settling_an_unknown_delivery_tag_is_shown_beside_the_tag():
                                                    **extra})
         assert (outcome.ok, outcome.code, outcome.field) == (False, "engine-error",
                                                              "delivery_tag")
-        assert outcome.message == "PRECONDITION_FAILED - unknown delivery tag 99"
+        # RabbitMQ's words first, then what it did: the consumer's node leaves the diagram.
+        assert outcome.message == (
+            "PRECONDITION_FAILED - unknown delivery tag 99. RabbitMQ closed the channel of "
+            f"consumer '{command}': that consumer is gone, and the messages it held unacked "
+            "go back to the queue")
     other = lab.run_command(OWNER, "bind", {"queue": "jobs", "exchange": "nope"})
     assert (other.code, other.field) == ("engine-error", None)
 

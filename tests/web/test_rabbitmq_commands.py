@@ -17,12 +17,19 @@ def room(preset: str = "rabbitmq-work-queue") -> Room:
     return Room("t", find(preset), seed=1, owner=OWNER)
 
 
+def quiet_room() -> Room:
+    """The work-queue preset with its producer stopped: only what a test sends moves."""
+    lab = room()
+    run(lab, "stop_producer", producer="task-api")
+    return lab
+
+
 def trace(room: Room, message_id: str) -> list[tuple[str, str | None]]:
     return [(e.kind, e.target) for e in room.history if e.message_id == message_id]
 
 
 def test_work_queue_prefetch_one_gives_the_fast_worker_more_tasks():
-    lab = room()
+    lab = quiet_room()
     run(lab, "publish", routing_key="tasks", count=12)
     lab.sim.advance(12)
     acks = [e.source for e in lab.history if e.kind == "acked"]
@@ -77,7 +84,7 @@ def test_poison_message_rejected_by_the_worker_lands_in_the_dead_letter_queue():
 
 
 def test_poison_message_with_requeue_loops_until_a_human_steps_in():
-    lab = room()
+    lab = quiet_room()
     run(lab, "publish_poison", routing_key="tasks")
     lab.sim.advance(7.5)
     # Each worker fails on it after its processing time and nacks with requeue; round-robin
@@ -141,7 +148,7 @@ def test_queue_arguments_from_the_form_become_x_arguments():
 
 
 def test_a_steady_producer_publishes_on_the_virtual_clock():
-    lab = room()
+    lab = quiet_room()
     run(lab, "start_producer", name="p", routing_key="tasks", rate=4, limit=6)
     lab.sim.advance(10)
     published = [e.at for e in lab.history if e.kind == "published"]
@@ -224,3 +231,35 @@ def test_headers_nested_too_deep_are_refused_naming_the_field():
     outcome = refused(lab, "bind", queue="tasks", exchange="amq.topic", routing_key="#",
                       arguments={"deep": deep})
     assert outcome.field == "arguments"
+
+
+def form_defaults(lab: Room, command: str) -> dict[str, object]:
+    """What a form's fields start with in this room (as the page renders them)."""
+    for group in lab.command_groups():
+        for described in group["commands"]:
+            if described["name"] == command:
+                return {f["name"]: f["default"] for f in described["fields"]
+                        if f["default"] != "" or f["required"]}
+    raise LookupError(command)
+
+
+@pytest.mark.parametrize("preset", ["rabbitmq-work-queue", "rabbitmq-fanout", "rabbitmq-topic",
+                                    "rabbitmq-dead-letter"])
+def test_every_rabbitmq_preset_moves_at_once_and_its_forms_defaults_route(preset):
+    lab = room(preset)
+    lab.sim.advance(4)
+    delivered = [e for e in lab.history if e.kind == "delivered"]
+    assert delivered and delivered[0].at <= 4  # a producer runs from the start
+    for command in ("publish", "start_producer", "add_consumer"):
+        outcome = lab.run_command(OWNER, command, form_defaults(lab, command))
+        assert outcome.ok and outcome.warning is None, (command, outcome)
+
+
+def test_an_unroutable_publish_is_a_warning_saying_why():
+    lab = room("rabbitmq-playground")
+    outcome = lab.run_command(OWNER, "publish", {"body": "hi"})
+    assert outcome.ok and outcome.status("publish")["warning"] == (
+        "1 message went nowhere (dropped): no binding of the default exchange matches "
+        "routing key ''")
+    started = lab.run_command(OWNER, "start_producer", {"name": "p"})
+    assert "every message will be dropped as unroutable" in started.warning

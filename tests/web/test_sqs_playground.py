@@ -216,7 +216,9 @@ def test_fifo_group_in_flight_is_locked_while_other_groups_go_on():
     run(lab, "send_message", queue="o.fifo", body="b{n}", group_id="b")
     run(lab, "receive_message", queue="o.fifo")
     assert lab.sim.snapshot()["contents"][Q + "o.fifo"]["locked_groups"] == ["a"]
-    assert "b1" in lab.sim.sqs.receive_message(
+    # {n} counts per room: a1, a2, then b3 (a restart at 1 would make content-based
+    # deduplication drop every later default send)
+    assert "b3" in lab.sim.sqs.receive_message(
         QueueUrl=lab.sim.sqs.queues["o.fifo"].url)["Messages"][0]["Body"]
 
 
@@ -572,3 +574,13 @@ def test_any_lesson_replays_from_its_log_exactly(actions):
     assert list(rebuilt.history) == list(live.history)
     assert fresh_snapshot(rebuilt)["contents"] == fresh_snapshot(live)["contents"]
     assert conservation_violations(live.history, live.sim.locations(), TERMINAL) == []
+
+
+def test_n_in_a_body_counts_per_room_so_default_fifo_sends_are_not_deduplicated():
+    lab = room()
+    run(lab, "create_queue", name="d.fifo", fifo=True, content_based_deduplication=True)
+    for _ in range(3):
+        outcome = lab.run_command(OWNER, "send_message",
+                                  {"queue": "d.fifo", "body": "order {n}", "group_id": "g"})
+        assert outcome.ok and outcome.warning is None, outcome
+    assert len(lab.sim.snapshot()["contents"][Q + "d.fifo"]["messages"]) == 3

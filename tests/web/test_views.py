@@ -187,3 +187,15 @@ def test_a_room_whose_socket_never_connects_is_saved_and_freed_later(owner, sync
     start_room(owner)  # any later visit sweeps the rooms nobody watches
     assert sync_rooms.running(first) is None
     assert RoomRecord.objects.get(id=first).log[0][1] == "declare_queue"
+
+
+@pytest.mark.django_db
+def test_a_saved_playground_is_not_called_empty_playground(client):
+    from mqlab.presets import find
+    from mqlab.rooms import Room
+    from mqlab.sharing import default_title
+
+    room = Room("p", find("rabbitmq-playground"), seed=1, owner="me")
+    assert default_title(room) == "Empty playground"
+    room.run_command("me", "declare_queue", {"name": "q"})
+    assert default_title(room) == "My RabbitMQ playground (1 commands)"

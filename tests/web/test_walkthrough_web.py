@@ -58,9 +58,8 @@ def test_a_walkthrough_room_waits_paused_at_the_first_step(sync_rooms):
         "walkthrough", 0, "ready", True)
     assert state["steps"] == ["Payments flow", "Retry, with backoff",
                               "Give up: the dead-letter queue"]
-    assert state["step"]["checkpoints"] == [
-        {"text": "side effects of charger == 4 [counter 'cards charged']", "met": None},
-        {"text": "failures of charger == 1", "met": None}]
+    # Before the step has run, only how many checkpoints: their targets give answers away.
+    assert (state["step"]["checkpoints"], state["step"]["checkpoint_count"]) == ([], 2)
     # Playing the clock does not move past the step's start: only running the step does.
     room.paused = False
     room.tick(5.0)
@@ -73,10 +72,14 @@ def test_a_checkpoint_on_a_shared_counter_names_the_counter_and_the_service(sync
     # effects of fair-fast" counts both: the checkpoint must say so.
     room = walkthrough_room(sync_rooms, "walkthrough:work-queue")
     assert room.walkthrough(OWNER, "goto", 1).ok
+    assert room.walkthrough(OWNER, "run", None).ok
+    assert room.walkthrough(OWNER, "finish", None).ok
     texts = [c["text"] for c in frame(room)["step"]["checkpoints"]]
-    assert texts[0] == ("side effects of fair-fast == 20 "
-                        "[counter 'fair: tasks done', shared by fair-fast, fair-slow]")
-    assert texts[2] == "received of fair-fast == 17"  # a count of its own: nothing to add
+    assert texts[0] == ("fair-fast did its work exactly 20 times "
+                        "(counter 'fair: tasks done', shared by fair-fast, fair-slow; "
+                        "measured 20)")
+    # a count of its own: nothing to add
+    assert texts[2] == "fair-fast received exactly 17 messages (measured 17)"
 
 
 def test_a_checkpoint_shows_its_note_after_the_measured_value():
@@ -85,10 +88,21 @@ def test_a_checkpoint_shows_its_note_after_the_measured_value():
     checkpoint = {"metric": "duplicates", "of": "b", "op": "==", "value": 0,
                   "note": "the whole mail service"}
     assert describe_checkpoint(checkpoint, scenario, 0) == (
-        "duplicates of b == 0 [counter 'mails', shared by a, b] (actual 0): "
+        "b never did the same work twice (counter 'mails', shared by a, b; measured 0): "
         "the whole mail service")
     assert describe_checkpoint({**checkpoint, "of": "c", "note": ""}, scenario) == (
-        "duplicates of c == 0")
+        "c never did the same work twice")
+
+
+def test_checkpoints_read_as_sentences():
+    assert describe_checkpoint({"metric": "received", "of": "fraud-rabbit", "op": "==",
+                                "value": 0}, {}) == "fraud-rabbit received nothing"
+    assert describe_checkpoint({"metric": "lost", "of": "at-most-once", "op": ">",
+                                "value": 0}, {}) == "at-most-once lost at least one message"
+    assert describe_checkpoint({"metric": "depth", "of": "payments.dlq", "op": "==",
+                                "value": 1}, {}) == "payments.dlq holds exactly 1 message at the end"
+    assert describe_checkpoint({"metric": "alerts", "op": ">=", "value": 1}, {}) == (
+        "At least 1 alert raised")
 
 
 @pytest.mark.django_db
@@ -103,9 +117,9 @@ def test_a_paced_step_stops_exactly_at_its_end_with_the_headless_checkpoints(syn
     assert state["phase"] == "done"
     assert [c["met"] for c in state["step"]["checkpoints"]] == [True, True]
     assert [c["text"] for c in state["step"]["checkpoints"]] == [
-        f"side effects of charger == 4 [counter 'cards charged'] "
-        f"(actual {first.checkpoints[0].actual:g})",
-        f"failures of charger == 1 (actual {first.checkpoints[1].actual:g})"]
+        f"charger did its work exactly 4 times (counter 'cards charged'; "
+        f"measured {first.checkpoints[0].actual:g})",
+        f"charger failed exactly 1 time (measured {first.checkpoints[1].actual:g})"]
     assert state["step"]["seen"]["total"] == len(first.events)
     # Ticking on does not leave the step's end.
     room.paused = False
@@ -222,6 +236,15 @@ def test_play_runs_the_step_and_step_control_stops_at_its_end(sync_rooms):
 
 # -- over the socket -------------------------------------------------------------------------------
 
+async def settle(socket):
+    """Receive until the socket has been quiet a moment; the last walkthrough frame."""
+    last = None
+    while not await socket.receive_nothing(timeout=0.3):
+        frame = await socket.receive_json_from()
+        last = frame if frame["type"] == "walkthrough" else last
+    return last
+
+
 async def next_frame(socket, kind, timeout=3.0):
     while True:
         received = await socket.receive_json_from(timeout=timeout)
@@ -240,6 +263,9 @@ async def test_a_viewer_receives_the_presenters_step(rooms):
     assert (await next_frame(presenter, "walkthrough"))["index"] == 0
     seen = await next_frame(viewer, "walkthrough")
     assert (seen["index"], seen["phase"]) == (0, "ready")
+    # Each join tells the presenter how many are watching: let those frames pass.
+    assert (await settle(presenter))["viewers"] == 2
+    await settle(viewer)
 
     await presenter.send_json_to({"v": 1, "type": "control", "action": "speed", "value": 8})
     await presenter.send_json_to({"v": 1, "type": "walkthrough", "action": "run"})
@@ -276,7 +302,7 @@ async def test_bad_walkthrough_frames_get_an_error_and_the_socket_stays_open(roo
     error = await next_frame(socket, "error")
     assert (error["code"], error["field"]) == ("bad-frame", "action")
     assert error["message"] == ("unknown walkthrough action 'skip'; use one of run, next, back, "
-                                "replay, goto")
+                                "replay, goto, finish, predict")
     await socket.send_json_to({"v": 1, "type": "walkthrough", "action": "goto", "value": "2"})
     error = await next_frame(socket, "error")
     assert error["message"] == "goto needs a step number from 0 to 2; got '2'"
@@ -346,3 +372,37 @@ def test_a_two_broker_walkthrough_names_its_second_broker(sync_rooms):
     assert page.context["room"]["broker"] == "rabbitmq"
     assert page.context["sharing"]["other_brokers"] == ["kafka"]
     assert b"Also in this room:" in page.content
+
+
+@pytest.mark.django_db
+def test_the_presenter_fast_forwards_a_running_step_to_its_end(sync_rooms):
+    room = walkthrough_room(sync_rooms)
+    assert not room.walkthrough(OWNER, "finish", None).ok  # nothing is running yet
+    assert room.walkthrough(OWNER, "run", None).ok
+    outcome = room.walkthrough(OWNER, "finish", None)
+    assert outcome.ok and outcome.announce == "clock walkthrough"
+    state = frame(room)
+    assert (state["phase"], room.sim.now, room.paused) == ("done", 5.3, True)
+    assert [c["met"] for c in state["step"]["checkpoints"]] == [True, True]
+    assert not room.walkthrough("someone-else", "finish", None).ok
+
+
+@pytest.mark.django_db
+def test_the_class_predictions_are_tallied_for_the_presenter_and_shown_to_all_at_the_reveal(
+        sync_rooms):
+    room = walkthrough_room(sync_rooms)
+    assert room.walkthrough(OWNER, "next", None).ok  # step 2 asks a question
+    assert room.walkthrough("viewer-1", "predict", {"choice": 1, "name": "Ana"}).ok
+    assert room.walkthrough("viewer-2", "predict", 0).ok
+    assert room.walkthrough("viewer-2", "predict", {"choice": 1}).ok  # a changed mind
+    assert not room.walkthrough("viewer-3", "predict", 7).ok
+    presenter = room.walkthrough_frame(OWNER)
+    assert presenter["tally"] == {"shown": True, "answered": 2, "counts": [0, 2, 0],
+                                  "names": [[], ["Ana"], []], "mine": None}
+    viewer = room.walkthrough_frame("viewer-2")
+    assert viewer["tally"] == {"shown": False, "answered": 2, "mine": 1}
+    # Presenter notes go only to whoever controls the room.
+    assert presenter["step"]["notes"] and viewer["step"]["notes"] is None
+    assert room.walkthrough(OWNER, "run", None).ok and room.walkthrough(OWNER, "finish", None).ok
+    assert room.walkthrough_frame("viewer-2")["tally"]["counts"] == [0, 2, 0]
+    assert not room.walkthrough("viewer-1", "predict", 0).ok  # revealed: too late

@@ -218,6 +218,7 @@ class RabbitProducer:
     def channel(self) -> Channel:
         if self._channel is None or not self._channel.is_open:
             self._channel = self.sim.rabbitmq.channel()
+            self._channel.client_name = self.name  # drawn under the app's own name
             self._channel.confirm_delivery()
             if self._flow is not None:
                 on_blocked, on_unblocked = self._flow
