@@ -1,6 +1,6 @@
 """The WebSocket wire format, version 1: the one module that knows the JSON shapes.
 
-Changes to the shared contract (/tmp/mqlab-web-contract.md), additive only:
+Changes to the contract since version 1 was first written, each additive:
 - a command field may carry ``"suggestions"``: existing names (exchanges, queues, consumers)
   a form can offer while still accepting any value (so a learner can see the broker's own
   NOT_FOUND error for a name that does not exist);

@@ -35,4 +35,10 @@ if [[ ! -f $stamp ]]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+if [[ "${1:-}" == "--for-tests" && ! -d .venv/awscli/awscli ]]; then
+  # The AWS CLI, for the test that drives a room's SQS endpoint with it. It pins its own
+  # botocore, so it goes into a folder of its own (run with PYTHONPATH) and never changes
+  # the venv's boto3.
+  .venv/bin/pip install -q --disable-pip-version-check --target .venv/awscli awscli
+fi
 .venv/bin/python manage.py migrate --noinput -v 0
