@@ -66,7 +66,9 @@ async def test_a_slow_command_in_one_room_never_stalls_another_rooms_frames(room
     frames = await frames_for(other_socket, 1.2)
     arrivals = [at for at, frame in frames if frame["type"] == "events"]
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-    assert len(arrivals) > 5 and max(gaps) < 0.25
+    # The other room kept streaming all the while: the old code stalled it for the whole
+    # 1.5 s (a behaviour, not a speed target: the benchmark measures the gaps).
+    assert len(arrivals) >= 10 and max(gaps) < 0.75
     assert (await next_frame(busy_socket, "result", timeout=5))["message"] == "slow"
     await busy_socket.disconnect()
     await other_socket.disconnect()
