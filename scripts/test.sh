@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite (engine, web, browser). Extra arguments
-# go to pytest.
+# Sets everything up and runs the whole test suite (engine, web, browser). With arguments,
+# one pytest run gets them instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --for-tests
@@ -44,4 +44,16 @@ else
   tail -20 "$run_dir/rabbitmq.log" >&2 || true
 fi
 
-.venv/bin/python -m pytest "$@"
+if [[ $# -gt 0 ]]; then
+  .venv/bin/python -m pytest "$@"
+  exit 0
+fi
+# The whole suite in two runs. Engine, web and conformance tests are CPU-bound and independent,
+# so they share the cores (pytest-xdist, a file per worker). Browser tests run alone and last:
+# each drives a live server and Chromium against wall-clock pacing, and sync Playwright keeps
+# an event loop that the pytest-asyncio tests must never run after.
+status=0
+.venv/bin/python -m pytest -n "${MQLAB_TEST_WORKERS:-2}" --dist loadfile --ignore=tests/e2e \
+  || status=$?
+.venv/bin/python -m pytest tests/e2e || status=$?
+exit "$status"
