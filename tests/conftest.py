@@ -1,4 +1,10 @@
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis's per-example deadline (200 ms) is a timed assertion: on a loaded 2-core machine
+# a correct example can take longer. Speed lives in the benchmarks, so no test has a deadline.
+hypothesis_settings.register_profile("mqlab", deadline=None)
+hypothesis_settings.load_profile("mqlab")
 
 
 @pytest.hookimpl(trylast=True)
