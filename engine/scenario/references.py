@@ -282,6 +282,9 @@ def _check_template(path: str, template: str) -> list[Problem]:
 
 
 def _check_outbox(path: str, outbox: dict[str, Any], names: Names) -> list[Problem]:
+    if "queue" in outbox and "topic" in outbox:
+        return [(f"{path}.topic", "give 'queue' (an SQS queue) or 'topic' (an SNS topic),"
+                 " not both")]
     problems = _check_broker_used(f"{path}.queue" if "queue" in outbox else f"{path}.topic",
                                   "sqs", names)
     if problems:
@@ -302,6 +305,9 @@ def _check_consumer(path: str, consumer: dict[str, Any], names: Names) -> list[P
         if output is not None:
             problems += _check_queue(f"{path}.transactional_output.topic", broker,
                                      output["topic"], names)
+    elif "subscribe" in consumer and "queue" in consumer:
+        problems.append((f"{path}.subscribe", "give 'queue' (a declared queue) or 'subscribe'"
+                         " (an exclusive queue of its own), not both"))
     elif "subscribe" in consumer:
         exchange = consumer["subscribe"]["exchange"]
         if exchange not in names.declared_exchanges:
