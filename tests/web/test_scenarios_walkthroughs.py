@@ -38,6 +38,7 @@ NARRATED = {
                                   4: {"duplicate-ignored"}, 5: {"visible"},
                                   6: {"work-lost", "orphan-event", "outbox-relayed"}},
     "ordering-pitfalls": {3: {"partitions-added"}},
+    "publish-subscribe": {2: {"removed"}},
     "topic-routing": {2: {"dropped"}},
     "sqs-fifo-groups": {2: {"app-crashed", "app-restarted", "duplicate-side-effect"}},
     "kafka-rebalancing": {4: {"app-crashed", "work-lost"}, 5: {"duplicate-side-effect"}},
