@@ -296,6 +296,21 @@ def _check_outbox(path: str, outbox: dict[str, Any], names: Names) -> list[Probl
     return []
 
 
+def _check_transactional_consumer(path: str, consumer: dict[str, Any]) -> list[Problem]:
+    """Read-process-write commits the input offsets inside the transaction, when the work is
+    done: committing them any other way would defeat it."""
+    problems = []
+    if consumer.get("guarantee") == "at-most-once":
+        problems.append((f"{path}.guarantee", "a read-process-write consumer commits its"
+                         " offsets in the transaction after the work; use 'at-least-once' or"
+                         " 'effectively-once'"))
+    if consumer.get("auto_commit"):
+        problems.append((f"{path}.auto_commit", "a read-process-write consumer commits its"
+                         " offsets in the transaction (send_offsets_to_transaction); turn"
+                         " auto_commit off"))
+    return problems
+
+
 def _check_consumer(path: str, consumer: dict[str, Any], names: Names) -> list[Problem]:
     broker = consumer["broker"]
     problems = _check_broker_used(f"{path}.broker", broker, names)
@@ -305,6 +320,7 @@ def _check_consumer(path: str, consumer: dict[str, Any], names: Names) -> list[P
         if output is not None:
             problems += _check_queue(f"{path}.transactional_output.topic", broker,
                                      output["topic"], names)
+            problems += _check_transactional_consumer(path, consumer)
     elif "subscribe" in consumer and "queue" in consumer:
         problems.append((f"{path}.subscribe", "give 'queue' (a declared queue) or 'subscribe'"
                          " (an exclusive queue of its own), not both"))

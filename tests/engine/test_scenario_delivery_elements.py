@@ -292,3 +292,13 @@ def test_kafka_producer_actions_name_a_kafka_or_transactional_producer():
          " is a rabbitmq producer"),
         ("$.timeline[2].topic", "unknown topic 'ghost'; defined: 'payments'"),
         ("$.timeline[3].outbox", "unknown outbox 'nobody'; defined: none is defined")]
+
+
+def test_a_read_process_write_consumer_leaves_its_offsets_to_the_transaction():
+    spec = pipeline(crash_at=3.35)
+    spec["consumers"][0].update(guarantee="at-most-once", auto_commit=True)
+    assert check(spec) == [
+        ("$.consumers[0].guarantee", "a read-process-write consumer commits its offsets in the"
+         " transaction after the work; use 'at-least-once' or 'effectively-once'"),
+        ("$.consumers[0].auto_commit", "a read-process-write consumer commits its offsets in"
+         " the transaction (send_offsets_to_transaction); turn auto_commit off")]
