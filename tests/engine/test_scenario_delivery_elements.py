@@ -16,8 +16,12 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.events import TERMINAL
+from engine.invariants import budget_violations, conservation_violations
+from engine.kafka.events import TERMINAL_KINDS as KAFKA_TERMINAL
 from engine.kafka.partitioner import hash_partition
 from engine.scenario import Run, check, run
+from engine.sqs import TERMINAL as SQS_TERMINAL
 
 
 def kafka_spec(**extra):
@@ -302,3 +306,46 @@ def test_a_read_process_write_consumer_leaves_its_offsets_to_the_transaction():
          " transaction after the work; use 'at-least-once' or 'effectively-once'"),
         ("$.consumers[0].auto_commit", "a read-process-write consumer commits its offsets in"
          " the transaction (send_offsets_to_transaction); turn auto_commit off")]
+
+
+# -- the brokers' own accounting holds through all of it ------------------------------------
+ENDS = {"rabbitmq": TERMINAL, "sqs": SQS_TERMINAL, "kafka": KAFKA_TERMINAL}
+
+
+def test_every_new_element_keeps_each_brokers_conservation_and_budget():
+    spec = kafka_spec(
+        duration=40,
+        kafka={"topics": [{"name": "payments", "partitions": 2}, {"name": "entries"}]},
+        rabbitmq=copy.deepcopy(SUBSCRIBERS["rabbitmq"]),
+        sqs={"queues": [{"name": "events"}]},
+        outboxes=[{"name": "shop", "queue": "events"}],
+        producers=[bank(8, 3, abort_every=2),
+                   {"name": "plain", "broker": "kafka", "topic": "payments",
+                    "enable_idempotence": False, "keys": {"kind": "cycle", "keys": ["a", "b"]}},
+                   *copy.deepcopy(SUBSCRIBERS["producers"])],
+        consumers=[{"name": "enricher", "broker": "kafka", "topic": "payments", "group": "e",
+                    "auto_offset_reset": "earliest", "side_effect_at": 0.5,
+                    "transactional_output": {"topic": "entries", "transactional_id": "enr"}},
+                   *readers("entries"), *copy.deepcopy(SUBSCRIBERS["consumers"]),
+                   {"name": "mailer", "broker": "sqs", "queue": "events"}],
+        timeline=[*copy.deepcopy(SUBSCRIBERS["timeline"]),
+                  {"at": 2, "do": "lose-produce-response", "producer": "plain"},
+                  {"at": 2, "do": "publish", "producer": "plain", "count": 4},
+                  {"at": 3, "do": "place", "outbox": "shop", "count": 3},
+                  {"at": 3.2, "do": "crash", "outbox": "shop"},
+                  {"at": 3.3, "do": "crash", "consumer": "enricher"},
+                  {"at": 5, "do": "add-partitions", "topic": "payments", "partitions": 3},
+                  {"at": 6, "do": "restart", "outbox": "shop"},
+                  {"at": 6, "do": "restart", "consumer": "enricher"}])
+    assert check(spec) == []
+    events = []
+    run_ = Run(spec, listeners=[events.append])
+    run_.play()
+    happened = {e.kind for e in events}
+    assert {"transaction-aborted", "producer-fenced", "retried", "partitions-added",
+            "outbox-relayed", "removed"} <= happened
+    sim = run_.sim
+    for broker, model in sim.brokers.items():
+        mine = [e for e in events if e.broker == broker]
+        assert conservation_violations(mine, model.locations(), ENDS[broker]) == [], broker
+    assert budget_violations(sim) == []
