@@ -214,6 +214,10 @@ SENTENCES = {
     "lag": ("{of} is behind by {q}", "message", "{of} is caught up (no lag)"),
     "alerts": ("{q} raised", "alert", "no alert raised"),
     "events": ("{q} of kind '{of}' happened", "event", "no '{of}' event happened"),
+    "out_of_order": ("{of} applied {q} after a later one of the same key", "update",
+                     "{of} applied every key's updates in order"),
+    "published": ("{of} sent {q}", "message", "{of} sent nothing"),
+    "rows": ("{of} has {q} in its database", "row", "{of} has no row in its database"),
 }
 #: Who a checkpoint without "of" is about.
 EVERYONE = {"received": "every consumer together", "side_effects": "the whole system",

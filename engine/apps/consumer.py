@@ -225,6 +225,9 @@ class Consumer:
         else:
             self._emit(kinds.SIDE_EFFECT, f"{self.ledger.label}: {delivery.key}",
                        self._about(delivery))
+        effect = getattr(self.adapter, "on_effect", None)
+        if effect is not None:  # the work writes to the broker itself (read-process-write)
+            effect(delivery)
 
     def _finish(self, job: Job) -> None:
         if self.side_effect_at >= 1.0:

@@ -82,6 +82,7 @@ class Producer:
             self._timer = None
         self._parked = None
         self.flush()
+        self._wrap_up()
         self.sim.census.leave(self)
 
     # -- the broker's flow control -----------------------------------------------------------
@@ -107,6 +108,7 @@ class Producer:
         now = self.sim.now
         if self.stop_at is not None and now >= self.stop_at or self._exhausted():
             self.flush()
+            self._wrap_up()
             return
         depth = self._pressure() if count else None
         bp = self.backpressure
@@ -129,6 +131,7 @@ class Producer:
             self._timer = self.sim.call_later(delay, self._tick, count)
         else:
             self.flush()
+            self._wrap_up()
 
     def _exhausted(self) -> bool:
         return self.limit is not None and self._n >= self.limit
@@ -182,6 +185,15 @@ class Producer:
                 self.rejected += 1
                 self._emit(kinds.PUBLISH_REJECTED, f"{message.key}: {refusal}",
                            {"key": message.key, "body": message.body[:200]})
+        if self._exhausted():
+            self._wrap_up()
+
+    def _wrap_up(self) -> None:
+        """The last message is out: a transactional producer commits the transaction it
+        still has open, or it would hold back read_committed consumers for good."""
+        end = getattr(self.adapter, "end_transaction", None)
+        if end is not None:
+            end()
 
     def _emit(self, kind: str, reason: str, details: dict[str, object]) -> None:
         self.sim.emit(kind, self.adapter.broker, source=self.node, reason=reason,

@@ -375,6 +375,11 @@ class Kafka(BrokerModel):
         written): producers retry, and only idempotent ones avoid duplicates."""
         self._lost_responses += whole("count", count, 0)
 
+    @property
+    def lost_responses_pending(self) -> int:
+        """Produce responses still to be lost (``lose_produce_responses``)."""
+        return self._lost_responses
+
     def take_lost_response(self) -> bool:
         if self._lost_responses:
             self._lost_responses -= 1

@@ -49,6 +49,11 @@ def _nodes(spec: dict[str, Any], limits: Limits) -> Iterator[Problem]:
         yield _over("$.sqs.topics", subscriptions, limits.max_bindings, "SNS subscriptions")
     yield from _count(spec, "$.kafka.topics", limits.max_topics, "topics")
     yield from _count(spec, "$.producers", limits.max_producers, "simulated producers")
+    # An outbox service counts as a producer in the room's census (engine/apps/outbox.py).
+    senders = len(spec.get("producers", ())) + len(spec.get("outboxes", ()))
+    if spec.get("outboxes") and senders > limits.max_producers:
+        yield _over("$.outboxes", senders, limits.max_producers,
+                    "simulated producers (outbox services included)")
     yield from _count(spec, "$.consumers", limits.max_consumers, "simulated consumers")
 
 
@@ -87,6 +92,13 @@ def _apps(spec: dict[str, Any], limits: Limits) -> Iterator[Problem]:
 
 def _timeline(spec: dict[str, Any], limits: Limits) -> Iterator[Problem]:
     for i, action in enumerate(spec.get("timeline", ())):
+        if action.get("do") == "add-partitions" and \
+                action["partitions"] > limits.max_partitions_per_topic:
+            yield _over(f"$.timeline[{i}].partitions", action["partitions"],
+                        limits.max_partitions_per_topic, "partitions per topic")
+        if action.get("do") == "place" and action.get("count", 1) > limits.max_publish_count:
+            yield _over(f"$.timeline[{i}].count", action["count"], limits.max_publish_count,
+                        "requests in one place action")
         if action.get("do") != "publish":
             continue
         count = action.get("count", 1)

@@ -1,4 +1,5 @@
-"""Building a scenario's simulated apps (producers, consumers, DLQ alerts) from their specs.
+"""Building a scenario's simulated apps (producers, consumers, outbox services, DLQ alerts)
+from their specs.
 An SQS consumer of ``kind: "lambda"`` is a Lambda-style batch consumer (``lambda_sqs``).
 
 Consumers that share a ``side_effect`` label are instances of one service: they share one
@@ -21,6 +22,7 @@ from engine.apps.idempotency import ProcessedIds
 from engine.apps.keys import keys_from_spec
 from engine.apps.lambda_sqs import LambdaConsumer
 from engine.apps.ledger import Ledger
+from engine.apps.outbox import OutboxService
 from engine.apps.producer import Producer
 from engine.apps.rates import rate_from_spec
 from engine.apps.token_bucket import TokenBucket
@@ -37,7 +39,9 @@ def build_producer(sim: Simulation, spec: dict[str, Any]) -> Producer:
     if broker == "rabbitmq":
         settings = {"exchange": spec.get("exchange", ""),
                     "routing_key": spec.get("routing_key", "{key}")}
-    elif broker == "kafka" or "topic" in spec:
+    elif broker == "kafka":
+        settings = _kafka_producer_settings(spec)
+    elif "topic" in spec:
         settings = {"topic": spec["topic"]}
     else:
         settings = {"queue": spec["queue"]}
@@ -52,6 +56,17 @@ def build_producer(sim: Simulation, spec: dict[str, Any]) -> Producer:
         backpressure=Backpressure(pressure["queue"], pressure["threshold"],
                                   pressure.get("action", "slow"), pressure.get("pause", 1.0))
         if pressure else None)
+
+
+def _kafka_producer_settings(spec: dict[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = {"topic": spec["topic"],
+                                "enable_idempotence": spec.get("enable_idempotence", True)}
+    transaction = spec.get("transactions")
+    if transaction is not None:
+        settings.update(transactional_id=transaction["transactional_id"],
+                        transaction_size=transaction.get("size", 1),
+                        abort_every=transaction.get("abort_every"))
+    return settings
 
 
 class Services:
@@ -72,8 +87,9 @@ def _adapter_settings(spec: dict[str, Any], policy: FailurePolicy) -> dict[str, 
     broker = spec["broker"]
     retry_levels = policy.max_attempts - 1 if policy.on_failure == "retry" else 0
     if broker == "rabbitmq":
-        return {"queue": spec["queue"], "prefetch": spec.get("prefetch"),
-                "retry_levels": retry_levels, "reply": spec.get("reply", False)}
+        return {"queue": spec.get("queue", ""), "prefetch": spec.get("prefetch"),
+                "retry_levels": retry_levels, "reply": spec.get("reply", False),
+                "subscribe": spec.get("subscribe")}
     if broker == "kafka":
         return {"topic": spec["topic"], "group": spec["group"],
                 # Kafka's own default (ConsumerConfig auto.offset.reset = latest).
@@ -84,7 +100,8 @@ def _adapter_settings(spec: dict[str, Any], policy: FailurePolicy) -> dict[str, 
                 "max_records": spec.get("batch", 10),
                 "poll_interval": spec.get("poll_interval", 0.5),
                 "retry_levels": retry_levels,
-                "dead_letter": policy.on_failure in ("retry", "dead-letter")}
+                "dead_letter": policy.on_failure in ("retry", "dead-letter"),
+                "output": spec.get("transactional_output")}
     return {"queue": spec["queue"], "batch": spec.get("batch", 1),
             "wait": spec.get("wait", 20), "poll_interval": spec.get("poll_interval", 1.0)}
 
@@ -134,6 +151,14 @@ def build_consumer(sim: Simulation, spec: dict[str, Any], services: Services,
         concurrency=spec.get("concurrency", 1),
         limiter=TokenBucket(limit["per_second"], limit.get("burst", 1.0))
         if limit else None)
+
+
+def build_outbox(sim: Simulation, spec: dict[str, Any]) -> OutboxService:
+    """A service that stores a row and tells the world (``engine.apps.outbox``)."""
+    return OutboxService(sim, spec["name"], mode=spec.get("mode", "outbox"),
+                         queue=spec.get("queue"), topic=spec.get("topic"),
+                         step=spec.get("step", 0.5),
+                         relay_interval=spec.get("relay_interval", 1.0))
 
 
 def build_alert(sim: Simulation, spec: dict[str, Any], depth: Any) -> DlqAlert:

@@ -71,7 +71,7 @@ def _retry_names(consumers: Any) -> tuple[list[str], list[str]]:
         if action not in ("retry", "dead-letter"):
             continue
         attempts = consumer.get("retry", {}).get("max_attempts", 3)
-        if consumer["broker"] == "rabbitmq" and action == "retry":
+        if consumer["broker"] == "rabbitmq" and action == "retry" and "queue" in consumer:
             queues += [retry_queue(consumer["queue"], n) for n in range(1, attempts)]
         elif consumer["broker"] == "kafka":
             topic = consumer["topic"]
@@ -105,6 +105,7 @@ class Names:
         self.topics = Defined(dict.fromkeys([*topics, *retry_topics]))
         self.producers = Defined(_names(spec.get("producers")))
         self.consumers = Defined(_names(spec.get("consumers")))
+        self.outboxes = Defined(_names(spec.get("outboxes")))
         self.apps = Defined([*self.consumers, *self.producers])
         self.all_queues = Defined(sorted({*self.rabbit_queues, *self.sqs_queues, *self.topics}))
         #: Kafka consumer group -> the topics its members read (retry topics included)
@@ -129,6 +130,8 @@ def check(spec: dict[str, Any]) -> list[Problem]:
         problems += _check_producer(f"$.producers[{index}]", producer, names)
     for index, consumer in enumerate(spec.get("consumers", ())):
         problems += _check_consumer(f"$.consumers[{index}]", consumer, names)
+    for index, outbox in enumerate(spec.get("outboxes", ())):
+        problems += _check_outbox(f"$.outboxes[{index}]", outbox, names)
     for index, alert in enumerate(spec.get("alerts", ())):
         problems += _check_queue(f"$.alerts[{index}].queue", alert["broker"], alert["queue"],
                                  names)
@@ -148,10 +151,15 @@ def _check_definitions(spec: dict[str, Any], names: Names) -> list[Problem]:
     problems += _duplicates("$.kafka.topics", "topic", _names(spec.get("kafka", {}).get("topics")))
     problems += _duplicates("$.producers", "producer", names.producers)
     problems += _duplicates("$.consumers", "consumer", names.consumers)
+    problems += _duplicates("$.outboxes", "outbox", names.outboxes)
     for index, name in enumerate(names.consumers):
         if name in names.producers:
             problems.append((f"$.consumers[{index}].name", f"{name!r} is also a producer's"
                              " name; apps need distinct names"))
+    for index, name in enumerate(names.outboxes):
+        if name in names.apps:
+            problems.append((f"$.outboxes[{index}].name", f"{name!r} is also an app's name;"
+                             " apps need distinct names"))
     for index, binding in enumerate(spec.get("rabbitmq", {}).get("bindings", ())):
         path = f"$.rabbitmq.bindings[{index}]"
         if binding["queue"] not in names.rabbit_queues:
@@ -273,11 +281,58 @@ def _check_template(path: str, template: str) -> list[Problem]:
     return []
 
 
+def _check_outbox(path: str, outbox: dict[str, Any], names: Names) -> list[Problem]:
+    if "queue" in outbox and "topic" in outbox:
+        return [(f"{path}.topic", "give 'queue' (an SQS queue) or 'topic' (an SNS topic),"
+                 " not both")]
+    problems = _check_broker_used(f"{path}.queue" if "queue" in outbox else f"{path}.topic",
+                                  "sqs", names)
+    if problems:
+        return problems
+    if "queue" in outbox:
+        return _check_queue(f"{path}.queue", "sqs", outbox["queue"], names)
+    if outbox["topic"] not in names.sns_topics:
+        return [_unknown(f"{path}.topic", "SNS topic", outbox["topic"], names.sns_topics)]
+    return []
+
+
+def _check_transactional_consumer(path: str, consumer: dict[str, Any]) -> list[Problem]:
+    """Read-process-write commits the input offsets inside the transaction, when the work is
+    done: committing them any other way would defeat it."""
+    problems = []
+    if consumer.get("guarantee") == "at-most-once":
+        problems.append((f"{path}.guarantee", "a read-process-write consumer commits its"
+                         " offsets in the transaction after the work; use 'at-least-once' or"
+                         " 'effectively-once'"))
+    if consumer.get("auto_commit"):
+        problems.append((f"{path}.auto_commit", "a read-process-write consumer commits its"
+                         " offsets in the transaction (send_offsets_to_transaction); turn"
+                         " auto_commit off"))
+    return problems
+
+
 def _check_consumer(path: str, consumer: dict[str, Any], names: Names) -> list[Problem]:
     broker = consumer["broker"]
     problems = _check_broker_used(f"{path}.broker", broker, names)
     if broker == "kafka":
         problems += _check_queue(f"{path}.topic", broker, consumer["topic"], names)
+        output = consumer.get("transactional_output")
+        if output is not None:
+            problems += _check_queue(f"{path}.transactional_output.topic", broker,
+                                     output["topic"], names)
+            problems += _check_transactional_consumer(path, consumer)
+    elif "subscribe" in consumer and "queue" in consumer:
+        problems.append((f"{path}.subscribe", "give 'queue' (a declared queue) or 'subscribe'"
+                         " (an exclusive queue of its own), not both"))
+    elif "subscribe" in consumer:
+        exchange = consumer["subscribe"]["exchange"]
+        if exchange not in names.declared_exchanges:
+            problems.append(_unknown(f"{path}.subscribe.exchange", "exchange", exchange,
+                                     names.declared_exchanges))
+        if consumer.get("on_failure") == "retry":
+            problems.append((f"{path}.on_failure", "a subscriber's queue is server-named and"
+                             " new at each connection, so no delay queue can route back to"
+                             " it; use 'requeue', 'dead-letter' or 'drop'"))
     else:
         problems += _check_queue(f"{path}.queue", broker, consumer["queue"], names)
     if broker == "sqs" and consumer.get("on_failure") == "dead-letter":
@@ -306,11 +361,19 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
     if "consumer" in action and action["consumer"] not in names.consumers:
         problems.append(_unknown(f"{path}.consumer", "consumer", action["consumer"],
                                  names.consumers))
+    if "outbox" in action and action["outbox"] not in names.outboxes:
+        problems.append(_unknown(f"{path}.outbox", "outbox", action["outbox"], names.outboxes))
     do = action["do"]
+    if do in ("lose-produce-response", "abort-transaction") and \
+            action["producer"] in names.producers:
+        problems += _check_kafka_producer(path, action, spec, names)
     if do in ("kill-broker", "restore-broker"):
         problems += _check_broker_used(f"{path}.do", "kafka", names)
     elif do == "restart-broker":
         problems += _check_broker_used(f"{path}.do", "rabbitmq", names)
+    elif do == "add-partitions":
+        problems += _check_broker_used(f"{path}.do", "kafka", names) or \
+            _check_queue(f"{path}.topic", "kafka", action["topic"], names)
     elif do in ("redrive", "purge"):
         problems += _check_queue(f"{path}.queue", action["broker"], action["queue"], names)
         if do == "redrive" and action["broker"] != "sqs":
@@ -327,9 +390,23 @@ def _check_action(path: str, action: dict[str, Any], spec: dict[str, Any],
     return problems
 
 
+def _check_kafka_producer(path: str, action: dict[str, Any], spec: dict[str, Any],
+                          names: Names) -> list[Problem]:
+    """lose-produce-response needs a Kafka producer; abort-transaction a transactional one."""
+    producer = spec["producers"][names.producers.index(action["producer"])]
+    if producer["broker"] != "kafka":
+        return [(f"{path}.producer", f"{action['do']} acts on a Kafka producer;"
+                 f" {action['producer']!r} is a {producer['broker']} producer")]
+    if action["do"] == "abort-transaction" and "transactions" not in producer:
+        return [(f"{path}.producer", f"{action['producer']!r} is not transactional: give it"
+                 " 'transactions' (a transactional_id)")]
+    return []
+
+
 #: Which kind of name each metric's ``of`` refers to (None: no ``of`` allowed).
 METRIC_SUBJECTS = {
-    "published": "producer", "rejected": "producer", "throttled": "producer",
+    "published": "producer or outbox", "rows": "outbox", "rejected": "producer",
+    "throttled": "producer",
     "delivered": None, "received": "consumer", "side_effects": "consumer or producer",
     "duplicates": "consumer", "skipped_duplicates": "consumer", "lost": "consumer",
     "failures": "consumer", "retries": "consumer", "out_of_order": "consumer",
@@ -338,13 +415,15 @@ METRIC_SUBJECTS = {
     "events": "kind",
 }
 #: Metrics that need an ``of``.
-NEEDS_SUBJECT = {"depth", "max_depth", "lag", "max_lag", "events"}
+NEEDS_SUBJECT = {"depth", "max_depth", "lag", "max_lag", "events", "rows"}
 
 
 def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, Any],
                        names: Names) -> list[Problem]:
     metric = expectation["metric"]
     subject = METRIC_SUBJECTS[metric]
+    if subject == "producer or outbox" and not names.outboxes:
+        subject = "producer"  # name only what the scenario can have
     of = expectation.get("of")
     problems: list[Problem] = []
     if "at" in expectation and expectation["at"] > spec["duration"]:
@@ -360,6 +439,8 @@ def _check_expectation(path: str, expectation: dict[str, Any], spec: dict[str, A
     known = {
         "producer": names.producers, "consumer": names.consumers, "group": names.groups,
         "consumer or producer": names.apps, "queue": names.all_queues,
+        "outbox": names.outboxes,
+        "producer or outbox": Defined([*names.producers, *names.outboxes]),
     }.get(subject)
     if known is not None and of not in known:
         problems.append(_unknown(f"{path}.of", subject, of, known))

@@ -18,6 +18,7 @@ from typing import Any
 from engine.apps.adapters import depth_function
 from engine.apps.consumer import Consumer
 from engine.apps.lambda_sqs import LambdaConsumer
+from engine.apps.outbox import OutboxService
 from engine.apps.producer import Producer
 from engine.events import Event
 from engine.limits import Limits
@@ -25,7 +26,7 @@ from engine.simulation import Simulation
 from engine.topology import node_id
 
 from . import timeline
-from .cast import Services, build_alert, build_consumer, build_producer
+from .cast import Services, build_alert, build_consumer, build_outbox, build_producer
 from .expectations import Outcome, judge
 from .metrics import Recorder
 from .references import Names
@@ -66,6 +67,8 @@ class Run:
         self.consumers: dict[str, Consumer | LambdaConsumer] = {
             c["name"]: build_consumer(self.sim, c, self.services, spec)
             for c in spec.get("consumers", ())}
+        self.outboxes: dict[str, OutboxService] = {
+            o["name"]: build_outbox(self.sim, o) for o in spec.get("outboxes", ())}
         self.alerts = [build_alert(self.sim, a, depth_function(self.sim, a["broker"]))
                        for a in spec.get("alerts", ())]
         self._checkpoints: list[Outcome] = []
@@ -145,6 +148,9 @@ class Run:
             list(self.producers.values())
         consumers = [self.consumers[of]] if of in self.consumers else \
             list(self.consumers.values())
+        if of in self.outboxes and metric in ("published", "rows"):
+            outbox = self.outboxes[of]
+            return len(outbox.published) if metric == "published" else len(outbox.rows)
         if metric in ("published", "rejected", "throttled"):
             field = {"published": "accepted"}.get(metric, metric)
             return sum(getattr(p, field) for p in producers)
@@ -206,6 +212,8 @@ class Run:
                                  "throttled": p.throttled}
                           for name, p in self.producers.items()},
             "consumers": {name: self._consumer_summary(c) for name, c in self.consumers.items()},
+            "outboxes": {name: {"rows": len(o.rows), "published": len(o.published)}
+                         for name, o in self.outboxes.items()},
             "alerts": recorder.kinds["alert"],
         }
 

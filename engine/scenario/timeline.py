@@ -1,9 +1,12 @@
 """A scenario's timeline: scripted actions at given virtual times.
 
 Each action is what a person (or an outage) does to the running system: publish a message,
-crash or restart a consumer, stop a producer, kill a Kafka broker and bring it back, restart
-RabbitMQ, redrive an SQS dead-letter queue, replay a Kafka consumer from the beginning,
-purge a queue. Actions at the same time run in file order.
+crash or restart a consumer (or an outbox service), stop a producer, kill a Kafka broker and
+bring it back, restart RabbitMQ, redrive an SQS dead-letter queue, replay a Kafka consumer
+from the beginning, purge a queue, add partitions to a Kafka topic (``create_partitions``:
+keys may hash elsewhere from then on), lose a Kafka producer's next produce response (it
+retries), abort a transactional producer's open transaction, and place requests with an
+outbox service. Actions at the same time run in file order.
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ def _broker_of(run: Run, action: dict[str, Any]) -> str:
         return run.consumers[action["consumer"]].adapter.broker
     if "producer" in action:
         return run.producers[action["producer"]].adapter.broker
-    return "kafka" if action["do"] in ("kill-broker", "restore-broker") else "rabbitmq"
+    if "outbox" in action:
+        return "sqs"
+    return "kafka" if action["do"] in ("kill-broker", "restore-broker", "add-partitions") \
+        else "rabbitmq"
 
 
 def perform(run: Run, action: dict[str, Any]) -> None:
@@ -54,10 +60,21 @@ def perform(run: Run, action: dict[str, Any]) -> None:
         for _ in range(action.get("count", 1)):
             producer.send(action.get("body"), action.get("key"), action.get("options"))
         producer.flush()
-    elif do == "crash":
-        run.consumers[action["consumer"]].crash()
-    elif do == "restart":
-        run.consumers[action["consumer"]].restart()
+    elif do in ("crash", "restart"):
+        app: Any = run.outboxes[action["outbox"]] if "outbox" in action \
+            else run.consumers[action["consumer"]]
+        if do == "crash":
+            app.crash()
+        else:
+            app.restart()
+    elif do in KAFKA_PRODUCER_ACTIONS:
+        KAFKA_PRODUCER_ACTIONS[do](run.producers[action["producer"]].adapter)
+    elif do == "add-partitions":
+        sim.kafka.create_partitions(action["topic"], action["partitions"])
+    elif do == "place":
+        outbox = run.outboxes[action["outbox"]]
+        for _ in range(action.get("count", 1)):
+            outbox.place(f"{outbox.name}-{outbox.placed + 1}")
     elif do == "stop-consumer":
         run.consumers[action["consumer"]].stop()
     elif do == "start-consumer":
@@ -76,6 +93,15 @@ def perform(run: Run, action: dict[str, Any]) -> None:
         _redrive(run, action["queue"])
     elif do == "purge":
         _purge(run, action["broker"], action["queue"])
+
+
+def _lose_response(adapter: Any) -> None:
+    adapter.lose_next_response = True
+
+
+#: Actions on a Kafka producer app's adapter (``adapters/kafka.py``, ``kafka_txn.py``).
+KAFKA_PRODUCER_ACTIONS = {"lose-produce-response": _lose_response,
+                          "abort-transaction": lambda adapter: adapter.abort_transaction()}
 
 
 def _restart_rabbitmq(run: Run) -> None:

@@ -279,7 +279,8 @@ QUESTIONS: tuple[Question, ...] = (
             "How is this different from Kafka transactions?",
         ),
         lesson="walkthrough:exactly-once-whole-answer",
-        watch="Why an outside side effect still needs an idempotent consumer.",
+        watch="The last step: three services crash between storing an order and announcing "
+              "it; only the one with an outbox loses no event and sends no phantom one.",
     ),
     Question(
         slug="payment-pipeline",

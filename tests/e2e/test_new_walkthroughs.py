@@ -1,5 +1,7 @@
 """The walkthroughs of issue 14 in a real browser: each opens from the home page, every step
-is predicted and run live to its end at 8x, and every checkpoint is met."""
+is predicted and run live to its end at 8x, and every checkpoint is met. publish-subscribe's
+last step runs a subscriber's exclusive queue (a scenario 'subscribe' consumer) in the room,
+and the learner reads what it missed as a sentence."""
 
 import pytest
 from playwright.sync_api import expect
@@ -7,7 +9,10 @@ from playwright.sync_api import expect
 from mqlab.scenarios import load_walkthrough
 
 SPEED = 8
-NEW = ["topic-routing", "sqs-fifo-groups", "sqs-visibility-timeout", "kafka-rebalancing"]
+NEW = ["topic-routing", "sqs-fifo-groups", "sqs-visibility-timeout", "kafka-rebalancing",
+       "publish-subscribe"]
+#: a step that runs a claim the lesson once only told, and the checkpoint sentence it shows
+SHOWN = {"publish-subscribe": (2, "live-feed received exactly 9 messages")}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,5 +47,7 @@ def test_a_new_walkthrough_runs_to_its_end_with_every_checkpoint_met(page, live_
         expect(panel.locator("[data-wt-checkpoints] li")).to_have_count(checkpoints)
         expect(panel.locator("[data-wt-checkpoints] li[data-state='met']")).to_have_count(
             checkpoints)
+        if SHOWN.get(name, (None,))[0] == index:
+            expect(panel.locator("[data-wt-checkpoints]")).to_contain_text(SHOWN[name][1])
         shots(page, f"step-{index + 1}-done")
     expect(panel.locator("[data-wt-role]")).to_contain_text("Walkthrough complete")

@@ -52,7 +52,8 @@ def test_a_good_scenario_has_no_problems():
     (with_(["timeline"], [{"at": 1, "do": "explode"}]), [(
         "$.timeline[0].do", "'explode' is not allowed; allowed: 'publish', 'crash',"
         " 'restart', 'stop-consumer', 'start-consumer', 'stop-producer', 'kill-broker',"
-        " 'restore-broker', 'restart-broker', 'redrive', 'seek-to-beginning', 'purge'")]),
+        " 'restore-broker', 'restart-broker', 'redrive', 'seek-to-beginning', 'purge',"
+        " 'add-partitions', 'lose-produce-response', 'abort-transaction', 'place'")]),
     (with_(["timeline"], [{"at": 1, "do": "crash", "consumer": "c", "producer": "p"}]), [(
         "$.timeline[0].producer", "unknown property 'producer'; allowed here: at, consumer,"
         " do, note")]),

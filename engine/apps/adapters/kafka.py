@@ -52,6 +52,7 @@ from .base import (
     report_receive_failure,
     report_refusal,
 )
+from .kafka_txn import ProducerTransactions, TransactionalOutput, send_losing_response
 
 if TYPE_CHECKING:
     from engine.kafka.consumer import Consumer as KafkaConsumer
@@ -119,7 +120,7 @@ class KafkaConsumerAdapter:
                  auto_offset_reset: str = "latest", assignment: str = "range",
                  max_records: int = 10, poll_interval: float = 0.5, retry_levels: int = 0,
                  dead_letter: bool = False, isolation_level: str = "read_uncommitted",
-                 auto_commit: bool = False) -> None:
+                 auto_commit: bool = False, output: dict[str, str] | None = None) -> None:
         self.sim = sim
         self.name = name
         self.topic = topic
@@ -144,6 +145,9 @@ class KafkaConsumerAdapter:
         self._polling = False
         self._held = False
         self._producer: Any = None
+        #: read-process-write: the output topic, written in a transaction (kafka_txn.py)
+        self.output = TransactionalOutput(sim, output["topic"], output["transactional_id"]) \
+            if output else None
 
     @property
     def node(self) -> str:
@@ -168,6 +172,8 @@ class KafkaConsumerAdapter:
             auto_offset_reset=self.auto_offset_reset, enable_auto_commit=self.auto_commit,
             partition_assignment_strategy=self.assignment, isolation_level=self.isolation_level)
         self.consumer.subscribe(topics)
+        if self.output is not None:
+            self.output.start(self.client_id)
         self._polled.clear()
         self._in_hand = 0
         self._polling = self._held = False
@@ -192,12 +198,16 @@ class KafkaConsumerAdapter:
         if self.consumer is not None and self.consumer.alive:
             self.consumer.crash()
         self.consumer = None
+        if self.output is not None:
+            self.output.crash()
 
     def close(self) -> None:
         self._life += 1
         if self.consumer is not None and self.consumer.alive:
             self.consumer.close()
         self.consumer = None
+        if self.output is not None:
+            self.output.close()
 
     def replay(self) -> None:
         """Seek every assigned partition back to the beginning (a replay)."""
@@ -289,7 +299,7 @@ class KafkaConsumerAdapter:
             return
         self._in_hand -= 1
         if self._in_hand == 0 and not self._polled and not self.early_ack \
-                and not self.auto_commit:
+                and not self.auto_commit and self.output is None:
             self._commit()
 
     def _commit(self) -> None:
@@ -302,7 +312,24 @@ class KafkaConsumerAdapter:
             report_refusal(self.sim, BROKER, self.node, self.name, "commit", error)
 
     def ack(self, delivery: Delivery) -> None:
+        if self.output is not None and delivery.handle[0] == self._life:
+            try:
+                self.output.commit(delivery.handle[1], self.group)
+            except EngineError as error:
+                report_refusal(self.sim, BROKER, self.node, self.name, "commit_transaction",
+                               error)
+                self.output.abort()
         self._finished(delivery)
+
+    def on_effect(self, delivery: Delivery) -> None:
+        """Read-process-write: the work's output record goes into the open transaction."""
+        if self.output is None or delivery.handle[0] != self._life:
+            return
+        headers = [(kinds.KEY_HEADER, delivery.key)]
+        try:
+            self.output.write(delivery.handle[1], headers)
+        except EngineError as error:
+            report_refusal(self.sim, BROKER, self.node, self.name, "send", error)
 
     def requeue(self, delivery: Delivery) -> None:
         _, record = delivery.handle
@@ -347,12 +374,21 @@ class KafkaProducerAdapter:
     broker = BROKER
 
     def __init__(self, sim: Simulation, name: str, topic: str, *,
-                 acks: str | int = "all") -> None:
+                 acks: str | int = "all", enable_idempotence: bool = True,
+                 transactional_id: str | None = None, transaction_size: int = 1,
+                 abort_every: int | None = None) -> None:
         self.sim = sim
         self.name = name
         self.topic = topic
         #: the producer's acks: "all" (the default since Kafka 3.0, KIP-679), 1 or 0
         self.acks = acks
+        self.enable_idempotence = enable_idempotence
+        self.transactional_id = transactional_id
+        #: how a transactional producer groups its sends (kafka_txn.py)
+        self.transactions = ProducerTransactions(transaction_size, abort_every) \
+            if transactional_id is not None else None
+        #: the next send's produce response is lost (a timeline action)
+        self.lose_next_response = False
         self._producer: Any = None
         #: records waiting to be retried, oldest first, each with its delivery deadline
         self._backlog: deque[tuple[Outgoing, float]] = deque()
@@ -362,7 +398,10 @@ class KafkaProducerAdapter:
     @property
     def producer(self) -> Any:
         if self._producer is None:
-            self._producer = self.sim.kafka.producer(client_id=self.name, acks=self.acks)
+            self._producer = self.sim.kafka.producer(
+                client_id=self.name, acks=self.acks,
+                enable_idempotence=self.enable_idempotence,
+                transactional_id=self.transactional_id)
         return self._producer
 
     @property
@@ -373,6 +412,8 @@ class KafkaProducerAdapter:
         return [self._send(message) for message in messages]
 
     def _send(self, message: Outgoing) -> str | None:
+        if self.transactions is not None:
+            return self._send_in_transaction(message)
         if self._backlog:  # records stay in order behind the one being retried
             return self._buffer(message)
         try:
@@ -383,12 +424,48 @@ class KafkaProducerAdapter:
             return f"[{error.code}] {error}"
         return None
 
+    def _send_in_transaction(self, message: Outgoing) -> str | None:
+        """No retry buffer here: a refused send leaves a transaction only abortable, so the
+        app aborts it and reports the record refused."""
+        assert self.transactions is not None
+        try:
+            self.transactions.before_send(self.producer)
+            self._produce(message)
+            self.transactions.after_send(self.producer)
+        except EngineError as error:
+            self.transactions.failed(self.producer)
+            return f"[{error.code}] {error}"
+        return None
+
+    def abort_transaction(self) -> None:
+        """Abort the open transaction now (a timeline action); nothing open: nothing to do."""
+        if self.transactions is not None and self._producer is not None:
+            self.transactions.end(self._producer, abort=True)
+
+    def end_transaction(self) -> None:
+        """Commit a transaction still open when the producer stops (as ``close()`` would not:
+        Kafka's close aborts it, so an app commits before closing)."""
+        if self.transactions is not None and self._producer is not None:
+            try:
+                self.transactions.end(self._producer)
+            except EngineError:
+                self.transactions.failed(self._producer)
+
     def _produce(self, message: Outgoing) -> None:
         headers = [(kinds.KEY_HEADER, message.key)]
         if message.seq is not None:
             headers.append((kinds.SEQ_HEADER, str(message.seq)))
-        self.producer.send(self.topic, value=message.body, key=message.ordering_key,
-                           partition=message.options.get("partition"), headers=headers)
+
+        def send() -> Any:
+            return self.producer.send(self.topic, value=message.body,
+                                      key=message.ordering_key,
+                                      partition=message.options.get("partition"),
+                                      headers=headers)
+        if self.lose_next_response:
+            self.lose_next_response = False
+            send_losing_response(self.sim, send)
+        else:
+            send()
 
     def _buffer(self, message: Outgoing) -> str | None:
         """Keep a record to retry; a full buffer fails the send at once (buffer.memory)."""

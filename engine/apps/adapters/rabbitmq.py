@@ -15,6 +15,11 @@
   similar delays together.
 * A crash drops the client's connection (``sim.rabbitmq.crash_connection``): its unacked
   messages go back to the queue, redelivered.
+* A subscriber (``subscribe``: an exchange and a binding key) declares its own exclusive,
+  server-named queue each time it connects (``queue_declare("", exclusive=True)`` then
+  ``queue_bind``), as pub/sub clients do. RabbitMQ deletes an exclusive queue when its
+  declaring connection closes ("Queues" guide, "Exclusive Queues" and "Server-named
+  Queues"): whatever is published while the subscriber is away reaches no queue of its.
 * Publishing uses publisher confirms: a ``reject-publish`` queue that is full nacks, and pika
   raises ``NackError`` ("Queue Length Limit", overflow behaviour).
 * The producer watches its connection with pika's ``add_on_connection_blocked_callback`` /
@@ -65,10 +70,13 @@ class RabbitConsumer:
     broker = BROKER
 
     def __init__(self, sim: Simulation, name: str, queue: str, *, prefetch: int | None = None,
-                 retry_levels: int = 0, reply: bool = False) -> None:
+                 retry_levels: int = 0, reply: bool = False,
+                 subscribe: dict[str, str] | None = None) -> None:
         self.sim = sim
         self.name = name
         self.queue = queue
+        #: a subscriber's exchange and binding key: its queue is exclusive and server-named
+        self.subscribe = subscribe
         self.prefetch = prefetch
         self.retry_levels = retry_levels
         self.reply = reply
@@ -82,6 +90,10 @@ class RabbitConsumer:
         self.early_ack = early_ack
         channel = self.channel = self.sim.rabbitmq.channel()
         channel.add_on_cancel_callback(lambda method: self._cancelled(channel, method))
+        if self.subscribe is not None:
+            self.queue = channel.queue_declare("", exclusive=True)
+            channel.queue_bind(self.queue, self.subscribe["exchange"],
+                               self.subscribe.get("routing_key", ""))
         for attempt in range(1, self.retry_levels + 1):
             channel.queue_declare(retry_queue(self.queue, attempt), arguments={
                 "x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.queue})
