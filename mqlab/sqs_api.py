@@ -55,7 +55,7 @@ from django.views.decorators.http import require_GET
 from engine.sqs.queue import ACCOUNT, REGION, URL_PREFIX
 from mqlab import sqs_shapes
 from mqlab.commands.sqs import API_ACTIONS
-from mqlab.rooms import RoomNotFound, client_id, offloop, registry
+from mqlab.rooms import RoomNotFound, client_id, offloop, realclients, registry
 from mqlab.throttle import Buckets
 
 logger = logging.getLogger("mqlab.rooms")
@@ -137,6 +137,8 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
         if not _requests.take(room.token):
             raise ApiError("RequestThrottled", "Too many requests to this room: slow down")
         action, params = _read(request, body, query, rest)
+        # Drawn as a node (SQS's receiver node of that name) until it has been quiet a while.
+        realclients.seen(room, _client_name(request), "sqs")
         base = request.build_absolute_uri(f"/rooms/{room_id}/sqs")
         params = _inbound(params, room_id)
         response = await _call(room, action, params, _client_name(request))

@@ -1,0 +1,59 @@
+"""Real clients in a room (issue 15): drawn as nodes, and the room held at real time (1×)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mqlab.rooms import realclients
+from tests.web.conftest import OWNER, connect, create_room
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def _nodes(frame):
+    return {node["id"]: node for node in frame["topology"]["nodes"]}
+
+
+async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(rooms):
+    room = await create_room()
+    room.speed, room.paused = 4.0, True
+    viewer = await connect(room.id)
+    await viewer.receive_json_from()  # the snapshot
+    node = realclients.attach(room, "pika 127.0.0.1:53412", "amqp")
+    assert (room.speed, room.paused) == (1.0, False)
+    assert realclients.connected(room)
+    frames = [await viewer.receive_json_from() for _ in range(2)]
+    snapshot = next(frame for frame in frames if frame["type"] == "snapshot")
+    drawn = _nodes(snapshot)[node]
+    assert (drawn["kind"], drawn["label"]) == ("client", "pika 127.0.0.1:53412")
+    for action, value in (("pause", None), ("speed", 4), ("step", None)):
+        outcome = room.control(OWNER, action, value)
+        assert not outcome.ok and outcome.message == realclients.REAL_TIME
+    assert room.control(OWNER, "speed", 1).ok
+    assert not room.paused
+    realclients.detach(room, node)
+    assert not realclients.connected(room)
+    assert room.control(OWNER, "pause", None).ok
+    await viewer.disconnect()
+
+
+async def test_two_clients_with_one_label_get_two_nodes(rooms):
+    room = await create_room()
+    first = realclients.attach(room, "boto3", "sqs")
+    second = realclients.attach(room, "boto3", "sqs")
+    assert first == "sqs:consumer:boto3" and second != first
+    realclients.detach(room, first)
+    realclients.detach(room, first)  # twice: a no-op
+    assert [c.node for c in realclients.clients(room)] == [second]
+
+
+async def test_an_engine_node_with_the_clients_id_is_marked_not_doubled(rooms):
+    room = await create_room()
+    node = realclients.attach(room, "pika 127.0.0.1:1", "amqp")
+    topology = {"nodes": [{"id": node, "broker": "rabbitmq", "kind": "producer",
+                           "name": "ch1", "column": 0, "label": "channel 1", "props": {}}],
+                "edges": []}
+    drawn = realclients.drawn(room, topology)["nodes"]
+    assert len(drawn) == 1
+    assert drawn[0]["kind"] == "producer" and drawn[0]["label"] == "pika 127.0.0.1:1"
+    assert "real client" in drawn[0]["props"]["tags"]
