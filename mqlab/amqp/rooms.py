@@ -80,3 +80,14 @@ def left(room: Any, session: Any) -> None:
 
 def count(room: Any) -> int:
     return len(_open.get(room.id, ()))
+
+
+def connect_facts(request: Any, room: Any) -> dict[str, Any]:
+    """connect.json's "amqp": where and how a client connects (port 0: no listener)."""
+    from django.conf import settings
+    from django.http.request import split_domain_port
+
+    host = getattr(settings, "MQLAB_AMQP_PUBLIC_HOST", "") or \
+        split_domain_port(request.get_host())[0] or "localhost"
+    return {"host": host, "port": settings.MQLAB_AMQP_PORT, "virtual_host": room.id,
+            "username": "mqlab", "password": room.token}

@@ -195,11 +195,11 @@ class Session:
         if self.room is None:
             return
         key, self.key = self.key, None
+        if self.node:  # first: the batch of the close below draws the room without it
+            realclients.detach(self.room, self.node)
         if key is not None and self.room.lab is self.lab:
             with contextlib.suppress(Exception):
                 await self._command(key, 0, "connection.close", {"text": text})
-        if self.node:
-            realclients.detach(self.room, self.node)
         rooms.left(self.room, self)
 
     # -- the handshake ------------------------------------------------------------------------

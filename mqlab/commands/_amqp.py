@@ -169,6 +169,9 @@ def _open(lab: Any, key: str, args: dict) -> str:
     connection = lab.sim.rabbitmq.connection()
     real = RealConnection(key, label, connection, dict(args.get("capabilities") or {}))
     found.connections[key] = real
+    # A fact of the log like any other: every viewer's picture gains the client's node.
+    lab.sim.emit(ev.DECLARED, "rabbitmq", source=key, reason=f"{label} connected over AMQP "
+                 "0-9-1", details={"client": label})
     if real.capabilities.get("connection.blocked"):
         connection.add_on_connection_blocked_callback(
             lambda _connection, reason: real.push("blocked", reason))
@@ -185,6 +188,8 @@ def _close(lab: Any, key: str, args: dict) -> str:
     real.closing = True
     code, text = args.get("code", 0), args.get("text") or "connection closed by the client"
     lab.sim.rabbitmq.close_connection(real.connection, f"{real.label}: {text}", code)
+    lab.sim.emit(ev.REMOVED, "rabbitmq", source=key, reason=f"{real.label} disconnected "
+                 f"({text})", details={"client": real.label})
     return f"{real.label} disconnected ({text})"
 
 

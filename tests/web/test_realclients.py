@@ -22,8 +22,10 @@ async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(
     node = realclients.attach(room, "pika 127.0.0.1:53412", "amqp")
     assert (room.speed, room.paused) == (1.0, False)
     assert realclients.connected(room)
-    frames = [await viewer.receive_json_from() for _ in range(2)]
-    snapshot = next(frame for frame in frames if frame["type"] == "snapshot")
+    clock = await viewer.receive_json_from()  # every viewer hears the room runs at 1×
+    assert (clock["type"], clock["speed"], clock["paused"]) == ("clock", 1.0, False)
+    realclients.redraw(room)
+    snapshot = await viewer.receive_json_from()
     drawn = _nodes(snapshot)[node]
     assert (drawn["kind"], drawn["label"]) == ("client", "pika 127.0.0.1:53412")
     for action, value in (("pause", None), ("speed", 4), ("step", None)):
