@@ -17,6 +17,7 @@ import pika
 import pytest
 from pamqp import commands as spec
 from pamqp import frame as pamqp_frame
+from pamqp import header
 from pika.exceptions import (
     ChannelClosedByBroker,
     ConnectionClosedByBroker,
@@ -36,8 +37,11 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    # Small bounds, so the tests reach them: 3 connections a room, 4 channels a connection,
+    # and a budget of 50 messages (the memory alarm goes off above 30).
     process = ServerProcess(tmp_path_factory.mktemp("amqp"), MQLAB_AMQP_PORT=str(free_port()),
-                            MQLAB_AMQP_BIND="127.0.0.1").start()
+                            MQLAB_AMQP_BIND="127.0.0.1", MQLAB_AMQP_CONNECTIONS_PER_ROOM="3",
+                            MQLAB_AMQP_CHANNEL_MAX="4", MQLAB_MAX_MESSAGES="50").start()
     process.amqp_port = int(process.env["MQLAB_AMQP_PORT"])
     yield process
     process.__exit__()
@@ -261,6 +265,65 @@ def test_aio_pika_consumes_with_prefetch_and_confirms(server, room):
                                   and watch.events("acked"))) == 4
 
 
+def test_bounds_are_refused_with_amqps_own_errors(server, room):
+    _, room_id, facts = room
+    open_ = [pika_connection(facts) for _ in range(3)]
+    with pytest.raises((ProbableAccessDeniedError, ConnectionClosedByBroker)) as full:
+        pika_connection(facts)
+    assert f"access to vhost '{room_id}' refused for user 'mqlab': connection limit (3) is " \
+        "reached" in str(full.value)
+    for connection in open_:
+        connection.close()
+
+    raw = RawClient(facts)
+    assert raw.tune.channel_max == 4
+    raw.send(spec.Channel.Open(), 5)  # past the negotiated channel_max
+    close = raw.read()
+    assert (close.reply_code, close.reply_text) == (
+        530, "NOT_ALLOWED - channel id 5 is greater than the negotiated channel_max (4)")
+    assert (close.class_id, close.method_id) == (20, 10)  # channel.open
+    raw = RawClient(facts)
+    raw.send(spec.Queue.Declare(queue="q"), 2)  # a channel never opened
+    assert raw.read().reply_code == 504
+    raw = RawClient(facts)
+    raw.send(spec.Channel.Open(), 1)
+    assert isinstance(raw.read(), spec.Channel.OpenOk)
+    raw.send(header.ContentHeader(body_size=3), 1)  # content without a basic.publish
+    assert raw.read().reply_code == 505
+
+
+def test_the_memory_alarm_blocks_a_publishing_connection_and_a_deleted_queue_cancels(
+        server, room):
+    browser, room_id, facts = room
+    with Watch(server.url, browser, room_id) as watch:
+        connection = pika_connection(facts)
+        said: list[str] = []
+        connection.add_on_connection_blocked_callback(
+            lambda _connection, method: said.append(f"blocked: {method.method.reason}"))
+        connection.add_on_connection_unblocked_callback(
+            lambda _connection, _method: said.append("unblocked"))
+        channel = connection.channel()
+        channel.queue_declare("backlog")
+        for n in range(32):  # the room's alarm goes off above 30 messages
+            channel.basic_publish("", "backlog", f"m{n}".encode())
+        _pump(connection, lambda: said)
+        assert said == ["blocked: low on memory"]
+        other = pika_connection(facts).channel()
+        other.queue_purge("backlog")  # memory comes back: unblocked, held publishes go on
+        _pump(connection, lambda: "unblocked" in said)
+
+        cancelled = []
+        channel.add_on_cancel_callback(lambda method: cancelled.append(
+            method.method.consumer_tag))
+        channel.basic_consume("backlog", lambda *_: None, consumer_tag="reader")
+        other.queue_delete("backlog")
+        _pump(connection, lambda: cancelled)
+        assert cancelled == ["reader"]
+        connection.close()
+        assert watch.wait_for(lambda: watch.events("connection-blocked"))
+        assert watch.wait_for(lambda: watch.events("connection-unblocked"))
+
+
 @pytest.fixture(scope="module")
 def amqplib(tmp_path_factory):
     """A folder with amqplib from the npm registry (skips without node)."""
@@ -297,6 +360,37 @@ def _pump(connection: pika.BlockingConnection, done, timeout: float = 10.0) -> N
     while not done():
         assert time.monotonic() < deadline, "the client never got what it waited for"
         connection.process_data_events(time_limit=0.05)
+
+
+class RawClient:
+    """A client that sends any frame: the handshake by hand, then what a test needs."""
+
+    def __init__(self, facts: dict) -> None:
+        self.socket = socket.create_connection((facts["host"], facts["port"]), timeout=10)
+        self.buffer = b""
+        self.socket.sendall(b"AMQP\x00\x00\x09\x01")
+        assert isinstance(self.read(), spec.Connection.Start)
+        self.send(spec.Connection.StartOk(response=f"\0mqlab\0{facts['password']}"))
+        self.tune = self.read()
+        self.send(spec.Connection.TuneOk(channel_max=self.tune.channel_max,
+                                         frame_max=self.tune.frame_max, heartbeat=0))
+        self.send(spec.Connection.Open(virtual_host=facts["virtual_host"]))
+        assert isinstance(self.read(), spec.Connection.OpenOk)
+
+    def send(self, value, channel: int = 0) -> None:
+        self.socket.sendall(pamqp_frame.marshal(value, channel))
+
+    def read(self):
+        while True:
+            try:
+                used, _channel, value = pamqp_frame.unmarshal(self.buffer)
+            except Exception:  # noqa: BLE001 - not all of the frame yet
+                chunk = self.socket.recv(65536)
+                assert chunk, "the server closed the socket"
+                self.buffer += chunk
+                continue
+            self.buffer = self.buffer[used:]
+            return value
 
 
 def _read_method(raw: socket.socket):
