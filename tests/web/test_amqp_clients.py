@@ -102,6 +102,8 @@ def test_pika_work_queue_with_prefetch_and_acks(server, room):
         node = watch.wait_for(lambda: next(
             (k for k, v in watch.clients().items() if v["label"].startswith("pika 127.0.0.1:")),
             None))
+        consumer = watch.wait_for(lambda: watch.nodes().get("rabbitmq:consumer:worker"))
+        assert consumer["props"]["tags"][0] == watch.clients()[node]["label"]  # whose it is
         connection.close()
 
         # The room streamed the client's messages from its node, through the queue, to the
