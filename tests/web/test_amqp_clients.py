@@ -15,9 +15,10 @@ from pathlib import Path
 import aio_pika
 import pika
 import pytest
+from pamqp import body as content_body
 from pamqp import commands as spec
 from pamqp import frame as pamqp_frame
-from pamqp import header
+from pamqp import header, heartbeat
 from pika.exceptions import (
     ChannelClosedByBroker,
     ConnectionClosedByBroker,
@@ -196,6 +197,11 @@ def test_a_refused_method_closes_only_its_channel_and_a_hard_error_only_its_conn
         assert refused.value.reply_text == f"NOT_FOUND - no queue 'missing' in vhost '{room_id}'"
         again = connection.channel()  # the connection goes on
         again.queue_declare("fine")
+        with pytest.raises(ConnectionClosedByBroker) as no_tx:  # not modelled: said so
+            connection.channel().tx_select()
+        assert no_tx.value.reply_code == 540
+        connection = pika_connection(facts)
+        again = connection.channel()
         with pytest.raises(ConnectionClosedByBroker) as hard:
             again.exchange_declare("x", "nonsense")
         assert hard.value.reply_code == 503
@@ -294,6 +300,29 @@ def test_bounds_are_refused_with_amqps_own_errors(server, room):
     assert raw.read().reply_code == 505
 
 
+def test_heartbeats_go_out_and_a_silent_client_is_dropped_with_its_unacked_messages(
+        server, room):
+    _, _room_id, facts = room
+    raw = RawClient(facts, heartbeat=1)
+    raw.send(spec.Channel.Open(), 1)
+    assert isinstance(raw.read(), spec.Channel.OpenOk)
+    raw.send(spec.Queue.Declare(queue="q"), 1)
+    assert isinstance(raw.read(), spec.Queue.DeclareOk)
+    raw.send(spec.Basic.Publish(exchange="", routing_key="q"), 1)
+    raw.send(header.ContentHeader(body_size=2), 1)
+    raw.send(content_body.ContentBody(b"hi"), 1)
+    raw.send(spec.Basic.Get(queue="q"), 1)
+    assert isinstance(raw.read(), spec.Basic.GetOk)  # held unacked by this connection
+    assert raw.read().body_size == 2 and raw.read().value == b"hi"
+    assert isinstance(raw.read(), heartbeat.Heartbeat)  # the server's, while all is quiet
+    raw.socket.settimeout(15)
+    while raw.socket.recv(65536):  # ... until two silent intervals: the socket closes
+        pass
+    watcher = pika_connection(facts)
+    assert watcher.channel().queue_declare("q", passive=True).method.message_count == 1
+    watcher.close()
+
+
 def test_the_memory_alarm_blocks_a_publishing_connection_and_a_deleted_queue_cancels(
         server, room):
     browser, room_id, facts = room
@@ -367,7 +396,7 @@ def _pump(connection: pika.BlockingConnection, done, timeout: float = 10.0) -> N
 class RawClient:
     """A client that sends any frame: the handshake by hand, then what a test needs."""
 
-    def __init__(self, facts: dict) -> None:
+    def __init__(self, facts: dict, heartbeat: int = 0) -> None:
         self.socket = socket.create_connection((facts["host"], facts["port"]), timeout=10)
         self.buffer = b""
         self.socket.sendall(b"AMQP\x00\x00\x09\x01")
@@ -375,7 +404,7 @@ class RawClient:
         self.send(spec.Connection.StartOk(response=f"\0mqlab\0{facts['password']}"))
         self.tune = self.read()
         self.send(spec.Connection.TuneOk(channel_max=self.tune.channel_max,
-                                         frame_max=self.tune.frame_max, heartbeat=0))
+                                         frame_max=self.tune.frame_max, heartbeat=heartbeat))
         self.send(spec.Connection.Open(virtual_host=facts["virtual_host"]))
         assert isinstance(self.read(), spec.Connection.OpenOk)
 
