@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -353,6 +354,34 @@ def test_the_memory_alarm_blocks_a_publishing_connection_and_a_deleted_queue_can
         connection.close()
         assert watch.wait_for(lambda: watch.events("connection-blocked"))
         assert watch.wait_for(lambda: watch.events("connection-unblocked"))
+
+
+def test_after_kill_9_a_gone_clients_unacked_message_comes_back(tmp_path):
+    """The server dies with a client mid-work; the restarted room replays the client's
+    connection from the log, and the next client's arrival closes it (journaled), so what it
+    held unacked is ready again, as RabbitMQ requeues a dropped connection's messages."""
+    server = ServerProcess(tmp_path, MQLAB_AMQP_PORT=str(free_port()),
+                           MQLAB_AMQP_BIND="127.0.0.1").start()
+    try:
+        browser = Browser(server.url)
+        room_id = browser.create_room("rabbitmq-playground")
+        facts = json.loads(browser.request(f"/rooms/{room_id}/connect.json")[1])["amqp"]
+        channel = pika_connection(facts).channel()
+        channel.queue_declare("jobs", durable=True)
+        for n in range(2):
+            channel.basic_publish("", "jobs", f"job {n}".encode())
+        assert channel.basic_get("jobs", auto_ack=False)[2] == b"job 0"  # held, unacked
+        server.stop(signal.SIGKILL)
+        server.start()
+        connection = pika_connection(facts)
+        declared = connection.channel().queue_declare("jobs", passive=True).method
+        assert declared.message_count == 2
+        connection.close()
+        log, _seed = room_log(server, room_id)
+        closes = [entry[2] for entry in log if entry[2]["method"] == "connection.close"]
+        assert closes[0]["args"] == {"text": "its client is gone (the server restarted)"}
+    finally:
+        server.__exit__()
 
 
 @pytest.fixture(scope="module")
