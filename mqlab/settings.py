@@ -218,6 +218,21 @@ MQLAB_SOCKET_FRAMES_PER_SECOND = float(os.environ.get("MQLAB_SOCKET_FRAMES_PER_S
 MQLAB_SOCKET_FRAMES_BURST = float(os.environ.get("MQLAB_SOCKET_FRAMES_BURST", "40"))
 #: The largest request body a room's SQS endpoint reads (SQS's own cap is a 1 MiB message).
 MQLAB_SQS_MAX_BODY = env_int("MQLAB_SQS_MAX_BODY", 1024 * 1024 + 64 * 1024)
+#: Real AMQP 0-9-1 clients (mqlab.amqp): the listener's port (0: no listener) and address,
+#: and its bounds: connections per room and in all, channels per connection, the largest
+#: frame, methods a connection may send per second (beyond it, reading pauses), heartbeat.
+MQLAB_AMQP_PORT = env_int("MQLAB_AMQP_PORT", 5672)
+MQLAB_AMQP_BIND = os.environ.get("MQLAB_AMQP_BIND", "0.0.0.0")
+MQLAB_AMQP_CONNECTIONS_PER_ROOM = env_int("MQLAB_AMQP_CONNECTIONS_PER_ROOM", 20)
+MQLAB_AMQP_MAX_CONNECTIONS = env_int("MQLAB_AMQP_MAX_CONNECTIONS", 500)
+MQLAB_AMQP_CHANNEL_MAX = env_int("MQLAB_AMQP_CHANNEL_MAX", 64)
+MQLAB_AMQP_FRAME_MAX = env_int("MQLAB_AMQP_FRAME_MAX", 131072)
+MQLAB_AMQP_METHODS_PER_SECOND = float(os.environ.get("MQLAB_AMQP_METHODS_PER_SECOND", "500"))
+MQLAB_AMQP_HEARTBEAT = env_int("MQLAB_AMQP_HEARTBEAT", 60)
+#: A request/response client (boto3 over SQS HTTP) leaves the diagram after this long quiet.
+MQLAB_REAL_CLIENT_IDLE_SECONDS = float(os.environ.get("MQLAB_REAL_CLIENT_IDLE_SECONDS", "30"))
+#: The host connect.json names for AMQP (default: the host the page was asked for).
+MQLAB_AMQP_PUBLIC_HOST = os.environ.get("MQLAB_AMQP_PUBLIC_HOST", "")
 
 # -- Room budgets -------------------------------------------------------------------------
 # What one room may hold and have (engine/limits.py; docs/limits.md says what happens past

@@ -54,8 +54,9 @@ from django.views.decorators.http import require_GET
 
 from engine.sqs.queue import ACCOUNT, REGION, URL_PREFIX
 from mqlab import sqs_shapes
+from mqlab.amqp import rooms as amqp_rooms
 from mqlab.commands.sqs import API_ACTIONS
-from mqlab.rooms import RoomNotFound, client_id, offloop, registry
+from mqlab.rooms import RoomNotFound, client_id, offloop, realclients, registry
 from mqlab.throttle import Buckets
 
 logger = logging.getLogger("mqlab.rooms")
@@ -137,6 +138,8 @@ async def endpoint(request: HttpRequest, room_id: str, rest: str | None = None) 
         if not _requests.take(room.token):
             raise ApiError("RequestThrottled", "Too many requests to this room: slow down")
         action, params = _read(request, body, query, rest)
+        # Drawn as a node (SQS's receiver node of that name) until it has been quiet a while.
+        realclients.seen(room, _client_name(request), "sqs")
         base = request.build_absolute_uri(f"/rooms/{room_id}/sqs")
         params = _inbound(params, room_id)
         response = await _call(room, action, params, _client_name(request))
@@ -372,7 +375,8 @@ def signature(request: HttpRequest, body: bytes, secret: str, amz_date: str, dat
 
 @require_GET
 def connect(request: HttpRequest, room_id: str) -> HttpResponse:
-    """``{"sqs": {...}}``: the endpoint and credentials, for the room's controller only."""
+    """``{"sqs": {...}, "amqp": {...}}``: endpoints and credentials, for the room's
+    controller only."""
     try:
         room = registry.get(room_id)
     except RoomNotFound:
@@ -383,4 +387,4 @@ def connect(request: HttpRequest, room_id: str) -> HttpResponse:
     return JsonResponse({"sqs": {
         "endpoint_url": request.build_absolute_uri(f"/rooms/{room_id}/sqs"),
         "aws_access_key_id": room.id, "aws_secret_access_key": room.token,
-        "region_name": REGION}})
+        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room)})

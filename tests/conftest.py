@@ -1,6 +1,13 @@
+import os
+
 import pytest
+from django.conf import settings
 from hypothesis import settings as hypothesis_settings
 
+# Test servers (in this process, forked, or started as commands) listen for AMQP only where a
+# test asks, on a free port: never on 5672, which another server may hold.
+os.environ.setdefault("MQLAB_AMQP_PORT", "0")
+settings.MQLAB_AMQP_PORT = int(os.environ["MQLAB_AMQP_PORT"])
 # Hypothesis's per-example deadline (200 ms) is a timed assertion: on a loaded 2-core machine
 # a correct example can take longer. Speed lives in the benchmarks, so no test has a deadline.
 hypothesis_settings.register_profile("mqlab", deadline=None)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from mqlab.rooms import offloop
+from mqlab.rooms import offloop, realclients
 
 if TYPE_CHECKING:
     from mqlab.rooms.registry import Registry
@@ -42,7 +42,7 @@ async def pace(room: Room, registry: Registry) -> None:
         while True:
             await asyncio.sleep(FRAME_SECONDS)
             now = time.monotonic()
-            if room.viewers:
+            if room.viewers or realclients.connected(room):  # real clients need time
                 said, batch = await offloop.call(room, room.frame,
                                                  min(now - last, MAX_CATCH_UP_SECONDS))
                 if said:
@@ -50,7 +50,8 @@ async def pace(room: Room, registry: Registry) -> None:
                 if batch is not None:
                     await layer.group_send(room.group, batch)
             last = now
-            if room.viewers == 0 and now - room.idle_since >= idle_limit:
+            if (room.viewers == 0 and not realclients.connected(room)
+                    and now - room.idle_since >= idle_limit):
                 if await registry.free(room):
                     return
             elif now - last_save >= SAVE_EVERY_SECONDS and (room.dirty or not room.paused):

@@ -44,6 +44,7 @@ from engine import EngineError, Event
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
+from mqlab.rooms import realclients
 from mqlab.rooms.clockwork import advance_to, run_bounded
 from mqlab.rooms.outcome import Outcome, engine_error_message
 from mqlab.rooms.pace import Pace
@@ -302,7 +303,8 @@ class Room:
             return None
         shown = list(self._pending)
         self._pending.clear()
-        topology = self.sim.topology() if self._topology_changed else None
+        topology = realclients.drawn(self, self.sim.topology()) \
+            if self._topology_changed else None
         self._topology_changed = False
         contents = self._contents()
         # Diff by value rather than trusting events to name every node they change: a
@@ -329,6 +331,7 @@ class Room:
         with self.lock:
             batch = batch_message(self._seal_batch())
             state = {**self.sim.snapshot(), "contents": self._contents()}
+            state["topology"] = realclients.drawn(self, state["topology"])
             snapshot = wire.snapshot(self.id, state, speed=self.speed, paused=self.paused,
                                      you=self.can_control(client), free_play=self.free_play)
             if self.notice:
@@ -461,6 +464,8 @@ class Room:
         if not self.can_control(client):
             return Outcome(False, "you are watching this room; only its controller can "
                            f"{action} it", code="not-allowed")
+        if realclients.connected(self) and _leaves_real_time(action, value):
+            return Outcome(False, realclients.REAL_TIME, code="not-allowed")
         with self.lock:
             outcome = getattr(self, f"_control_{action}")(value)
             if action != "step":
@@ -653,6 +658,11 @@ class Room:
                 if message.get("id") == message_id:
                     return node, message
         return None, None
+
+
+def _leaves_real_time(action: str, value: Any) -> bool:
+    """Pause, step, or a speed other than 1×: what a room with real clients refuses."""
+    return action in ("pause", "step") or (action == "speed" and value not in (1, 1.0, "1"))
 
 
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: fa
 const KINDS = {
   "*": {
     producer: { shape: "pill" },
+    // A real client connected over SQS, AMQP or Kafka (mqlab/rooms/realclients.py).
+    client: { shape: "pill", width: 200 },
     exchange: { shape: "hex" },
     topic: { shape: "hex" },
     queue: { shape: "queue", width: 200, height: 74, counters: ["ready", "unacked"], slots: true,
