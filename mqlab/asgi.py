@@ -12,6 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from mqlab.rooms.registry import save_rooms_on_shutdown  # noqa: E402
 from mqlab.routing import websocket_urlpatterns  # noqa: E402
@@ -21,6 +22,11 @@ save_rooms_on_shutdown()
 # short I/O must not wait the default 5 ms behind a busy room each time (the convoy that
 # makes one busy room slow every page load).
 sys.setswitchinterval(0.001)
+
+if settings.MQLAB_CLUSTER:  # a web process: requests about a room go to its worker
+    from mqlab.cluster.web import ForwardRoomRequests
+
+    django_asgi_app = ForwardRoomRequests(django_asgi_app)
 
 application = ProtocolTypeRouter(
     {
