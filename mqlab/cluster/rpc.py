@@ -36,7 +36,9 @@ def channel_of(worker: str) -> str:
 async def request(worker: str, message: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Send ``message`` to ``worker`` and wait for its reply."""
     layer: Any = get_channel_layer()
-    reply_to = await layer.new_channel("mqlab-reply")
+    # The default prefix: channels-redis receives every process-local channel of one prefix
+    # through one blocking pop; a second prefix would wait behind the consumers' for ever.
+    reply_to = await layer.new_channel()
     await layer.send(channel_of(worker), {**message, "reply": reply_to})
     receiving = asyncio.ensure_future(layer.receive(reply_to))
     deadline = time.monotonic() + timeout

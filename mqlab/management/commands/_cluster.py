@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mqlab.management.commands._server import ROOT, ServerProcess, free_port
@@ -77,6 +78,7 @@ class Cluster:
                  redis_url: str | None = None, **env: str) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.started = False
         self.redis = None if redis_url else RedisProcess(self.data_dir)
         self.redis_url = redis_url or self.redis.url  # type: ignore[union-attr]
         self.webs = [ServerProcess(self.data_dir, MQLAB_REDIS_URL=self.redis_url, **env)
@@ -91,9 +93,10 @@ class Cluster:
                        cwd=ROOT, env=self.webs[0].env, check=True)
         for worker in self.workers:
             worker.start()
-        for web in self.webs:
-            web.start(timeout, migrate=False)
+        with ThreadPoolExecutor(max(1, len(self.webs))) as starting:  # in parallel
+            list(starting.map(lambda web: web.start(timeout, migrate=False), self.webs))
         self.wait_for_workers(len(self.workers), timeout)
+        self.started = True
         return self
 
     def live_workers(self) -> dict[str, dict]:
@@ -141,7 +144,7 @@ class Cluster:
             self.redis.stop()
 
     def __enter__(self) -> Cluster:
-        return self.start()
+        return self if self.started else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
