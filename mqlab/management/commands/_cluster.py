@@ -86,7 +86,7 @@ class Cluster:
         self.workers = [WorkerProcess(self.data_dir, self.webs[0].env, f"w{n + 1}")
                         for n in range(workers)] if webs else []
 
-    def start(self, timeout: float = 30.0) -> Cluster:
+    def start(self, timeout: float = 90.0) -> Cluster:
         if self.redis is not None:
             self.redis.start()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
