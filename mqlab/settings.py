@@ -171,7 +171,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 times reads out after 5 s, just when channels-redis's blocking pop
             # (5 s) of an idle channel returns: a longer read timeout avoids the race.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                       # A room worker's channel takes every web process's calls (200 viewers
+                       # resyncing at once after a failover): more than the default 100.
+                       "channel_capacity": {"mqlab-worker.*": 5000}},
         }
     }
 else:

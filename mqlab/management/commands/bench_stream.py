@@ -139,7 +139,7 @@ class Client:
     async def request(self, ref: str, frame: dict[str, Any]) -> dict[str, Any]:
         answer = self.answers[ref] = asyncio.get_running_loop().create_future()
         self.socket.send_text(json.dumps({"v": 1, "ref": ref, **frame}))
-        return await asyncio.wait_for(answer, 10)
+        return await asyncio.wait_for(answer, 30)
 
     async def close(self) -> None:
         await self.socket.close()
