@@ -54,7 +54,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_frame(wire.error("not-found", str(error)))
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        await self.channel_layer.group_add(self.room.group, self.channel_name)
         await self.watch()
         await self.send_snapshot()
         if self.room.guide is not None:  # the presenter sees how many are watching
@@ -63,7 +62,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.room is not None:
             await self.leave()
-            await self.channel_layer.group_discard(self.room.group, self.channel_name)
             if self.room.guide is not None:
                 await announce(self.room, "walkthrough")
 
@@ -130,12 +128,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return await registry.aget(room_id)
 
     async def watch(self) -> None:
+        """Join the room's group and count as its viewer (its runner runs)."""
         assert self.room is not None
+        await self.channel_layer.group_add(self.room.group, self.channel_name)
         registry.watch(self.room)
 
     async def leave(self) -> None:
         assert self.room is not None
         self.room.detach()
+        await self.channel_layer.group_discard(self.room.group, self.channel_name)
 
     async def ask(self, method: str, *args: Any) -> Any:
         """``room.<method>(*args)`` on a room worker thread, after the room's earlier jobs."""

@@ -1,9 +1,10 @@
 """The room socket of a cluster's web process: ``RoomConsumer`` with its room elsewhere.
 
 Everything the socket asks of its room (a snapshot, a command, a control, a walkthrough
-step) is a call to the room's worker (``web.call``); batches and announcements arrive
-through the room's group as in one process, and the worker announces what a command
-changed. Viewers are counted by this process's viewer table (``web.viewers``).
+step) is a call to the room's worker (``web.call``), and the worker announces what a
+command changed. Batches and announcements reach the socket on its channel, in order with
+its own frames, from this process's relay for the room (``web.Viewers``: the process, not
+each socket, is in the room's group), which also counts the viewers.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -130,14 +129,33 @@ class ForwardRoomRequests:
 
 # -- the viewer table ---------------------------------------------------------------------------
 
+def deliver(channel: str, message: dict[str, Any]) -> None:
+    """Hand ``message`` to a socket of this process as if it came on its channel: into
+    channels-redis's receive buffer, which its consumer reads in order with its frames
+    (no round trip through Redis); through Redis for a layer without one."""
+    layer: Any = get_channel_layer()
+    buffers = getattr(layer, "receive_buffer", None)
+    if buffers is None:
+        asyncio.get_running_loop().create_task(layer.send(channel, message))
+    else:
+        buffers[channel].put_nowait(message)
+
+
 class Viewers:
+    """This process's sockets per room. The process, not each socket, is in the room's
+    group (one channel per room: its relay), so a batch crosses Redis once per web process
+    rather than once per viewer; the relay hands it to each socket here."""
+
     def __init__(self) -> None:
         self.sockets: dict[str, set[Any]] = {}
         self.owners: dict[str, str] = {}
+        self._relays: dict[str, tuple[str, asyncio.Task[None]]] = {}
         self._beat: asyncio.Task[None] | None = None
 
     async def join(self, room_id: str, consumer: Any) -> None:
         self.sockets.setdefault(room_id, set()).add(consumer)
+        if room_id not in self._relays:
+            await self._relay(room_id)
         self.owners[room_id] = await locate(room_id)
         await self._report(room_id)
         if self._beat is None or self._beat.done():
@@ -151,6 +169,26 @@ class Viewers:
         if not sockets:
             self.sockets.pop(room_id, None)
             self.owners.pop(room_id, None)
+            channel, relay = self._relays.pop(room_id, ("", None))
+            if relay is not None:
+                relay.cancel()
+                layer: Any = get_channel_layer()
+                await layer.group_discard(f"room.{room_id}", channel)
+
+    async def _relay(self, room_id: str) -> None:
+        """Join the room's group (before the socket's snapshot, so no batch after it is
+        missed) and pass what comes to this process's sockets on the room."""
+        layer: Any = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(f"room.{room_id}", channel)
+
+        async def relay() -> None:
+            while True:
+                message = await layer.receive(channel)
+                for consumer in list(self.sockets.get(room_id, ())):
+                    deliver(consumer.channel_name, message)
+
+        self._relays[room_id] = (channel, asyncio.get_running_loop().create_task(relay()))
 
     async def _report(self, room_id: str) -> None:
         owner = self.owners.get(room_id)
@@ -179,13 +217,10 @@ class Viewers:
         self.owners[room_id] = owner
         await self._report(room_id)
         if owner != before:
-            started = time.monotonic()
-            layer: Any = get_channel_layer()
             for consumer in list(self.sockets.get(room_id, ())):
-                await layer.send(consumer.channel_name, {"type": "room.snapshot"})
-            logger.info("room %s: moved from worker %s to %s; %d socket(s) resync (%.0f ms)",
-                        room_id, before, owner, len(self.sockets.get(room_id, ())),
-                        (time.monotonic() - started) * 1000)
+                deliver(consumer.channel_name, {"type": "room.snapshot"})
+            logger.info("room %s: moved from worker %s to %s; %d socket(s) resync",
+                        room_id, before, owner, len(self.sockets.get(room_id, ())))
 
 
 viewers = Viewers()
