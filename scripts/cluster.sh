@@ -18,7 +18,12 @@ export MQLAB_DATA_DIR=${MQLAB_DATA_DIR:-$PWD/.cluster}
 mkdir -p "$MQLAB_DATA_DIR"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Web processes and workers first (a worker saves its rooms and lets its leases go in
+  # Redis as it stops), Redis last.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    ((i == 0)) || wait "${pids[i]}" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
