@@ -102,3 +102,34 @@ def test_a_lease_taken_for_a_room_that_does_not_exist_is_let_go(sync_rooms):
         assert claims.released == ["no-such-room"]
     finally:
         sync_rooms.claims = None
+
+
+def test_a_new_room_goes_to_the_least_loaded_worker(monkeypatch):
+    from mqlab.cluster import store, web
+
+    reports = {"w1": {"cpu": 0.50, "rooms": 1, "at": 1.0},
+               "w2": {"cpu": 0.02, "rooms": 4, "at": 1.0},
+               "w3": {"cpu": 0.01, "rooms": 2, "at": 1.0}}
+
+    async def loads():
+        return reports
+
+    monkeypatch.setattr(store, "loads", loads)
+    monkeypatch.setattr(web, "_placed", {})
+    # CPU first (in steps of 5% of a core: w2 and w3 count as equal), then fewest rooms,
+    # counting the rooms placed since the last report.
+    chosen = [asyncio.run(web.least_loaded()) for _ in range(4)]
+    assert chosen == ["w3", "w3", "w2", "w3"]
+    reports["w3"] = {"cpu": 0.01, "rooms": 5, "at": 2.0}  # a new report counts them itself
+    assert asyncio.run(web.least_loaded()) == "w2"
+
+
+def test_without_a_worker_a_room_cannot_be_placed(monkeypatch):
+    from mqlab.cluster import rpc, store, web
+
+    async def loads():
+        return {}
+
+    monkeypatch.setattr(store, "loads", loads)
+    with pytest.raises(rpc.WorkerUnavailable, match="no room worker is running"):
+        asyncio.run(web.least_loaded())
