@@ -156,6 +156,12 @@ async def _drive_and_fail_over(cluster: Cluster, owner_b: Browser, room_id: str,
         status, text = owner_b.command(room_id, "declare_queue", name="after")
         assert status == 200 and "declared queue" in text
         await until(lambda: "after" in shown_queues(viewer_a), "the new queue through A")
+        # Its page through B unlocks the owner's controls; through A, a stranger's does not.
+        status, page, _, _ = await asyncio.to_thread(owner_b.request, f"/rooms/{room_id}/")
+        assert status == 200 and '<fieldset class="controls-set">' in page
+        stranger = Browser(web_a.url)
+        status, page, _, _ = await asyncio.to_thread(stranger.request, f"/rooms/{room_id}/")
+        assert status == 200 and '<fieldset class="controls-set" disabled>' in page
     finally:
         for watcher in (viewer_a, driver_b):
             await watcher.close()
