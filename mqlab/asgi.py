@@ -12,6 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from mqlab.amqp.listener import started_with  # noqa: E402
 from mqlab.rooms.registry import save_rooms_on_shutdown  # noqa: E402
@@ -23,7 +24,12 @@ save_rooms_on_shutdown()
 # makes one busy room slow every page load).
 sys.setswitchinterval(0.001)
 
-application = started_with(ProtocolTypeRouter(
+if settings.MQLAB_CLUSTER:  # a web process: requests about a room go to its worker
+    from mqlab.cluster.web import ForwardRoomRequests
+
+    django_asgi_app = ForwardRoomRequests(django_asgi_app)
+
+application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # The session tells a room's creator (who controls it) from its viewers.
@@ -31,4 +37,8 @@ application = started_with(ProtocolTypeRouter(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
-))
+)
+# Real clients' protocol listeners (AMQP, Kafka) drive rooms in this process, so they run only
+# where rooms do: with one process for both roles. A cluster's web processes hold no room.
+if not settings.MQLAB_CLUSTER:
+    application = started_with(application)

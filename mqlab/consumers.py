@@ -49,21 +49,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.seq = 0
         self.bucket = _bucket()
         try:
-            self.room = await registry.aget(room_id)
+            self.room = await self.open_room(room_id)
         except RoomNotFound as error:
             await self.send_frame(wire.error("not-found", str(error)))
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        await self.channel_layer.group_add(self.room.group, self.channel_name)
-        registry.watch(self.room)
+        await self.watch()
         await self.send_snapshot()
         if self.room.guide is not None:  # the presenter sees how many are watching
             await announce(self.room, "walkthrough")
 
     async def disconnect(self, code: int) -> None:
         if self.room is not None:
-            self.room.detach()
-            await self.channel_layer.group_discard(self.room.group, self.channel_name)
+            await self.leave()
             if self.room.guide is not None:
                 await announce(self.room, "walkthrough")
 
@@ -98,15 +96,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         ref = None
         if isinstance(frame, wire.CommandFrame):
-            outcome = await offloop.call(room, room.run_command, self.client, frame.command,
-                                         frame.args)
+            outcome = await self.ask("run_command", self.client, frame.command, frame.args)
             ref = frame.ref
         elif isinstance(frame, wire.WalkthroughFrame):
-            outcome = await offloop.call(room, room.walkthrough, self.client, frame.action,
-                                         frame.value)
+            outcome = await self.ask("walkthrough", self.client, frame.action, frame.value)
         else:
-            outcome = await offloop.call(room, room.control, self.client, frame.action,
-                                         frame.value)
+            outcome = await self.ask("control", self.client, frame.action, frame.value)
         if not outcome.ok:
             await self.send_frame(wire.error(outcome.code or "engine-error", outcome.message,
                                              ref=ref, field=outcome.field))
@@ -119,14 +114,35 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self) -> None:
         room = self.room
         assert room is not None
-        batch, snapshot = await offloop.call(room, room.join, self.client)
+        batch, snapshot = await self.ask("join", self.client)
         if batch is not None:  # for the others; this consumer's snapshot already covers it
             await self.channel_layer.group_send(room.group, batch)
         self.seq = snapshot["seq"]
         await self.send_frame(snapshot)
-        walkthrough = await offloop.call(room, room.walkthrough_frame, self.client)
+        walkthrough = await self.ask("walkthrough_frame", self.client)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
+
+    # -- where the room is: here (a cluster's web process overrides these: mqlab.cluster) ----
+    async def open_room(self, room_id: str) -> Room:
+        return await registry.aget(room_id)
+
+    async def watch(self) -> None:
+        """Join the room's group and count as its viewer (its runner runs)."""
+        assert self.room is not None
+        await self.channel_layer.group_add(self.room.group, self.channel_name)
+        registry.watch(self.room)
+
+    async def leave(self) -> None:
+        assert self.room is not None
+        self.room.detach()
+        await self.channel_layer.group_discard(self.room.group, self.channel_name)
+
+    async def ask(self, method: str, *args: Any) -> Any:
+        """``room.<method>(*args)`` on a room worker thread, after the room's earlier jobs."""
+        room = self.room
+        assert room is not None
+        return await offloop.call(room, getattr(room, method), *args)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send_text(wire.dumps(frame))
@@ -144,12 +160,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def room_clock(self, message: dict[str, Any]) -> None:
         assert self.room is not None
-        await self.send_frame(self.room.clock_frame())
+        await self.send_frame(message.get("frame") or self.room.clock_frame())
 
     async def room_control(self, message: dict[str, Any]) -> None:
         assert self.room is not None
-        await self.send_frame(wire.control(self.room.can_control(self.client),
-                                           self.room.free_play))
+        if "free_play" in message:  # ``announce`` says it (a cluster's web process has no room)
+            free_play = bool(message["free_play"])
+            you = free_play or (self.client is not None and self.client == message["owner"])
+        else:
+            free_play, you = self.room.free_play, self.room.can_control(self.client)
+        await self.send_frame(wire.control(you, free_play))
 
     async def room_snapshot(self, message: dict[str, Any]) -> None:
         await self.send_snapshot()
@@ -157,6 +177,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
         room = self.room
         assert room is not None
-        frame = await offloop.call(room, room.walkthrough_frame, self.client)
+        frame = await self.ask("walkthrough_frame", self.client)
         if frame is not None:
             await self.send_frame(frame)

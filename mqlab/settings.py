@@ -169,17 +169,26 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 times reads out after 5 s, just when channels-redis's blocking pop
+            # (5 s) of an idle channel returns: a longer read timeout avoids the race.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                       # A room worker's channel takes every web process's calls (200 viewers
+                       # resyncing at once after a failover): more than the default 100.
+                       "channel_capacity": {"mqlab-worker.*": 5000}},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+#: With Redis, daphne processes are web processes and rooms run in ``manage.py roomworker``
+#: processes (``mqlab.cluster``); MQLAB_CLUSTER=0 keeps rooms in daphne (one process).
+MQLAB_CLUSTER = env_bool("MQLAB_CLUSTER", bool(REDIS_URL))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# An installed wheel has them as the mqlab app's own (mqlab/static, mqlab/templates: setup.py).
+STATICFILES_DIRS = [folder for folder in [BASE_DIR / "static"] if folder.is_dir()]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

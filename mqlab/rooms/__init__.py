@@ -8,9 +8,9 @@
 - ``journal``: the database record and the append-only command journal;
 - ``registry``: the rooms running in this process, loading and shutdown saves.
 
-Rooms live in the memory of one server process. With several daphne processes (Redis as the
-channel layer), a room's sockets and form posts must reach the process that runs it (sticky
-routing by room id); Redis then carries its broadcasts.
+Rooms live in the memory of one server process. With Redis (``MQLAB_REDIS_URL``) daphne
+processes hold none: room workers run them and ``mqlab.cluster`` routes a room's sockets and
+requests to its worker, through the ``Registry.claims`` hook and the consumer's room calls.
 """
 
 from mqlab.rooms.clients import CLIENT_KEY, client_id

@@ -77,4 +77,14 @@ async def announce(room: Room, what: str) -> None:
     (several, space-separated, in that order)."""
     layer: Any = get_channel_layer()
     for part in what.split():
-        await layer.group_send(room.group, {"type": f"room.{part}"})
+        await layer.group_send(room.group, {"type": f"room.{part}", **_facts(room, part)})
+
+
+def _facts(room: Room, part: str) -> dict[str, Any]:
+    """What a viewer's consumer needs to show a change without asking the room (in a
+    cluster, ``mqlab.cluster``, the consumer's web process does not hold the room)."""
+    if part == "clock":
+        return {"frame": room.clock_frame()}
+    if part == "control":
+        return {"free_play": room.free_play, "owner": room.owner}
+    return {}

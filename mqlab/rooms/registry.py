@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -46,11 +46,30 @@ def _touched(room: Room) -> Room:
     return room
 
 
+class RoomElsewhere(LookupError):
+    """Another worker of a cluster holds the room's lease (``mqlab.cluster``)."""
+
+    def __init__(self, room_id: str, owner: str) -> None:
+        super().__init__(f"room {room_id} runs on worker {owner}")
+        self.owner = owner
+
+
+class Claims(Protocol):
+    """Who may run which room: a cluster's worker holds a lease per room (``mqlab.cluster``);
+    ``claim`` raises RoomElsewhere when another holds it."""
+
+    def claim(self, room_id: str) -> None: ...
+
+    def release(self, room_id: str) -> None: ...
+
+
 class Registry:
     def __init__(self) -> None:
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
         self._purged_at: float | None = None
+        #: Set in a cluster's room worker; None: this process runs every room it is asked for.
+        self.claims: Claims | None = None
 
     def create(self, preset_slug: str, owner: str, seed: int | None = None, *,
                spec: dict[str, Any] | None = None, log: list[list[Any]] | None = None,
@@ -63,6 +82,8 @@ class Registry:
         if seed is None:
             seed = getattr(preset, "seed", None)
         room_id = secrets.token_urlsafe(8)
+        if self.claims is not None:
+            self.claims.claim(room_id)
         room = Room(room_id, preset, secrets.randbelow(2**31) if seed is None else seed,
                     owner, log=log, now=now, journal=DatabaseJournal(room_id))
         room.save()
@@ -79,10 +100,20 @@ class Registry:
         self._sweep()
         room = self.running(room_id)
         if room is None:
-            loaded = _load(room_id)
+            loaded = self._claimed_load(room_id)
             with self._lock:
                 room = self._rooms.setdefault(room_id, loaded)
         return _touched(room)
+
+    def _claimed_load(self, room_id: str) -> Room:
+        if self.claims is None:
+            return _load(room_id)
+        self.claims.claim(room_id)
+        try:
+            return _load(room_id)
+        except BaseException:
+            self.claims.release(room_id)
+            raise
 
     async def aget(self, room_id: str) -> Room:
         room = self.running(room_id)
@@ -110,6 +141,7 @@ class Registry:
                 with self._lock:
                     if room.viewers == 0 and self._rooms.get(room.id) is room:
                         del self._rooms[room.id]
+                        self._release(room.id)
 
     def _purge_now_and_then(self) -> None:
         now = time.monotonic()
@@ -131,8 +163,21 @@ class Registry:
                 return False
             if self._rooms.get(room.id) is room:
                 del self._rooms[room.id]
+                self._release(room.id)
         logger.info("room %s: idle, saved and freed", room.id)
         return True
+
+    def _release(self, room_id: str) -> None:
+        if self.claims is not None:
+            self.claims.release(room_id)
+
+    def drop(self, room_id: str) -> None:
+        """Forget a room without saving it, cancelling its runner (a cluster's worker that
+        lost the room's lease: its new owner has rebuilt it from the journal)."""
+        with self._lock:
+            room = self._rooms.pop(room_id, None)
+        if room is not None and room.runner is not None:
+            room.runner.cancel()
 
     def __iter__(self) -> Iterator[Room]:
         with self._lock:

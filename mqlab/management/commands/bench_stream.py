@@ -2,6 +2,10 @@
 
 ``python manage.py bench_stream --clients 50 --rate 500 --seconds 10``
 
+``--webs 2`` measures a cluster instead (issue 16: a private Redis, two daphne web processes,
+one room worker): the same room and the same clients, first all on one web process, then
+spread over both, printed side by side with the ratio.
+
 Starts daphne in a subprocess on a free loopback port with a throwaway database, creates a
 room from the RabbitMQ playground over HTTP (as a browser does), and, as its controller over
 the socket, declares a queue drained by an auto-ack consumer and starts a steady producer
@@ -135,7 +139,7 @@ class Client:
     async def request(self, ref: str, frame: dict[str, Any]) -> dict[str, Any]:
         answer = self.answers[ref] = asyncio.get_running_loop().create_future()
         self.socket.send_text(json.dumps({"v": 1, "ref": ref, **frame}))
-        return await asyncio.wait_for(answer, 10)
+        return await asyncio.wait_for(answer, 30)
 
     async def close(self) -> None:
         await self.socket.close()
@@ -156,13 +160,22 @@ class Command(BaseCommand):
         parser.add_argument("--redis", default="", metavar="URL",
                             help="broadcast through channels-redis at URL instead of the "
                                  "in-memory layer")
+        parser.add_argument("--webs", type=int, default=0, metavar="N",
+                            help="a cluster with N web processes and one room worker: the "
+                                 "same room with its clients on 1 web process, then on N")
 
     def handle(self, *args: Any, **options: Any) -> None:
         per_message = events_per_message(options["backlog"])
+        if options["webs"]:
+            from mqlab.management.commands._bench_spread import spread
+
+            spread(self.stdout.write, options, per_message)
+            return
         with tempfile.TemporaryDirectory() as folder:
             env = {**os.environ, "MQLAB_DB": str(Path(folder) / "bench.sqlite3"),
                    "DJANGO_SETTINGS_MODULE": "mqlab.settings",
-                   "MQLAB_REDIS_URL": options["redis"]}
+                   # one daphne process running its rooms, broadcasting through Redis
+                   "MQLAB_REDIS_URL": options["redis"], "MQLAB_CLUSTER": "0"}
             base = settings.BASE_DIR
             subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                            cwd=base, env=env, check=True)
@@ -269,6 +282,16 @@ async def _connect(port: int, room_id: str, stats: Stats, cookie: str | None = N
 
 
 async def _bench(port: int, options: dict[str, Any], per_message: float) -> dict[str, Any]:
+    room_id, boss, boss_stats = await prepare(port, options)
+    try:
+        return await measure([port], room_id, boss, boss_stats, options, per_message)
+    finally:
+        await boss.close()
+
+
+async def prepare(port: int, options: dict[str, Any]) -> tuple[str, Client, Stats]:
+    """A room made through ``port`` as a browser makes one, its controller's socket, and
+    the queue and consumer of the benchmark's flow."""
     room_id, session = await asyncio.to_thread(_create_room, port)
     boss_stats = Stats()
     boss = await _connect(port, room_id, boss_stats, session)
@@ -277,8 +300,15 @@ async def _bench(port: int, options: dict[str, Any], per_message: float) -> dict
                                                    "args": args})
         if answer["type"] != "result":
             raise CommandError(f"setting up the room failed: {answer['message']}")
+    return room_id, boss, boss_stats
+
+
+async def measure(ports: list[int], room_id: str, boss: Client, boss_stats: Stats,
+                  options: dict[str, Any], per_message: float) -> dict[str, Any]:
+    """The clients watch the room, spread evenly over ``ports``, while the producer runs."""
     clients = [Stats() for _ in range(options["clients"])]
-    viewers = [await _connect(port, room_id, stats) for stats in clients]
+    viewers = [await _connect(ports[number % len(ports)], room_id, stats)
+               for number, stats in enumerate(clients)]
     await asyncio.sleep(0.5)
     for stats in clients:
         stats.measuring = True
@@ -296,6 +326,6 @@ async def _bench(port: int, options: dict[str, Any], per_message: float) -> dict
     deadline = time.monotonic() + 5
     while any(stats.seq != last for stats in clients) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    for client in (boss, *viewers):
+    for client in viewers:
         await client.close()
     return {"clients": clients, "fed": last - first, "seconds": seconds, "msg_rate": msg_rate}
