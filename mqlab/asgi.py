@@ -31,3 +31,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The Kafka listener starts with the server (mqlab/kafka), or on a forked server's first
+# request.
+from mqlab.kafka import listener as kafka_listener  # noqa: E402
+
+kafka_listener.start_with_server()
+application = kafka_listener.started(application)

@@ -55,6 +55,7 @@ from django.views.decorators.http import require_GET
 from engine.sqs.queue import ACCOUNT, REGION, URL_PREFIX
 from mqlab import sqs_shapes
 from mqlab.commands.sqs import API_ACTIONS
+from mqlab.kafka import listener as kafka_listener
 from mqlab.rooms import RoomNotFound, client_id, offloop, realclients, registry
 from mqlab.throttle import Buckets
 
@@ -382,7 +383,11 @@ def connect(request: HttpRequest, room_id: str) -> HttpResponse:
     if client_id(request.session) != room.owner:
         return JsonResponse({"error": "only the room's controller gets its credentials"},
                             status=403)
-    return JsonResponse({"sqs": {
+    facts: dict[str, Any] = {"sqs": {
         "endpoint_url": request.build_absolute_uri(f"/rooms/{room_id}/sqs"),
         "aws_access_key_id": room.id, "aws_secret_access_key": room.token,
-        "region_name": REGION}})
+        "region_name": REGION}}
+    kafka = kafka_listener.connect_facts(request, room)
+    if kafka is not None:
+        facts["kafka"] = kafka
+    return JsonResponse(facts)
