@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import struct
 import time
 import zlib
@@ -213,10 +214,13 @@ async def sasl_authenticate(conn: Any, request: codec.Request) -> dict[str, Any]
 
 
 def software_name(client_id: str) -> str:
-    """"kafka-python-3.0.12" -> "kafka-python", "rdkafka" -> "librdkafka"."""
-    name = client_id.rsplit("-", 1)[0] if client_id[-1:].isdigit() and "-" in client_id \
-        else client_id
+    """The client library from its default client.id: "kafka-python-producer-1" ->
+    "kafka-python", "rdkafka" -> "librdkafka"; a client.id the user chose stays."""
+    name = _CLIENT_SUFFIX.sub("", client_id)
     return {"rdkafka": "librdkafka", "": "kafka client"}.get(name, name)[:40]
+
+
+_CLIENT_SUFFIX = re.compile(r"(-(producer|consumer|admin))?(-[\d.]+)?$")
 
 
 # -- metadata ---------------------------------------------------------------------------------
@@ -322,7 +326,7 @@ async def _produce_partition(conn: Any, peer: Any, acks: str | None, tid: str | 
     if first is not None and first.transactional:
         params["transactional_id"] = tid
     try:
-        result = await command(conn, "produce", params, peer.producer_name())
+        result = await command(conn, "produce", params, await peer.producer_name())
     except Refused as refused:
         return refused.code, -1
     return None, result["base_offset"]
@@ -520,7 +524,7 @@ async def join_group(conn: Any, request: codec.Request) -> dict[str, Any]:
         conn, lambda lab: body.member_id in real(lab).members)
     node = label = None
     if not known:
-        node, label = peer.member_name(body.group_id)
+        node, label = await peer.member_name(body.group_id)
     params = {"group": body.group_id, "member_id": body.member_id if known else "",
               "topics": topics, "protocols": [p.name for p in body.protocols],
               "session_timeout_ms": int(body.session_timeout.total_seconds() * 1000)}
@@ -653,7 +657,7 @@ async def init_producer_id(conn: Any, request: codec.Request) -> dict[str, Any]:
     peer = conn.joined()
     try:
         result = await command(conn, "init_producer_id", params,
-                               peer.producer_name() if body.transactional_id else None)
+                               await peer.producer_name() if body.transactional_id else None)
     except Refused as refused:
         return {"error_code": code(refused.code), "producer_id": -1, "producer_epoch": -1}
     return {"error_code": 0, "producer_id": result["producer_id"],

@@ -46,6 +46,8 @@ PER_ROOM = int(os.environ.get("MQLAB_KAFKA_CONNECTIONS_PER_ROOM", 50))
 MAX_CONNECTIONS = int(os.environ.get("MQLAB_KAFKA_CONNECTIONS", 1000))
 RATE = float(os.environ.get("MQLAB_KAFKA_REQUESTS_PER_SECOND", 200))
 AUTH_SECONDS = 10.0
+#: How long a new client's first request waits for the snapshot that draws it.
+SNAPSHOT_GRACE_SECONDS = 0.5
 #: APIs a connection may use before it has authenticated.
 BEFORE_AUTH = {18, 17, 36}
 
@@ -261,7 +263,7 @@ class Peer:
         self.members: dict[str, str] = {}  # member id -> node
         self.nodes: list[str] = []
 
-    def producer_name(self) -> str:
+    async def producer_name(self) -> str:
         """The model producer of this client, drawn as its node."""
         if self.producer is None:
             number = _next_number(self.room, "producer")
@@ -269,14 +271,16 @@ class Peer:
                                       "kafka-producer")
             self.nodes.append(node)
             self.producer = node.split(":", 2)[2]
+            await _drawn()
         return self.producer
 
-    def member_name(self, group: str) -> tuple[str, str]:
+    async def member_name(self, group: str) -> tuple[str, str]:
         """A node and model client id for a new member of ``group``."""
         number = _next_number(self.room, "consumer")
         node = realclients.attach(self.room, f"{self.software} consumer c{number} of group "
                                   f"{group}", "kafka-consumer")
         self.nodes.append(node)
+        await _drawn()
         return node, node.split(":", 2)[2]
 
     def forget_member(self, member_id: str) -> None:
@@ -297,6 +301,13 @@ class Peer:
                 logger.exception("kafka %s: could not record the disconnect", self.key)
         for node in self.nodes:
             realclients.detach(self.room, node)
+
+
+async def _drawn() -> None:
+    """A new client's node was attached: give the viewers' fresh snapshot (which draws it) a
+    moment to go out first, since events just before a snapshot are not animated (it stands
+    for them) and the client's first records should be."""
+    await asyncio.sleep(SNAPSHOT_GRACE_SECONDS)
 
 
 def _next_number(room: Any, kind: str) -> int:
