@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from mqlab.amqp.listener import started_with  # noqa: E402
 from mqlab.rooms.registry import save_rooms_on_shutdown  # noqa: E402
 from mqlab.routing import websocket_urlpatterns  # noqa: E402
 
@@ -22,7 +23,7 @@ save_rooms_on_shutdown()
 # makes one busy room slow every page load).
 sys.setswitchinterval(0.001)
 
-application = ProtocolTypeRouter(
+application = started_with(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # The session tells a room's creator (who controls it) from its viewers.
@@ -30,7 +31,7 @@ application = ProtocolTypeRouter(
             SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
-)
+))
 
 # The Kafka listener starts with the server (mqlab/kafka), or on a forked server's first
 # request.

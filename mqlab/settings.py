@@ -218,6 +218,30 @@ MQLAB_SOCKET_FRAMES_PER_SECOND = float(os.environ.get("MQLAB_SOCKET_FRAMES_PER_S
 MQLAB_SOCKET_FRAMES_BURST = float(os.environ.get("MQLAB_SOCKET_FRAMES_BURST", "40"))
 #: The largest request body a room's SQS endpoint reads (SQS's own cap is a 1 MiB message).
 MQLAB_SQS_MAX_BODY = env_int("MQLAB_SQS_MAX_BODY", 1024 * 1024 + 64 * 1024)
+#: Real AMQP 0-9-1 clients (mqlab.amqp): the listener's port (0: no listener) and address,
+#: and its bounds: connections per room and in all, channels per connection, the largest
+#: frame, methods a connection may send per second (beyond it, reading pauses), heartbeat.
+MQLAB_AMQP_PORT = env_int("MQLAB_AMQP_PORT", 5672)
+MQLAB_AMQP_BIND = os.environ.get("MQLAB_AMQP_BIND", "0.0.0.0")
+MQLAB_AMQP_CONNECTIONS_PER_ROOM = env_int("MQLAB_AMQP_CONNECTIONS_PER_ROOM", 20)
+MQLAB_AMQP_MAX_CONNECTIONS = env_int("MQLAB_AMQP_MAX_CONNECTIONS", 500)
+MQLAB_AMQP_CHANNEL_MAX = env_int("MQLAB_AMQP_CHANNEL_MAX", 64)
+MQLAB_AMQP_FRAME_MAX = env_int("MQLAB_AMQP_FRAME_MAX", 131072)
+MQLAB_AMQP_METHODS_PER_SECOND = float(os.environ.get("MQLAB_AMQP_METHODS_PER_SECOND", "500"))
+MQLAB_AMQP_HEARTBEAT = env_int("MQLAB_AMQP_HEARTBEAT", 60)
+#: The host connect.json names for AMQP (default: the host the page was asked for).
+MQLAB_AMQP_PUBLIC_HOST = os.environ.get("MQLAB_AMQP_PUBLIC_HOST", "")
+#: Real Kafka clients (mqlab.kafka): the bootstrap port (0: no listener; the simulated brokers
+#: listen on port + broker id, for brokers 1..MQLAB_KAFKA_BROKERS), its address, the host
+#: Metadata and connect.json advertise (default: the address the client reached), and bounds.
+MQLAB_KAFKA_PORT = env_int("MQLAB_KAFKA_PORT", 9092)
+MQLAB_KAFKA_BROKERS = env_int("MQLAB_KAFKA_BROKERS", 5)
+MQLAB_KAFKA_BIND = os.environ.get("MQLAB_KAFKA_BIND", "0.0.0.0")
+MQLAB_KAFKA_PUBLIC_HOST = os.environ.get("MQLAB_KAFKA_PUBLIC_HOST", "")
+MQLAB_KAFKA_CONNECTIONS_PER_ROOM = env_int("MQLAB_KAFKA_CONNECTIONS_PER_ROOM", 50)
+MQLAB_KAFKA_MAX_CONNECTIONS = env_int("MQLAB_KAFKA_MAX_CONNECTIONS", 1000)
+MQLAB_KAFKA_MAX_REQUEST_BYTES = env_int("MQLAB_KAFKA_MAX_REQUEST_BYTES", 1024 * 1024 + 64 * 1024)
+MQLAB_KAFKA_REQUESTS_PER_SECOND = float(os.environ.get("MQLAB_KAFKA_REQUESTS_PER_SECOND", "200"))
 
 # -- Room budgets -------------------------------------------------------------------------
 # What one room may hold and have (engine/limits.py; docs/limits.md says what happens past

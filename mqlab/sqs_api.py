@@ -54,6 +54,7 @@ from django.views.decorators.http import require_GET
 
 from engine.sqs.queue import ACCOUNT, REGION, URL_PREFIX
 from mqlab import sqs_shapes
+from mqlab.amqp import rooms as amqp_rooms
 from mqlab.commands.sqs import API_ACTIONS
 from mqlab.kafka import listener as kafka_listener
 from mqlab.rooms import RoomNotFound, client_id, offloop, realclients, registry
@@ -375,7 +376,8 @@ def signature(request: HttpRequest, body: bytes, secret: str, amz_date: str, dat
 
 @require_GET
 def connect(request: HttpRequest, room_id: str) -> HttpResponse:
-    """``{"sqs": {...}}``: the endpoint and credentials, for the room's controller only."""
+    """``{"sqs": {...}, "amqp": {...}}``: endpoints and credentials, for the room's
+    controller only."""
     try:
         room = registry.get(room_id)
     except RoomNotFound:
@@ -386,7 +388,7 @@ def connect(request: HttpRequest, room_id: str) -> HttpResponse:
     facts: dict[str, Any] = {"sqs": {
         "endpoint_url": request.build_absolute_uri(f"/rooms/{room_id}/sqs"),
         "aws_access_key_id": room.id, "aws_secret_access_key": room.token,
-        "region_name": REGION}}
+        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room)}
     kafka = kafka_listener.connect_facts(request, room)
     if kafka is not None:
         facts["kafka"] = kafka

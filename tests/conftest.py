@@ -1,4 +1,15 @@
+import os
+
 import pytest
+from django.conf import settings
+
+# Test servers (in this process, forked, or started as commands) listen for AMQP only where a
+# test asks, on a free port: never on 5672, which another server may hold.
+os.environ.setdefault("MQLAB_AMQP_PORT", "0")
+settings.MQLAB_AMQP_PORT = int(os.environ["MQLAB_AMQP_PORT"])
+# Likewise Kafka (mqlab.kafka): a test that wants the listener gives its server free ports.
+os.environ.setdefault("MQLAB_KAFKA_PORT", "0")
+settings.MQLAB_KAFKA_PORT = int(os.environ["MQLAB_KAFKA_PORT"])
 
 
 @pytest.hookimpl(trylast=True)

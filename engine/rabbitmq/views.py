@@ -67,14 +67,19 @@ class Views:
     # -- what the simulation asks ------------------------------------------------------------
     def topology(self, into: TopologyBuilder) -> None:
         shown = self._shown_exchanges()
+        # Channels may share a node (a real client's channels are its one node): drawn once.
+        drawn: set[Any] = set()
         for channel in self._channels.values():
             if channel.published_to and channel.is_open:
-                into.node(channel.node, broker=BROKER, kind="producer",
-                          name=f"ch{channel.channel_number}", column=PRODUCERS,
-                          label=channel.client_name or f"channel {channel.channel_number}")
+                if channel.node not in drawn:
+                    into.node(channel.node, broker=BROKER, kind="producer",
+                              name=f"ch{channel.channel_number}", column=PRODUCERS,
+                              label=channel.client_name or f"channel {channel.channel_number}")
                 for name in channel.published_to:
-                    if name in shown:
+                    if name in shown and (channel.node, name) not in drawn:
                         into.edge(channel.node, shown[name].node, kind="publishes")
+                        drawn.add((channel.node, name))
+                drawn.add(channel.node)
         for exchange in shown.values():
             into.node(exchange.node, broker=BROKER, kind="exchange",
                       name=exchange.name or DEFAULT_NODE_NAME, column=ROUTERS,

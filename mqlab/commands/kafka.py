@@ -60,8 +60,7 @@ from engine.kafka import Consumer as KafkaConsumer
 from engine.kafka import Producer as KafkaProducer
 from engine.kafka import Record, TopicPartition
 from engine.kafka.events import preview
-from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
-from mqlab.commands import _kafka_api
+from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset, _kafka_api
 from mqlab.commands import _producers as producers
 
 #: fetch.max.wait.ms default: an empty poll returns after this long (consumer configs).

@@ -27,7 +27,7 @@ from engine.clock import Timer
 from engine.errors import EngineError
 from engine.rabbitmq import BasicProperties, ChannelClosedByBroker
 from engine.rabbitmq.amqp_values import check_table
-from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset, warned
+from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset, _amqp, warned
 from mqlab.commands import _producers as producers
 
 EXCHANGE_TYPES = (("direct", "direct"), ("fanout", "fanout"), ("topic", "topic"),
@@ -588,6 +588,9 @@ COMMANDS = (
             help="Connections drop; transient and exclusive queues and non-persistent "
                  "messages are lost.",
             danger=True),
+    Command("amqp", "AMQP method", "API", _amqp.amqp, _amqp.FIELDS, hidden=True,
+            help="A method of a real AMQP 0-9-1 client (pika, amqplib) on the room's "
+                 "listener (mqlab.amqp)."),
 )
 
 

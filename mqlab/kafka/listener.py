@@ -5,8 +5,8 @@ per simulated broker, ``port + broker id`` (brokers 1..``MQLAB_KAFKA_BROKERS``, 
 so Metadata can advertise each of a room's brokers at its own address and a client talks to
 the leader of each partition, as with a real cluster. Every port serves every room: which
 room is chosen by SASL/PLAIN (user = room id, password = the room's token). The bind address
-is ``MQLAB_KAFKA_HOST`` (default 127.0.0.1); the address advertised in Metadata is
-``MQLAB_KAFKA_ADVERTISED_HOST``, else the address the client connected to.
+is ``MQLAB_KAFKA_BIND`` (default 0.0.0.0); the host advertised in Metadata and connect.json is
+``MQLAB_KAFKA_PUBLIC_HOST``, else the address the client reached (the page's host).
 
 A connection handles one request at a time, in order (a Kafka broker mutes a connection until
 it has answered its request), on the event loop; room work runs on the room's worker thread
@@ -19,7 +19,7 @@ Bounds, each refused as Kafka refuses it:
 - a connection must authenticate within ``AUTH_SECONDS``; before that only ApiVersions and
   SASL are answered, anything else closes it (SaslServerAuthenticator);
 - at most ``MQLAB_KAFKA_CONNECTIONS_PER_ROOM`` (50) connections per room, and
-  ``MQLAB_KAFKA_CONNECTIONS`` (1000) in all: past them SaslAuthenticate fails with a message
+  ``MQLAB_KAFKA_MAX_CONNECTIONS`` (1000) in all: past them SaslAuthenticate fails with a message
   saying so, then the connection closes (max.connections.per.ip closes too);
 - ``MQLAB_KAFKA_REQUESTS_PER_SECOND`` (200) per room: past it responses are delayed and carry
   ``throttle_time_ms``, as Kafka's request quotas do (KIP-124);
@@ -37,14 +37,20 @@ import struct
 import time
 from typing import Any
 
+from django.conf import settings
+
 from mqlab.rooms import RoomNotFound, realclients, registry
 
 logger = logging.getLogger("mqlab.kafka")
 
-MAX_REQUEST = int(os.environ.get("MQLAB_KAFKA_MAX_REQUEST_BYTES", 1024 * 1024 + 64 * 1024))
-PER_ROOM = int(os.environ.get("MQLAB_KAFKA_CONNECTIONS_PER_ROOM", 50))
-MAX_CONNECTIONS = int(os.environ.get("MQLAB_KAFKA_CONNECTIONS", 1000))
-RATE = float(os.environ.get("MQLAB_KAFKA_REQUESTS_PER_SECOND", 200))
+def _setting(name: str) -> Any:
+    return getattr(settings, f"MQLAB_KAFKA_{name}")
+
+
+MAX_REQUEST = _setting("MAX_REQUEST_BYTES")
+PER_ROOM = _setting("CONNECTIONS_PER_ROOM")
+MAX_CONNECTIONS = _setting("MAX_CONNECTIONS")
+RATE = _setting("REQUESTS_PER_SECOND")
 AUTH_SECONDS = 10.0
 #: How long a new client's first request waits for the snapshot that draws it.
 SNAPSHOT_GRACE_SECONDS = 0.5
@@ -53,11 +59,11 @@ BEFORE_AUTH = {18, 17, 36}
 
 
 def port() -> int:
-    return int(os.environ.get("MQLAB_KAFKA_PORT", "9092"))
+    return _setting("PORT")
 
 
 def broker_count() -> int:
-    return int(os.environ.get("MQLAB_KAFKA_BROKERS", "5"))
+    return _setting("BROKERS")
 
 
 class Listener:
@@ -109,8 +115,7 @@ def ensure_started() -> None:
         return
     _listener.pid = os.getpid()
     _listener.servers, _listener.connections, _listener.peers = [], set(), {}
-    task = loop.create_task(_listener.start(port(), os.environ.get("MQLAB_KAFKA_HOST",
-                                                                      "127.0.0.1")))
+    task = loop.create_task(_listener.start(port(), _setting("BIND")))
     task.add_done_callback(_report)
 
 
@@ -149,7 +154,7 @@ class Connection:
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.peer = f"{peer[0]}:{peer[1]}"
         sock = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
-        self.host = os.environ.get("MQLAB_KAFKA_ADVERTISED_HOST") or sock[0]
+        self.host = _setting("PUBLIC_HOST") or sock[0]
         self.room: Any = None
         self.mechanism: str | None = None
         self.raw_sasl = False  # SaslHandshake v0: the token comes as a bare frame
@@ -334,7 +339,7 @@ def connect_facts(request: Any, room: Any) -> dict[str, Any] | None:
     server runs no Kafka listener."""
     if port() == 0:
         return None
-    host = os.environ.get("MQLAB_KAFKA_ADVERTISED_HOST") or request.get_host().rsplit(":", 1)[0]
+    host = _setting("PUBLIC_HOST") or request.get_host().rsplit(":", 1)[0]
     return {"bootstrap_servers": f"{host}:{port()}", "security_protocol": "SASL_PLAINTEXT",
             "sasl_mechanism": "PLAIN", "sasl_plain_username": room.id,
             "sasl_plain_password": room.token}

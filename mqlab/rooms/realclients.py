@@ -168,22 +168,42 @@ def _expire(room: Any, node: str) -> None:
     quiet = time.monotonic() - last
     if quiet >= _idle_seconds():
         detach(room, node)
+        redraw(room)  # nothing in the room says a quiet client went
     else:
         _expire_later(room, node, _idle_seconds() - quiet)
 
 
+def redraw(room: Any) -> None:
+    """Every viewer redraws now (a snapshot). For a change no event of the room carries: a
+    snapshot drops the animation of events in flight, so a protocol front rather emits a
+    journaled event when a client comes and goes (``mqlab.commands._amqp``), whose batch
+    carries the new picture."""
+    try:
+        _announce(asyncio.get_running_loop(), room, "snapshot")
+    except RuntimeError:
+        return
+
+
 def _changed(room: Any) -> None:
-    """Viewers redraw (a fresh snapshot, the clock's 1×), and the room's runner runs."""
+    """The next batch redraws the room, viewers see the clock at 1×, and the room's runner
+    runs."""
+    room._topology_changed = True
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    from mqlab.rooms.pacing import announce, pace
+    from mqlab.rooms.pacing import pace
     from mqlab.rooms.registry import registry
 
     if room.runner is None or room.runner.done():
         room.runner = loop.create_task(pace(room, registry))
-    task = loop.create_task(announce(room, "clock snapshot"))
+    _announce(loop, room, "clock")
+
+
+def _announce(loop: asyncio.AbstractEventLoop, room: Any, what: str) -> None:
+    from mqlab.rooms.pacing import announce
+
+    task = loop.create_task(announce(room, what))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 

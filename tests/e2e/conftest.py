@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
+from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+from mqlab.management.commands._server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -41,6 +44,8 @@ def browser_type_launch_args(browser_type_launch_args, django_db_setup):
 
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker):
+    # The forked server's AMQP listener (issue 15) takes a free port, set before the fork.
+    settings.MQLAB_AMQP_PORT = free_port()
     with django_db_blocker.unblock():
         process = DaphneProcess(
             "127.0.0.1",
@@ -56,6 +61,12 @@ def live_server_url(django_db_setup, django_db_blocker):
     yield f"http://127.0.0.1:{process.port.value}"
     process.terminate()
     process.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def amqp_port(live_server_url):
+    """The live server's AMQP port (its listener starts with its first request)."""
+    return settings.MQLAB_AMQP_PORT
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import pytest
 from mqlab.rooms import realclients
 from tests.web.conftest import OWNER, connect, create_room
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _nodes(frame):
     return {node["id"]: node for node in frame["topology"]["nodes"]}
 
 
+@pytest.mark.asyncio
 async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(rooms):
     room = await create_room()
     room.speed, room.paused = 4.0, True
@@ -22,8 +23,10 @@ async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(
     node = realclients.attach(room, "pika 127.0.0.1:53412", "amqp")
     assert (room.speed, room.paused) == (1.0, False)
     assert realclients.connected(room)
-    frames = [await viewer.receive_json_from() for _ in range(2)]
-    snapshot = next(frame for frame in frames if frame["type"] == "snapshot")
+    clock = await viewer.receive_json_from()  # every viewer hears the room runs at 1×
+    assert (clock["type"], clock["speed"], clock["paused"]) == ("clock", 1.0, False)
+    realclients.redraw(room)
+    snapshot = await viewer.receive_json_from()
     drawn = _nodes(snapshot)[node]
     assert (drawn["kind"], drawn["label"]) == ("client", "pika 127.0.0.1:53412")
     for action, value in (("pause", None), ("speed", 4), ("step", None)):
@@ -37,6 +40,7 @@ async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(
     await viewer.disconnect()
 
 
+@pytest.mark.asyncio
 async def test_two_clients_with_one_label_get_two_nodes(rooms):
     room = await create_room()
     first = realclients.attach(room, "boto3", "sqs")
@@ -47,6 +51,7 @@ async def test_two_clients_with_one_label_get_two_nodes(rooms):
     assert [c.node for c in realclients.clients(room)] == [second]
 
 
+@pytest.mark.asyncio
 async def test_an_engine_node_with_the_clients_id_is_marked_not_doubled(rooms):
     room = await create_room()
     node = realclients.attach(room, "pika 127.0.0.1:1", "amqp")
@@ -57,3 +62,24 @@ async def test_an_engine_node_with_the_clients_id_is_marked_not_doubled(rooms):
     assert len(drawn) == 1
     assert drawn[0]["kind"] == "producer" and drawn[0]["label"] == "pika 127.0.0.1:1"
     assert "real client" in drawn[0]["props"]["tags"]
+
+
+@pytest.mark.django_db
+def test_the_connect_panel_and_connect_json_are_for_the_controller_only(sync_rooms,
+                                                                        settings):
+    from django.test import Client
+
+    settings.MQLAB_AMQP_PORT = 5673
+    owner = Client()
+    room_id = owner.post("/rooms/", {"preset": "rabbitmq-playground"})["Location"] \
+        .strip("/").split("/")[-1]
+    page = owner.get(f"/rooms/{room_id}/").content.decode()
+    assert "Connect your code" in page and f"/rooms/{room_id}/connect.json" in page
+    facts = owner.get(f"/rooms/{room_id}/connect.json").json()
+    token = sync_rooms.get(room_id).token
+    assert facts["amqp"] == {"host": "testserver", "port": 5673, "virtual_host": room_id,
+                             "username": "mqlab", "password": token}
+    watcher = Client()
+    assert "Connect your code" not in watcher.get(f"/rooms/{room_id}/").content.decode()
+    refused = watcher.get(f"/rooms/{room_id}/connect.json")
+    assert refused.status_code == 403 and token not in refused.content.decode()

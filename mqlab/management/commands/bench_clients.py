@@ -1,0 +1,149 @@
+"""Real-client benchmark: round trips per second through each protocol, beside the engine.
+
+``python manage.py bench_clients --round-trips 300``
+
+One round trip is one message sent and taken back: AMQP ``basic.publish`` then ``basic.get``
+with auto-ack (pika, one connection), SQS ``SendMessage``, ``ReceiveMessage`` and
+``DeleteMessage`` (boto3). Each runs against a room of a real server (daphne in a
+subprocess on free loopback ports, a throwaway database), and the same workload runs through
+the engine's own API in this process (``sim.rabbitmq.channel()``, ``sim.sqs``): the baseline,
+measured in the same run, so the figures say what the protocol path (socket, codec, the
+room's command log and journal, the worker thread) costs on this machine. The server runs
+with the rate limits and the room's CPU share lifted: this measures the path, not the
+limits. A measurement, not a test; on a shared machine the figures are noisy, so compare the
+ratios rather than the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from engine import Simulation
+from mqlab.management.commands._server import Browser, ServerProcess, free_port
+
+#: What a bench server lifts: it measures the protocol path, not the abuse limits.
+UNLIMITED = {"MQLAB_AMQP_METHODS_PER_SECOND": "1000000", "MQLAB_ROOM_CPU_SHARE": "1000",
+             "MQLAB_ROOM_CPU_BURST_SECONDS": "1000", "MQLAB_SOCKET_FRAMES_PER_SECOND": "1000000",
+             "MQLAB_SOCKET_FRAMES_BURST": "1000000", "MQLAB_AMQP_BIND": "127.0.0.1"}
+
+
+def rate(count: int, work: Callable[[int], Any]) -> float:
+    """Round trips per second of ``work(n)`` for n in 0..count-1 (after one warm-up)."""
+    work(-1)
+    started = time.perf_counter()
+    for n in range(count):
+        work(n)
+    return count / (time.perf_counter() - started)
+
+
+# -- through the engine's API -----------------------------------------------------------------
+
+def engine_amqp(count: int) -> float:
+    sim = Simulation(seed=0)
+    channel = sim.rabbitmq.channel()
+    channel.queue_declare("bench")
+
+    def trip(n: int) -> None:
+        channel.basic_publish("", "bench", f"message {n}")
+        sim.advance(0)
+        method, _properties, _body = channel.basic_get("bench", auto_ack=True)
+        assert method is not None
+
+    return rate(count, trip)
+
+
+def engine_sqs(count: int) -> float:
+    sim = Simulation(seed=0)
+    url = sim.sqs.create_queue(QueueName="bench")["QueueUrl"]
+
+    def trip(n: int) -> None:
+        sim.sqs.send_message(QueueUrl=url, MessageBody=f"message {n}")
+        sim.advance(0)
+        got = sim.sqs.receive_message(QueueUrl=url)["Messages"]
+        sim.sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+
+    return rate(count, trip)
+
+
+# -- through the protocols ------------------------------------------------------------------------
+
+def room_facts(server: ServerProcess, preset: str) -> dict[str, Any]:
+    browser = Browser(server.url)
+    room_id = browser.create_room(preset)
+    _status, text, _headers, _ = browser.request(f"/rooms/{room_id}/connect.json")
+    return json.loads(text)
+
+
+def over_amqp(server: ServerProcess, count: int) -> float:
+    import pika
+
+    facts = room_facts(server, "rabbitmq-playground")["amqp"]
+    connection = pika.BlockingConnection(pika.ConnectionParameters(
+        facts["host"], facts["port"], facts["virtual_host"],
+        pika.PlainCredentials(facts["username"], facts["password"])))
+    channel = connection.channel()
+    channel.queue_declare("bench")
+
+    def trip(n: int) -> None:
+        channel.basic_publish("", "bench", f"message {n}".encode())
+        method, _properties, _body = channel.basic_get("bench", auto_ack=True)
+        assert method is not None
+
+    try:
+        return rate(count, trip)
+    finally:
+        connection.close()
+
+
+def over_sqs(server: ServerProcess, count: int) -> float:
+    import boto3
+
+    sqs = boto3.client("sqs", **room_facts(server, "sqs-playground")["sqs"])
+    url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+
+    def trip(n: int) -> None:
+        sqs.send_message(QueueUrl=url, MessageBody=f"message {n}")
+        got = sqs.receive_message(QueueUrl=url)["Messages"]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+
+    return rate(count, trip)
+
+
+#: protocol -> (through the engine's API, through the real protocol)
+WORKLOADS: dict[str, tuple[Callable[[int], float], Callable[[ServerProcess, int], float]]] = {
+    "AMQP 0-9-1 (pika)": (engine_amqp, over_amqp),
+    "SQS HTTP (boto3)": (engine_sqs, over_sqs),
+}
+
+
+class Command(BaseCommand):
+    help = "Round trips per second through AMQP and SQS HTTP beside the engine's API."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--round-trips", type=int, default=300,
+                            help="messages sent and taken back per protocol")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = options["round_trips"]
+        with tempfile.TemporaryDirectory() as folder:
+            server = ServerProcess(Path(folder), MQLAB_AMQP_PORT=str(free_port()),
+                                   **UNLIMITED).start()
+            try:
+                rows = [(name, engine(count), real(server, count))
+                        for name, (engine, real) in WORKLOADS.items()]
+            finally:
+                server.__exit__()
+        self.stdout.write(f"{count} round trips each (one message sent and taken back); "
+                          "baseline: the same workload through the engine's API, same run")
+        for name, engine_rate, real_rate in rows:
+            self.stdout.write(f"{name:<20} {real_rate:>9.0f} round trips/s   engine API "
+                              f"{engine_rate:>9.0f}/s   the protocol path costs "
+                              f"{engine_rate / real_rate:.0f}x")
+        self.stdout.write("(noisy on a shared machine: compare the ratios)")
