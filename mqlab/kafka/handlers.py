@@ -351,6 +351,8 @@ async def fetch(conn: Any, request: codec.Request) -> dict[str, Any]:
     wanted = [(t.topic, p.partition, p.fetch_offset, p.partition_max_bytes)
               for t in body.topics for p in t.partitions]
     peer = conn.joined()
+    if not peer.members and wanted:
+        await peer.reader_node()
     isolation = getattr(body, "isolation_level", 0)
     budget = max(1, min(body.max_bytes, 16 * 1024 * 1024))
 
@@ -384,8 +386,7 @@ def _fetch_now(lab: Any, conn: Any, peer: Any, wanted: list[tuple[str, int, int,
         member = next((m for m in peer.members if _owns(lab, m, ranges)), None)
         try:
             run(conn.room, "fetch", {"ranges": ranges, "member_id": member,
-                                     "node": peer.nodes[0] if peer.nodes else None},
-                peer.software)
+                                     "node": peer.reader}, peer.software)
         except Refused:  # the room is busy: this fetch returns nothing, the next one will
             for parts in by_topic.values():
                 for part in parts:

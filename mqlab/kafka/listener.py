@@ -266,6 +266,7 @@ class Peer:
         self.connections: set[Connection] = set()
         self.producer: str | None = None  # its model producer's client id
         self.members: dict[str, str] = {}  # member id -> node
+        self.reader: str | None = None  # the node of its fetches outside a group
         self.nodes: list[str] = []
 
     async def producer_name(self) -> str:
@@ -287,6 +288,17 @@ class Peer:
         self.nodes.append(node)
         await _drawn()
         return node, node.split(":", 2)[2]
+
+    async def reader_node(self) -> str:
+        """The node of a consumer outside any group (``assign()``), drawn on its first
+        fetch."""
+        if self.reader is None:
+            number = _next_number(self.room, "consumer")
+            self.reader = realclients.attach(self.room, f"{self.software} consumer c{number}",
+                                             "kafka-consumer")
+            self.nodes.append(self.reader)
+            await _drawn()
+        return self.reader
 
     def forget_member(self, member_id: str) -> None:
         node = self.members.pop(member_id, None)

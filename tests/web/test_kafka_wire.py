@@ -27,30 +27,12 @@ from kio.schema.sasl_authenticate.v1 import SaslAuthenticateRequest, SaslAuthent
 from kio.schema.sasl_handshake.v1 import SaslHandshakeRequest, SaslHandshakeResponse
 from kio.serial import entity_reader, entity_writer
 
-from mqlab.management.commands._server import Browser, ServerProcess, free_port
+from mqlab.management.commands._server import Browser, ServerProcess, free_ports
 from mqlab.management.commands._websocket import ConnectionClosed, connect
 
 pytestmark = pytest.mark.timeout(240)
 KAFKA_KEYS = {"bootstrap_servers", "security_protocol", "sasl_mechanism",
               "sasl_plain_username", "sasl_plain_password"}
-
-
-def free_ports(count: int) -> int:
-    """A port whose next ``count - 1`` neighbours are free too (bootstrap + brokers)."""
-    while True:
-        base = free_port()
-        sockets = []
-        try:
-            for offset in range(count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
 
 
 @pytest.fixture(scope="module")
