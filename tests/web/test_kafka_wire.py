@@ -6,13 +6,16 @@ streamed to a viewer (its events over the room's WebSocket)."""
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import json
+import re
 import shutil
 import socket
 import sqlite3
 import struct
 import subprocess
+import sys
 import threading
 import time
 from contextlib import closing
@@ -366,3 +369,63 @@ def test_kafkajs_drives_the_room(server, room, kafkajs):
     assert len(delivered) == 3
     produced = [e["source"] for e in watcher.kinds("produced")]
     assert produced == ["kafka:producer:kafkajs producer p1"] * 3, watcher.nodes.keys()
+
+
+def panel_snippets() -> dict[str, str]:
+    """The Connect panel's Kafka snippets, as the page shows them before filling."""
+    template = (Path(__file__).parents[2] / "templates/room/connect_panel.html").read_text()
+    found = re.findall(r'data-snippet-for="([\w-]+)">.*?<code data-snippet>(.*?)</code>',
+                       template, re.S)
+    return {name: html.unescape(code) for name, code in found}
+
+
+def filled(snippet: str, facts: dict) -> str:
+    """As static/js/connect-panel.js fills it."""
+    return re.sub(r"\{(kafka)\.([a-z_]+)\}", lambda m: str(facts[m[2]]), snippet)
+
+
+RECORD_LINE = re.compile(r"^\d+ \d+ hello \d+$")
+
+
+def run_until(command: list[str], cwd: Path | None, lines: int, timeout: float = 90) -> list:
+    """Run a snippet (its consumer never stops) until it has printed ``lines`` lines."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    printed: list[str] = []
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        for line in process.stdout:
+            if RECORD_LINE.match(line):  # (a client may print warnings too)
+                printed.append(line.split())
+            if len(printed) == lines:
+                break
+    finally:
+        timer.cancel()
+        process.kill()
+        process.wait()
+    return printed
+
+
+def test_the_panels_snippets_run_unchanged(server, kafkajs):
+    snippets = panel_snippets()
+    assert set(snippets) == {"kafka-python", "confluent-kafka", "kafkajs"}
+    for name, snippet in snippets.items():
+        browser = Browser(server.url)
+        room_id = browser.create_room("kafka-playground")
+        facts = json.loads(browser.request(f"/rooms/{room_id}/connect.json")[1])["kafka"]
+        watcher = Watcher(server, room_id)
+        try:
+            if name == "kafkajs":
+                (kafkajs / "snippet.mjs").write_text(filled(snippet, facts))
+                printed = run_until(["node", "snippet.mjs"], kafkajs, 5)
+            else:
+                printed = run_until([sys.executable, "-u", "-c", filled(snippet, facts)], None, 5)
+            # partition, offset, value: every record once, each key on its partition
+            assert sorted(line[2:] for line in printed) == \
+                [["hello", str(n)] for n in range(5)], name
+            assert watcher.wait_for(lambda w=watcher: any(
+                e["target"] and e["target"].endswith("of group my-group")
+                for e in w.kinds("delivered"))), name
+        finally:
+            watcher.close()
