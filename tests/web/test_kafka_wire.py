@@ -305,6 +305,40 @@ def test_clients_follow_a_leader_election(server, room):
                             and partition()["counters"].get("log_end") == 2)
 
 
+def test_kafka_python_transactions_hide_aborted_records_from_read_committed(server, room):
+    _, room_id, facts, watcher = room
+    config = python_config(facts)
+    admin = KafkaAdminClient(**config)
+    admin.create_topics([NewTopic("ledger", 1, 3)])
+    admin.close()
+    producer = KafkaProducer(transactional_id="bank", **config)
+    producer.init_transactions()
+    for value, commit in ((b"credit", True), (b"mistake", False), (b"debit", True)):
+        producer.begin_transaction()
+        producer.send("ledger", value)
+        producer.flush()
+        if commit:
+            producer.commit_transaction()
+        else:
+            producer.abort_transaction()
+    producer.close()
+    seen = {}
+    for isolation in ("read_committed", "read_uncommitted"):
+        consumer = KafkaConsumer("ledger", group_id=isolation, auto_offset_reset="earliest",
+                                 isolation_level=isolation, consumer_timeout_ms=5000, **config)
+        seen[isolation] = [(record.offset, record.value) for record in consumer]
+        consumer.close()
+    # Each transaction's marker takes an offset (1, 3, 5) and is never returned.
+    assert seen["read_committed"] == [(0, b"credit"), (4, b"debit")]
+    assert seen["read_uncommitted"] == [(0, b"credit"), (2, b"mistake"), (4, b"debit")]
+    assert watcher.wait_for(lambda: watcher.kinds("transaction-aborted")
+                            and len(watcher.kinds("transaction-committed")) == 2)
+    markers = [r.get("marker") for r in
+               watcher.wait_for(lambda: (watcher.contents.get("kafka:partition:ledger/0") or {})
+                                .get("messages"))]
+    assert markers == [None, "commit", None, "abort", None, "commit"]
+
+
 def test_confluent_kafka_produces_and_reads_in_a_group(server, room):
     _, room_id, facts, watcher = room
     admin = KafkaAdminClient(**python_config(facts))
