@@ -235,7 +235,7 @@ def commit(lab: Any, params: dict[str, Any], client: str) -> tuple[str, dict[str
 
 def member_error(group: Any, consumer: Any, generation: int) -> str | None:
     """Why a member's group request is refused, as Kafka's coordinator says it, or None."""
-    if consumer is None or not group.is_member(consumer):
+    if consumer is None or not consumer.alive or not group.is_member(consumer):
         return "unknown_member_id"
     if group.state != "Stable" or consumer.member_id in group._awaiting:
         return "rebalance_in_progress"

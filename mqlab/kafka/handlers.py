@@ -586,7 +586,11 @@ async def heartbeat(conn: Any, request: codec.Request) -> dict[str, Any]:
         consumer = real(lab).members.get(body.member_id)
         error = member_error(group, consumer, body.generation_id) if group else \
             "unknown_member_id"
-        return {"error_code": code(error)}
+        # An older generation rejoins with its member id (ILLEGAL_GENERATION would make the
+        # client start over as a new member, leaving its old self for the coordinator to
+        # wait for).
+        return {"error_code": code("rebalance_in_progress" if error == "illegal_generation"
+                                   else error)}
 
     return await locked(conn, state)
 
