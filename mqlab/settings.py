@@ -229,6 +229,8 @@ MQLAB_AMQP_CHANNEL_MAX = env_int("MQLAB_AMQP_CHANNEL_MAX", 64)
 MQLAB_AMQP_FRAME_MAX = env_int("MQLAB_AMQP_FRAME_MAX", 131072)
 MQLAB_AMQP_METHODS_PER_SECOND = float(os.environ.get("MQLAB_AMQP_METHODS_PER_SECOND", "500"))
 MQLAB_AMQP_HEARTBEAT = env_int("MQLAB_AMQP_HEARTBEAT", 60)
+#: A request/response client (boto3 over SQS HTTP) leaves the diagram after this long quiet.
+MQLAB_REAL_CLIENT_IDLE_SECONDS = float(os.environ.get("MQLAB_REAL_CLIENT_IDLE_SECONDS", "30"))
 #: The host connect.json names for AMQP (default: the host the page was asked for).
 MQLAB_AMQP_PUBLIC_HOST = os.environ.get("MQLAB_AMQP_PUBLIC_HOST", "")
 #: Real Kafka clients (mqlab.kafka): the bootstrap port (0: no listener; the simulated brokers

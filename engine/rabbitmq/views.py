@@ -206,7 +206,9 @@ def _queue_tags(queue: Any) -> list[str]:
 
 
 def _consumer_tags(consumer: Any) -> list[str]:
-    tags = ["auto-ack"] if consumer.auto_ack else []
+    # A named connection's consumer says whose it is (a real client: "pika 127.0.0.1:53412").
+    tags = [consumer.channel.client_name] if consumer.channel.client_name else []
+    tags += ["auto-ack"] if consumer.auto_ack else []
     if not _active(consumer):
         tags.append("waiting: single active consumer")
     return tags

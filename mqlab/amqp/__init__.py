@@ -1,7 +1,9 @@
 """AMQP 0-9-1 for real clients: pika, aio-pika, amqplib and others drive a RabbitMQ room.
 
 - ``listener``: the asyncio server started with daphne on ``MQLAB_AMQP_PORT``;
-- ``session``: one connection (handshake, heartbeats, channels, methods, closes);
+- ``session``: one connection (handshake, heartbeats, the outbox, closes);
+- ``channel``: one channel (its methods, a publish's content, the frames sent on it);
+- ``errors``: how a connection ends (closed, or connection.close with a reply code);
 - ``frames``: frames on the socket (pamqp is the codec) and the values a room's log keeps;
 - ``rooms``: which room a connection opens (virtual host = room id, password = its token).
 

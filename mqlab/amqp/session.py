@@ -30,11 +30,12 @@ import time
 from typing import Any
 
 from django.conf import settings
-from pamqp import body as content_body
 from pamqp import commands as spec
-from pamqp import header, heartbeat
+from pamqp import heartbeat
 
 from mqlab.amqp import frames, rooms
+from mqlab.amqp.channel import Channel
+from mqlab.amqp.errors import Closed, ConnectionClose, method_ids
 from mqlab.amqp.frames import FrameError, method
 from mqlab.commands import _amqp
 from mqlab.rooms import offloop, realclients
@@ -56,79 +57,6 @@ SERVER_PROPERTIES = {
                      "connection.blocked": True, "authentication_failure_close": True,
                      "per_consumer_qos": True, "consumer_priorities": True},
 }
-#: Methods whose fields go to the engine as they are (pamqp's field names -> the engine's).
-FIELDS = {
-    "Exchange.Declare": ("exchange.declare", {"exchange": "exchange",
-                                              "exchange_type": "exchange_type",
-                                              "passive": "passive", "durable": "durable",
-                                              "auto_delete": "auto_delete",
-                                              "internal": "internal",
-                                              "arguments": "arguments"}),
-    "Exchange.Delete": ("exchange.delete", {"exchange": "exchange", "if_unused": "if_unused"}),
-    "Exchange.Bind": ("exchange.bind", {"destination": "destination", "source": "source",
-                                        "routing_key": "routing_key",
-                                        "arguments": "arguments"}),
-    "Exchange.Unbind": ("exchange.unbind", {"destination": "destination", "source": "source",
-                                            "routing_key": "routing_key",
-                                            "arguments": "arguments"}),
-    "Queue.Declare": ("queue.declare", {"queue": "queue", "passive": "passive",
-                                        "durable": "durable", "exclusive": "exclusive",
-                                        "auto_delete": "auto_delete", "arguments": "arguments"}),
-    "Queue.Bind": ("queue.bind", {"queue": "queue", "exchange": "exchange",
-                                  "routing_key": "routing_key", "arguments": "arguments"}),
-    "Queue.Unbind": ("queue.unbind", {"queue": "queue", "exchange": "exchange",
-                                      "routing_key": "routing_key", "arguments": "arguments"}),
-    "Queue.Purge": ("queue.purge", {"queue": "queue"}),
-    "Queue.Delete": ("queue.delete", {"queue": "queue", "if_unused": "if_unused",
-                                      "if_empty": "if_empty"}),
-    "Basic.Qos": ("basic.qos", {"prefetch_count": "prefetch_count", "global_": "global_qos",
-                                "prefetch_size": "prefetch_size"}),
-    "Basic.Consume": ("basic.consume", {"queue": "queue", "consumer_tag": "consumer_tag",
-                                        "no_ack": "no_ack", "exclusive": "exclusive",
-                                        "arguments": "arguments"}),
-    "Basic.Cancel": ("basic.cancel", {"consumer_tag": "consumer_tag"}),
-    "Basic.Get": ("basic.get", {"queue": "queue", "no_ack": "no_ack"}),
-    "Basic.Ack": ("basic.ack", {"delivery_tag": "delivery_tag", "multiple": "multiple"}),
-    "Basic.Nack": ("basic.nack", {"delivery_tag": "delivery_tag", "multiple": "multiple",
-                                  "requeue": "requeue"}),
-    "Basic.Reject": ("basic.reject", {"delivery_tag": "delivery_tag", "requeue": "requeue"}),
-    "Basic.Recover": ("basic.recover", {"requeue": "requeue"}),
-    "Basic.RecoverAsync": ("basic.recover", {"requeue": "requeue"}),
-    "Confirm.Select": ("confirm.select", {}),
-}
-#: The -ok each method answers with (None: no answer), built from the engine's reply.
-REPLIES: dict[str, Any] = {
-    "Exchange.Declare": lambda r, f: spec.Exchange.DeclareOk(),
-    "Exchange.Delete": lambda r, f: spec.Exchange.DeleteOk(),
-    "Exchange.Bind": lambda r, f: spec.Exchange.BindOk(),
-    "Exchange.Unbind": lambda r, f: spec.Exchange.UnbindOk(),
-    "Queue.Declare": lambda r, f: method(spec.Queue.DeclareOk, queue=r["queue"],
-                                         message_count=r["message_count"],
-                                         consumer_count=r["consumer_count"]),
-    "Queue.Bind": lambda r, f: spec.Queue.BindOk(),
-    "Queue.Unbind": lambda r, f: spec.Queue.UnbindOk(),
-    "Queue.Purge": lambda r, f: spec.Queue.PurgeOk(r.get("message_count", 0)),
-    "Queue.Delete": lambda r, f: spec.Queue.DeleteOk(r.get("message_count", 0)),
-    "Basic.Qos": lambda r, f: spec.Basic.QosOk(),
-    "Basic.Consume": lambda r, f: method(spec.Basic.ConsumeOk, consumer_tag=r["consumer_tag"]),
-    "Basic.Cancel": lambda r, f: method(spec.Basic.CancelOk, consumer_tag=f.consumer_tag),
-    "Basic.Recover": lambda r, f: spec.Basic.RecoverOk(),
-    "Confirm.Select": lambda r, f: spec.Confirm.SelectOk(),
-}
-
-
-class Closed(Exception):
-    """The connection is over (closed by either side, or its socket went away)."""
-
-
-class ConnectionError_(Exception):
-    """A hard error: connection.close with ``code`` and ``text``, for the method ``about``."""
-
-    def __init__(self, code: int, text: str, about: Any = None) -> None:
-        super().__init__(text)
-        self.code, self.text, self.about = code, text, about
-
-
 def _setting(name: str) -> Any:
     return getattr(settings, name)
 
@@ -163,14 +91,14 @@ class Session:
         try:
             await asyncio.wait_for(self.handshake(), HANDSHAKE_SECONDS)
             await self.until_first_ends(self.serve(), self.send_outbox(), self.keep_alive())
-        except ConnectionError_ as error:
+        except ConnectionClose as error:
             await self.close_with(error)
         except (TimeoutError, Closed, asyncio.IncompleteReadError, ConnectionError):
             pass
         except Exception:  # our bug: this connection ends, the server and others go on
             logger.exception("AMQP connection %s failed", self.peer)
             with contextlib.suppress(Exception):
-                await self.close_with(ConnectionError_(541, "INTERNAL_ERROR - the simulator "
+                await self.close_with(ConnectionClose(541, "INTERNAL_ERROR - the simulator "
                                                        "failed on this connection"))
         finally:
             await self.leave("connection closed by the client")
@@ -221,7 +149,7 @@ class Session:
         tune_ok = await self.expect(spec.Connection.TuneOk)
         self.frame_max = min(tune_ok.frame_max or frame_max, frame_max)
         if self.frame_max < frames.FRAME_MIN_SIZE:
-            raise ConnectionError_(530, f"NOT_ALLOWED - frame_max={self.frame_max} < "
+            raise ConnectionClose(530, f"NOT_ALLOWED - frame_max={self.frame_max} < "
                                    f"{frames.FRAME_MIN_SIZE} min size")
         self.channel_max = min(tune_ok.channel_max or self.channel_max, self.channel_max)
         self.heartbeat = tune_ok.heartbeat
@@ -236,14 +164,14 @@ class Session:
             if isinstance(value, heartbeat.Heartbeat):
                 continue
             if not isinstance(value, kind):
-                raise ConnectionError_(503, f"COMMAND_INVALID - expected {kind.name}, got "
+                raise ConnectionClose(503, f"COMMAND_INVALID - expected {kind.name}, got "
                                        f"{getattr(value, 'name', type(value).__name__)}")
             return value
 
     async def authenticate(self, start_ok: Any) -> Any:
         """PLAIN: ``\\0user\\0password``; the password names the room (its token)."""
         if start_ok.mechanism != "PLAIN":
-            raise ConnectionError_(530, f"NOT_ALLOWED - unsupported authentication mechanism "
+            raise ConnectionClose(530, f"NOT_ALLOWED - unsupported authentication mechanism "
                                    f"'{start_ok.mechanism}'; use PLAIN")
         response = start_ok.response
         if isinstance(response, bytes):
@@ -252,7 +180,7 @@ class Session:
         user, _, password = rest.partition("\0")
         room = await rooms.by_token(password) if user == "mqlab" else None
         if room is None:
-            raise ConnectionError_(403, "ACCESS_REFUSED - Login was refused using "
+            raise ConnectionClose(403, "ACCESS_REFUSED - Login was refused using "
                                    "authentication mechanism PLAIN. For details see the broker "
                                    "logfile.")
         return room
@@ -261,16 +189,16 @@ class Session:
         """connection.open: the virtual host is the room the token opened."""
         if vhost != room.id:
             if not await rooms.exists(vhost):
-                raise ConnectionError_(530, f"NOT_ALLOWED - vhost {vhost} not found")
-            raise ConnectionError_(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
+                raise ConnectionClose(530, f"NOT_ALLOWED - vhost {vhost} not found")
+            raise ConnectionClose(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
                                    "user 'mqlab'")
         refusal = rooms.refusal(room)
         if refusal:
-            raise ConnectionError_(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
+            raise ConnectionClose(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
                                    f"user 'mqlab': {refusal}")
         limit = _setting("MQLAB_AMQP_CONNECTIONS_PER_ROOM")
         if not rooms.join(room, self, limit):
-            raise ConnectionError_(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
+            raise ConnectionClose(530, f"NOT_ALLOWED - access to vhost '{vhost}' refused for "
                                    f"user 'mqlab': connection limit ({limit}) is reached")
         self.room, self.lab = room, room.lab  # from here on ``leave`` undoes what follows
         label = _label(self.client_properties, self.peer)
@@ -279,7 +207,7 @@ class Session:
         outcome, _reply = await self._command(key, 0, "connection.open", {
             "label": label, "capabilities": capabilities})
         if not outcome.ok:
-            raise ConnectionError_(530 if outcome.code == "not-allowed" else 541,
+            raise ConnectionClose(530 if outcome.code == "not-allowed" else 541,
                                    f"NOT_ALLOWED - {outcome.message}"
                                    if outcome.code == "not-allowed"
                                    else f"INTERNAL_ERROR - {outcome.message}")
@@ -313,15 +241,15 @@ class Session:
         if isinstance(value, spec.Connection.UpdateSecret):
             self.write(spec.Connection.UpdateSecretOk())  # nothing expires here
             return
-        raise ConnectionError_(503, f"COMMAND_INVALID - {_name(value)} is not a connection "
+        raise ConnectionClose(503, f"COMMAND_INVALID - {_name(value)} is not a connection "
                                "method allowed on channel 0", value)
 
     async def on_new_channel(self, number: int, value: Any) -> None:
         if not isinstance(value, spec.Channel.Open):
-            raise ConnectionError_(504, f"CHANNEL_ERROR - expected 'channel.open' on channel "
+            raise ConnectionClose(504, f"CHANNEL_ERROR - expected 'channel.open' on channel "
                                    f"{number}, got {_name(value)}", value)
         if number > self.channel_max:
-            raise ConnectionError_(530, f"NOT_ALLOWED - channel id {number} is greater than the "
+            raise ConnectionClose(530, f"NOT_ALLOWED - channel id {number} is greater than the "
                                    f"negotiated channel_max ({self.channel_max})", value)
         channel = Channel(self, number)
         await channel.run("channel.open", {}, value, spec.Channel.OpenOk())
@@ -359,14 +287,14 @@ class Session:
             return reply
         await self.flush(about)  # the refusal's close (raises for a connection.close)
         if self.room.lab is not self.lab:
-            raise ConnectionError_(320, "CONNECTION_FORCED - broker forced connection closure "
+            raise ConnectionClose(320, "CONNECTION_FORCED - broker forced connection closure "
                                    "with reason 'the room was reset'", about)
         if outcome.code == "busy":
-            raise ConnectionError_(506, f"RESOURCE_ERROR - {outcome.message}", about)
+            raise ConnectionClose(506, f"RESOURCE_ERROR - {outcome.message}", about)
         if outcome.code == "not-allowed":
-            raise ConnectionError_(530, f"NOT_ALLOWED - {outcome.message}", about)
+            raise ConnectionClose(530, f"NOT_ALLOWED - {outcome.message}", about)
         if outcome.code == "bad-argument":  # a value the room's log cannot keep
-            raise ConnectionError_(502, f"SYNTAX_ERROR - {outcome.message}", about)
+            raise ConnectionClose(502, f"SYNTAX_ERROR - {outcome.message}", about)
         return None
 
     # -- frames out ---------------------------------------------------------------------------
@@ -396,7 +324,7 @@ class Session:
     async def send_item(self, item: tuple[Any, ...], about: Any) -> None:
         kind, rest = item[0], item[1:]
         if kind == "connection.close":
-            raise ConnectionError_(rest[0], self.vhost_text(rest[1]), about)
+            raise ConnectionClose(rest[0], self.vhost_text(rest[1]), about)
         if kind in ("blocked", "unblocked"):
             self.write(spec.Connection.Blocked(rest[0]) if kind == "blocked"
                        else spec.Connection.Unblocked())
@@ -409,11 +337,11 @@ class Session:
         """The engine's texts name its one vhost '/'; here the vhost is the room."""
         return frames.short(text.replace("vhost '/'", f"vhost '{self.room.id}'"))
 
-    async def close_with(self, error: ConnectionError_) -> None:
+    async def close_with(self, error: ConnectionClose) -> None:
         """connection.close, then wait a little for close-ok (discarding anything else, AMQP
         0-9-1 connection.close), and the socket closes."""
         self.closing = True
-        class_id, method_id = _ids(error.about)
+        class_id, method_id = method_ids(error.about)
         self.write(method(spec.Connection.Close, reply_code=error.code,
                           reply_text=frames.short(error.text), class_id=class_id,
                           method_id=method_id))
@@ -442,179 +370,16 @@ class Session:
                 await self.leave(f"missed heartbeats from client, timeout: {self.heartbeat}s")
                 raise Closed()
             if self.room.lab is not self.lab:  # reset: the room has no such connection now
-                raise ConnectionError_(320, "CONNECTION_FORCED - broker forced connection "
+                raise ConnectionClose(320, "CONNECTION_FORCED - broker forced connection "
                                        "closure with reason 'the room was reset'")
 
     async def read(self) -> tuple[int, Any]:
         try:
             number, value = await frames.read_frame(self.reader, self.frame_max)
         except FrameError as error:
-            raise ConnectionError_(501, f"FRAME_ERROR - {error}") from None
+            raise ConnectionClose(501, f"FRAME_ERROR - {error}") from None
         self.last_read = time.monotonic()
         return number, value
-
-
-class Channel:
-    """One open channel: methods in order, with a publish's content header and body."""
-
-    def __init__(self, session: Session, number: int) -> None:
-        self.session = session
-        self.number = number
-        self.publish: Any = None  # the basic.publish whose content is being read
-        self.header: Any = None
-        self.body: list[bytes] = []
-        self.size = 0
-        self.closing = False  # the server sent channel.close: discard all but close/close-ok
-
-    async def receive(self, value: Any) -> None:
-        if self.closing:
-            if isinstance(value, spec.Channel.CloseOk):
-                self.session.channels.pop(self.number, None)
-            elif isinstance(value, spec.Channel.Close):
-                self.session.write(spec.Channel.CloseOk(), self.number)
-            return
-        if self.publish is not None:
-            await self.content(value)
-        elif isinstance(value, spec.Basic.Publish):
-            self.publish = value
-        elif isinstance(value, header.ContentHeader | content_body.ContentBody):
-            raise ConnectionError_(505, f"UNEXPECTED_FRAME - expected method frame, got non "
-                                   f"method frame instead on channel {self.number}")
-        else:
-            await self.method(value)
-
-    async def method(self, value: Any) -> None:
-        name = value.name
-        if name == "Channel.Close":
-            await self.run("channel.close", {}, value, spec.Channel.CloseOk())
-            self.session.channels.pop(self.number, None)
-            return
-        if name == "Channel.Flow":
-            if not value.active:  # rabbit_channel: flow control is the broker's, not a client's
-                raise ConnectionError_(540, "NOT_IMPLEMENTED - active=false", value)
-            self.session.write(spec.Channel.FlowOk(True), self.number)
-            return
-        if name == "Basic.Get":
-            await self.get(value)
-            return
-        known = FIELDS.get(name)
-        if known is None:
-            raise ConnectionError_(540, f"NOT_IMPLEMENTED - {name} is not simulated by mqlab "
-                                   "(transactions, channel.flow and access are not modelled)",
-                                   value)
-        engine_name, names = known
-        args = {mine: frames.to_log(getattr(value, theirs)) for theirs, mine in names.items()}
-        make = REPLIES.get(name)
-        reply = None if make is None or getattr(value, "nowait", False) else make
-        await self.run(engine_name, args, value, reply)
-
-    async def run(self, name: str, args: dict, value: Any, reply: Any) -> None:
-        session = self.session
-        async with session.turn:
-            result = await session.command(self.number, name, args, value)
-            if result is None:
-                return  # refused: the close went out
-            if reply is not None:
-                session.write(reply(result, value) if callable(reply) else reply, self.number)
-            await session.flush(value)
-
-    async def get(self, value: Any) -> None:
-        session = self.session
-        async with session.turn:
-            result = await session.command(self.number, "basic.get",
-                                           {"queue": value.queue, "no_ack": value.no_ack}, value)
-            if result is None:
-                return
-            if result["empty"]:
-                session.write(spec.Basic.GetEmpty(), self.number)
-            else:
-                get_ok = method(spec.Basic.GetOk, delivery_tag=result["delivery_tag"],
-                                redelivered=result["redelivered"], exchange=result["exchange"],
-                                routing_key=result["routing_key"],
-                                message_count=result["message_count"])
-                session.write_raw(frames.content(get_ok, self.number, result["properties"],
-                                                 result["body"], session.frame_max))
-            await session.flush(value)
-
-    # -- a publish's content -------------------------------------------------------------------
-    async def content(self, value: Any) -> None:
-        if self.header is None:
-            if not isinstance(value, header.ContentHeader):
-                raise ConnectionError_(505, "UNEXPECTED_FRAME - expected content header for "
-                                       "class 60, got non content header frame instead",
-                                       self.publish)
-            self.header = value
-            limit = self.session.room.sim.limits.max_body_bytes
-            if value.body_size > limit:
-                await self.fail(406, f"PRECONDITION_FAILED - message size {value.body_size} is "
-                                f"larger than configured max size {limit}")
-                return
-        elif not isinstance(value, content_body.ContentBody):
-            raise ConnectionError_(505, "UNEXPECTED_FRAME - expected content body, got non "
-                                   "content body frame instead", self.publish)
-        else:
-            self.body.append(value.value)
-            self.size += len(value.value)
-            if self.size > self.header.body_size:
-                raise ConnectionError_(501, "FRAME_ERROR - the content body is longer than the "
-                                       "content header's body size", self.publish)
-        if self.size == self.header.body_size:
-            await self.published()
-
-    async def published(self) -> None:
-        publish, head, body = self.publish, self.header, b"".join(self.body)
-        self.publish, self.header, self.body, self.size = None, None, [], 0
-        properties = frames.from_wire(head.properties)
-        user = properties.get("user_id")
-        if user is not None and user != "mqlab":  # RabbitMQ's validated user-id
-            await self.fail(406, f"PRECONDITION_FAILED - user_id property set to '{user}' but "
-                            "authenticated user was 'mqlab'")
-            return
-        await self.run("basic.publish", {
-            "exchange": publish.exchange, "routing_key": publish.routing_key,
-            "mandatory": bool(publish.mandatory), "properties": properties,
-            **frames.body_args(body)}, publish, None)
-
-    async def fail(self, code: int, text: str) -> None:
-        """A channel error the listener found: the engine closes the channel (journaled)."""
-        session = self.session
-        async with session.turn:
-            await session.command(self.number, "channel.fail", {"code": code, "text": text},
-                                  self.publish)
-            self.publish, self.header, self.body, self.size = None, None, [], 0
-        # The rest of this message's frames are discarded until close-ok (``closing``).
-
-    # -- frames the broker sends ----------------------------------------------------------------
-    def send(self, kind: str, rest: tuple[Any, ...], about: Any) -> None:
-        session, number = self.session, self.number
-        if kind == "deliver":
-            deliver, properties, body = rest
-            frame = method(spec.Basic.Deliver, consumer_tag=deliver.consumer_tag,
-                           delivery_tag=deliver.delivery_tag, redelivered=deliver.redelivered,
-                           exchange=deliver.exchange, routing_key=deliver.routing_key)
-            session.write_raw(frames.content(frame, number, properties, body,
-                                             session.frame_max))
-        elif kind == "return":
-            returned, properties, body = rest
-            frame = method(spec.Basic.Return, reply_code=returned.reply_code,
-                           reply_text=returned.reply_text, exchange=returned.exchange,
-                           routing_key=returned.routing_key)
-            session.write_raw(frames.content(frame, number, properties, body,
-                                             session.frame_max))
-        elif kind == "confirm":
-            tag, ack = rest
-            session.write(spec.Basic.Ack(tag) if ack else spec.Basic.Nack(tag, requeue=False),
-                          number)
-        elif kind == "cancel":
-            session.write(method(spec.Basic.Cancel, consumer_tag=rest[0]), number)
-        elif kind == "channel.close":
-            code, text = rest
-            self.closing = True
-            self.publish, self.header, self.body, self.size = None, None, [], 0
-            class_id, method_id = _ids(about)
-            session.write(method(spec.Channel.Close, reply_code=code,
-                                 reply_text=session.vhost_text(text), class_id=class_id,
-                                 method_id=method_id), number)
 
 
 def _run(room: Any, lab: Any, key: str, number: int, name: str, args: dict,
@@ -663,14 +428,6 @@ def _label(properties: dict, peer: str) -> str:
         if needle in lowered:
             return f"{short} {peer}"
     return f"{str(product)[:24] or 'amqp'} {peer}"
-
-
-def _ids(about: Any) -> tuple[int, int]:
-    """The class and method ids of the method a close is about (0, 0 for none)."""
-    index = getattr(about, "index", None)
-    if not isinstance(index, int) or isinstance(about, type):
-        return 0, 0
-    return index >> 16, index & 0xFFFF
 
 
 def _name(value: Any) -> str:

@@ -101,6 +101,12 @@ class Clients:
         kind = event.kind
         if kind == ev.CHANNEL_CLOSED:
             self._channel_closed(event)
+        elif kind in (ev.PUBLISHED, ev.DROPPED) and event.message_id in self.held:
+            # A held publish went through (only a confirm still needs its channel), or its
+            # channel closed before it was read (nothing will need it).
+            engine = self.held[event.message_id][1].channel
+            if (kind == ev.PUBLISHED and not engine.confirming) or not engine.is_open:
+                del self.held[event.message_id]
         elif kind in (ev.CONFIRMED, ev.RETURNED):
             message_id = event.message_id or event.details.get("message_id")
             # A held publish's confirm comes when the alarm clears, its return just before.

@@ -662,7 +662,7 @@ class Room:
 
 def _leaves_real_time(action: str, value: Any) -> bool:
     """Pause, step, or a speed other than 1×: what a room with real clients refuses."""
-    return action in ("pause", "step") or (action == "speed" and float(value) != 1.0)
+    return action in ("pause", "step") or (action == "speed" and value not in (1, 1.0, "1"))
 
 
 def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

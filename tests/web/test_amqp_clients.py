@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -15,8 +16,10 @@ from pathlib import Path
 import aio_pika
 import pika
 import pytest
+from pamqp import body as content_body
 from pamqp import commands as spec
 from pamqp import frame as pamqp_frame
+from pamqp import header, heartbeat
 from pika.exceptions import (
     ChannelClosedByBroker,
     ConnectionClosedByBroker,
@@ -36,8 +39,11 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    # Small bounds, so the tests reach them: 3 connections a room, 4 channels a connection,
+    # and a budget of 50 messages (the memory alarm goes off above 30).
     process = ServerProcess(tmp_path_factory.mktemp("amqp"), MQLAB_AMQP_PORT=str(free_port()),
-                            MQLAB_AMQP_BIND="127.0.0.1").start()
+                            MQLAB_AMQP_BIND="127.0.0.1", MQLAB_AMQP_CONNECTIONS_PER_ROOM="3",
+                            MQLAB_AMQP_CHANNEL_MAX="4", MQLAB_MAX_MESSAGES="50").start()
     process.amqp_port = int(process.env["MQLAB_AMQP_PORT"])
     yield process
     process.__exit__()
@@ -98,6 +104,8 @@ def test_pika_work_queue_with_prefetch_and_acks(server, room):
         node = watch.wait_for(lambda: next(
             (k for k, v in watch.clients().items() if v["label"].startswith("pika 127.0.0.1:")),
             None))
+        consumer = watch.wait_for(lambda: watch.nodes().get("rabbitmq:consumer:worker"))
+        assert consumer["props"]["tags"][0] == watch.clients()[node]["label"]  # whose it is
         connection.close()
 
         # The room streamed the client's messages from its node, through the queue, to the
@@ -190,6 +198,11 @@ def test_a_refused_method_closes_only_its_channel_and_a_hard_error_only_its_conn
         assert refused.value.reply_text == f"NOT_FOUND - no queue 'missing' in vhost '{room_id}'"
         again = connection.channel()  # the connection goes on
         again.queue_declare("fine")
+        with pytest.raises(ConnectionClosedByBroker) as no_tx:  # not modelled: said so
+            connection.channel().tx_select()
+        assert no_tx.value.reply_code == 540
+        connection = pika_connection(facts)
+        again = connection.channel()
         with pytest.raises(ConnectionClosedByBroker) as hard:
             again.exchange_declare("x", "nonsense")
         assert hard.value.reply_code == 503
@@ -261,6 +274,116 @@ def test_aio_pika_consumes_with_prefetch_and_confirms(server, room):
                                   and watch.events("acked"))) == 4
 
 
+def test_bounds_are_refused_with_amqps_own_errors(server, room):
+    _, room_id, facts = room
+    open_ = [pika_connection(facts) for _ in range(3)]
+    with pytest.raises((ProbableAccessDeniedError, ConnectionClosedByBroker)) as full:
+        pika_connection(facts)
+    assert f"access to vhost '{room_id}' refused for user 'mqlab': connection limit (3) is " \
+        "reached" in str(full.value)
+    for connection in open_:
+        connection.close()
+
+    raw = RawClient(facts)
+    assert raw.tune.channel_max == 4
+    raw.send(spec.Channel.Open(), 5)  # past the negotiated channel_max
+    close = raw.read()
+    assert (close.reply_code, close.reply_text) == (
+        530, "NOT_ALLOWED - channel id 5 is greater than the negotiated channel_max (4)")
+    assert (close.class_id, close.method_id) == (20, 10)  # channel.open
+    raw = RawClient(facts)
+    raw.send(spec.Queue.Declare(queue="q"), 2)  # a channel never opened
+    assert raw.read().reply_code == 504
+    raw = RawClient(facts)
+    raw.send(spec.Channel.Open(), 1)
+    assert isinstance(raw.read(), spec.Channel.OpenOk)
+    raw.send(header.ContentHeader(body_size=3), 1)  # content without a basic.publish
+    assert raw.read().reply_code == 505
+
+
+def test_heartbeats_go_out_and_a_silent_client_is_dropped_with_its_unacked_messages(
+        server, room):
+    _, _room_id, facts = room
+    raw = RawClient(facts, heartbeat=1)
+    raw.send(spec.Channel.Open(), 1)
+    assert isinstance(raw.read(), spec.Channel.OpenOk)
+    raw.send(spec.Queue.Declare(queue="q"), 1)
+    assert isinstance(raw.read(), spec.Queue.DeclareOk)
+    raw.send(spec.Basic.Publish(exchange="", routing_key="q"), 1)
+    raw.send(header.ContentHeader(body_size=2), 1)
+    raw.send(content_body.ContentBody(b"hi"), 1)
+    raw.send(spec.Basic.Get(queue="q"), 1)
+    assert isinstance(raw.read(), spec.Basic.GetOk)  # held unacked by this connection
+    assert raw.read().body_size == 2 and raw.read().value == b"hi"
+    assert isinstance(raw.read(), heartbeat.Heartbeat)  # the server's, while all is quiet
+    raw.socket.settimeout(15)
+    while raw.socket.recv(65536):  # ... until two silent intervals: the socket closes
+        pass
+    watcher = pika_connection(facts)
+    assert watcher.channel().queue_declare("q", passive=True).method.message_count == 1
+    watcher.close()
+
+
+def test_the_memory_alarm_blocks_a_publishing_connection_and_a_deleted_queue_cancels(
+        server, room):
+    browser, room_id, facts = room
+    with Watch(server.url, browser, room_id) as watch:
+        connection = pika_connection(facts)
+        said: list[str] = []
+        connection.add_on_connection_blocked_callback(
+            lambda _connection, method: said.append(f"blocked: {method.method.reason}"))
+        connection.add_on_connection_unblocked_callback(
+            lambda _connection, _method: said.append("unblocked"))
+        channel = connection.channel()
+        channel.queue_declare("backlog")
+        for n in range(32):  # the room's alarm goes off above 30 messages
+            channel.basic_publish("", "backlog", f"m{n}".encode())
+        _pump(connection, lambda: said)
+        assert said == ["blocked: low on memory"]
+        other = pika_connection(facts).channel()
+        other.queue_purge("backlog")  # memory comes back: unblocked, held publishes go on
+        _pump(connection, lambda: "unblocked" in said)
+
+        cancelled = []
+        channel.add_on_cancel_callback(lambda method: cancelled.append(
+            method.method.consumer_tag))
+        channel.basic_consume("backlog", lambda *_: None, consumer_tag="reader")
+        other.queue_delete("backlog")
+        _pump(connection, lambda: cancelled)
+        assert cancelled == ["reader"]
+        connection.close()
+        assert watch.wait_for(lambda: watch.events("connection-blocked"))
+        assert watch.wait_for(lambda: watch.events("connection-unblocked"))
+
+
+def test_after_kill_9_a_gone_clients_unacked_message_comes_back(tmp_path):
+    """The server dies with a client mid-work; the restarted room replays the client's
+    connection from the log, and the next client's arrival closes it (journaled), so what it
+    held unacked is ready again, as RabbitMQ requeues a dropped connection's messages."""
+    server = ServerProcess(tmp_path, MQLAB_AMQP_PORT=str(free_port()),
+                           MQLAB_AMQP_BIND="127.0.0.1").start()
+    try:
+        browser = Browser(server.url)
+        room_id = browser.create_room("rabbitmq-playground")
+        facts = json.loads(browser.request(f"/rooms/{room_id}/connect.json")[1])["amqp"]
+        channel = pika_connection(facts).channel()
+        channel.queue_declare("jobs", durable=True)
+        for n in range(2):
+            channel.basic_publish("", "jobs", f"job {n}".encode())
+        assert channel.basic_get("jobs", auto_ack=False)[2] == b"job 0"  # held, unacked
+        server.stop(signal.SIGKILL)
+        server.start()
+        connection = pika_connection(facts)
+        declared = connection.channel().queue_declare("jobs", passive=True).method
+        assert declared.message_count == 2
+        connection.close()
+        log, _seed = room_log(server, room_id)
+        closes = [entry[2] for entry in log if entry[2]["method"] == "connection.close"]
+        assert closes[0]["args"] == {"text": "its client is gone (the server restarted)"}
+    finally:
+        server.__exit__()
+
+
 @pytest.fixture(scope="module")
 def amqplib(tmp_path_factory):
     """A folder with amqplib from the npm registry (skips without node)."""
@@ -297,6 +420,37 @@ def _pump(connection: pika.BlockingConnection, done, timeout: float = 10.0) -> N
     while not done():
         assert time.monotonic() < deadline, "the client never got what it waited for"
         connection.process_data_events(time_limit=0.05)
+
+
+class RawClient:
+    """A client that sends any frame: the handshake by hand, then what a test needs."""
+
+    def __init__(self, facts: dict, heartbeat: int = 0) -> None:
+        self.socket = socket.create_connection((facts["host"], facts["port"]), timeout=10)
+        self.buffer = b""
+        self.socket.sendall(b"AMQP\x00\x00\x09\x01")
+        assert isinstance(self.read(), spec.Connection.Start)
+        self.send(spec.Connection.StartOk(response=f"\0mqlab\0{facts['password']}"))
+        self.tune = self.read()
+        self.send(spec.Connection.TuneOk(channel_max=self.tune.channel_max,
+                                         frame_max=self.tune.frame_max, heartbeat=heartbeat))
+        self.send(spec.Connection.Open(virtual_host=facts["virtual_host"]))
+        assert isinstance(self.read(), spec.Connection.OpenOk)
+
+    def send(self, value, channel: int = 0) -> None:
+        self.socket.sendall(pamqp_frame.marshal(value, channel))
+
+    def read(self):
+        while True:
+            try:
+                used, _channel, value = pamqp_frame.unmarshal(self.buffer)
+            except Exception:  # noqa: BLE001 - not all of the frame yet
+                chunk = self.socket.recv(65536)
+                assert chunk, "the server closed the socket"
+                self.buffer += chunk
+                continue
+            self.buffer = self.buffer[used:]
+            return value
 
 
 def _read_method(raw: socket.socket):

@@ -83,3 +83,18 @@ def test_the_connect_panel_and_connect_json_are_for_the_controller_only(sync_roo
     assert "Connect your code" not in watcher.get(f"/rooms/{room_id}/").content.decode()
     refused = watcher.get(f"/rooms/{room_id}/connect.json")
     assert refused.status_code == 403 and token not in refused.content.decode()
+
+
+@pytest.mark.asyncio
+async def test_a_request_response_client_is_drawn_until_it_has_been_quiet(rooms, settings):
+    import asyncio
+
+    settings.MQLAB_REAL_CLIENT_IDLE_SECONDS = 0.3
+    room = await create_room("sqs-playground")
+    first = realclients.seen(room, "boto3", "sqs")
+    await asyncio.sleep(0.2)
+    assert realclients.seen(room, "boto3", "sqs") == first  # one client, kept alive
+    await asyncio.sleep(0.2)
+    assert [c.node for c in realclients.clients(room)] == ["sqs:consumer:boto3"]
+    await asyncio.sleep(0.5)
+    assert not realclients.connected(room)
