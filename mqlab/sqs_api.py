@@ -385,11 +385,8 @@ def connect(request: HttpRequest, room_id: str) -> HttpResponse:
     if client_id(request.session) != room.owner:
         return JsonResponse({"error": "only the room's controller gets its credentials"},
                             status=403)
-    facts: dict[str, Any] = {"sqs": {
+    return JsonResponse({"sqs": {
         "endpoint_url": request.build_absolute_uri(f"/rooms/{room_id}/sqs"),
         "aws_access_key_id": room.id, "aws_secret_access_key": room.token,
-        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room)}
-    kafka = kafka_listener.connect_facts(request, room)
-    if kafka is not None:
-        facts["kafka"] = kafka
-    return JsonResponse(facts)
+        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room),
+        "kafka": kafka_listener.connect_facts(request, room)})

@@ -346,12 +346,12 @@ def started(application: Any) -> Any:
     return app
 
 
-def connect_facts(request: Any, room: Any) -> dict[str, Any] | None:
-    """The "kafka" part of ``connect.json``: what a client's config needs, or None when the
-    server runs no Kafka listener."""
-    if port() == 0:
-        return None
-    host = _setting("PUBLIC_HOST") or request.get_host().rsplit(":", 1)[0]
+def connect_facts(request: Any, room: Any) -> dict[str, Any]:
+    """The "kafka" part of ``connect.json``: what a client's config needs (port 0: the server
+    runs no Kafka listener)."""
+    from django.http.request import split_domain_port
+
+    host = _setting("PUBLIC_HOST") or split_domain_port(request.get_host())[0] or "localhost"
     return {"bootstrap_servers": f"{host}:{port()}", "security_protocol": "SASL_PLAINTEXT",
             "sasl_mechanism": "PLAIN", "sasl_plain_username": room.id,
             "sasl_plain_password": room.token}

@@ -114,3 +114,21 @@ def test_a_transaction_commits_its_records_and_offsets(room):
                                                   "params": {**ids, "commit": True}})
     assert not outcome.ok and type(room.lab.last_call.error).__name__ == \
         "ProducerFencedException"
+
+
+@pytest.mark.django_db
+def test_connect_json_says_how_a_kafka_client_connects(sync_rooms, settings):
+    from django.test import Client
+
+    settings.MQLAB_KAFKA_PORT = 19092
+    owner = Client()
+    room_id = owner.post("/rooms/", {"preset": "kafka-playground"})["Location"] \
+        .strip("/").split("/")[-1]
+    facts = owner.get(f"/rooms/{room_id}/connect.json").json()
+    assert facts["kafka"] == {"bootstrap_servers": "testserver:19092",
+                              "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN",
+                              "sasl_plain_username": room_id,
+                              "sasl_plain_password": sync_rooms.get(room_id).token}
+    refused = Client().get(f"/rooms/{room_id}/connect.json")
+    assert refused.status_code == 403 and facts["kafka"]["sasl_plain_password"] not in \
+        refused.content.decode()
