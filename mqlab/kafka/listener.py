@@ -47,9 +47,6 @@ def _setting(name: str) -> Any:
     return getattr(settings, f"MQLAB_KAFKA_{name}")
 
 
-MAX_REQUEST = _setting("MAX_REQUEST_BYTES")
-PER_ROOM = _setting("CONNECTIONS_PER_ROOM")
-MAX_CONNECTIONS = _setting("MAX_CONNECTIONS")
 RATE = _setting("REQUESTS_PER_SECOND")
 AUTH_SECONDS = 10.0
 #: How long a new client's first request waits for the snapshot that draws it.
@@ -86,7 +83,7 @@ class Listener:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      broker: int | None) -> None:
-        if len(self.connections) >= MAX_CONNECTIONS:
+        if len(self.connections) >= _setting("MAX_CONNECTIONS"):
             writer.close()
             return
         connection = Connection(self, reader, writer, broker)
@@ -200,8 +197,9 @@ class Connection:
         except TimeoutError:
             raise Closing("did not authenticate in time") from None
         (size,) = struct.unpack(">i", head)
-        if size < 0 or size > MAX_REQUEST:
-            raise Closing(f"a request of {size} bytes (the most is {MAX_REQUEST})")
+        if size < 0 or size > _setting("MAX_REQUEST_BYTES"):
+            raise Closing(f"a request of {size} bytes (the most is "
+                          f"{_setting('MAX_REQUEST_BYTES')})")
         return await self.reader.readexactly(size)
 
     def _send(self, data: bytes) -> None:
@@ -228,9 +226,10 @@ class Connection:
             return "Authentication failed: Invalid username or password"
         if room.kit.broker != "kafka":
             return f"Room {user} is a {room.kit.broker} room: it has no Kafka cluster"
-        if self.listener.in_room(room) >= PER_ROOM:
-            return (f"Room {user} has {PER_ROOM} Kafka connections, the most it accepts; "
-                    "close some clients")
+        most = _setting("CONNECTIONS_PER_ROOM")
+        if self.listener.in_room(room) >= most:
+            return (f"Room {user} has {most} Kafka connections, the most it accepts; close "
+                    "some clients")
         self.room = room
         return None
 
