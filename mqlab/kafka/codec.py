@@ -159,8 +159,8 @@ def _nested(hint: Any) -> type | None:
 
 
 def _convert(field: dataclasses.Field, hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    if value is None:  # null where the version allows it, else the type's zero
+        return _zero(field, hint)
     hint = _unoptional(hint)
     nested = _nested(hint)
     if nested is not None:
