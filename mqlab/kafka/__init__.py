@@ -4,8 +4,9 @@ kafkajs drive a Kafka room unchanged.
 - ``listener``: the TCP servers (bootstrap + one port per simulated broker), connections,
   SASL/PLAIN (user = room id, password = the room's token), bounds;
 - ``codec``: frames and record batches through ``kio``;
-- ``handlers``: each API's answer from the room's model; what changes the room runs as its
-  ``api`` command (``mqlab.commands._kafka_api``).
+- ``handlers`` (dispatch, set-up, metadata), ``producing``, ``fetching``, ``groups``: each
+  API's answer from the room's model; ``room``: reads under the room's lock, changes as its
+  ``api`` command (``mqlab.commands._kafka_api``), waits in its time, error codes.
 
 APIs and versions: see ``codec.VERSIONS``.
 """

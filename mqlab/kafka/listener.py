@@ -307,7 +307,7 @@ class Peer:
 
     async def gone(self, connection: Connection) -> None:
         if self.members or self.producer:
-            from mqlab.kafka.handlers import command
+            from mqlab.kafka.room import command
 
             try:
                 await command(connection, "gone", {
