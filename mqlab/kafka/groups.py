@@ -100,14 +100,20 @@ def _joined(lab: Any, member_id: str, joined: dict[str, Any]) -> tuple | None:
     return (None, group.generation, clients.wire_strategy.get(member_id))
 
 
+def _member(lab: Any, body: Any) -> tuple[Any, str | None]:
+    """The member a SyncGroup or Heartbeat names, and why the coordinator refuses it."""
+    group = lab.kafka.groups.get(body.group_id)
+    consumer = real(lab).members.get(body.member_id)
+    if group is None:
+        return consumer, "unknown_member_id"
+    return consumer, member_error(group, consumer, body.generation_id)
+
+
 async def sync_group(conn: Any, request: codec.Request) -> dict[str, Any]:
     body = request.body
 
     def assignment(lab: Any) -> dict[str, Any]:
-        group = lab.kafka.groups.get(body.group_id)
-        consumer = real(lab).members.get(body.member_id)
-        error = member_error(group, consumer, body.generation_id) if group else \
-            "unknown_member_id"
+        consumer, error = _member(lab, body)
         if error:
             return {"error_code": code(error), "assignment": b""}
         return {"error_code": 0, "assignment": _assignment(consumer.assignment()),
@@ -120,10 +126,7 @@ async def heartbeat(conn: Any, request: codec.Request) -> dict[str, Any]:
     body = request.body
 
     def state(lab: Any) -> dict[str, Any]:
-        group = lab.kafka.groups.get(body.group_id)
-        consumer = real(lab).members.get(body.member_id)
-        error = member_error(group, consumer, body.generation_id) if group else \
-            "unknown_member_id"
+        _, error = _member(lab, body)
         # An older generation rejoins with its member id (ILLEGAL_GENERATION would make the
         # client start over as a new member, leaving its old self for the coordinator to
         # wait for).
