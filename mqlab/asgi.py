@@ -40,5 +40,9 @@ application = ProtocolTypeRouter(
 )
 # Real clients' protocol listeners (AMQP, Kafka) drive rooms in this process, so they run only
 # where rooms do: with one process for both roles. A cluster's web processes hold no room.
+# Each starts with the server, or on a forked server's first request.
 if not settings.MQLAB_CLUSTER:
-    application = started_with(application)
+    from mqlab.kafka import listener as kafka_listener
+
+    kafka_listener.start_with_server()
+    application = kafka_listener.started(started_with(application))

@@ -242,6 +242,17 @@ MQLAB_AMQP_HEARTBEAT = env_int("MQLAB_AMQP_HEARTBEAT", 60)
 MQLAB_REAL_CLIENT_IDLE_SECONDS = float(os.environ.get("MQLAB_REAL_CLIENT_IDLE_SECONDS", "30"))
 #: The host connect.json names for AMQP (default: the host the page was asked for).
 MQLAB_AMQP_PUBLIC_HOST = os.environ.get("MQLAB_AMQP_PUBLIC_HOST", "")
+#: Real Kafka clients (mqlab.kafka): the bootstrap port (0: no listener; the simulated brokers
+#: listen on port + broker id, for brokers 1..MQLAB_KAFKA_BROKERS), its address, the host
+#: Metadata and connect.json advertise (default: the address the client reached), and bounds.
+MQLAB_KAFKA_PORT = env_int("MQLAB_KAFKA_PORT", 9092)
+MQLAB_KAFKA_BROKERS = env_int("MQLAB_KAFKA_BROKERS", 5)
+MQLAB_KAFKA_BIND = os.environ.get("MQLAB_KAFKA_BIND", "0.0.0.0")
+MQLAB_KAFKA_PUBLIC_HOST = os.environ.get("MQLAB_KAFKA_PUBLIC_HOST", "")
+MQLAB_KAFKA_CONNECTIONS_PER_ROOM = env_int("MQLAB_KAFKA_CONNECTIONS_PER_ROOM", 50)
+MQLAB_KAFKA_MAX_CONNECTIONS = env_int("MQLAB_KAFKA_MAX_CONNECTIONS", 1000)
+MQLAB_KAFKA_MAX_REQUEST_BYTES = env_int("MQLAB_KAFKA_MAX_REQUEST_BYTES", 1024 * 1024 + 64 * 1024)
+MQLAB_KAFKA_REQUESTS_PER_SECOND = float(os.environ.get("MQLAB_KAFKA_REQUESTS_PER_SECOND", "200"))
 
 # -- Room budgets -------------------------------------------------------------------------
 # What one room may hold and have (engine/limits.py; docs/limits.md says what happens past

@@ -56,6 +56,7 @@ from engine.sqs.queue import ACCOUNT, REGION, URL_PREFIX
 from mqlab import sqs_shapes
 from mqlab.amqp import rooms as amqp_rooms
 from mqlab.commands.sqs import API_ACTIONS
+from mqlab.kafka import listener as kafka_listener
 from mqlab.rooms import RoomNotFound, client_id, offloop, realclients, registry
 from mqlab.throttle import Buckets
 
@@ -387,4 +388,5 @@ def connect(request: HttpRequest, room_id: str) -> HttpResponse:
     return JsonResponse({"sqs": {
         "endpoint_url": request.build_absolute_uri(f"/rooms/{room_id}/sqs"),
         "aws_access_key_id": room.id, "aws_secret_access_key": room.token,
-        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room)})
+        "region_name": REGION}, "amqp": amqp_rooms.connect_facts(request, room),
+        "kafka": kafka_listener.connect_facts(request, room)})

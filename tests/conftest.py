@@ -8,6 +8,9 @@ from hypothesis import settings as hypothesis_settings
 # test asks, on a free port: never on 5672, which another server may hold.
 os.environ.setdefault("MQLAB_AMQP_PORT", "0")
 settings.MQLAB_AMQP_PORT = int(os.environ["MQLAB_AMQP_PORT"])
+# Likewise Kafka (mqlab.kafka): a test that wants the listener gives its server free ports.
+os.environ.setdefault("MQLAB_KAFKA_PORT", "0")
+settings.MQLAB_KAFKA_PORT = int(os.environ["MQLAB_KAFKA_PORT"])
 # Hypothesis's per-example deadline (200 ms) is a timed assertion: on a loaded 2-core machine
 # a correct example can take longer. Speed lives in the benchmarks, so no test has a deadline.
 hypothesis_settings.register_profile("mqlab", deadline=None)

@@ -198,6 +198,13 @@ class Consumer:
         records = partition.log.read(position, self._readable_end(partition), limit)
         if not records:
             return records
+        return self.fetched(tp, partition, records)
+
+    def fetched(self, tp: TopicPartition, partition: Partition,
+                records: list[Record]) -> list[Record]:
+        """``records`` (read from ``tp``'s log, in order) reach this consumer: its position
+        moves past them and each visible one is delivered. ``poll`` calls it, and so does
+        mqlab's Kafka listener for a real client's Fetch (its client keeps the position)."""
         self._positions[tp] = records[-1].offset + 1
         self._read_from.setdefault(tp, records[0].offset)
         group = self.group

@@ -60,7 +60,7 @@ from engine.kafka import Consumer as KafkaConsumer
 from engine.kafka import Producer as KafkaProducer
 from engine.kafka import Record, TopicPartition
 from engine.kafka.events import preview
-from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset
+from mqlab.commands import ArgumentError, BrokerKit, Command, Field, Preset, _kafka_api
 from mqlab.commands import _producers as producers
 
 #: fetch.max.wait.ms default: an empty poll returns after this long (consumer configs).
@@ -736,6 +736,7 @@ COMMANDS = (
         Field("count", "How many", "int", default=1, minimum=1, maximum=100),
     ), help="The records are written but the producer does not hear so, and retries.",
         danger=True),
+    _kafka_api.COMMAND,
 )
 
 

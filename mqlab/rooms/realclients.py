@@ -40,6 +40,10 @@ PROTOCOLS = {
     "amqp": ("rabbitmq", "client", PRODUCERS),
     "sqs": ("sqs", "consumer", CONSUMERS),
     "kafka": ("kafka", "client", PRODUCERS),
+    # Kafka: the model draws a real client's producer and group members itself; the node ids
+    # match, so the model's nodes are marked as the real clients (mqlab.kafka).
+    "kafka-producer": ("kafka", "producer", PRODUCERS),
+    "kafka-consumer": ("kafka", "consumer", CONSUMERS),
 }
 #: Clients a room shows at most (each protocol also bounds its own connections).
 MAX_CLIENTS = 200

@@ -10,7 +10,7 @@ from daphne.testing import DaphneProcess
 from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-from mqlab.management.commands._server import free_port
+from mqlab.management.commands._server import free_port, free_ports
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -46,6 +46,9 @@ def browser_type_launch_args(browser_type_launch_args, django_db_setup):
 def live_server_url(django_db_setup, django_db_blocker):
     # The forked server's AMQP listener (issue 15) takes a free port, set before the fork.
     settings.MQLAB_AMQP_PORT = free_port()
+    # So does its Kafka listener: a bootstrap port and one per simulated broker.
+    settings.MQLAB_KAFKA_PORT = free_ports(6)
+    settings.MQLAB_KAFKA_BROKERS = 5
     with django_db_blocker.unblock():
         process = DaphneProcess(
             "127.0.0.1",
@@ -67,6 +70,12 @@ def live_server_url(django_db_setup, django_db_blocker):
 def amqp_port(live_server_url):
     """The live server's AMQP port (its listener starts with its first request)."""
     return settings.MQLAB_AMQP_PORT
+
+
+@pytest.fixture(scope="session")
+def kafka_port(live_server_url):
+    """The live server's Kafka bootstrap port (its listener starts with its first request)."""
+    return settings.MQLAB_KAFKA_PORT
 
 
 @pytest.fixture

@@ -26,6 +26,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """A free port whose next ``count - 1`` neighbours are free too (the Kafka listener's
+    bootstrap port and one port per simulated broker)."""
+    while True:
+        base = free_port()
+        probes: list[socket.socket] = []
+        try:
+            for offset in range(count):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = Path(data_dir)
