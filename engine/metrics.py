@@ -22,7 +22,7 @@ Series, per node (``None`` where a series means nothing for that kind of node):
 - ``publish_rate``, ``deliver_rate``, ``ack_rate``: per second over the last interval.
   Arrivals (RabbitMQ ``enqueued``, SQS ``sent`` and moved in as a dead letter, Kafka
   ``appended``), deliveries (``delivered``, SQS ``received``), settlements (RabbitMQ
-  ``acked``, counted on the queue the consumer reads; SQS ``deleted``; Kafka: offsets the
+  ``acked``, counted on the queue that delivered the message; SQS ``deleted``; Kafka: offsets the
   groups' commits moved forward, in records).
 - ``dlq``: depth of where the node's dead letters go. SQS: the redrive policy's queue
   (visible + in flight + delayed); RabbitMQ: the ready and unacked messages of the queues
@@ -57,14 +57,19 @@ if TYPE_CHECKING:
 SERIES = ("depth", "in_flight", "lag", "publish_rate", "deliver_rate", "ack_rate", "dlq",
           "consumers")
 RATES = frozenset({"publish_rate", "deliver_rate", "ack_rate"})
-#: Event kinds counted per broker: kind -> (series, which end of the event is the node).
+#: Event kinds counted per broker: kind -> (series, which end of the event is the node). A
+#: RabbitMQ ``acked`` names the consumer, so it counts on the queue the message was delivered
+#: from (remembered per message until it is settled; ``SETTLED`` forget it too).
 COUNTED = {
     "rabbitmq": {"enqueued": ("publish_rate", "target"), "delivered": ("deliver_rate", "source"),
-                 "acked": ("ack_rate", "source")},
+                 "acked": ("ack_rate", "delivered from")},
     "sqs": {"sent": ("publish_rate", "target"), "dead-lettered": ("publish_rate", "target"),
             "received": ("deliver_rate", "source"), "deleted": ("ack_rate", "source")},
     "kafka": {"appended": ("publish_rate", "target"), "delivered": ("deliver_rate", "source")},
 }
+SETTLED = frozenset({"acked", "nacked", "rejected", "requeued", "dead-lettered", "lost"})
+#: Messages remembered between delivery and settlement at most (the oldest go first).
+MAX_UNSETTLED = 100_000
 EVERY = 1.0
 RECENT = 120
 BUCKETS = 120
@@ -141,6 +146,7 @@ class Recorder:
         #: node -> the last instant it was seen (to forget vanished nodes first)
         self.seen: dict[str, float] = {}
         self._counts: dict[tuple[str, str], int] = {}
+        self._delivered_from: dict[str, str] = {}
         self._committed: dict[str, int] = {}
         self._committed_next: dict[str, int] = {}
         self._tick = math.floor(sim.now / every) + 1
@@ -149,13 +155,28 @@ class Recorder:
 
     # -- input -------------------------------------------------------------------------------
     def count(self, event: Event) -> None:
+        if event.broker == "rabbitmq" and event.message_id is not None:
+            self._follow(event)
         rule = COUNTED.get(event.broker, {}).get(event.kind)
         if rule is None:
             return
-        node = event.target if rule[1] == "target" else event.source
+        if rule[1] == "delivered from":
+            node = self._delivered_from.pop(event.message_id, None)  # type: ignore[arg-type]
+        else:
+            node = event.target if rule[1] == "target" else event.source
         if node is not None:
             key = (node, rule[0])
             self._counts[key] = self._counts.get(key, 0) + 1
+
+    def _follow(self, event: Event) -> None:
+        """Remember which queue delivered a RabbitMQ message, until it is settled."""
+        unsettled = self._delivered_from
+        if event.kind == "delivered" and event.source is not None:
+            unsettled[event.message_id] = event.source  # type: ignore[index]
+            if len(unsettled) > MAX_UNSETTLED:
+                del unsettled[next(iter(unsettled))]
+        elif event.kind in SETTLED and event.kind != "acked":
+            unsettled.pop(event.message_id, None)  # type: ignore[arg-type]
 
     def passed(self, at: float, inclusive: bool) -> None:
         """The clock has settled every instant before ``at`` (and ``at`` too if inclusive)."""

@@ -23,34 +23,13 @@ def _rates(recorder: Recorder, node: str) -> dict[str, float]:
 
 # -- RabbitMQ ----------------------------------------------------------------------------------
 def rabbitmq(model: Any, recorder: Recorder) -> Reading:
-    queues = model._queues
-    acks = _rabbitmq_acks(model, recorder)
-    for queue in queues.values():
+    for queue in model._queues.values():
         values = {**_rates(recorder, queue.node), "depth": len(queue.ready),
-                  "in_flight": queue.unacked, "consumers": len(queue.consumers),
-                  "ack_rate": acks.get(queue.node, 0) / recorder.every}
+                  "in_flight": queue.unacked, "consumers": len(queue.consumers)}
         dlq = _rabbitmq_dlq(model, queue)
         if dlq is not None:
             values["dlq"] = dlq
         yield queue.node, values
-
-
-def _rabbitmq_acks(model: Any, recorder: Recorder) -> dict[str, int]:
-    """An ``acked`` event names the consumer (or a channel's basic.get): counted on the queue
-    that consumer reads."""
-    reads: dict[str, str] = {}
-    for channel in model._channels.values():
-        for consumer in channel.consumers.values():
-            reads[consumer.node] = consumer.queue.node
-        for message in channel.unacked.values():
-            if message.queue is not None:
-                reads.setdefault(channel.getter_node, message.queue.node)
-    acks: dict[str, int] = {}
-    for holder, queue in reads.items():
-        count = recorder.rate(holder, "ack_rate") * recorder.every
-        if count:
-            acks[queue] = acks.get(queue, 0) + int(round(count))
-    return acks
 
 
 def _rabbitmq_dlq(model: Any, queue: Any) -> int | None:

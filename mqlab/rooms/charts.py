@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from engine import Simulation
+from engine.metrics import Recorder
 from mqlab import wire
 
 
@@ -23,6 +24,7 @@ class Tail:
     def __init__(self) -> None:
         self.sent_until: float | None = None
         self.sent_at = 0.0
+        self.recorder: Recorder | None = None
 
     def message(self, sim: Simulation) -> dict[str, Any] | None:
         """The group message for the samples taken since the last one, or None when there is
@@ -32,6 +34,8 @@ class Tail:
         every = getattr(settings, "MQLAB_METRICS_TAIL_SECONDS", 0.5)
         if recorder is None or not recorder.recent or wall - self.sent_at < every:
             return None
+        if recorder is not self.recorder:  # another history (a checkpoint restored): anew
+            self.recorder, self.sent_until = recorder, None
         last = recorder.recent[-1][0]
         if self.sent_until is not None and last <= self.sent_until:
             return None

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from engine import Simulation
 
 
-def rabbit_room(seed=0):
+def rabbit_room(seed=0, **bounds):
     sim = Simulation(seed)
-    recorder = sim.record_metrics()
+    recorder = sim.record_metrics(**bounds)
     channel = sim.rabbitmq.channel()
     channel.queue_declare("orders")
     return sim, recorder, channel
@@ -201,11 +201,13 @@ def commands(draw):
 @settings(max_examples=40, deadline=None)
 @given(commands())
 def test_metrics_are_never_negative_and_depth_is_the_queues_at_that_instant(script):
-    sim, recorder, channel = rabbit_room()
+    sim, recorder, channel = rabbit_room(recent=1000)
     channel.queue_declare("other")
     unacked = []
+    published = acked = 0
     for action, value in script:
         if action == "publish":
+            published += value < 1.2
             channel.basic_publish("", "orders" if value < 1.2 else "other", "x")
         elif action == "get":
             got = channel.basic_get("orders")
@@ -213,14 +215,20 @@ def test_metrics_are_never_negative_and_depth_is_the_queues_at_that_instant(scri
                 unacked.append(got[0].delivery_tag)
         elif action == "ack" and unacked:
             channel.basic_ack(unacked.pop(0))
+            acked += 1
         # run to the next sample instant and compare it with the broker's own answer
         sim.advance_to(float(int(sim.now) + 1))
         at, row = recorder.points()[-1]
         assert at == sim.now
-        for name, queue in sim.rabbitmq.queues.items():
-            depth, in_flight = row[f"rabbitmq:queue:{name}"][:2]
-            assert (depth, in_flight) == (queue["ready"], queue["unacked"])
+        contents = sim.snapshot()["contents"]  # what a client's diagram shows now
+        for node in ("rabbitmq:queue:orders", "rabbitmq:queue:other"):
+            counters = contents[node]["counters"]
+            assert row[node][:2] == (counters["ready"], counters["unacked"])
         sim.advance(value)
     for _, row in recorder.points():
         for values in row.values():
             assert all(v is None or v >= 0 for v in values)
+    # every publish and every ack is counted once, on the queue it concerns
+    orders = recorder.export(max_points=1000)["nodes"].get("rabbitmq:queue:orders", {})
+    assert sum(orders.get("publish_rate", [])) == published
+    assert sum(orders.get("ack_rate", [])) == acked
