@@ -243,14 +243,17 @@ class Recorder:
         return found + list(self.recent)
 
     def export(self, nodes: Iterable[str] | None = None, max_points: int = 300,
-               since: float | None = None) -> dict[str, Any]:
+               since: float | None = None, max_values: int | None = None) -> dict[str, Any]:
         """Plain data for a chart: one time axis ``t`` and, per node, each series it has
         (values aligned with ``t``, null where the node did not exist). At most
-        ``max_points`` points: neighbours are combined as buckets are (peak gauges, mean
-        rates). ``since``: only points after that instant (a live tail)."""
+        ``max_points`` points, and with ``max_values`` fewer when many nodes would make more
+        values than that: neighbours are combined as buckets are (peak gauges, mean rates).
+        ``since``: only points after that instant (a live tail)."""
+        wanted = set(self.seen) if nodes is None else set(nodes) & set(self.seen)
+        if max_values is not None:
+            max_points = min(max_points, max_values // max(1, len(wanted) * len(SERIES)))
         points = [p for p in self.points() if since is None or p[0] > since]
         points = _thin(points, max(1, max_points))
-        wanted = set(self.seen) if nodes is None else set(nodes) & set(self.seen)
         out: dict[str, dict[str, list[float | None]]] = {}
         for node in sorted(wanted):
             columns = [[row.get(node, (None,) * len(SERIES))[i] for _, row in points]

@@ -73,7 +73,8 @@ something for it).
   and gets ``{"v":1,"type":"metrics","mode":"full","now":t,"every":s,"after":null,"t":[times],
   "nodes":{id:{series:[values|null aligned with t]}}}``: the whole history downsampled on the
   server to at most ``points`` instants (older instants are buckets: gauges show their peak,
-  rates their mean), so a long room sends a bounded amount.
+  rates their mean), and fewer when instants x nodes x series would pass
+  ``MAX_METRICS_VALUES``, so a long or large room sends a bounded amount.
 - While a room runs, every viewer gets at most every ``MQLAB_METRICS_TAIL_SECONDS`` (0.5 s wall)
   a ``"mode":"tail"`` frame with the same fields holding only the new samples (at most
   ``MAX_METRICS_POINTS``); ``after`` is the instant of the sample before them. A client whose
@@ -101,6 +102,9 @@ DEFAULT_METRICS_POINTS = 300
 MAX_METRICS_POINTS = 1000
 #: Node ids one metrics request may name.
 MAX_METRICS_NODES = 200
+#: Values (instants x nodes x series) in one metrics frame at most: a room with many nodes
+#: gets fewer instants, so a frame stays around a megabyte whatever the room.
+MAX_METRICS_VALUES = 160_000
 WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto", "finish", "predict")
 
 ErrorCode = Literal[

@@ -39,7 +39,8 @@ class Tail:
         last = recorder.recent[-1][0]
         if self.sent_until is not None and last <= self.sent_until:
             return None
-        series = recorder.export(max_points=wire.MAX_METRICS_POINTS, since=self.sent_until)
+        series = recorder.export(max_points=wire.MAX_METRICS_POINTS, since=self.sent_until,
+                                 max_values=wire.MAX_METRICS_VALUES)
         frame = wire.metrics("tail", sim.now, series, self.sent_until)
         self.sent_until, self.sent_at = last, wall
         return {"type": "room.metrics", "text": wire.dumps(frame)}
@@ -48,4 +49,5 @@ class Tail:
 def full_frame(sim: Simulation, nodes: tuple[str, ...] | None, points: int) -> dict[str, Any]:
     """The whole history, at most ``points`` instants."""
     recorder = sim.record_metrics()
-    return wire.metrics("full", sim.now, recorder.export(nodes, points), None)
+    series = recorder.export(nodes, points, max_values=wire.MAX_METRICS_VALUES)
+    return wire.metrics("full", sim.now, series, None)

@@ -85,7 +85,7 @@ export class Charts {
     // An answer lost (a refused frame, a dropped socket) must not freeze the charts.
     if (this.asking && performance.now() - this.askedAt < ASK_AGAIN_MS) return;
     this.askedAt = performance.now();
-    this.asking = this.send({ type: "metrics", nodes: null, points: 600 }) !== false;
+    this.asking = this.send({ type: "metrics", nodes: null, points: 300 }) !== false;
   }
 
   take(frame) {

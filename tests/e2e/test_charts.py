@@ -37,7 +37,7 @@ def test_chart_panel_and_sparklines_follow_the_room(page, live_server_url, shots
     expect(panel.locator('.chart[data-series="lag"]')).to_have_count(0)  # no lag in RabbitMQ
 
     pause(page)
-    server = json.loads(page.request.get(f"{url}metrics.json?nodes={QUEUE}&points=600").text())
+    server = json.loads(page.request.get(f"{url}metrics.json?nodes={QUEUE}&points=300").text())
     expect(depth).to_have_attribute("data-until", f"{server['t'][-1]:g}")
     assert int(depth.get_attribute("data-points")) == len(server["t"])
     latest = server["nodes"][QUEUE]["depth"][-1]

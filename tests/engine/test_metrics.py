@@ -162,6 +162,8 @@ def test_a_long_run_keeps_a_bounded_number_of_points_covering_all_of_it():
     exported = recorder.export(max_points=8)
     assert len(exported["t"]) <= 8
     assert exported["t"][-1] == 2000.0
+    # a values budget thins further: one node of 8 series in 24 values is 3 instants
+    assert len(recorder.export(max_points=100, max_values=24)["t"]) <= 3
 
 
 def test_a_peak_survives_downsampling_and_rates_keep_their_mean():
