@@ -90,3 +90,28 @@ def test_metrics_json_endpoint(client, sync_rooms):
     assert refused.status_code == 400 and json.loads(refused.content)["field"] == "points"
 
 
+
+
+def test_tail_sends_each_sample_once_and_starts_again_on_another_history(settings, sync_rooms):
+    from mqlab.rooms import registry
+    settings.MQLAB_METRICS_TAIL_SECONDS = 0
+    room = registry.create("rabbitmq-work-queue", "someone", 3)
+
+    def tail():
+        message = room.tail.message(room.sim)
+        return None if message is None else json.loads(message["text"])
+
+    with room.lock:
+        room.sim.advance(3)
+        first = tail()
+        assert (first["mode"], first["t"], first["after"]) == ("tail", [1.0, 2.0, 3.0], None)
+        assert tail() is None  # nothing new
+        room.sim.advance(2)
+        second = tail()
+        assert (second["t"], second["after"]) == ([4.0, 5.0], 3.0)
+        # a restored checkpoint brings another recorder: its samples go out from scratch
+        room.sim.metrics = None
+        room.sim.record_metrics()
+        room.sim.advance(1)
+        third = tail()
+        assert (third["t"], third["after"]) == ([6.0], None)
