@@ -3,6 +3,8 @@
 ``Simulation(seed)`` owns the clock and the broker models (``sim.rabbitmq``, ``sim.kafka``,
 ``sim.sqs``); ``sim.subscribe(listener)`` receives every ``Event``. ``Simulation(seed, limits)``
 gives the room a budget (``Limits``, ``engine/limits.py``); ``sim.held()`` is what it holds.
+``sim.record_metrics()`` samples each store's depth, lag and rates every virtual second
+(``engine/metrics.py``).
 """
 
 from .errors import EngineError, InvalidArgument, NotFound

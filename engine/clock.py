@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 #: Priorities: lower runs first among calls due at the same instant. Deliveries go before
 #: timers so a message published "now" reaches an idle consumer before a timeout due "now".
@@ -40,6 +40,14 @@ class Timer:
         self.cancelled = True
 
 
+class Watch(Protocol):
+    """Told when the clock passes its ``due`` instant (``passed(at, inclusive)``)."""
+
+    due: float
+
+    def passed(self, at: float, inclusive: bool) -> None: ...
+
+
 class Clock:
     """Scheduled calls ordered by (time, priority, insertion order)."""
 
@@ -48,6 +56,9 @@ class Clock:
         self._heap: list[tuple[float, int, int, Timer]] = []
         self._counter = 0
         self._instant_calls = 0
+        #: An observer of instants passing (``engine.metrics.Recorder``), or None. It is no
+        #: entry on the heap, so it changes neither the order of calls nor ``next_time``.
+        self.watch: Watch | None = None
 
     @property
     def now(self) -> float:
@@ -86,6 +97,9 @@ class Clock:
             at, priority, order, timer = heapq.heappop(heap)
             if timer.cancelled:
                 continue
+            watch = self.watch
+            if watch is not None and at > watch.due:
+                watch.passed(at, False)  # every instant before ``at`` is settled
             if at > self._now:
                 self._now = at
                 self._instant_calls = 0
@@ -99,6 +113,8 @@ class Clock:
         if until > self._now:
             self._now = until
             self._instant_calls = 0
+        if self.watch is not None and until >= self.watch.due:
+            self.watch.passed(until, True)
         return ran
 
     def pending(self) -> int:

@@ -18,6 +18,8 @@ from .clock import NORMAL, URGENT, Clock, Timer
 from .errors import InvalidArgument
 from .events import Event
 from .limits import DEFAULTS, Account, Census, Limits
+from .metrics import EVERY as METRICS_EVERY
+from .metrics import Recorder
 from .topology import TopologyBuilder
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class Simulation:
         self._seq = 0
         self._ids: dict[str, int] = {}
         self._brokers: dict[str, BrokerModel] = {}
+        #: the metrics recorder (``record_metrics``), or None
+        self.metrics: Recorder | None = None
 
     # -- time ------------------------------------------------------------------------------
     @property
@@ -96,6 +100,14 @@ class Simulation:
     def call_soon(self, call: Callable[..., Any], *args: Any) -> Timer:
         """Run at the current instant, before timers due at the same instant (deliveries)."""
         return self._clock.call_at(self._clock.now, call, *args, priority=URGENT)
+
+    def record_metrics(self, every: float = METRICS_EVERY, **bounds: int) -> Recorder:
+        """Sample every store's metrics every ``every`` virtual seconds from now on
+        (``engine.metrics``); calling it again returns the recorder already running."""
+        if self.metrics is None:
+            self.metrics = Recorder(self, every, **bounds)
+            self._clock.watch = self.metrics
+        return self.metrics
 
     # -- events ----------------------------------------------------------------------------
     @property

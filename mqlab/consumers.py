@@ -81,7 +81,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.handle(frame)
 
     def _spend(self, frame: wire.ClientFrame) -> None:
-        cost = RESYNC_COST if isinstance(frame, wire.ResyncFrame) else 1
+        cost = RESYNC_COST if isinstance(frame, wire.ResyncFrame | wire.MetricsFrame) else 1
         if not self.bucket.take(cost):
             raise wire.WireError(
                 "rate-limited", f"too many frames: at most {self.bucket.rate:g} a second "
@@ -93,6 +93,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         assert room is not None
         if isinstance(frame, wire.ResyncFrame):
             await self.send_snapshot()
+            return
+        if isinstance(frame, wire.MetricsFrame):
+            await self.send_frame(await offloop.call(room, room.metrics_frame, frame.nodes,
+                                                     frame.points))
             return
         ref = None
         if isinstance(frame, wire.CommandFrame):
@@ -156,6 +160,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if message["seq"] <= self.seq:
             return
         self.seq = message["seq"]
+        await self.send_text(message["text"])
+
+    async def room_metrics(self, message: dict[str, Any]) -> None:
         await self.send_text(message["text"])
 
     async def room_clock(self, message: dict[str, Any]) -> None:

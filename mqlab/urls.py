@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from mqlab import challenges_web, scoreboard, sharing, sqs_api, views
+from mqlab import challenges_web, charts_web, scoreboard, sharing, sqs_api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,7 @@ urlpatterns = [
     re_path(r"^rooms/(?P<room_id>[-\w]+)/sqs(?:/(?P<rest>.*))?$", sqs_api.endpoint,
             name="room-sqs"),
     path("rooms/<slug:room_id>/scenario.json", sharing.export_room, name="room-export"),
+    path("rooms/<slug:room_id>/metrics.json", charts_web.metrics_json, name="room-metrics"),
     path("rooms/<slug:room_id>/challenge/goal/", challenges_web.goal_view,
          name="challenge-goal"),
     path("rooms/<slug:room_id>/challenge/check/", challenges_web.check_view,

@@ -63,6 +63,24 @@ Additions for issue 9 (additive):
 - a ``snapshot`` may carry ``notice``: "replay diverged at command N (...)";
 - error codes ``rate-limited`` (too many frames per second from one socket) and ``busy``
   (the room is still running what its last command caused; send again in a moment).
+
+Charts (issue 12, additive): the room samples every store's metrics each virtual second
+(``engine.metrics``; series ``depth``, ``in_flight``, ``lag``, ``publish_rate``,
+``deliver_rate``, ``ack_rate``, ``dlq``, ``consumers``; a node carries only the series that mean
+something for it).
+- The client asks ``{"v":1,"type":"metrics","nodes":[node ids]|null,"points":n}`` (``points``
+  1..``MAX_METRICS_POINTS``, default ``DEFAULT_METRICS_POINTS``; it costs what a resync costs)
+  and gets ``{"v":1,"type":"metrics","mode":"full","now":t,"every":s,"after":null,"t":[times],
+  "nodes":{id:{series:[values|null aligned with t]}}}``: the whole history downsampled on the
+  server to at most ``points`` instants (older instants are buckets: gauges show their peak,
+  rates their mean), and fewer when instants x nodes x series would pass
+  ``MAX_METRICS_VALUES``, so a long or large room sends a bounded amount.
+- While a room runs, every viewer gets at most every ``MQLAB_METRICS_TAIL_SECONDS`` (0.5 s wall)
+  a ``"mode":"tail"`` frame with the same fields holding only the new samples (at most
+  ``MAX_METRICS_POINTS``); ``after`` is the instant of the sample before them. A client whose
+  last instant is before ``after`` missed some and asks for a full frame; a snapshot (reset,
+  seek) starts a new history, so a client asks again after every snapshot.
+- ``GET /rooms/<id>/metrics.json?nodes=a,b&points=n`` answers the full frame as JSON.
 """
 
 from __future__ import annotations
@@ -79,6 +97,14 @@ MAX_SERVER_FRAME_CHARS = 192 * 1024
 #: Speeds a room may run at (virtual seconds per wall second).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
+#: Instants in one metrics frame: the default and the most a client may ask for.
+DEFAULT_METRICS_POINTS = 300
+MAX_METRICS_POINTS = 1000
+#: Node ids one metrics request may name.
+MAX_METRICS_NODES = 200
+#: Values (instants x nodes x series) in one metrics frame at most: a room with many nodes
+#: gets fewer instants, so a frame stays around a megabyte whatever the room.
+MAX_METRICS_VALUES = 160_000
 WALKTHROUGH_ACTIONS = ("run", "next", "back", "replay", "goto", "finish", "predict")
 
 ErrorCode = Literal[
@@ -125,7 +151,13 @@ class WalkthroughFrame:
     value: Any = None
 
 
-ClientFrame = CommandFrame | ResyncFrame | ControlFrame | WalkthroughFrame
+@dataclass(frozen=True)
+class MetricsFrame:
+    nodes: tuple[str, ...] | None = None
+    points: int = DEFAULT_METRICS_POINTS
+
+
+ClientFrame = CommandFrame | ResyncFrame | ControlFrame | WalkthroughFrame | MetricsFrame
 
 
 def parse_client_frame(text: str) -> ClientFrame:
@@ -157,8 +189,10 @@ def parse_client_frame(text: str) -> ClientFrame:
         return _control_frame(data, ref)
     if kind == "walkthrough":
         return _walkthrough_frame(data, ref)
+    if kind == "metrics":
+        return metrics_request(data.get("nodes"), data.get("points"), ref)
     raise WireError("bad-frame", f"unknown frame type {kind!r}; use command, resync, "
-                    "control or walkthrough", ref=ref, field="type")
+                    "control, walkthrough or metrics", ref=ref, field="type")
 
 
 def _command_frame(data: dict[str, Any], ref: str | None) -> CommandFrame:
@@ -194,6 +228,23 @@ def _walkthrough_frame(data: dict[str, Any], ref: str | None) -> WalkthroughFram
         raise WireError("bad-frame", f"unknown walkthrough action {action!r}; use one of "
                         f"{', '.join(WALKTHROUGH_ACTIONS)}", ref=ref, field="action")
     return WalkthroughFrame(action, data.get("value"))
+
+
+def metrics_request(nodes: Any, points: Any, ref: str | None = None) -> MetricsFrame:
+    """A metrics request's node ids (null: every node) and number of instants, checked."""
+    if points is None:
+        points = DEFAULT_METRICS_POINTS
+    if isinstance(points, bool) or not isinstance(points, int) \
+            or not 1 <= points <= MAX_METRICS_POINTS:
+        raise WireError("bad-argument", f"points must be a whole number from 1 to "
+                        f"{MAX_METRICS_POINTS}; got {points!r}", ref=ref, field="points")
+    if nodes is None:
+        return MetricsFrame(None, points)
+    if not isinstance(nodes, list) or len(nodes) > MAX_METRICS_NODES \
+            or not all(isinstance(node, str) and len(node) <= 300 for node in nodes):
+        raise WireError("bad-argument", f"nodes must be a list of at most {MAX_METRICS_NODES} "
+                        "node ids (strings), or null for every node", ref=ref, field="nodes")
+    return MetricsFrame(tuple(nodes), points)
 
 
 def loads(text: str) -> Any:
@@ -263,6 +314,13 @@ def control(you: bool, free_play: bool) -> dict[str, Any]:
 def walkthrough(room_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """``fields`` is ``Guide.frame_fields()`` (mqlab/walkthroughs.py)."""
     return {"v": VERSION, "type": "walkthrough", "room": room_id, **fields}
+
+
+def metrics(mode: Literal["full", "tail"], now: float, series: dict[str, Any],
+            after: float | None) -> dict[str, Any]:
+    """``series`` is ``Recorder.export()``: every, t, nodes."""
+    return {"v": VERSION, "type": "metrics", "mode": mode, "now": now, "after": after,
+            **series}
 
 
 def result(ref: str | None, message: str) -> dict[str, Any]:

@@ -49,6 +49,9 @@ async def pace(room: Room, registry: Registry) -> None:
                     await announce(room, said)
                 if batch is not None:
                     await layer.group_send(room.group, batch)
+                tail, room.metrics_out = room.metrics_out, None
+                if tail is not None:
+                    await layer.group_send(room.group, tail)
             last = now
             if (room.viewers == 0 and not realclients.connected(room)
                     and now - room.idle_since >= idle_limit):

@@ -44,7 +44,7 @@ from engine import EngineError, Event
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
-from mqlab.rooms import realclients
+from mqlab.rooms import charts, realclients
 from mqlab.rooms.clockwork import advance_to, run_bounded
 from mqlab.rooms.outcome import Outcome, engine_error_message
 from mqlab.rooms.pace import Pace
@@ -145,6 +145,8 @@ class Room:
         self._topology_kinds = _all_topology_kinds()
         #: The class's predictions in a walkthrough: step index -> viewer -> (choice, name).
         self.predictions: dict[int, dict[str, tuple[int, str]]] = {}
+        #: the metrics tail for the room's group, set by ``frame`` (``mqlab.rooms.charts``)
+        self.metrics_out: dict[str, Any] | None = None
         self._replay(log or [], now, guide_at)
 
     @property
@@ -197,6 +199,8 @@ class Room:
             self.notice = None
             self.sim, self.scenario_run, self.guide = sources.start(self.preset, self.seed,
                                                                    self._on_event)
+            self.sim.record_metrics()  # charts (issue 12): a new history per simulation
+            self.tail = charts.Tail()
             self.lab = self.kit.new_lab(self.sim)
             self.log = []
             for name, raw_args in self.preset.steps:
@@ -379,7 +383,15 @@ class Room:
             logger.exception("room %s: the simulation failed; pausing the room", self.id)
             self.paused = True
             said = "clock"
-        return said, self.take_batch()
+        batch = self.take_batch()
+        with self.lock:  # the runner sends it after the batch (``pacing``)
+            self.metrics_out = self.tail.message(self.sim)
+        return said, batch
+
+    def metrics_frame(self, nodes: tuple[str, ...] | None, points: int) -> dict[str, Any]:
+        """A viewer's ``metrics`` request: the whole history, downsampled."""
+        with self.lock:
+            return charts.full_frame(self.sim, nodes, points)
 
     # -- control -------------------------------------------------------------------------------
     def can_control(self, client: str | None) -> bool:

@@ -6,6 +6,7 @@
  */
 
 import { brokerHooks } from "./brokers/index.js";
+import { Charts } from "./charts.js";
 import { bindControls } from "./controls.js";
 import { Diagram } from "./diagram.js";
 import { EventLog } from "./eventlog.js";
@@ -36,6 +37,9 @@ const log = new EventLog(document.getElementById("event-log"), {
   labelOf, onSelectMessage: (id) => inspector.showMessage(id),
 });
 const controls = bindControls(root);
+const charts = new Charts(document.getElementById("charts"), {
+  send: (frame) => socket.send(frame), diagram,
+});
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${root.dataset.wsPath}`;
 const socket = new RoomSocket(url, {
@@ -45,6 +49,8 @@ const socket = new RoomSocket(url, {
     tokens.clear();
     diagram.render(state.topology, state.contents);
     broker.rendered();
+    charts.rendered();
+    charts.snapshot();
     log.setNodes(state.topology);
     if (state.snapshots > 0 && frame.seq < Number(root.dataset.seq || 0)) {
       // Reset (or a walkthrough rebuilt): the room starts again, and so does its log.
@@ -83,6 +89,7 @@ const socket = new RoomSocket(url, {
       const shown = { ...state.contents };
       for (const id of landings.keys()) if (id in patch) shown[id] = before[id];
       diagram.render(state.topology, shown);
+      charts.rendered();
       log.setNodes(state.topology);
       topologyChanged();
       updateWhenLanded(patch, landings, true);
@@ -117,6 +124,7 @@ const socket = new RoomSocket(url, {
 const WALKTHROUGH_FRAME = '{"v":1,"type":"walkthrough"';
 const receive = socket.receive.bind(socket);
 socket.receive = (data) => {
+  if (charts.receive(data)) return; // metrics frames (charts.js also peeks at timeline ones)
   if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
     // Kept on the room element too: walkthrough.js may load after this frame arrived, and
     // then draws the last one kept (no frame is lost to script load order).

@@ -59,6 +59,33 @@ CASES = (
 )
 
 
+#: The charts' scripts (issue 12), whose share of the page's JavaScript ``--profile`` prints.
+CHART_MODULES = ("charts.js", "sparklines.js", "uPlot.esm.js")
+
+
+def _start_profiler(context: Any, page: Any) -> Any:
+    session = context.new_cdp_session(page)
+    session.send("Profiler.enable")
+    session.send("Profiler.setSamplingInterval", {"interval": 200})
+    session.send("Profiler.start")
+    return session
+
+
+def _js_time(profile: dict[str, Any]) -> tuple[float, float]:
+    """Milliseconds of sampled self time in the charts' modules and in all page scripts
+    (the profiler's idle, program and garbage-collector entries left out)."""
+    urls = {node["id"]: node["callFrame"]["url"] for node in profile["nodes"]}
+    names = {node["id"]: node["callFrame"]["functionName"] for node in profile["nodes"]}
+    charts = total = 0.0
+    for node, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        if names[node] in ("(idle)", "(program)", "(garbage collector)", "(root)"):
+            continue
+        total += delta / 1000
+        if urls[node].split("?")[0].endswith(CHART_MODULES):
+            charts += delta / 1000
+    return charts, total
+
+
 class Command(BaseCommand):
     help = "Frames per second and long-task time of rooms in Chromium (and of the idle page)."
 
@@ -67,6 +94,11 @@ class Command(BaseCommand):
         parser.add_argument("--speed", default="8", choices=["1", "2", "4", "8"])
         parser.add_argument("--width", type=int, default=1440)
         parser.add_argument("--height", type=int, default=900)
+        parser.add_argument("--open-charts", action="store_true",
+                            help="open each room's chart panel before measuring")
+        parser.add_argument("--profile", action="store_true",
+                            help="also print the main thread's JavaScript time spent in the "
+                                 "charts' modules (CPU profiler), beside all page JavaScript")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -102,7 +134,8 @@ class Command(BaseCommand):
         seconds = options["seconds"]
         out = self.stdout.write
         out(f"bench_fps: {seconds:g} s per case at {options['speed']}x, "
-            f"{options['width']}x{options['height']}, Chromium {browser.version}")
+            f"{options['width']}x{options['height']}, Chromium {browser.version}"
+            f"{', chart panel open' if options.get('open_charts') else ''}")
         idle = self._measure(browser, base, options, None)
         out(f"  {'idle page':22s} {idle['fps']:5.1f} fps   long tasks {idle['long']:6.0f} ms "
             f"({idle['count']})")
@@ -113,6 +146,10 @@ class Command(BaseCommand):
             out(f"  {name:22s} {figures['fps']:5.1f} fps   long tasks {figures['long']:6.0f} ms "
                 f"({figures['count']})   {exact}   (idle {idle['fps']:.1f} fps, "
                 f"{idle['long']:.0f} ms)")
+            if figures["js"] is not None:
+                charts, total = figures["js"]
+                out(f"  {'':22s} JavaScript {total:6.0f} ms, of which charts {charts:5.1f} ms "
+                    f"({charts / max(total, 1e-9):.1%}: {', '.join(CHART_MODULES)})")
             if not figures["exact"]:
                 failed.append(name)
         if failed:
@@ -129,15 +166,18 @@ class Command(BaseCommand):
             if case is not None:
                 self._open(page, case, options)
             page.evaluate("() => { __bench.frames = 0; __bench.long = 0; __bench.longCount = 0; }")
+            profiler = _start_profiler(context, page) if options.get("profile") else None
             page.wait_for_timeout(options["seconds"] * 1000)
             bench = page.evaluate("() => ({ ...__bench })")
+            if profiler is not None:
+                bench["js"] = _js_time(profiler.send("Profiler.stop")["profile"])
             exact = True
             if case is not None:
                 exact = self._counts_exact(page)
         finally:
             context.close()
         return {"fps": bench["frames"] / options["seconds"], "long": bench["long"],
-                "count": bench["longCount"], "exact": exact}
+                "count": bench["longCount"], "exact": exact, "js": bench.get("js")}
 
     def _open(self, page: Any, case: tuple[str, str, Any], options: dict[str, Any]) -> None:
         kind, slug, command = case
@@ -156,6 +196,9 @@ class Command(BaseCommand):
               form.requestSubmit();
             }""", [name, fields])
             page.locator(f"#status-{name}.ok").wait_for()
+        if options.get("open_charts"):
+            page.locator("[data-charts-toggle]").click()
+            page.locator("#charts canvas").first.wait_for()
 
     def _counts_exact(self, page: Any) -> bool:
         """Pause, let the last tokens land, and compare every node's counters with what a

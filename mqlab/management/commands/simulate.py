@@ -1,4 +1,5 @@
-"""``python manage.py simulate SCENARIO [--seed N] [--until T] [--jsonl]``: run one headless.
+"""``python manage.py simulate SCENARIO [--seed N] [--until T] [--jsonl] [--metrics F]``: run
+one headless.
 
 SCENARIO is a file path or a library name (``python manage.py simulate --list``). Prints a
 summary (published, delivered, duplicated side effects, lost, dead-lettered, max depth, max
@@ -6,12 +7,19 @@ lag, each expectation met or not); ``--jsonl`` prints every event as one JSON li
 then the summary as a last JSON line. Same seed, same output. Exit status: 0 when every
 expectation is met, 1 when one is not, 2 when the scenario is invalid.
 
+``--metrics out.csv`` also writes the run's metrics (``engine.metrics``: the series a room's
+charts show, sampled every virtual second) as CSV: one row per instant and node, columns
+``t,node,depth,in_flight,lag,publish_rate,deliver_rate,ack_rate,dlq,consumers`` (empty where a
+series means nothing for the node). Every sample is kept at full resolution up to
+``CSV_SAMPLES`` instants (older ones would be folded into buckets, as in a room).
+
 ``--walkthrough NAME`` plays a walkthrough step by step instead, printing each step's
 narration, prediction, reveal and checkpoints (exit status 1 when a checkpoint fails).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
@@ -19,8 +27,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from engine.errors import EngineError
 from engine.events import Event
+from engine.metrics import SERIES
 from engine.scenario import Result, Run, StepResult, Walkthrough
 from mqlab.scenarios import ScenarioError, library_names, load, load_walkthrough
+
+#: Instants a headless run keeps whole (a day of virtual seconds).
+CSV_SAMPLES = 86_400
 
 
 class Command(BaseCommand):
@@ -33,6 +45,8 @@ class Command(BaseCommand):
         parser.add_argument("--jsonl", action="store_true", help="stream events as JSON lines")
         parser.add_argument("--list", action="store_true", help="list the library")
         parser.add_argument("--walkthrough", help="play this walkthrough (a file or a name)")
+        parser.add_argument("--metrics", metavar="CSV",
+                            help="write the metrics series to this CSV file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
@@ -53,12 +67,17 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from None
         listeners = [self._print_event] if options["jsonl"] else []
         try:
-            result = Run(spec, options["seed"], listeners).play(options["until"])
+            run = Run(spec, options["seed"], listeners)
+            if options["metrics"]:
+                run.sim.record_metrics(recent=CSV_SAMPLES)
+            result = run.play(options["until"])
         except BrokenPipeError:
             return  # the reader (e.g. `head`) stopped reading: nothing more to say
         except EngineError as error:
             raise CommandError(f"the broker refused the scenario: [{error.code}] {error}",
                                returncode=2) from None
+        if options["metrics"]:
+            write_metrics(run, options["metrics"])
         if options["jsonl"]:
             self.stdout.write(json.dumps({"summary": result.summary, "expectations": [
                 o.as_dict() for o in result.outcomes]}, sort_keys=True))
@@ -134,3 +153,18 @@ class Command(BaseCommand):
         lines += [f"  [skip] {e['metric']} at t={e['at']:g}: the run stopped before"
                   for e in result.unchecked]
         self.stdout.write("\n".join(lines))
+
+
+def write_metrics(run: Run, path: str) -> None:
+    recorder = run.sim.metrics
+    assert recorder is not None
+    try:
+        with open(path, "w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["t", "node", *SERIES])
+            for at, node, values in recorder.rows():
+                writer.writerow([f"{at:g}", node, *("" if v is None else f"{v:g}"
+                                                    for v in values)])
+    except OSError as error:
+        raise CommandError(f"--metrics {path}: cannot write it ({error.strerror})",
+                           returncode=2) from None
