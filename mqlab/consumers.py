@@ -48,6 +48,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.client: str | None = session.get(CLIENT_KEY) if session is not None else None
         self.seq = 0
         self.bucket = _bucket()
+        #: Looking back on its own (a ``peek``): the live stream holds until it returns.
+        self.peeking = False
         try:
             self.room = await registry.aget(room_id)
         except RoomNotFound as error:
@@ -83,7 +85,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.handle(frame)
 
     def _spend(self, frame: wire.ClientFrame) -> None:
-        cost = RESYNC_COST if isinstance(frame, wire.ResyncFrame) else 1
+        costly = isinstance(frame, wire.ResyncFrame) or (
+            isinstance(frame, wire.ControlFrame) and frame.action in ("seek", "peek", "branch"))
+        cost = RESYNC_COST if costly else 1
         if not self.bucket.take(cost):
             raise wire.WireError(
                 "rate-limited", f"too many frames: at most {self.bucket.rate:g} a second "
@@ -94,7 +98,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         room = self.room
         assert room is not None
         if isinstance(frame, wire.ResyncFrame):
+            self.peeking = False
             await self.send_snapshot()
+            return
+        if isinstance(frame, wire.ControlFrame) and frame.action == "peek":
+            await self.peek(frame.value)
             return
         ref = None
         if isinstance(frame, wire.CommandFrame):
@@ -127,6 +135,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         walkthrough = await offloop.call(room, room.walkthrough_frame, self.client)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
+        await self.send_frame(await offloop.call(room, room.timeline_frame))
+
+    async def peek(self, value: Any) -> None:
+        """A private look at virtual time ``value`` (null: back to live), for this socket
+        only; the room does not move."""
+        room = self.room
+        assert room is not None
+        if value is None:
+            self.peeking = False
+            await self.send_snapshot()
+            return
+        frame = await offloop.call(room, room.peek, value)
+        self.peeking = frame["type"] == "snapshot"
+        await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send_text(wire.dumps(frame))
@@ -137,7 +159,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- group messages (type "room.x" -> method room_x) ----------------------------------------
     async def room_events(self, message: dict[str, Any]) -> None:
-        if message["seq"] <= self.seq:
+        if self.peeking or message["seq"] <= self.seq:
             return
         self.seq = message["seq"]
         await self.send_text(message["text"])
@@ -152,7 +174,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
                                            self.room.free_play))
 
     async def room_snapshot(self, message: dict[str, Any]) -> None:
-        await self.send_snapshot()
+        if not self.peeking:
+            await self.send_snapshot()
+
+    async def room_timeline(self, message: dict[str, Any]) -> None:
+        room = self.room
+        assert room is not None
+        await self.send_frame(await offloop.call(room, room.timeline_frame))
 
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
         room = self.room
