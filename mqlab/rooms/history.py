@@ -161,6 +161,21 @@ class Timeline:
                                "seq": event.seq})
         return True
 
+    def mark_command(self, at: float, seq: int, command: Any, args: dict[str, Any]) -> bool:
+        """A fault a user caused (a command marked ``danger``: a crash, a broker restart, a
+        poison message) is a marker too; True if added."""
+        branch = self.current
+        if not command.danger or seq < branch.marked_seq or len(branch.markers) >= MAX_MARKERS:
+            return False
+        if any(m["at"] == at and m["kind"] == command.name for m in branch.markers[-8:]):
+            return False
+        branch.marked_seq = seq
+        what = next((value for value in args.values() if isinstance(value, str) and value), "")
+        label = f"{command.label}: {what}" if what else command.label
+        branch.markers.append({"at": at, "last": at, "kind": command.name, "node": what,
+                               "label": label[:60], "count": 1, "seq": seq})
+        return True
+
     def frame(self, now: float) -> dict[str, Any]:
         current = self.current
         branches = [current, *self.others.values()]
@@ -278,7 +293,7 @@ class TimeTravel:
             if sim is self.sim:
                 self._diverged(self.timeline.cursor + 1, repr(error))  # type: ignore[attr-defined]
 
-    def _log_command(self, entry: list[Any]) -> None:
+    def _log_command(self, entry: list[Any], command: Any) -> None:
         """A command given now: behind the branch's end it forks first."""
         timeline = self.timeline
         if self.guide is None and (timeline.cursor < len(self.log)
@@ -286,6 +301,8 @@ class TimeTravel:
             self._fork()
         self.log.append(entry)
         timeline.cursor = len(self.log)
+        if timeline.mark_command(entry[0], self.sim.seq, command, entry[2]):
+            self._markers_changed = True
 
     # -- seeking -------------------------------------------------------------------------------
     def _seek_to(self, at: float, limit: int | None = None, fresh: bool = False) -> None:

@@ -169,7 +169,7 @@ class Room(TimeTravel):
         """Run a validated command now; raises EngineError. Logged even when the engine
         refuses it, because a refusal may change state (RabbitMQ closes the channel)."""
         if record:
-            self._log_command([self.sim.now, command.name, args])
+            self._log_command([self.sim.now, command.name, args], command)
         try:
             return command.run(self.lab, **args)
         finally:
