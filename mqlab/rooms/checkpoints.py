@@ -23,6 +23,7 @@ the survivors stay spread over the room's whole history (old ones thin out, neve
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 import sys
@@ -117,9 +118,17 @@ class _Thawer(pickle.Unpickler):
 def thaw(data: bytes, stand_in: Any = None) -> Any:
     """A fresh copy of what ``freeze`` was given; with ``stand_in``, that object replaces
     the kept ones (the copy then reports to it, not to the room)."""
-    if stand_in is None:
-        return pickle.loads(data)  # noqa: S301 - our own bytes, made in this process
-    return _Thawer(io.BytesIO(data), stand_in).load()  # noqa: S301
+    # Thawing makes many objects at once: the collector would scan them again and again
+    # (a pause of a few hundred ms in a big room); none of them is garbage yet.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if stand_in is None:
+            return pickle.loads(data)  # noqa: S301 - our own bytes, made in this process
+        return _Thawer(io.BytesIO(data), stand_in).load()  # noqa: S301
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass(frozen=True)

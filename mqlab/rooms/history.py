@@ -56,9 +56,9 @@ def _setting(name: str, default: Any) -> Any:
 
 
 def new_checkpoints() -> Checkpoints:
-    return Checkpoints(_setting("MQLAB_CHECKPOINT_EVERY_SECONDS", 10.0),
-                       _setting("MQLAB_CHECKPOINTS_MAX", 64),
-                       _setting("MQLAB_CHECKPOINT_BYTES_MAX", 64 * 1024 * 1024))
+    return Checkpoints(_setting("MQLAB_CHECKPOINT_EVERY_SECONDS", 2.0),
+                       _setting("MQLAB_CHECKPOINTS_MAX", 192),
+                       _setting("MQLAB_CHECKPOINT_BYTES_MAX", 48 * 1024 * 1024))
 
 
 def _at(entry: Any) -> float:
@@ -348,24 +348,33 @@ class TimeTravel:
         self.saved_at_len = -1  # type: ignore[attr-defined]
         self._save_quietly()  # type: ignore[attr-defined]  # the journal follows the new log
 
-    def _refuse_in_walkthrough(self) -> Outcome | None:
+    def _refusal(self) -> Outcome | None:
+        """Why the room cannot travel now, or None: a walkthrough moves by its steps, and a
+        replay is charged to the room's CPU share like any other work (``share``)."""
         if self.guide is not None:
             return Outcome(False, "a walkthrough moves by its steps; open its scenario from "
                            "the home page to travel in time", code="not-allowed")
+        share = self.share  # type: ignore[attr-defined]
+        if not share.available():
+            return Outcome(False, "this room has used its share of the server for now; try "
+                           f"again in {share.wait():.1f} s", code="busy")
         return None
 
+    def _charged(self, work: Any) -> Any:
+        return self._spent(work)  # type: ignore[attr-defined]
+
     def _control_seek(self, value: Any) -> Outcome:
-        refusal = self._refuse_in_walkthrough()
+        refusal = self._refusal()
         if refusal:
             return refusal
         end = max(self.timeline.current.end, self.sim.now)
         at = min(max(float(value), 0.0), end)
-        self._seek_to(at)
+        self._charged(lambda: self._seek_to(at))
         self.paused = True
         return Outcome(True, f"at t={at:g}s", announce="snapshot timeline")
 
     def _control_undo(self, value: Any) -> Outcome:
-        refusal = self._refuse_in_walkthrough()
+        refusal = self._refusal()
         if refusal:
             return refusal
         cursor = self.timeline.cursor
@@ -374,7 +383,7 @@ class TimeTravel:
                            code="bad-argument", field="action")
         entry = self.log[cursor - 1]
         kept = self.timeline.current.name
-        self._seek_to(_at(entry), cursor - 1)
+        self._charged(lambda: self._seek_to(_at(entry), cursor - 1))
         self._fork()
         self.paused = True
         name = entry[1] if len(entry) > 1 else "command"
@@ -382,7 +391,7 @@ class TimeTravel:
                        announce="snapshot timeline")
 
     def _control_branch(self, value: Any) -> Outcome:
-        refusal = self._refuse_in_walkthrough()
+        refusal = self._refusal()
         if refusal:
             return refusal
         timeline = self.timeline
@@ -401,7 +410,7 @@ class TimeTravel:
         timeline.others[old.name] = old
         timeline.current = target
         self.log = target.log
-        self._seek_to(min(at, target.end), fresh=True)
+        self._charged(lambda: self._seek_to(min(at, target.end), fresh=True))
         self.paused = True
         self.saved_at_len = -1  # type: ignore[attr-defined]
         return Outcome(True, f"on branch {target.name!r} at t={self.sim.now:g}s",
@@ -414,23 +423,27 @@ class TimeTravel:
     def peek(self, value: Any) -> dict[str, Any]:
         """A private snapshot at virtual time ``value`` for one viewer; the room is not
         touched (a copy is thawed from a checkpoint and played forward aside)."""
-        if self.guide is not None:
-            return wire.error("not-allowed", "a walkthrough moves by its steps; it has no "
-                              "history to look back on")
+        refusal = self._refusal()
+        if refusal:
+            return wire.error(refusal.code or "busy", refusal.message)
         with self.lock:  # type: ignore[attr-defined]
-            timeline = self.timeline
-            at = min(max(float(value), 0.0), max(timeline.current.end, self.sim.now))
-            checkpoint = timeline.current.checkpoints.nearest(at, len(self.log))
-            assert checkpoint is not None  # the first is never dropped
-            sim, lab, _run = thaw(checkpoint.data, stand_in=_Deaf())
-            for entry in self.log[checkpoint.index:]:
-                if _at(entry) > at:
-                    break
-                sim.advance_to(max(_at(entry), sim.now))
-                self._run_logged(sim, lab, entry)
-            sim.advance_to(max(at, sim.now))
-            state = {**sim.snapshot(), "contents": self._contents(sim, lab)}  # type: ignore
-            frame = wire.snapshot(self.id, state, speed=self.speed,  # type: ignore
-                                  paused=True, you=False, free_play=self.free_play)  # type: ignore
+            return self._charged(lambda: self._peek(value))
+
+    def _peek(self, value: Any) -> dict[str, Any]:
+        timeline = self.timeline
+        at = min(max(float(value), 0.0), max(timeline.current.end, self.sim.now))
+        checkpoint = timeline.current.checkpoints.nearest(at, len(self.log))
+        assert checkpoint is not None  # the first is never dropped
+        sim, lab, _run = thaw(checkpoint.data, stand_in=_Deaf())
+        for entry in self.log[checkpoint.index:]:
+            if _at(entry) > at:
+                break
+            sim.advance_to(max(_at(entry), sim.now))
+            self._run_logged(sim, lab, entry)
+        sim.advance_to(max(at, sim.now))
+        state = {**sim.snapshot(), "contents": self._contents(sim, lab)}  # type: ignore
+        frame = wire.snapshot(self.id, state, speed=self.speed,  # type: ignore[attr-defined]
+                              paused=True, you=False,
+                              free_play=self.free_play)  # type: ignore[attr-defined]
         frame["peek"] = True
         return frame
