@@ -302,7 +302,7 @@ class TimeTravel:
         self.log.append(entry)
         timeline.cursor = len(self.log)
         if timeline.mark_command(entry[0], self.sim.seq, command, entry[2]):
-            self._markers_changed = True
+            self._timeline_changed = True
 
     # -- seeking -------------------------------------------------------------------------------
     def _seek_to(self, at: float, limit: int | None = None, fresh: bool = False) -> None:
@@ -345,6 +345,7 @@ class TimeTravel:
             timeline.others.pop(next(iter(timeline.others)))
         timeline.current = new
         self.log = new.log
+        self._timeline_changed = True  # the runner's next frame tells every viewer
         self.saved_at_len = -1  # type: ignore[attr-defined]
         self._save_quietly()  # type: ignore[attr-defined]  # the journal follows the new log
 

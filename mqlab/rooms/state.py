@@ -148,7 +148,7 @@ class Room(TimeTravel):
         self.predictions: dict[int, dict[str, tuple[int, str]]] = {}
         #: Branches, markers and checkpoints (``history``); rebuilt by ``_replay``.
         self.timeline = Timeline()
-        self._markers_changed = False
+        self._timeline_changed = False
         self._replay(log or [], now, guide_at, timeline)
 
     @property
@@ -282,7 +282,7 @@ class Room(TimeTravel):
     def _on_event(self, event: Event) -> None:
         self.history.append(event)
         if event.kind in MARKER_KINDS and self.timeline.mark(event):
-            self._markers_changed = True
+            self._timeline_changed = True
         if self.viewers:
             self._pending.append(event)
             if event.kind in self._topology_kinds:
@@ -361,10 +361,10 @@ class Room(TimeTravel):
             self.idle_since = time.monotonic()
 
     def tick(self, wall_seconds: float) -> str | None:
-        """``_tick``, plus "timeline" when the clock passed a new marker."""
+        """``_tick``, plus "timeline" when the timeline changed (a new marker, a fork)."""
         said = self._tick(wall_seconds)
-        if self._markers_changed:
-            self._markers_changed = False
+        if self._timeline_changed:
+            self._timeline_changed = False
             return f"{said or 'clock'} timeline"
         return said
 
