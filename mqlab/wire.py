@@ -71,6 +71,7 @@ Additions for issue 12, time travel (additive; ``mqlab.rooms.history``):
   seconds, or null to return to live), which anyone may send: the answer, a ``snapshot``
   with ``"peek": true``, goes to that socket only, and the live stream to it holds until
   it returns to live (``peek`` null, or ``resync``);
+- a ``snapshot`` carries ``rewound``: how the room last went back, "reset" or "seek";
 - ``timeline``: now, end, markers [{at, kind, label, count}], branches [names], branch (the
   current one's name), forks {name: {at (the instant it forked, null for the first), end}}.
 """

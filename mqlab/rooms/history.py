@@ -206,6 +206,9 @@ class TimeTravel:
     scenario_run: Any
     guide: Any
     log: list[list[Any]]
+    #: How the room last went back: "reset" (it started again) or "seek" (a seek, undo or
+    #: branch switch), said in snapshots.
+    rewound: str
 
     # -- building ------------------------------------------------------------------------------
     def _history_start(self, log: list[list[Any]], saved: Any) -> int:
@@ -328,6 +331,7 @@ class TimeTravel:
         while history and history[-1].seq > seq:
             history.pop()
         self._reset_stream()  # type: ignore[attr-defined]
+        self.rewound = "seek"
 
     def _fork(self) -> None:
         """Keep the branch as it was; the room goes on in a new one from this instant."""

@@ -199,6 +199,7 @@ class Room(TimeTravel):
         with self.lock:
             self.history.clear()
             self.notice = None
+            self.rewound = "reset"
             self.sim, self.scenario_run, self.guide = sources.start(self.preset, self.seed,
                                                                    self._on_event)
             self.lab = self.kit.new_lab(self.sim)
@@ -345,6 +346,8 @@ class Room(TimeTravel):
                                      you=self.can_control(client), free_play=self.free_play)
             if self.notice:
                 snapshot["notice"] = self.notice
+            # How the room last went back in time, for a client whose picture's seq drops.
+            snapshot["rewound"] = self.rewound
         return batch, snapshot
 
     # -- viewers and pacing (attach and detach run on the event loop: no lock) ---------------

@@ -49,7 +49,8 @@ const socket = new RoomSocket(url, {
     log.setNodes(state.topology);
     if (state.snapshots > 0 && frame.seq < Number(root.dataset.seq || 0)) {
       // Reset, a seek back (or a walkthrough rebuilt): the log starts again from there.
-      log.clear(`The room went back to t = ${Number(frame.now).toFixed(1)} s.`);
+      const at = `t = ${Number(frame.now).toFixed(1)} s`;
+      log.clear(frame.rewound === "seek" ? `The room went back to ${at}.` : `The room started again at ${at}.`);
       topologyChanged();
     } else if (state.snapshots > 0) {
       log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);

@@ -109,8 +109,7 @@ export class Timeline {
     this.undo.disabled = !you;
     this.branch.disabled = !you;
     this.live.textContent = you ? "Go to the end" : "Return to live";
-    if (you) this.live.hidden = false;
-    else this.live.hidden = !this.peeking;
+    this.showPosition(Number(this.scrubber.value));
     this.note.textContent = you
       ? "Drag to go back: everyone sees that moment. A command given there starts a new branch; the old future is kept."
       : "Drag to look back on your own; the room goes on for everyone else.";
@@ -176,6 +175,8 @@ export class Timeline {
     if (!this.dragging) this.scrubber.value = String(now);
     const end = Math.max(this.state.end, now);
     const where = this.peeking ? " (looking back; the room goes on)" : "";
+    // A watcher returns from a look back; the controller goes to the end from behind it.
+    this.live.hidden = this.you ? now >= end - 0.05 : !this.peeking;
     this.at.textContent = `t = ${now.toFixed(1)} s of ${end.toFixed(1)} s${where}`;
   }
 }
