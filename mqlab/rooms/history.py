@@ -19,6 +19,7 @@ freed room comes back with them; checkpoints are memory only and are rebuilt by 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,8 @@ MAX_BRANCHES = 8
 MAX_BRANCH_NAME = 40
 #: Checkpoints an inactive branch keeps (a switch back replays from the nearest of them).
 INACTIVE_CHECKPOINTS = 4
+#: The most of a live room's wall time its checkpoints may take.
+LIVE_SHARE = 0.1
 MAIN = "main"
 
 
@@ -209,6 +212,7 @@ class TimeTravel:
     #: How the room last went back: "reset" (it started again) or "seek" (a seek, undo or
     #: branch switch), said in snapshots.
     rewound: str
+    _next_live_checkpoint = 0.0
 
     # -- building ------------------------------------------------------------------------------
     def _history_start(self, log: list[list[Any]], saved: Any) -> int:
@@ -243,15 +247,21 @@ class TimeTravel:
     # -- checkpoints and moving the clock ---------------------------------------------------------
     def _checkpoint(self) -> None:
         store = self.timeline.current.checkpoints
+        started = time.perf_counter()
         data = freeze((self.sim, self.lab, self.scenario_run), (self,))
         store.add(Checkpoint(self.sim.now, self.timeline.cursor, self.sim.seq, data))
+        took = time.perf_counter() - started
+        self._next_live_checkpoint = time.perf_counter() + took * (1 / LIVE_SHARE - 1)
 
-    def _passed(self) -> None:
-        """The clock moved: extend the branch's end, and checkpoint when one is due."""
+    def _passed(self, live: bool = False) -> None:
+        """The clock moved: extend the branch's end, and checkpoint when one is due (live,
+        at most ``LIVE_SHARE`` of the wall time goes to checkpoints: a big room at 8x gets
+        them further apart rather than spending its CPU share on them)."""
         branch = self.timeline.current
         branch.end = max(branch.end, self.sim.now)
         if self.guide is None and branch.checkpoints.due(self.sim.now) \
-                and self.sim.now >= branch.end:
+                and self.sim.now >= branch.end \
+                and not (live and time.perf_counter() < self._next_live_checkpoint):
             self._checkpoint()
 
     def _advance(self, at: float) -> None:
@@ -269,13 +279,13 @@ class TimeTravel:
         timeline = self.timeline
         while timeline.cursor < len(self.log) and _at(self.log[timeline.cursor]) <= target:
             reached = run_bounded(self.sim, _at(self.log[timeline.cursor]), budget)
-            self._passed()
+            self._passed(live=True)
             if not reached:
                 return False
             self._run_logged(self.sim, self.lab, self.log[timeline.cursor])
             timeline.cursor += 1
         reached = run_bounded(self.sim, target, budget)
-        self._passed()
+        self._passed(live=True)
         return reached
 
     def _next_command_at(self) -> float | None:

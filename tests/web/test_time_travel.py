@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from mqlab import sources
 from mqlab.models import RoomRecord
-from mqlab.rooms import Room
+from mqlab.rooms import Room, history
 from mqlab.rooms.journal import DatabaseJournal, load
 
 OWNER = "owner"
@@ -34,10 +34,12 @@ LESSON = st.lists(st.one_of(WAIT, COMMAND), min_size=1, max_size=14)
 
 
 @pytest.fixture(autouse=True)
-def unbounded_work(settings):
-    """Every tick reaches its target, so "the live room at t" is a whole instant."""
+def unbounded_work(settings, monkeypatch):
+    """Every tick reaches its target, so "the live room at t" is a whole instant; live
+    checkpoints go by virtual time alone (not also by the wall time they cost)."""
     settings.MQLAB_ROOM_WORK_BUDGET_SECONDS = 60.0
     settings.MQLAB_CHECKPOINT_EVERY_SECONDS = 5.0
+    monkeypatch.setattr(history, "LIVE_SHARE", 1.0)
 
 
 def new_room(**kwargs) -> Room:
@@ -202,3 +204,17 @@ def test_branches_and_the_seek_position_survive_a_save_and_reload():
     back.control(OWNER, "branch", "branch 2")
     assert [entry[2]["body"] for entry in back.log] == ["b2", "later"]
     assert RoomRecord.objects.get(id="tt").timeline["name"] == "branch 2"
+
+
+@pytest.mark.parametrize("source", [
+    "scenario:kafka-consumer-group-rebalancing", "scenario:kafka-broker-failure",
+    "scenario:sqs-dlq-redrive", "scenario:exactly-once-end-to-end",
+    "scenario:poison-message-retries", "sqs-lambda-batches", "sns-fan-out", "sqs-outbox"])
+def test_every_broker_and_scenario_world_seeks_back_exactly(source):
+    """Checkpoints hold whole worlds: Kafka groups and replicas, SQS and SNS, Lambda
+    pollers, scenario apps with their closures and random draws."""
+    room = Room("tt", sources.find(source, None), 5, OWNER)
+    seen = play(room, [("wait", 1.5)] * 24)
+    for at in sorted(seen)[3::7]:
+        seek(room, at)
+        assert picture(room) == seen[at], f"{source} at t={at}"
