@@ -18,6 +18,7 @@ freed room comes back with them; checkpoints are memory only and are rebuilt by 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ INACTIVE_CHECKPOINTS = 4
 #: The most of a live room's wall time its checkpoints may take.
 LIVE_SHARE = 0.1
 MAIN = "main"
+#: A logged command that fails again in a replay failed the same way live (deterministic).
+FAILED_LIVE_TOO = (EngineError, ArgumentError, UnknownCommand, ValueError, TypeError)
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -265,7 +268,9 @@ class TimeTravel:
             self._checkpoint()
 
     def _advance(self, at: float) -> None:
-        """Run everything due up to ``at`` (unbounded: a replay), checkpointing on the way."""
+        """Run everything due up to ``at`` (unbounded: a replay), checkpointing on the way.
+        Also what is due at ``at`` when the clock is already there: a command given live ran
+        only once everything due at its instant had (``Room.run_command``)."""
         store = self.timeline.current.checkpoints
         while store.items and at >= store.items[-1].at + store.every > self.sim.now:
             self.sim.advance_to(store.items[-1].at + store.every)
@@ -288,20 +293,28 @@ class TimeTravel:
         self._passed(live=True)
         return reached
 
+    def _advance_to_end(self, at: float) -> None:
+        """Where a replay stops: the clock moves to ``at``, but a room that is there already
+        (just built, or a checkpoint taken at ``at``) stays as it was at that moment."""
+        if at > self.sim.now:
+            self._advance(at)
+        self._passed()
+
     def _next_command_at(self) -> float | None:
         if self.timeline.cursor < len(self.log):
             return _at(self.log[self.timeline.cursor])
         return None
 
     def _run_logged(self, sim: Any, lab: Any, entry: Any) -> None:
-        """A command of the branch's future, as the live run ran it; errors it met live it
-        meets again (the engine is deterministic)."""
+        """A command of the branch's future, as the live run ran it, then what it made due
+        at once (routing, deliveries); errors it met live it meets again (the engine is
+        deterministic)."""
         try:
             _at_, name, raw_args = entry
             command = self.kit.command(name)  # type: ignore[attr-defined]
-            command.run(lab, **command.parse(raw_args))
-        except (EngineError, ArgumentError, UnknownCommand, ValueError, TypeError):
-            pass
+            with contextlib.suppress(*FAILED_LIVE_TOO):
+                command.run(lab, **command.parse(raw_args))
+            sim.advance_to(sim.now)
         except Exception as error:  # noqa: BLE001 - a replay must never brick a room
             if sim is self.sim:
                 self._diverged(self.timeline.cursor + 1, repr(error))  # type: ignore[attr-defined]
@@ -335,7 +348,7 @@ class TimeTravel:
             self._advance(_at(self.log[timeline.cursor]))
             self._run_logged(self.sim, self.lab, self.log[timeline.cursor])
             timeline.cursor += 1
-        self._advance(at)
+        self._advance_to_end(at)
         seq = self.sim.seq
         history = self.history  # type: ignore[attr-defined]
         while history and history[-1].seq > seq:

@@ -217,7 +217,7 @@ class Room(TimeTravel):
                     **(guide_at or {"index": 0, "done": False})))
                 self.paused = True  # until the presenter runs the step
             else:
-                self._guarded(len(log), lambda: self._advance(until))
+                self._guarded(len(log), lambda: self._advance_to_end(until))
                 self._history_loaded(timeline)
             self._reset_stream()
             self.saved_at_len = len(self.log)
