@@ -85,9 +85,22 @@ def test_a_seek_shows_what_the_live_room_showed_at_that_instant(lesson, data):
     # Playing on from the first instant replays the same future, commands included.
     seek(room, instants[0])
     room.control(OWNER, "resume", None)
-    room.tick(end["now"] - room.sim.now)
+    room._play_to(end["now"], 60.0)  # a tick's now + wall x speed can miss it by a rounding
     assert picture(room) == end
     assert room.timeline_frame()["branches"] == ["main"]
+    # A command there forks (if anything lay ahead of it); back on main, every instant is as
+    # it was.
+    seek(room, instants[0])
+    behind = instants[0] < end["now"] or any(entry[0] > instants[0] for entry in room.log)
+    room.run_command(OWNER, "publish", {"routing_key": "tasks", "body": "fork"})
+    branches = room.timeline_frame()["branches"]
+    assert branches == (["main", "branch 2"] if behind else ["main"])
+    assert room.control(OWNER, "branch", "main").ok
+    if not behind:
+        return
+    for at in instants:
+        seek(room, at)
+        assert picture(room) == seen[at]
 
 
 @pytest.mark.django_db
