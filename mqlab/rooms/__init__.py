@@ -7,6 +7,8 @@
 - ``offloop``: room work on worker threads, one job at a time per room;
 - ``journal``: the database record and the append-only command journal;
 - ``registry``: the rooms running in this process, loading and shutdown saves.
+- ``checkpoints``: a room's engine state frozen every few virtual seconds, in a bounded store;
+- ``history``: time travel: seek, fork, branches, undo, a viewer's private peek, markers.
 
 Rooms live in the memory of one server process. With several daphne processes (Redis as the
 channel layer), a room's sockets and form posts must reach the process that runs it (sticky
