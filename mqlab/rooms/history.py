@@ -75,6 +75,17 @@ def _at(entry: Any) -> float:
     return at if math.isfinite(at) else 0.0
 
 
+MARKER_FIELDS = {"at": float, "last": float, "kind": str, "node": str, "label": str,
+                 "count": int, "seq": int}
+
+
+def _marker(data: Any) -> bool:
+    """A saved marker with every field of its type (numbers may be ints)."""
+    return isinstance(data, dict) and all(
+        isinstance(data.get(key), (int, float) if kind is float else kind)
+        and not isinstance(data.get(key), bool) for key, kind in MARKER_FIELDS.items())
+
+
 @dataclass
 class Branch:
     """One line of history: its commands, how far its clock went, what happened on it."""
@@ -99,10 +110,12 @@ class Branch:
         """A saved branch, checked (it comes from the database), or None."""
         try:
             name = str(data["name"])[:MAX_BRANCH_NAME]
+            if not isinstance(data["log"], list):
+                return None
             log = [entry for entry in data["log"] if isinstance(entry, list)]
             end = float(data["end"])
             forked = data.get("forked_at")
-            markers = [m for m in data.get("markers", []) if isinstance(m, dict)][:MAX_MARKERS]
+            markers = [m for m in data.get("markers", []) if _marker(m)][:MAX_MARKERS]
             return cls(name, log, end if math.isfinite(end) else 0.0,
                        None if forked is None else float(forked), markers,
                        int(data.get("marked_seq", 0)))

@@ -231,3 +231,17 @@ def test_every_broker_and_scenario_world_seeks_back_exactly(source):
     for at in sorted(seen)[3::7]:
         seek(room, at)
         assert picture(room) == seen[at], f"{source} at t={at}"
+
+
+def test_a_damaged_saved_timeline_still_opens_the_room():
+    """The saved timeline comes from the database: what cannot be read is left out."""
+    saved = {"name": "main", "end": "soon", "ahead": 99,
+             "markers": [{"at": 1.0}, "x", {"at": 2.0, "last": 2.0, "kind": "alert", "node": "",
+                                           "label": "alert", "count": 1, "seq": 3}],
+             "others": [{"name": "b", "log": "nope", "end": 1.0}, {"name": "ok", "log": [],
+                                                                   "end": 4.0}]}
+    room = new_room(log=[], now=2.0, timeline=saved)
+    frame = room.timeline_frame()
+    assert frame["branches"] == ["main", "ok"] and frame["now"] == 2.0
+    room.control(OWNER, "branch", "ok")
+    assert room.timeline_frame()["branch"] == "ok"
