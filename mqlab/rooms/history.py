@@ -19,6 +19,7 @@ freed room comes back with them; checkpoints are memory only and are rebuilt by 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from mqlab.rooms.outcome import Outcome
 
 if TYPE_CHECKING:
     from engine import Simulation
+
+logger = logging.getLogger("mqlab.rooms")
 
 #: Event kinds worth a marker on the timeline, and the word the marker shows.
 MARKER_KINDS = {
@@ -229,6 +232,8 @@ class TimeTravel:
     #: branch switch), said in snapshots.
     rewound: str
     _next_live_checkpoint = 0.0
+    #: Why the room cannot travel in time, when a checkpoint failed (a model's bug).
+    _uncopyable: str | None = None
 
     # -- building ------------------------------------------------------------------------------
     def _history_start(self, log: list[list[Any]], saved: Any) -> int:
@@ -264,7 +269,15 @@ class TimeTravel:
     def _checkpoint(self) -> None:
         store = self.timeline.current.checkpoints
         started = time.perf_counter()
-        data = freeze((self.sim, self.lab, self.scenario_run), (self,))
+        if self._uncopyable:
+            return
+        try:
+            data = freeze((self.sim, self.lab, self.scenario_run), (self,))
+        except Exception as error:  # noqa: BLE001 - e.g. a model holding a generator
+            # The room plays on; time travel is refused with the reason (``_refusal``).
+            logger.exception("room %s: its state cannot be copied", self.id)  # type: ignore
+            self._uncopyable = f"its state cannot be copied ({error!r:.120})"
+            return
         store.add(Checkpoint(self.sim.now, self.timeline.cursor, self.sim.seq, data))
         took = time.perf_counter() - started
         self._next_live_checkpoint = time.perf_counter() + took * (1 / LIVE_SHARE - 1)
@@ -395,6 +408,9 @@ class TimeTravel:
         if self.guide is not None:
             return Outcome(False, "a walkthrough moves by its steps; open its scenario from "
                            "the home page to travel in time", code="not-allowed")
+        if self._uncopyable or not self.timeline.current.checkpoints.items:
+            return Outcome(False, f"this room cannot travel in time: {self._uncopyable}",
+                           code="engine-error")
         share = self.share  # type: ignore[attr-defined]
         if not share.available():
             return Outcome(False, "this room has used its share of the server for now; try "

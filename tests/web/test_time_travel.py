@@ -245,3 +245,14 @@ def test_a_damaged_saved_timeline_still_opens_the_room():
     assert frame["branches"] == ["main", "ok"] and frame["now"] == 2.0
     room.control(OWNER, "branch", "ok")
     assert room.timeline_frame()["branch"] == "ok"
+
+
+def test_a_room_whose_state_cannot_be_copied_plays_on_and_says_why_it_cannot_travel():
+    room = new_room()
+    room.lab.unpicklable = (n for n in range(3))  # a generator: pickle refuses it
+    room.timeline.current.checkpoints.items[1:] = []
+    play(room, [("wait", 12.0)])  # a checkpoint falls due and fails
+    assert room.sim.now == 12.0 and not room.paused
+    outcome = room.control(OWNER, "seek", 1.0)
+    assert not outcome.ok and "cannot be copied" in outcome.message
+    assert room.peek(1.0)["type"] == "error"
