@@ -123,9 +123,11 @@ export class Timeline {
     if (!this.peeking) this.showPosition(frame.now);
   }
 
-  /** A snapshot arrived: a peek's answer keeps the scrubber where the watcher put it. */
+  /** A snapshot arrived: a peek's answer (the page now shows the past) or a live one (a
+   * return to live, a reconnect: the server streams the room again). */
   snapshot(frame) {
-    if (!frame.peek && !this.dragging) this.showPosition(frame.now);
+    this.peeking = Boolean(frame.peek);
+    if (!this.dragging) this.showPosition(frame.now);
   }
 
   drawBranches({ branches, branch, forks }) {
