@@ -268,7 +268,7 @@ class TimeTravel:
     # -- checkpoints and moving the clock ---------------------------------------------------------
     def _checkpoint(self) -> None:
         store = self.timeline.current.checkpoints
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: a loaded machine must not thin them out
         if self._uncopyable:
             return
         try:
@@ -279,7 +279,7 @@ class TimeTravel:
             self._uncopyable = f"its state cannot be copied ({error!r:.120})"
             return
         store.add(Checkpoint(self.sim.now, self.timeline.cursor, self.sim.seq, data))
-        took = time.perf_counter() - started
+        took = time.thread_time() - started
         self._next_live_checkpoint = time.perf_counter() + took * (1 / LIVE_SHARE - 1)
 
     def _passed(self, live: bool = False) -> None:
