@@ -48,6 +48,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.client: str | None = session.get(CLIENT_KEY) if session is not None else None
         self.seq = 0
         self.bucket = _bucket()
+        #: Looking back on its own (a ``peek``): the live stream holds until it returns.
+        self.peeking = False
         try:
             self.room = await self.open_room(room_id)
         except RoomNotFound as error:
@@ -81,7 +83,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.handle(frame)
 
     def _spend(self, frame: wire.ClientFrame) -> None:
-        cost = RESYNC_COST if isinstance(frame, wire.ResyncFrame | wire.MetricsFrame) else 1
+        costly = isinstance(frame, wire.ResyncFrame | wire.MetricsFrame) or (
+            isinstance(frame, wire.ControlFrame) and frame.action in ("seek", "peek", "branch"))
+        cost = RESYNC_COST if costly else 1
         if not self.bucket.take(cost):
             raise wire.WireError(
                 "rate-limited", f"too many frames: at most {self.bucket.rate:g} a second "
@@ -92,11 +96,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         room = self.room
         assert room is not None
         if isinstance(frame, wire.ResyncFrame):
+            self.peeking = False
             await self.send_snapshot()
             return
         if isinstance(frame, wire.MetricsFrame):
             await self.send_frame(await offloop.call(room, room.metrics_frame, frame.nodes,
                                                      frame.points))
+            return
+        if isinstance(frame, wire.ControlFrame) and frame.action == "peek":
+            await self.peek(frame.value)
             return
         ref = None
         if isinstance(frame, wire.CommandFrame):
@@ -126,6 +134,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         walkthrough = await self.ask("walkthrough_frame", self.client)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
+        await self.send_frame(await offloop.call(room, room.timeline_frame))
+
+    async def peek(self, value: Any) -> None:
+        """A private look at virtual time ``value`` (null: back to live), for this socket
+        only; the room does not move."""
+        room = self.room
+        assert room is not None
+        if value is None:
+            self.peeking = False
+            await self.send_snapshot()
+            return
+        frame = await offloop.call(room, room.peek, value)
+        self.peeking = frame["type"] == "snapshot"
+        await self.send_frame(frame)
 
     # -- where the room is: here (a cluster's web process overrides these: mqlab.cluster) ----
     async def open_room(self, room_id: str) -> Room:
@@ -157,7 +179,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- group messages (type "room.x" -> method room_x) ----------------------------------------
     async def room_events(self, message: dict[str, Any]) -> None:
-        if message["seq"] <= self.seq:
+        if self.peeking or message["seq"] <= self.seq:
             return
         self.seq = message["seq"]
         await self.send_text(message["text"])
@@ -179,7 +201,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_frame(wire.control(you, free_play))
 
     async def room_snapshot(self, message: dict[str, Any]) -> None:
-        await self.send_snapshot()
+        if not self.peeking:
+            await self.send_snapshot()
+
+    async def room_timeline(self, message: dict[str, Any]) -> None:
+        room = self.room
+        assert room is not None
+        await self.send_frame(await offloop.call(room, room.timeline_frame))
 
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
         room = self.room

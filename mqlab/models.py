@@ -35,6 +35,9 @@ class RoomRecord(models.Model):
     scenario = models.JSONField(null=True, blank=True)
     #: A walkthrough room's step: ``{"index": i, "done": bool}``.
     guide = models.JSONField(null=True, blank=True)
+    #: Time travel (``mqlab.rooms.history``): the current branch's name, end, cursor and
+    #: markers, and the other branches with their logs. Null in rooms made before it.
+    timeline = models.JSONField(null=True, blank=True)
     #: The IP address that created the room: rooms per address per hour (mqlab/quotas.py).
     creator_address = models.GenericIPAddressField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)

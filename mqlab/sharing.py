@@ -124,7 +124,8 @@ def save_room(request: HttpRequest, room_id: str) -> HttpResponse:
     fields = {"title": (request.POST.get("title") or "").strip()[:120] or default_title(room),
               "description": (request.POST.get("description") or "").strip()[:2000]
               or source.summary, "source": source.slug, "seed": definition["seed"],
-              "log": definition["log"], "now": definition["now"]}
+              # The room as it is: after a seek back, not the branch's future.
+              "log": definition["log"][:room.timeline.cursor], "now": definition["now"]}
     saved = _same_save(room.id, fields)
     if saved is None:
         client, address = client_id(request.session), quotas.client_address(request)

@@ -81,11 +81,22 @@ something for it).
   last instant is before ``after`` missed some and asks for a full frame; a snapshot (reset,
   seek) starts a new history, so a client asks again after every snapshot.
 - ``GET /rooms/<id>/metrics.json?nodes=a,b&points=n`` answers the full frame as JSON.
+Additions for issue 12, time travel (additive; ``mqlab.rooms.history``):
+- ``control`` actions ``seek`` (value: virtual seconds; the room pauses at that instant and
+  everyone gets a ``snapshot`` whose ``now`` is it), ``branch`` (value: a branch's name),
+  ``undo`` (no value), all for whoever controls the room; and ``peek`` (value: virtual
+  seconds, or null to return to live), which anyone may send: the answer, a ``snapshot``
+  with ``"peek": true``, goes to that socket only, and the live stream to it holds until
+  it returns to live (``peek`` null, or ``resync``);
+- a ``snapshot`` carries ``rewound``: how the room last went back, "reset" or "seek";
+- ``timeline``: now, end, markers [{at, kind, label, count}], branches [names], branch (the
+  current one's name), forks {name: {at (the instant it forked, null for the first), end}}.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -96,7 +107,10 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_SERVER_FRAME_CHARS = 192 * 1024
 #: Speeds a room may run at (virtual seconds per wall second).
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play")
+CONTROL_ACTIONS = ("pause", "resume", "step", "speed", "reset", "free_play", "seek", "branch",
+                   "undo", "peek")
+#: Longest branch name a client may send.
+MAX_BRANCH_NAME = 40
 #: Instants in one metrics frame: the default and the most a client may ask for.
 DEFAULT_METRICS_POINTS = 300
 MAX_METRICS_POINTS = 1000
@@ -219,7 +233,21 @@ def _control_frame(data: dict[str, Any], ref: str | None) -> ControlFrame:
     if action == "free_play" and not isinstance(value, bool):
         raise WireError("bad-argument", "free_play needs value true or false", ref=ref,
                         field="value")
+    if action in ("seek", "peek") and not (action == "peek" and value is None) \
+            and not _instant(value):
+        raise WireError("bad-argument", f"{action} needs value: virtual seconds (a number "
+                        f">= 0){' or null for live' if action == 'peek' else ''}; got "
+                        f"{value!r}"[:200], ref=ref, field="value")
+    if action == "branch" and not (isinstance(value, str)
+                                   and 0 < len(value) <= MAX_BRANCH_NAME):
+        raise WireError("bad-argument", f"branch needs value: a branch name (1 to "
+                        f"{MAX_BRANCH_NAME} characters)", ref=ref, field="value")
     return ControlFrame(action, value)
+
+
+def _instant(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value) and value >= 0
 
 
 def _walkthrough_frame(data: dict[str, Any], ref: str | None) -> WalkthroughFrame:

@@ -60,7 +60,7 @@ class FifoQueue(Queue):
     def _delay_again(self) -> None:
         now = self.sim.now
         for message in self.messages.values():
-            if message.state is DELAYED:
+            if message.state == DELAYED:
                 message.timer.cancel()
                 message.visible_at = max(now, message.enqueued_at + self.delay)
                 message.timer = self.sim.call_at(message.visible_at, self._delay_over, message)
@@ -108,7 +108,7 @@ class FifoQueue(Queue):
 
     def _offer(self, group_id: str) -> None:
         group = self.groups.get(group_id)
-        if group and group_id not in self.locks and group[0].state is VISIBLE:
+        if group and group_id not in self.locks and group[0].state == VISIBLE:
             heapq.heappush(self._available, (group[0].order, group_id))
             self.wake()
 
@@ -118,12 +118,12 @@ class FifoQueue(Queue):
             order, group_id = heapq.heappop(available)
             group = self.groups.get(group_id)
             if not group or group_id in self.locks or group[0].order != order \
-                    or group[0].state is not VISIBLE:
+                    or group[0].state != VISIBLE:
                 continue  # stale: locked, emptied or offered twice
             index = 0
             while index < len(group):
                 message = group[index]
-                if message.state is not VISIBLE:
+                if message.state != VISIBLE:
                     break
                 yield message
                 if index < len(group) and group[index] is message:

@@ -31,6 +31,8 @@ from typing import Any
 
 from .errors import InvalidMessageContents, InvalidParameterValue, MissingParameter
 
+# A message's state. Compare with ``==``, never ``is``: a copy of the simulation (a room's
+# checkpoint, mqlab/rooms/checkpoints.py) holds equal strings, not these very objects.
 DELAYED = "delayed"
 VISIBLE = "visible"
 IN_FLIGHT = "in-flight"

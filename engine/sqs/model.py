@@ -650,7 +650,7 @@ class SQS(BrokerModel):
                 if len(messages) < 100:
                     entry = _content(message)
                     messages.append(entry)
-                if message.consumer is not None and message.state is IN_FLIGHT \
+                if message.consumer is not None and message.state == IN_FLIGHT \
                         and len(held[message.consumer]) < 100:
                     held[message.consumer].append(entry or _content(message))
             counters: dict[str, Any] = dict(queue.counts(), WaitingReceives=len(queue.waiters))

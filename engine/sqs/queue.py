@@ -197,7 +197,7 @@ class Queue:
             # an older or spent handle: success, nothing deleted (DeleteMessage API Reference)
             self._delete_ignored(handle)
             return
-        if self.fifo and message.state is not IN_FLIGHT:
+        if self.fifo and message.state != IN_FLIGHT:
             raise InvalidParameterValue(
                 f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
                 "handle has expired (on a FIFO queue a handle works only while its message "
@@ -208,7 +208,7 @@ class Queue:
         message = self.handles.get(handle) if isinstance(handle, str) else None
         if message is None:
             self._check_handle(handle)
-        if message is None or message.state is not IN_FLIGHT:
+        if message is None or message.state != IN_FLIGHT:
             raise MessageNotInflight(
                 f"Message of receipt handle {handle} is not in flight: only a message received"
                 " and not yet deleted or visible again can change its visibility, with the"
@@ -263,10 +263,10 @@ class Queue:
         if message.timer is not None:
             message.timer.cancel()
             message.timer = None
-        if message.state is IN_FLIGHT:
+        if message.state == IN_FLIGHT:
             self.in_flight -= 1
             self._unlock(message)
-        elif message.state is DELAYED:
+        elif message.state == DELAYED:
             self.delayed -= 1
         del self.messages[message.id]
         if message.receipt is not None:
@@ -379,7 +379,7 @@ class StandardQueue(Queue):
             while heap:
                 entry = heapq.heappop(heap)
                 message = entry[1]
-                if message.state is not VISIBLE or message.queue is not self \
+                if message.state != VISIBLE or message.queue is not self \
                         or message.order != entry[0]:
                     continue  # deleted, expired or moved while visible
                 if sampled is not None and message.server not in sampled:

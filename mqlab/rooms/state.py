@@ -45,7 +45,8 @@ from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
 from mqlab.rooms import charts, realclients
-from mqlab.rooms.clockwork import advance_to, run_bounded
+from mqlab.rooms.clockwork import run_bounded
+from mqlab.rooms.history import MARKER_KINDS, Timeline, TimeTravel
 from mqlab.rooms.outcome import Outcome, engine_error_message
 from mqlab.rooms.pace import Pace
 from mqlab.rooms.share import CpuShare
@@ -108,7 +109,7 @@ def _all_topology_kinds() -> frozenset[str]:
     return frozenset().union(*(_topology_kinds(broker) for broker in brokers()))
 
 
-class Room:
+class Room(TimeTravel):
     """One running simulation: its clock settings, who controls it, its command log, its
     event history (for the inspector) and the events not yet sent to its viewers."""
 
@@ -116,7 +117,8 @@ class Room:
                  free_play: bool = False, speed: float = 1.0, paused: bool = False,
                  log: list[list[Any]] | None = None, now: float = 0.0,
                  guide_at: dict[str, Any] | None = None,
-                 journal: Journal | None = None, token: str | None = None) -> None:
+                 journal: Journal | None = None, token: str | None = None,
+                 timeline: dict[str, Any] | None = None) -> None:
         self.id = room_id
         #: The secret real clients sign with (``mqlab.sqs_api``); shown to the controller only.
         self.token = token or new_token()
@@ -147,7 +149,10 @@ class Room:
         self.predictions: dict[int, dict[str, tuple[int, str]]] = {}
         #: the metrics tail for the room's group, set by ``frame`` (``mqlab.rooms.charts``)
         self.metrics_out: dict[str, Any] | None = None
-        self._replay(log or [], now, guide_at)
+        #: Branches, markers and checkpoints (``history``); rebuilt by ``_replay``.
+        self.timeline = Timeline()
+        self._timeline_changed = False
+        self._replay(log or [], now, guide_at, timeline)
 
     @property
     def budget(self) -> float:
@@ -167,7 +172,7 @@ class Room:
         """Run a validated command now; raises EngineError. Logged even when the engine
         refuses it, because a refusal may change state (RabbitMQ closes the channel)."""
         if record:
-            self.log.append([self.sim.now, command.name, args])
+            self._log_command([self.sim.now, command.name, args], command)
         try:
             return command.run(self.lab, **args)
         finally:
@@ -185,10 +190,10 @@ class Room:
                    record.owner, free_play=record.free_play, speed=record.speed,
                    paused=record.paused, log=record.log if log is None else log,
                    now=record.now if now is None else now, guide_at=record.guide,
-                   journal=journal, token=record.token or None)
+                   journal=journal, token=record.token or None, timeline=record.timeline)
 
     def _replay(self, log: list[list[Any]], until: float,
-                guide_at: dict[str, Any] | None = None) -> None:
+                guide_at: dict[str, Any] | None = None, timeline: Any = None) -> None:
         """Rebuild from the preset and ``log``, then run to virtual time ``until``. Commands
         that failed live fail again the same way (the engine is deterministic), so their
         errors are expected here; anything else is a divergence: logged, kept in the log, and
@@ -197,6 +202,7 @@ class Room:
         with self.lock:
             self.history.clear()
             self.notice = None
+            self.rewound = "reset"
             self.sim, self.scenario_run, self.guide = sources.start(self.preset, self.seed,
                                                                    self._on_event)
             self.sim.record_metrics()  # charts (issue 12): a new history per simulation
@@ -206,15 +212,18 @@ class Room:
             for name, raw_args in self.preset.steps:
                 command = self.kit.command(name)
                 self._apply(command, command.parse(raw_args), record=False)
-            for number, entry in enumerate(log, start=1):
+            cursor = self._history_start(log, timeline)
+            for number, entry in enumerate(log[:cursor], start=1):
                 self._replay_entry(number, entry)
+            self.log.extend(log[cursor:])  # the branch's future: played as the clock gets there
             if self.guide is not None:
                 # A walkthrough's time is where its steps put it, not ``until``.
                 self._guarded(len(log), lambda: self.guide.restore(
                     **(guide_at or {"index": 0, "done": False})))
                 self.paused = True  # until the presenter runs the step
             else:
-                self._guarded(len(log), lambda: advance_to(self.sim, until))
+                self._guarded(len(log), lambda: self._advance_to_end(until))
+                self._history_loaded(timeline)
             self._reset_stream()
             self.saved_at_len = len(self.log)
 
@@ -230,7 +239,7 @@ class Room:
             self._diverged(number, f"it cannot be read back: {error}")
             self.log.append(entry)  # kept as it was, so nothing is lost
             return
-        if not self._guarded(number, lambda: advance_to(self.sim, at)):
+        if not self._guarded(number, lambda: self._advance(at)):
             return
         try:
             self._apply(command, args)
@@ -260,7 +269,8 @@ class Room:
                     "token": self.token, "speed": self.speed, "paused": self.paused,
                     "now": self.sim.now,
                     "log": list(self.log), "scenario": sources.stored_spec(self.preset),
-                    "guide": self.guide.state() if self.guide else None}
+                    "guide": self.guide.state() if self.guide else None,
+                    "timeline": self.history_state()}
 
     def save(self) -> None:
         """Hand the whole definition to the journal (a no-op for a room without one)."""
@@ -277,18 +287,21 @@ class Room:
     # -- events --------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
         self.history.append(event)
+        if event.kind in MARKER_KINDS and self.timeline.mark(event):
+            self._timeline_changed = True
         if self.viewers:
             self._pending.append(event)
             if event.kind in self._topology_kinds:
                 self._topology_changed = True
 
-    def _contents(self) -> dict[str, Any]:
+    def _contents(self, sim: Any = None, lab: Any = None) -> dict[str, Any]:
         """Every node's contents: the brokers', plus what the lab says about its simulated
-        apps on their nodes (an optional ``Lab.contents()``: the messages an app works on)."""
+        apps on their nodes (an optional ``Lab.contents()``: the messages an app works on);
+        the room's own unless a private copy's ``sim`` and ``lab`` are given (a peek)."""
         contents: dict[str, Any] = {}
-        for model in self.sim.brokers.values():
+        for model in (sim or self.sim).brokers.values():
             contents.update(model.contents())
-        extra = getattr(self.lab, "contents", None)
+        extra = getattr(lab or self.lab, "contents", None)
         for node, value in (extra() if extra else {}).items():
             if node in contents:
                 contents[node] = _merged(contents[node], value)
@@ -340,6 +353,8 @@ class Room:
                                      you=self.can_control(client), free_play=self.free_play)
             if self.notice:
                 snapshot["notice"] = self.notice
+            # How the room last went back in time, for a client whose picture's seq drops.
+            snapshot["rewound"] = self.rewound
         return batch, snapshot
 
     # -- viewers and pacing (attach and detach run on the event loop: no lock) ---------------
@@ -356,6 +371,14 @@ class Room:
             self.idle_since = time.monotonic()
 
     def tick(self, wall_seconds: float) -> str | None:
+        """``_tick``, plus "timeline" when the timeline changed (a new marker, a fork)."""
+        said = self._tick(wall_seconds)
+        if self._timeline_changed:
+            self._timeline_changed = False
+            return f"{said or 'clock'} timeline"
+        return said
+
+    def _tick(self, wall_seconds: float) -> str | None:
         """Advance the clock by ``wall_seconds`` at the room's speed, within the work budget;
         returns what viewers must hear about ("clock", "clock walkthrough"), or None. A
         paused room still finishes what is due now (a command's routing and deliveries)."""
@@ -364,7 +387,7 @@ class Room:
             target = start if self.paused else start + wall_seconds * self.speed
             if self.guide is not None:
                 target = min(target, max(self.guide.limit, start))
-            reached = self._spent(lambda: run_bounded(self.sim, target, self.budget)) \
+            reached = self._spent(lambda: self._play_to(target, self.budget)) \
                 if self.share.available() else False
             if self.paused:
                 return "clock" if self.pace.idle() else None
@@ -512,11 +535,14 @@ class Room:
             return Outcome(True, f"still running what is due at t={self.sim.now:g}s",
                            announce="clock")
         due = self.sim.next_due()
+        command_at = self._next_command_at()  # the branch's future, after a seek back
+        if command_at is not None and (due is None or command_at < due):
+            due = command_at
         if due is None:
             return Outcome(True, "nothing is scheduled", announce="clock")
         if self.guide is not None and due > self.guide.limit:
             due = self.guide.limit  # nothing else happens within the step
-        run_bounded(self.sim, due, self.budget)
+        self._play_to(due, self.budget)
         if self.guide is not None and self.guide.reached():
             self.paused = True
             return Outcome(True, "the walkthrough step has ended",

@@ -13,6 +13,7 @@ import { EventLog } from "./eventlog.js";
 import { Inspector } from "./inspector.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { RoomSocket } from "./socket.js";
+import { Timeline } from "./timeline.js";
 import { toast } from "./toast.js";
 import { Tokens } from "./tokens.js";
 import { Toolbar } from "./toolbar.js";
@@ -53,8 +54,9 @@ const socket = new RoomSocket(url, {
     charts.snapshot();
     log.setNodes(state.topology);
     if (state.snapshots > 0 && frame.seq < Number(root.dataset.seq || 0)) {
-      // Reset (or a walkthrough rebuilt): the room starts again, and so does its log.
-      log.clear(`The room started again at t = ${Number(frame.now).toFixed(1)} s.`);
+      // Reset, a seek back (or a walkthrough rebuilt): the log starts again from there.
+      const at = `t = ${Number(frame.now).toFixed(1)} s`;
+      log.clear(frame.rewound === "seek" ? `The room went back to ${at}.` : `The room started again at ${at}.`);
       topologyChanged();
     } else if (state.snapshots > 0) {
       log.note(`Fresh snapshot at event ${frame.seq}: the diagram shows the room as it is now.`);
@@ -72,6 +74,7 @@ const socket = new RoomSocket(url, {
     tokens.cap = tokenCap(frame.speed);
     applyControl(frame.control);
     inspector.refresh(null);
+    timeline?.snapshot(frame);
   },
   events(frame) {
     const patch = frame.patch || {};
@@ -122,10 +125,13 @@ const socket = new RoomSocket(url, {
 // A walkthrough's state (see mqlab/wire.py) is for static/js/walkthrough.js, as a DOM event;
 // the prefix test leaves every other frame to the socket without parsing it twice.
 const WALKTHROUGH_FRAME = '{"v":1,"type":"walkthrough"';
+const TIMELINE_FRAME = '{"v":1,"type":"timeline"'; // for static/js/timeline.js
 const receive = socket.receive.bind(socket);
 socket.receive = (data) => {
   if (charts.receive(data)) return; // metrics frames (charts.js also peeks at timeline ones)
-  if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
+  if (typeof data === "string" && data.startsWith(TIMELINE_FRAME)) {
+    timeline?.frame(JSON.parse(data));
+  } else if (typeof data === "string" && data.startsWith(WALKTHROUGH_FRAME)) {
     // Kept on the room element too: walkthrough.js may load after this frame arrived, and
     // then draws the last one kept (no frame is lost to script load order).
     root.walkthroughFrame = JSON.parse(data);
@@ -145,6 +151,14 @@ const toolbar = new Toolbar(document.querySelector("[data-toolbar]"), {
   help: openHelp,
 });
 
+const timelineRoot = document.querySelector("[data-timeline]");
+const timeline = timelineRoot && new Timeline(timelineRoot, {
+  control: (action, value) => {
+    if (!socket.control(action, value)) toast("Not connected: wait for the connection to come back.");
+  },
+  clock: () => toolbar.clock,
+});
+
 const inspector = new Inspector(document.getElementById("inspector"), {
   roomId, state, labelOf,
   sendCommand: (name, args) => socket.command(name, args),
@@ -153,6 +167,7 @@ const inspector = new Inspector(document.getElementById("inspector"), {
 
 function applyControl(control) {
   toolbar.setControl(control);
+  timeline?.setControl(control.you);
   controls.setEnabled(control.you);
   root.dataset.you = String(control.you);
 }

@@ -265,3 +265,18 @@ def test_the_scoreboard_says_whose_counter_a_claim_reads_and_shows_its_note(visi
     notes = [row["note"] for row in response.context["scoreboard"]["expectations"]]
     assert "the new group reads all history" in notes
     assert "the new group reads all history" in response.content.decode()
+
+
+def test_a_room_saved_after_a_seek_back_shares_the_moment_it_shows(visitor):
+    room = start(visitor, "rabbitmq-work-queue")
+    room.tick(1.0)
+    assert room.run_command(room.owner, "publish", {"routing_key": "tasks", "count": "2"}).ok
+    room.tick(3.0)
+    assert room.run_command(room.owner, "crash_consumer", {"consumer": "worker-2"}).ok
+    room.tick(2.0)
+    assert room.control(room.owner, "seek", 2.5).ok
+    visitor.post(f"/rooms/{room.id}/save/", {"title": "Before the crash"})
+    saved = SavedScenario.objects.get()
+    assert (saved.log, saved.now) == (room.log[:1], 2.5)
+    copy = room_of(Client().post(f"/scenarios/saved/{saved.id}/open/"))
+    assert copy.sim.snapshot() == room.sim.snapshot()
