@@ -67,7 +67,7 @@ def _setting(name: str, default: Any) -> Any:
 def new_checkpoints() -> Checkpoints:
     return Checkpoints(_setting("MQLAB_CHECKPOINT_EVERY_SECONDS", 2.0),
                        _setting("MQLAB_CHECKPOINTS_MAX", 192),
-                       _setting("MQLAB_CHECKPOINT_BYTES_MAX", 48 * 1024 * 1024))
+                       _setting("MQLAB_CHECKPOINT_BYTES_MAX", 16 * 1024 * 1024))
 
 
 def _at(entry: Any) -> float:
