@@ -117,13 +117,8 @@ def why_not_queue(model: RabbitMQ, queue_name: str, exchange_name: str, routing_
         return "; ".join(f"binding {code(label(exchange, b))}: "
                          f"{header_failure(b.arguments, headers or {})}" for b in to_queue[:4])
     nearest = closest([b.routing_key for b in to_queue], routing_key)
-    others = [b.routing_key for b in exchange.bindings.values()]
-    overall = closest(others, routing_key) if exchange.type == "topic" else None
-    text = (f"no binding of {code(exchange_name)} to {code(queue_name)} matches "
+    return (f"no binding of {code(exchange_name)} to {code(queue_name)} matches "
             f"{code(routing_key)}; the closest binding is {code(nearest)}")
-    if overall is not None and overall != nearest:
-        text += f" (the closest of all {code(exchange_name)}'s bindings is {code(overall)})"
-    return text
 
 
 def _not_bound(model: RabbitMQ, exchange: Exchange, queue_name: str) -> str:
