@@ -10,18 +10,23 @@ count of the rest, so one cause stays small whatever the topology.
 ``say(cause)`` turns a cause into the learner-readable step of a message's trace ("delivered to
 worker-2 (prefetch 1: worker-1 was at its limit)"). The rules, each with its source:
 
-RabbitMQ ("Exchanges", "Consumers", "Consumer Prefetch", "Dead Letter Exchanges", "TTL",
-"Queue Length Limit", "Publishers" guides at https://www.rabbitmq.com/docs/):
+RabbitMQ ("Exchanges", "Consumers", "Consumer Prefetch", "Consumer Acknowledgements and
+Publisher Confirms", "Dead Letter Exchanges", "TTL", "Queue Length Limit", "Alternate
+Exchanges", "Publishers" guides at https://www.rabbitmq.com/docs/):
   publish, binding, default-exchange, exchange-binding, alternate-exchange, unroutable,
   round-robin, prefetch, single-active, priority, basic-get, ack, auto-ack, requeue,
   dead-letter, ttl, max-length, rejected, delivery-limit, dead-letter-dropped, budget, purge,
   queue-deleted, restart, memory-alarm.
-Kafka (DefaultPartitioner / BuiltInPartitioner with murmur2; the consumer group protocol):
-  key-hash, sticky, explicit-partition, append, assignment, commit, log-cleaner, truncated,
-  no-leader, topic-deleted.
-SQS (Developer Guide: "Amazon SQS visibility timeout", "Using dead-letter queues"):
-  send, delay, receive, visibility-expired, visibility-changed, redrive, delete, retention,
-  purge, fifo-group.
+Kafka (DefaultPartitioner / BuiltInPartitioner: murmur2 of the key, KIP-480 sticky without
+one; the consumer group protocol and its assignors; the log cleaner; KIP-98 markers):
+  key-hash, sticky, explicit-partition, retry, produce, batch-refused, append, replication,
+  assignment, commit, log-cleaner, truncated, no-leader, topic-deleted, marker.
+SQS and SNS (Developer Guide: "Amazon SQS visibility timeout", "Amazon SQS delay queues",
+"Using dead-letter queues", message move tasks; SNS fan-out):
+  send, delay, delay-over, receive, visibility-expired, visibility-lapsed, visibility-changed,
+  redrive, move-task, delete, retention, purge, queue-deleted, sns-publish, fan-out.
+A blocked FIFO group moves nothing, so it is no cause: ``engine.sqs.why`` names the message
+that blocks it when a learner asks why a message was not received.
 """
 
 from __future__ import annotations
@@ -253,8 +258,6 @@ SAYINGS: dict[str, Any] = {
     "fan-out": lambda c: (f"fanned out by {code(c['topic'])} into {c['copies']} queue "
                           f"cop{'y' if c['copies'] == 1 else 'ies'}"
                           + (f" ({c['filtered']} filtered out)" if c.get("filtered") else "")),
-    "fifo-group": lambda c: (f"FIFO group {code(c['group'])} blocked behind message "
-                             f"{code(c['blocker'])}"),
 }
 
 
