@@ -147,6 +147,8 @@ def _dead_letter(c: dict[str, Any]) -> str:
 
 
 def _discarded(c: dict[str, Any]) -> str:
+    if c.get("refused"):  # reject-publish turns the publish away; no DLX is consulted
+        return f"{_leaving(c)}: the new message is turned away"
     return f"{_leaving(c)}; no dead-letter exchange, discarded"
 
 

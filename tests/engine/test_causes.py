@@ -155,13 +155,20 @@ def test_reject_dead_letters_with_reason_and_x_death_count():
                               "exchange `dlx`")
 
 
-def test_ttl_expiry_without_a_dead_letter_exchange_discards():
-    """"TTL" guide: x-message-ttl; expired at the head, discarded with no DLX."""
+def one_queue(name, arguments, bodies):
+    """A queue with ``arguments`` and no consumer, ``bodies`` published to it."""
     sim = Simulation(seed=1)
     events = listen(sim)
     ch = sim.rabbitmq.channel()
-    ch.queue_declare("short", arguments={"x-message-ttl": 500})
-    ch.basic_publish("", "short", b"a")
+    ch.queue_declare(name, arguments=arguments)
+    for body in bodies:
+        ch.basic_publish("", name, body)
+    return sim, events
+
+
+def test_ttl_expiry_without_a_dead_letter_exchange_discards():
+    """"TTL" guide: x-message-ttl; expired at the head, discarded with no DLX."""
+    sim, events = one_queue("short", {"x-message-ttl": 500}, [b"a"])
     sim.advance(1)
     expired = causes(events, "m1", "expired")
     assert expired == [{"rule": "ttl", "queue": "short", "ttl": 500}]
@@ -171,12 +178,7 @@ def test_ttl_expiry_without_a_dead_letter_exchange_discards():
 
 def test_max_length_drop_head_pushes_the_oldest_out():
     """"Queue Length Limit": drop-head (the default) drops the oldest ready message."""
-    sim = Simulation(seed=1)
-    events = listen(sim)
-    ch = sim.rabbitmq.channel()
-    ch.queue_declare("small", arguments={"x-max-length": 1})
-    ch.basic_publish("", "small", b"a")
-    ch.basic_publish("", "small", b"b")
+    _, events = one_queue("small", {"x-max-length": 1}, [b"a", b"b"])
     dropped = causes(events, "m1", "dropped")
     assert dropped[0]["rule"] == "max-length" and dropped[0]["refused"] is False
     assert say(dropped[0]) == ("pushed out of `small` by max-length overflow "
@@ -184,13 +186,13 @@ def test_max_length_drop_head_pushes_the_oldest_out():
 
 
 def test_reject_publish_refuses_the_new_message():
-    sim = Simulation(seed=1)
-    events = listen(sim)
-    ch = sim.rabbitmq.channel()
-    ch.queue_declare("small", arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
-    ch.basic_publish("", "small", b"a")
-    ch.basic_publish("", "small", b"b")
-    assert causes(events, "m2", "dropped")[0]["refused"] is True
+    """"Queue Length Limit", reject-publish: the newest message is turned away."""
+    _, events = one_queue("small", {"x-max-length": 1, "x-overflow": "reject-publish"},
+                          [b"a", b"b"])
+    refused = causes(events, "m2", "dropped")[0]
+    assert refused["refused"] is True
+    assert say(refused) == ("refused by `small`: full (x-max-length=1, reject-publish): the "
+                            "new message is turned away")
 
 
 def test_unroutable_mandatory_message_is_returned_naming_the_bindings_tried():
