@@ -69,12 +69,18 @@ def _binding(c: dict[str, Any]) -> str:
         return (f"routed by {_exchange(c['exchange'])} (fanout: every bound queue gets a "
                 "copy)" + _enqueued(c))
     matched = c.get("matched") or []
-    text = f"routed by {_exchange(c['exchange'])} (binding {_names(matched)} matched"
+    text = (f"routed by {_exchange(c['exchange'])} (binding {_names(matched)} matched"
+            if matched else f"routed by {_exchange(c['exchange'])} (one of its bindings "
+            "matched")
     unmatched = c.get("unmatched") or []
     if unmatched:
-        text += f"; {_names(unmatched, c.get('more', 0))} did not"
-    text += ")"
-    return text + _enqueued(c)
+        text += f"; {_names(unmatched)} did not"
+    return text + _not_listed(c) + ")" + _enqueued(c)
+
+
+def _not_listed(c: dict[str, Any]) -> str:
+    more = c.get("more", 0)
+    return f"; {more} other binding{'s' if more != 1 else ''} not shown" if more else ""
 
 
 def _enqueued(c: dict[str, Any]) -> str:
@@ -93,7 +99,7 @@ def _unroutable(c: dict[str, Any]) -> str:
         why = (f"no binding of {_exchange(c['exchange'])} matches routing key "
                f"{code(c['routing_key'])}")
     if c.get("unmatched"):
-        why += f" (tried {_names(c['unmatched'], c.get('more', 0))})"
+        why += f" (tried {_names(c['unmatched'])}{_not_listed(c)})"
     if c.get("mandatory"):
         return f"returned to the publisher as unroutable: {why} and mandatory=true"
     return f"dropped as unroutable: {why} (not mandatory, no alternate exchange)"

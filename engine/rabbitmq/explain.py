@@ -8,9 +8,10 @@ patterns, headers compares binding arguments with ``x-match`` (``exchanges.heade
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from ..causes import listed
+from ..causes import MAX_LISTED, listed
 from .dead_letter import DELIVERY_LIMIT, EXPIRED, MAXLEN
 from .exchanges import binding_text, headers_match
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from .message import Message
     from .queues import Queue
 
+#: bindings of an exchange judged, at most, to list those a message did not match
+MAX_EXAMINED = 16
+#: bindings of one queue judged, at most, to name the one that matched
+MAX_EXAMINED_MINE = 64
+#: routing answers an exchange keeps (routing keys x destinations) before starting afresh
+MAX_EXPLAINED = 256
 #: dead-letter reason ("Dead Letter Exchanges") → the cause rule of leaving a queue for it
 LEAVING_RULES = {EXPIRED: "ttl", MAXLEN: "max-length", DELIVERY_LIMIT: "delivery-limit"}
 
@@ -60,17 +67,43 @@ def label(exchange: Exchange, binding: Binding) -> str:
 
 def split_bindings(exchange: Exchange, routing_key: str, headers: dict[str, Any] | None,
                    destination: Any = None) -> tuple[list[str], list[str], int]:
-    """(matched bindings to ``destination``, unmatched bindings, how many more unmatched)."""
+    """(matched bindings to ``destination``, unmatched bindings, how many bindings are not
+    listed). Bounded whatever the exchange's size: the matched ones come from the first
+    ``MAX_EXAMINED_MINE`` of the queue's own bindings, only the first ``MAX_EXAMINED`` of the
+    exchange are judged for the list of those that did not match (the rest are counted), and
+    an answer is kept per routing key and destination until the bindings change (a headers
+    exchange, whose headers are no key, works it out each time)."""
+    if exchange.type == "headers":
+        return _split(exchange, routing_key, headers, destination)
+    key = (routing_key, destination)
+    known = exchange.explained.get(key)
+    if known is None:
+        if len(exchange.explained) >= MAX_EXPLAINED:
+            exchange.explained.clear()
+        known = exchange.explained[key] = _split(exchange, routing_key, headers, destination)
+    return known
+
+
+def _split(exchange: Exchange, routing_key: str, headers: dict[str, Any] | None,
+           destination: Any) -> tuple[list[str], list[str], int]:
     matched: list[str] = []
+    if destination is not None:
+        mine = (destination.bindings.values() if destination.KIND == "queue"
+                else [b for b in exchange.bindings.values() if b.destination is destination])
+        matched = [label(exchange, b) for b in islice(mine, MAX_EXAMINED_MINE)
+                   if b.source is exchange
+                   and binding_matches(exchange, b, routing_key, headers)]
     unmatched: list[str] = []
+    examined = 0
     for binding in exchange.bindings.values():
-        if binding_matches(exchange, binding, routing_key, headers):
-            if destination is None or binding.destination is destination:
-                matched.append(label(exchange, binding))
-        else:
-            unmatched.append(label(exchange, binding))
-    shown, more = listed(dict.fromkeys(unmatched))
-    return list(dict.fromkeys(matched)), shown, more
+        if examined == MAX_EXAMINED or len(unmatched) == MAX_LISTED:
+            break
+        examined += 1
+        if not binding_matches(exchange, binding, routing_key, headers):
+            text = label(exchange, binding)
+            if text not in unmatched:
+                unmatched.append(text)
+    return list(dict.fromkeys(matched)), unmatched, len(exchange.bindings) - examined
 
 
 def enqueue_cause(queue: Queue, message: Message, via: Exchange) -> dict[str, Any]:
@@ -85,23 +118,24 @@ def enqueue_cause(queue: Queue, message: Message, via: Exchange) -> dict[str, An
         return {"rule": "default-exchange", "exchange": "", **place}
     matched, unmatched, more = split_bindings(via, message.routing_key,
                                               message.properties.headers, queue)
+    # copies: the lists are kept for the next message with this routing key
     return {"rule": "binding", "exchange": via.name, "type": via.type,
-            "routing_key": message.routing_key, "matched": matched, "unmatched": unmatched,
-            "more": more, **place}
+            "routing_key": message.routing_key, "matched": list(matched),
+            "unmatched": list(unmatched), "more": more, **place}
 
 
 def forward_cause(exchange: Exchange, destination: Exchange, routing_key: str,
                   headers: dict[str, Any] | None) -> dict[str, Any]:
     matched, _, _ = split_bindings(exchange, routing_key, headers, destination)
     return {"rule": "exchange-binding", "exchange": exchange.name, "to": destination.name,
-            "matched": matched}
+            "matched": list(matched)}
 
 
 def unroutable_cause(exchange: Exchange, message: Message, mandatory: bool) -> dict[str, Any]:
     _, unmatched, more = split_bindings(exchange, message.routing_key,
                                         message.properties.headers)
     return {"rule": "unroutable", "exchange": exchange.name, "type": exchange.type,
-            "routing_key": message.routing_key, "unmatched": unmatched, "more": more,
+            "routing_key": message.routing_key, "unmatched": list(unmatched), "more": more,
             "mandatory": mandatory}
 
 

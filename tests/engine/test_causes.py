@@ -397,3 +397,21 @@ def test_headers_binding_says_which_argument_failed():
                           {"format": "pdf", "lang": "en"}) == (
         "header `format` is `pdf`, the binding wants `zip`")
     assert header_failure({"type": "report"}, {}) == "header `type` is missing"
+
+
+def test_a_cause_lists_a_few_bindings_and_counts_the_rest():
+    """A cause stays small on a big exchange: six bindings named, the others counted."""
+    sim = Simulation(seed=1)
+    events = listen(sim)
+    ch = sim.rabbitmq.channel()
+    ch.exchange_declare("wide", "topic")
+    ch.queue_declare("q")
+    for n in range(30):
+        ch.queue_bind("q", "wide", f"k{n}.*")
+    ch.queue_bind("q", "wide", "hit.*")
+    ch.basic_publish("wide", "hit.me", b"x")
+    cause = causes(events, "m1", "enqueued")[0]
+    assert cause["matched"] == ["hit.*"]
+    assert cause["unmatched"] == [f"k{n}.*" for n in range(6)] and cause["more"] == 25
+    assert say(cause).endswith("did not; 25 other bindings not shown) → enqueued in `q` "
+                               "(position 1)")
