@@ -127,3 +127,20 @@ def test_why_refuses_bad_questions_clearly(owner, sync_rooms):
     assert exchange.status_code == 200
     assert "ask on a queue, a consumer or a partition" in exchange.json()["answer"]
     assert owner.get("/rooms/nosuchroom/why/", {"node": "a:b:c"}).status_code == 404
+
+
+def test_a_kafka_records_trace_ends_with_the_commit_past_it(owner, sync_rooms):
+    """The trace of a record: key → murmur2 → partition, its offset, the consumer that owns
+    the partition under the range assignor, and the group's commit at offset + 1 or later."""
+    room_id = start_room(owner, "kafka-consumer-group")
+    room = sync_rooms.running(room_id)
+    room.sim.advance(12)
+    fetched = next(e for e in room.history if e.kind == "delivered" and e.cause)
+    steps = room.message_info(fetched.message_id)["trace"]
+    assert [step["rule"] for step in steps] == [
+        "key-hash", "append", "replication", "replication", "assignment", "commit"]
+    key = fetched.cause["partition"]
+    assert steps[0]["text"] == f"key `alice` → murmur2 → partition {key[-1]} of 3"
+    assert steps[4]["text"] == (f"fetched by `billing-1`, which owns {key} under the range "
+                                "assignor (group `billing`)")
+    assert steps[-1]["text"] == f"group `billing` committed {key} at 1"
