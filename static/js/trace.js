@@ -12,7 +12,7 @@
 
 /** The message last opened in the inspector: its id and its bindings report. */
 let selected = null;
-/** The last answer per node id, so a node pane redrawn by a batch keeps it. */
+/** The last answer per node and message, so a node pane redrawn by a batch keeps it. */
 const answers = new Map();
 
 const ASKABLE = new Set(["rabbitmq:queue", "rabbitmq:consumer", "kafka:consumer",
@@ -86,26 +86,35 @@ export function whyBox(node, roomId) {
       : `Why didn't${about || " it"} reach here?`;
   const button = el("button", { type: "button", className: "small why-ask" }, label);
   button.dataset.why = node.id;
+  const key = `${node.id} ${selected?.id || ""}`;
   const answer = el("div", { className: "why-answer", role: "status" });
-  const known = answers.get(node.id);
+  answer.dataset.whyFor = key;
+  const known = answers.get(key);
   if (known) drawAnswer(answer, known);
-  button.addEventListener("click", () => ask(roomId, node.id, answer, button));
+  button.addEventListener("click", () => ask(roomId, node.id, key, button));
   box.append(button, answer);
   return box;
 }
 
-function ask(roomId, nodeId, answer, button) {
+function ask(roomId, nodeId, key, button) {
   const query = new URLSearchParams({ node: nodeId });
   if (selected?.id) query.set("message", selected.id);
   button.disabled = true;
   fetch(`/rooms/${encodeURIComponent(roomId)}/why/?${query}`, { headers: { Accept: "application/json" } })
     .then((response) => response.json())
     .then((reply) => {
-      answers.set(nodeId, reply);
-      drawAnswer(answer, reply);
+      if (!reply.error) answers.set(key, reply);
+      drawWhere(key, reply);
     })
-    .catch(() => drawAnswer(answer, { error: "the server did not answer: try again" }))
+    .catch(() => drawWhere(key, { error: "the server did not answer: try again" }))
     .finally(() => { button.disabled = false; });
+}
+
+/** Into the answer box shown now (the node pane may have been redrawn while asking). */
+function drawWhere(key, reply) {
+  for (const box of document.querySelectorAll(".why-answer")) {
+    if (box.dataset.whyFor === key) drawAnswer(box, reply);
+  }
 }
 
 function drawAnswer(box, reply) {
