@@ -6,7 +6,8 @@
 - ``pacing``: the runner (frames, broadcasts, periodic saves, freeing idle rooms);
 - ``offloop``: room work on worker threads, one job at a time per room;
 - ``journal``: the database record and the append-only command journal;
-- ``registry``: the rooms running in this process, loading and shutdown saves.
+- ``registry``: the rooms running in this process, loading and shutdown saves;
+- ``traces`` and ``why``: a message's trace and "why didn't it...?" answers, from the history.
 
 Rooms live in the memory of one server process. With several daphne processes (Redis as the
 channel layer), a room's sockets and form posts must reach the process that runs it (sticky
