@@ -3,6 +3,9 @@
 Every state change emits one ``Event``: a frozen record with an increasing sequence number,
 the virtual time, a kind, the message it concerns (if any), the topology nodes it moved from
 and to, and a short human reason. The web layer animates them; tests compare whole traces.
+A movement also carries its ``cause``: a small dict of data naming the rule that moved the
+message and its inputs (``engine.causes`` lists the rules and says them in sentences). It is
+built only while someone listens, so an unobserved simulation pays nothing for it.
 
 Kinds are plain lowercase strings, past tense, hyphenated (``"dead-lettered"``). The shared
 vocabulary is below; a broker may add kinds of its own and documents them in its module.
@@ -63,6 +66,8 @@ class Event:
     target: str | None = None
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: why it moved: ``{"rule": ..., ...}`` (``engine.causes``), None for non-movements
+    cause: dict[str, Any] | None = field(default=None, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-safe data, the shape the wire format sends."""
@@ -76,4 +81,5 @@ class Event:
             "target": self.target,
             "reason": self.reason,
             "details": self.details,
+            "cause": self.cause,
         }

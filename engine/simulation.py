@@ -129,12 +129,13 @@ class Simulation:
 
     def emit(self, kind: str, broker: str, message_id: str | None = None,
              source: str | None = None, target: str | None = None, reason: str = "",
-             details: dict[str, Any] | None = None) -> None:
+             details: dict[str, Any] | None = None,
+             cause: dict[str, Any] | None = None) -> None:
         self._seq += 1
         if not self._listeners:
             return
         event = Event(self._seq, self._clock.now, kind, broker, message_id, source, target,
-                      reason, {} if details is None else details)
+                      reason, {} if details is None else details, cause)
         for listener in tuple(self._listeners):
             listener(event)
 

@@ -2,7 +2,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from mqlab import challenges_web, charts_web, scoreboard, sharing, sqs_api, views
+from mqlab import challenges_web, charts_web, scoreboard, sharing, sqs_api, views, why_web
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,4 +37,5 @@ urlpatterns = [
     path("rooms/<slug:room_id>/commands/<slug:name>/", views.run_command, name="room-command"),
     # Kafka record ids hold a slash ("orders/0@5"), hence path rather than str.
     path("rooms/<slug:room_id>/messages/<path:message_id>/", views.message, name="room-message"),
+    path("rooms/<slug:room_id>/why/", why_web.why_view, name="room-why"),
 ]

@@ -32,6 +32,9 @@ Changes to the contract since version 1 was first written, each additive:
   ``notes`` (presenter notes) are sent only to the controller. Anyone may send
   ``{"v":1,"type":"walkthrough","action":"predict","value":{"choice":i,"name":text}}`` before
   the reveal (anonymous when the name is empty); every join and leave re-sends the frame.
+- why (issue 12): each event of an events frame carries ``"cause"``: ``{"rule": ..., ...}``
+  naming the broker rule that moved the message and its inputs, or null for an event that
+  moves no message (``engine.causes`` lists the rules); clients may ignore it.
 
 Every frame is a JSON object with ``"v": 1`` and a ``"type"``. The stream follows Zulip's
 event-queue idea: a snapshot carries the sequence number of the last event it includes; event

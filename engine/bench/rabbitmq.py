@@ -8,6 +8,10 @@ against a bare ``collections.deque`` append/popleft loop of the same count.
 
 (b) Topic routing over 10,000 bindings: RabbitMQ's trie (``TopicTrie``) against one compiled
 regular expression per binding, on the same keys; both must agree on every match.
+
+(c) Publishes through a topic exchange holding a room's cap of bindings (500), with and
+without a listener: with one, each copy's cause judges the bindings it names (issue 12's
+"why"); that work is bounded, so the ratio stays near (a)'s.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ BATCH = 1_000
 CONSUMERS = 4
 PREFETCH = 10
 BINDINGS = 10_000
+#: the default room cap on bindings (``Limits.max_bindings``), for (c)
+ROOM_BINDINGS = 500
+PUBLISHES = 5_000
 TRIE_KEYS = 20_000
 REGEX_KEYS = 200
 WORDS = ["eu", "us", "asia", "order", "payment", "user", "stock", "created", "updated",
@@ -53,6 +60,11 @@ def run(report: Callable[..., None], ratio: Callable[..., None]) -> None:
     report(f"(b) topic routes/s over {BINDINGS:,} bindings, trie", trie_rate, "/s")
     report(f"(b) topic routes/s over {BINDINGS:,} bindings, regex each", regex_rate, "/s")
     ratio("(b) trie / regex per binding", trie_rate / regex_rate, target=">= 20")
+    loud = best_rate(PUBLISHES, lambda n: topic_publishes(n, listen=True), repeat=REPEAT)
+    still = best_rate(PUBLISHES, lambda n: topic_publishes(n, listen=False), repeat=REPEAT)
+    report(f"(c) topic publishes/s, {ROOM_BINDINGS} bindings, no listener", still, "/s")
+    report(f"(c) topic publishes/s, {ROOM_BINDINGS} bindings, listener (causes)", loud, "/s")
+    ratio("(c) no listener / listener", still / loud)
 
 
 def deque_loop(count: int) -> None:
@@ -83,6 +95,27 @@ def work_queue(count: int, *, listen: bool) -> None:
         sim.advance(0)
     if broker.queues["tasks"]["ready"] or broker.queues["tasks"]["unacked"]:
         raise AssertionError("benchmark did not finish its round trips")
+
+
+def topic_publishes(count: int, *, listen: bool) -> None:
+    """Publishes through a topic exchange with a room's cap of bindings: with a listener each
+    copy's cause judges the bindings it names (``engine.rabbitmq.explain``), bounded however
+    many there are."""
+    sim = Simulation(seed=1)
+    if listen:
+        heard: list[object] = []
+        sim.subscribe(heard.append)
+    channel = sim.rabbitmq.channel()
+    channel.exchange_declare("events", "topic")
+    channel.queue_declare("sink", arguments={"x-max-length": 10})
+    for n in range(ROOM_BINDINGS - 1):
+        channel.queue_bind("sink", "events", f"{WORDS[n % len(WORDS)]}.{n}.*")
+    channel.queue_bind("sink", "events", "order.#")
+    publish = channel.basic_publish
+    for _ in range(count):
+        publish("events", "order.created.eu", b"x")
+        if listen:
+            heard.clear()
 
 
 def _ack(channel, method, properties, body) -> None:  # type: ignore[no-untyped-def]

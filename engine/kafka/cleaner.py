@@ -123,7 +123,8 @@ class LogCleaner:
                             f"offset {first.offset} of {partition.name} deleted: {why}; log "
                             f"now starts at {log.log_start}",
                             {"partition": partition.name, "offset": first.offset,
-                             "log_start": log.log_start})
+                             "log_start": log.log_start},
+                            {"rule": "log-cleaner", "how": f"retention: {why}"})
 
     # -- compaction ---------------------------------------------------------------------------
     def _compact(self, partition: Partition) -> None:
@@ -155,7 +156,9 @@ class LogCleaner:
                             f"offset {record.offset} of {partition.name} compacted away: "
                             f"{doomed[record.offset]}",
                             {"partition": partition.name, "offset": record.offset,
-                             "key": record.key if isinstance(record.key, str) else None})
+                             "key": record.key if isinstance(record.key, str) else None},
+                            {"rule": "log-cleaner",
+                             "how": f"compaction: {doomed[record.offset]}"})
         if not tombstones_left and all(r.offset < partition.high_watermark
                                        for r in log.last(1)):
             self._dirty.discard(partition)

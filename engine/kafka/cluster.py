@@ -189,7 +189,9 @@ class Partition:
                 continue
             emit(REPLICATED, record.id, source, target,
                  f"follower on broker {follower} copied offset {record.offset} from leader "
-                 f"broker {self.leader}", {"partition": self.name, "offset": record.offset})
+                 f"broker {self.leader}", {"partition": self.name, "offset": record.offset},
+                 {"rule": "replication", "follower": follower, "leader": self.leader,
+                  "partition": self.name})
         self.leo[follower] = end
 
     def _expand_isr(self, follower: int) -> None:
@@ -291,7 +293,9 @@ class Partition:
             self.kafka.emit(LOST, record.id, self.node, None,
                             f"offset {record.offset} never reached broker {leader}, the new "
                             f"leader; it was above the high watermark, so it is truncated",
-                            {"partition": self.name, "offset": record.offset})
+                            {"partition": self.name, "offset": record.offset},
+                            {"rule": "truncated", "why": f"offset {record.offset} of "
+                             f"{self.name} never reached broker {leader}, the new leader"})
         for replica in self.replicas:
             self.leo[replica] = min(self.leo[replica], self.log.log_end)
         self.high_watermark = min(self.high_watermark, self.log.log_end)

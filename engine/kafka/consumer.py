@@ -217,6 +217,8 @@ class Consumer:
             for record in records:
                 kafka.emit(DELIVERED, record.id, partition.node, self.node, "", None)
             return records
+        # Who owns the partition and by which rule: the group's assignor, or assign() by hand.
+        assignor = self.strategy if group is not None else "manual (assign())"
         for record in records:
             again = record.offset < seen
             kafka.emit(DELIVERED, record.id, partition.node, self.node,
@@ -226,7 +228,10 @@ class Consumer:
                         "partition": record.partition, "offset": record.offset,
                         "key": preview(record.key), "value": preview(record.value),
                         "headers": {n: preview(v) for n, v in record.headers},
-                        "timestamp": record.timestamp, "again": again})
+                        "timestamp": record.timestamp, "again": again},
+                       {"rule": "assignment", "consumer": self.client_id, "partition": str(tp),
+                        "assignor": assignor, "group": self.group_id, "offset": record.offset,
+                        "again": again})
         return records
 
     def _readable_end(self, partition: Partition) -> int:

@@ -253,7 +253,9 @@ class Group:
                        partition.node if partition is not None else self.node,
                        f"group {self.id} committed offset {offset} for {tp} ({how})",
                        {"group": self.id, "partition": str(tp), "offset": offset,
-                        "previous": previous, "lag": self.lag(tp)})
+                        "previous": previous, "lag": self.lag(tp)},
+                       {"rule": "commit", "group": self.id, "partition": str(tp),
+                        "offset": offset, "how": how})
 
     def note_delivered(self, tp: TopicPartition, upto: int) -> int:
         """Record that members have now read ``tp`` up to ``upto``; returns the mark before."""

@@ -97,8 +97,9 @@ class Kafka(BrokerModel):
         self._lost_responses = 0
 
     def emit(self, kind: str, message_id: str | None, source: str | None, target: str | None,
-             reason: str = "", details: dict[str, Any] | None = None) -> None:
-        self.sim.emit(kind, BROKER, message_id, source, target, reason, details)
+             reason: str = "", details: dict[str, Any] | None = None,
+             cause: dict[str, Any] | None = None) -> None:
+        self.sim.emit(kind, BROKER, message_id, source, target, reason, details, cause)
 
     # -- topics -------------------------------------------------------------------------------
     def create_topic(self, name: str, num_partitions: int = 1, replication_factor: int = 1,
@@ -136,10 +137,11 @@ class Kafka(BrokerModel):
 
     def delete_topic(self, name: str) -> None:
         topic = self.topic(name)
+        cause = {"rule": "topic-deleted", "topic": name}
         for partition in topic.partitions:
             for record in partition.log.records():
                 self.emit(DELETED, record.id, partition.node, None,
-                          f"topic {name} was deleted", {"partition": partition.name})
+                          f"topic {name} was deleted", {"partition": partition.name}, cause)
             partition.log.drop_all()
         del self.topics[name]
         topic.deleted = True

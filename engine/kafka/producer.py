@@ -160,6 +160,11 @@ class _Route(NamedTuple):
     how: str  # "explicit partition", "key hash" or "sticky partitioner"
 
 
+#: how ``_route`` picked the partition → the cause rule ("retry" for a re-send)
+PARTITION_RULES = {"key hash": "key-hash", "sticky partitioner": "sticky",
+                   "explicit partition": "explicit-partition"}
+
+
 class Producer(TransactionalClient):
     def __init__(self, kafka: Kafka, client_id: str, acks: Any, enable_idempotence: bool,
                  batch_size: int, transactional_id: str | None = None,
@@ -408,11 +413,15 @@ class Producer(TransactionalClient):
             record_id = self.kafka.sim.new_id(f"{target.name}@unsent-")
             self.kafka.emit(PRODUCED, record_id, self.node, topic_node(target.topic.name),
                             f"{self.client_id} sent in a batch of {count}",
-                            {"value": preview(value), "key": preview(key)})
+                            {"value": preview(value), "key": preview(key)},
+                            {"rule": "produce", "producer": self.client_id,
+                             "topic": target.topic.name})
             self.kafka.emit(DROPPED, record_id, topic_node(target.topic.name), target.node,
                             f"the batch of {count} record(s) for {target.name} was refused "
                             f"({error.code}: {error}); every record in it fails together",
-                            {"partition": target.index, "batch": count, "error": error.code})
+                            {"partition": target.index, "batch": count, "error": error.code},
+                            {"rule": "batch-refused", "partition": target.name,
+                             "error": error.code})
             if future is not None:
                 future.done(None, error)
 
@@ -517,19 +526,27 @@ class Producer(TransactionalClient):
                    "headers": {name: preview(v) for name, v in record.headers},
                    "acks": self.acks, "leader": target.leader}
         kafka.emit(PRODUCED, record_id, self.node, tnode,
-                   f"{self.client_id} sent to {topic} (acks={self.acks})", details)
+                   f"{self.client_id} sent to {topic} (acks={self.acks})", details,
+                   {"rule": PARTITION_RULES.get(how, "retry"), "key": details["key"],
+                    "partition": target.index, "partitions": len(target.topic.partitions),
+                    "producer": self.client_id})
         kafka.emit(APPENDED, record_id, tnode, target.node,
                    f"leader broker {target.leader} appended at offset {offset} of "
-                   f"{target.name} ({how})", details)
+                   f"{target.name} ({how})", details,
+                   {"rule": "append", "offset": offset, "partition": target.name,
+                    "leader": target.leader})
 
     def _drop(self, target: Partition, value: Any, key: Any) -> RecordMetadata:
         record_id = self.kafka.sim.new_id(f"{target.name}@unsent-")
         self.kafka.emit(PRODUCED, record_id, self.node, topic_node(target.topic.name),
                         f"{self.client_id} sent with acks=0", {"value": preview(value),
-                                                               "key": preview(key)})
+                                                               "key": preview(key)},
+                        {"rule": "produce", "producer": self.client_id,
+                         "topic": target.topic.name})
         self.kafka.emit(DROPPED, record_id, topic_node(target.topic.name), target.node,
                         f"{target.name} has no leader; with acks=0 the producer never learns "
-                        "the record was lost", {"partition": target.index})
+                        "the record was lost", {"partition": target.index},
+                        {"rule": "no-leader", "partition": target.name})
         return RecordMetadata(target.topic.name, target.index, -1, timestamp_ms(self.kafka.sim))
 
 

@@ -183,7 +183,9 @@ class TransactionCoordinator:
                         f"at offset {marker.offset} of {partition.name}",
                         {"partition": partition.name, "offset": marker.offset, "marker": kind,
                          "transactional_id": entry.transactional_id,
-                         "producer_id": entry.producer_id, "first_offset": first})
+                         "producer_id": entry.producer_id, "first_offset": first},
+                        {"rule": "marker", "marker": kind, "offset": marker.offset,
+                         "partition": partition.name})
         partition.replicate()
 
     def add_partition(self, entry: TransactionalId, partition: Partition, offset: int) -> None:

@@ -206,7 +206,9 @@ class Alarms:
                       f"connection {connection.number} is blocked ({LOW_ON_MEMORY}): the publish "
                       f"to '{exchange}' with routing key '{routing_key}' waits",
                       {"position": len(connection.held), "exchange": exchange,
-                       "routing_key": routing_key})
+                       "routing_key": routing_key},
+                      {"rule": "memory-alarm", "why": f"connection {connection.number} is "
+                       "blocked by the memory alarm; the publish waits"})
         return held.id
 
     def _check_room_to_hold(self, size: int) -> None:
@@ -245,7 +247,8 @@ class Alarms:
         self._emit_dropped(held, why)
 
     def _emit_dropped(self, held: HeldPublish, why: str) -> None:
-        self.sim.emit(ev.DROPPED, BROKER, held.id, held.channel.node, None, why)
+        self.sim.emit(ev.DROPPED, BROKER, held.id, held.channel.node, None, why, None,
+                      {"rule": "memory-alarm", "why": why})
 
     def drop_held_of(self, channel: Channel, why: str) -> None:
         """A closing channel loses the publishes the broker had not read yet."""

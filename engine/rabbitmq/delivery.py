@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import events as ev
 from .dead_letter import DELIVERY_LIMIT, EXPIRED, REJECTED, dead_lettered_properties, is_cycle
 from .errors import PreconditionFailed
+from .explain import death_count, delivery_cause, leaving_cause
 from .properties import Deliver, GetOk
 from .queues import DROP_HEAD, QUORUM, let_go
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .queues import Queue
 
 BROKER = "rabbitmq"
+AUTO_ACK = {"rule": "auto-ack"}
 #: seconds between two acknowledgement-timeout checks of a channel
 ACK_CHECK_EVERY = 60
 
@@ -89,14 +91,16 @@ class Delivery:
         sim = self.sim
         listening = sim.listening
         if consumer.auto_ack:
+            cause = delivery_cause(queue, consumer, message) if listening else None
             let_go(message)
             sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                      _delivered_why(queue, consumer, message) if listening else "",
                      message.inspect(delivery_tag=tag, consumer_tag=consumer.tag)
-                     if listening else None)
+                     if listening else None, cause)
             sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
-                     "auto-ack: acknowledged as it was sent")
+                     "auto-ack: acknowledged as it was sent", None, AUTO_ACK)
         else:
+            cause = delivery_cause(queue, consumer, message) if listening else None
             message.consumer = consumer
             message.channel = channel
             message.delivery_tag = tag
@@ -109,7 +113,7 @@ class Delivery:
             if listening:
                 sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node,
                          _delivered_why(queue, consumer, message),
-                         message.inspect(delivery_tag=tag, consumer_tag=consumer.tag))
+                         message.inspect(delivery_tag=tag, consumer_tag=consumer.tag), cause)
             else:
                 sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, consumer.node)
         consumer.callback(channel, Deliver(consumer.tag, tag, message.redelivered,
@@ -134,11 +138,14 @@ class Delivery:
         tag = channel.next_tag
         self.sim.emit(ev.DELIVERED, BROKER, message.id, queue.node, channel.getter_node,
                       f"basic.get from '{queue.name}'" + (" (auto-ack)" if auto_ack else ""),
-                      message.inspect(delivery_tag=tag))
+                      message.inspect(delivery_tag=tag),
+                      {"rule": "basic-get", "queue": queue.name,
+                       "consumer": f"channel {channel.channel_number}",
+                       "redelivered": message.redelivered})
         if auto_ack:
             let_go(message)
             self.sim.emit(ev.ACKED, BROKER, message.id, channel.getter_node, None,
-                          "auto-ack: acknowledged as it was sent")
+                          "auto-ack: acknowledged as it was sent", None, AUTO_ACK)
         else:
             message.channel = channel
             message.delivery_tag = tag
@@ -183,8 +190,12 @@ class Delivery:
         message.consumer = message.channel = None
         let_go(message)
         sim = self.sim
-        sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
-                 f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
+        if sim.listening:
+            sim.emit(ev.ACKED, BROKER, message.id, consumer.node, None,
+                     f"basic.ack of delivery tag {message.delivery_tag}", None,
+                     {"rule": "ack", "tag": message.delivery_tag})
+        else:
+            sim.emit(ev.ACKED, BROKER, message.id)
         self._room_freed(channel, queue)
 
     def _settle_one(self, channel: Channel, message: Message, how: str, requeue: bool) -> None:
@@ -196,7 +207,8 @@ class Delivery:
         if how == "ack":
             let_go(message)
             sim.emit(ev.ACKED, BROKER, message.id, holder, None,
-                     f"basic.ack of delivery tag {message.delivery_tag}" if sim.listening else "")
+                     f"basic.ack of delivery tag {message.delivery_tag}", None,
+                     {"rule": "ack", "tag": message.delivery_tag})
         elif requeue:
             self._requeue(queue, message, holder,
                           f"basic.{how} with requeue=true")
@@ -235,11 +247,17 @@ class Delivery:
                                   f"deliveries (x-delivery-limit={queue.delivery_limit})")
                 return
         queue.put_back(message)
-        place = ("the back of" if queue.type == QUORUM and queue.delivery_limit is None
-                 else "its original place in")
-        self.sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
-                      f"{why} → back to {place} '{queue.name}', redelivered=true",
-                      message.inspect())
+        back = queue.type == QUORUM and queue.delivery_limit is None
+        place = "the back of" if back else "its original place in"
+        sim = self.sim
+        if sim.listening:
+            at = "back" if back else "head" if queue.ready[0] is message else "original"
+            sim.emit(ev.REQUEUED, BROKER, message.id, holder, queue.node,
+                     f"{why} → back to {place} '{queue.name}', redelivered=true",
+                     message.inspect(), {"rule": "requeue", "how": why, "queue": queue.name,
+                                         "place": at})
+        else:
+            sim.emit(ev.REQUEUED, BROKER, message.id)
         if queue.limited and queue.overflow == DROP_HEAD:
             # rabbit_amqqueue_process:requeue_and_run applies drop-head after a requeue too
             # (reject-publish modes let a requeue exceed the limit).
@@ -319,10 +337,12 @@ class Delivery:
         let_go(message)
         dlx_name = queue.dead_letter_exchange
         sim = self.sim
+        leaving = leaving_cause(queue, message, reason, why) if sim.listening else None
         if dlx_name is None:
             kind = ev.EXPIRED if reason == EXPIRED else ev.DROPPED
             sim.emit(kind, BROKER, message.id, source, None,
-                     f"{why}; '{queue.name}' has no dead-letter exchange → discarded")
+                     f"{why}; '{queue.name}' has no dead-letter exchange → discarded", None,
+                     leaving)
             return
         dlx = self._exchanges.get(dlx_name)
         if dlx is not None and not dlx.used:
@@ -341,10 +361,13 @@ class Delivery:
             int(sim.now)))
         sim.emit(ev.DEAD_LETTERED, BROKER, message.id, source, None if dlx is None else dlx.node,
                  f"{why} → dead-letter exchange {dlx_name or '(default)'}",
-                 message.inspect(reason=reason))
+                 message.inspect(reason=reason),
+                 {"rule": "dead-letter", "reason": reason, "dlx": dlx_name,
+                  "count": death_count(message), "because": leaving} if leaving else None)
         if dlx is None:
             sim.emit(ev.DROPPED, BROKER, message.id, source, None,
-                     f"dead-letter exchange '{dlx_name}' does not exist → discarded")
+                     f"dead-letter exchange '{dlx_name}' does not exist → discarded", None,
+                     {"rule": "dead-letter-dropped", "dlx": dlx_name, "why": "missing"})
             return
         message.rewrite(message.properties, dlx_name, key)
         message.redelivered = False
@@ -360,7 +383,10 @@ class Delivery:
                    "between (dead-letter cycle)" if routes else
                    f"no queue is bound to it for key '{message.routing_key}'")
             self.sim.emit(ev.DROPPED, BROKER, message.id, dlx.node, None,
-                          f"dead-letter exchange {dlx.name or '(default)'}: {why} → discarded")
+                          f"dead-letter exchange {dlx.name or '(default)'}: {why} → discarded",
+                          None, {"rule": "dead-letter-dropped", "dlx": dlx.name,
+                                 "why": "cycle" if routes else "no-binding",
+                                 "routing_key": message.routing_key})
             return
         self._enqueue_all(message, kept)
 

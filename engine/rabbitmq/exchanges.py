@@ -59,7 +59,7 @@ class Exchange:
 
     KIND = "exchange"
     __slots__ = ("name", "type", "durable", "auto_delete", "internal", "arguments", "bindings",
-                 "node", "used")
+                 "node", "used", "explained")
 
     def __init__(self, name: str, exchange_type: str, node: str, *, durable: bool,
                  auto_delete: bool = False, internal: bool = False,
@@ -75,6 +75,8 @@ class Exchange:
         self.node = node
         #: drawn in the diagram: declared by the user, or a built-in one something used
         self.used = False
+        #: causes of routing already worked out (``explain.py``), until the bindings change
+        self.explained: dict[Any, Any] = {}
 
     def settings(self) -> dict[str, Any]:
         """What a re-declare must repeat exactly (AMQP 0-9-1 exchange.declare)."""
@@ -84,10 +86,12 @@ class Exchange:
     def add(self, binding: Binding) -> None:
         self.bindings[binding.key] = binding
         self._index(binding, +1)
+        self.explained.clear()
 
     def remove(self, binding: Binding) -> None:
         del self.bindings[binding.key]
         self._index(binding, -1)
+        self.explained.clear()
 
     def _index(self, binding: Binding, change: int) -> None:
         raise NotImplementedError

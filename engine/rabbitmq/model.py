@@ -396,7 +396,7 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         for message in messages:
             let_go(message)
             self.sim.emit(ev.PURGED, BROKER, message.id, queue.node, None,
-                          f"queue '{name}' purged")
+                          f"queue '{name}' purged", None, {"rule": "purge", "queue": name})
         self._arm_expiry(queue)
         self.check_memory()
         return len(messages)
@@ -429,15 +429,17 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
         for binding in list(queue.bindings.values()):
             self._drop_binding(binding, f"{reason}, so its binding goes too")
         count = len(queue.ready)
+        cause = {"rule": "queue-deleted", "queue": queue.name, "how": reason}
         for message in list(queue.ready):
             let_go(message)
-            self.sim.emit(fate, BROKER, message.id, queue.node, None, reason)
+            self.sim.emit(fate, BROKER, message.id, queue.node, None, reason, None, cause)
         queue.ready.clear()
         for channel in self._channels.values():
             for message in channel.unacked.values():
                 if message.queue is queue:  # the tag stays valid: acking it later is harmless
                     let_go(message)
-                    self.sim.emit(fate, BROKER, message.id, holder(message), None, reason)
+                    self.sim.emit(fate, BROKER, message.id, holder(message), None, reason,
+                                  None, cause)
         for timer in (queue.expiry_timer, queue.expires_timer):
             if timer is not None:
                 timer.cancel()
@@ -694,7 +696,8 @@ class RabbitMQ(Routing, Delivery, Alarms, Views, BrokerModel):
                 let_go(message)
                 self.sim.emit(ev.LOST, BROKER, message.id, queue.node, None,
                               f"broker restarted: transient message (delivery_mode 1) in "
-                              f"'{queue.name}' is gone")
+                              f"'{queue.name}' is gone", None,
+                              {"rule": "restart", "queue": queue.name})
         lost = len(queue.ready) - len(kept)
         queue.ready.clear()
         queue.bytes = 0

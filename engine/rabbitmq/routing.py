@@ -25,6 +25,7 @@ from .arguments import expiration_error
 from .dead_letter import MAXLEN
 from .errors import AccessRefused, NackError, NotFound, PreconditionFailed, UnroutableError
 from .exchanges import pairs_text
+from .explain import enqueue_cause, forward_cause, leaving_cause, unroutable_cause
 from .message import Message
 from .properties import BasicProperties, Return
 from .queues import DROP_HEAD, REJECT_PUBLISH_DLX, Queue
@@ -74,7 +75,9 @@ class Routing:
         if sim.listening:
             sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node,
                      f"published to {_exchange_label(exchange_name)} with routing key "
-                     f"'{routing_key}'", message.inspect(mandatory=mandatory))
+                     f"'{routing_key}'", message.inspect(mandatory=mandatory),
+                     {"rule": "publish", "exchange": exchange_name, "routing_key": routing_key,
+                      "mandatory": mandatory})
         else:
             sim.emit(ev.PUBLISHED, BROKER, message.id, channel.node, exchange.node)
         routes = self._route(exchange, routing_key, properties.headers, message.id)
@@ -132,9 +135,12 @@ class Routing:
                 elif destination.name not in seen:
                     seen.add(destination.name)
                     pending.append(destination)
-                    self.sim.emit(ev.ROUTED, BROKER, message_id, current.node, destination.node,
-                                  f"exchange-to-exchange binding {current.name} → "
-                                  f"{destination.name}")
+                    sim = self.sim
+                    sim.emit(ev.ROUTED, BROKER, message_id, current.node, destination.node,
+                             f"exchange-to-exchange binding {current.name} → "
+                             f"{destination.name}", None,
+                             forward_cause(current, destination, routing_key, headers)
+                             if sim.listening else None)
         return list(found.items())
 
     def _try_alternate(self, exchange: Exchange, seen: set[str], pending: list[Exchange],
@@ -148,7 +154,9 @@ class Routing:
         pending.append(alternate)
         self.sim.emit(ev.ROUTED, BROKER, message_id, exchange.node, alternate.node,
                       f"no binding of {exchange.name} matched → alternate exchange "
-                      f"{alternate.name}")
+                      f"{alternate.name}", None, {"rule": "alternate-exchange",
+                                                  "exchange": exchange.name,
+                                                  "to": alternate.name})
 
     def _enqueue_all(self, message: Message, routes: Routes) -> bool:
         """One copy per queue; False if a queue refused its copy (reject-publish)."""
@@ -176,7 +184,7 @@ class Routing:
         if sim.listening:
             sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node,
                      f"{_exchange_label(via.name)} routed it to queue '{queue.name}'",
-                     message.inspect())
+                     message.inspect(), enqueue_cause(queue, message, via))
         else:
             sim.emit(ev.ENQUEUED, BROKER, message.id, via.node, queue.node)
         if limited:
@@ -217,27 +225,33 @@ class Routing:
         if queue.overflow == REJECT_PUBLISH_DLX:
             self._dead_letter(queue, message, MAXLEN, via.node, why)
         else:
-            self.sim.emit(ev.DROPPED, BROKER, message.id, via.node, None, why)
+            sim = self.sim
+            sim.emit(ev.DROPPED, BROKER, message.id, via.node, None, why, None,
+                     leaving_cause(queue, message, MAXLEN, "") if sim.listening else None)
 
     def _refuse_over_budget(self, queue: Queue, message: Message, via: Exchange) -> None:
         """The room's budget is the hard stop behind the memory alarm (``alarms.py``): a copy
         that would not fit is refused as "Queue Length Limit" reject-publish refuses one
         (dropped, and basic.nack under confirms), with the reason in the event."""
         self.sim.emit(ev.DROPPED, BROKER, message.id, via.node, None,
-                      f"the copy for queue '{queue.name}' is refused: {full(self.sim.limits)}")
+                      f"the copy for queue '{queue.name}' is refused: {full(self.sim.limits)}",
+                      None, {"rule": "budget", "queue": queue.name})
 
     def _return(self, channel: Channel, exchange: Exchange, message: Message) -> None:
         text = "NO_ROUTE"
         self.sim.emit(ev.RETURNED, BROKER, message.id, exchange.node, channel.node,
                       f"{_no_route(exchange, message)} and mandatory=true"
-                      f" → basic.return {NO_ROUTE} {text}", message.inspect())
+                      f" → basic.return {NO_ROUTE} {text}", message.inspect(),
+                      unroutable_cause(exchange, message, True))
         method = Return(NO_ROUTE, text, message.exchange, message.routing_key)
         for callback in list(channel.return_callbacks):
             self.sim.call_soon(callback, channel, method, message.properties, message.body)
 
     def _drop_unroutable(self, exchange: Exchange, message: Message) -> None:
-        self.sim.emit(ev.DROPPED, BROKER, message.id, exchange.node, None,
-                      f"{_no_route(exchange, message)} → unroutable, discarded")
+        sim = self.sim
+        sim.emit(ev.DROPPED, BROKER, message.id, exchange.node, None,
+                 f"{_no_route(exchange, message)} → unroutable, discarded", None,
+                 unroutable_cause(exchange, message, False) if sim.listening else None)
 
     def _confirm(self, channel: Channel, exchange: Exchange, message: Message, accepted: bool,
                  returned: bool) -> None:

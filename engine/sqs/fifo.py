@@ -66,7 +66,8 @@ class FifoQueue(Queue):
                 message.timer = self.sim.call_at(message.visible_at, self._delay_over, message)
                 self.model.emit_message(kinds.DELAYED, message, self.node, self.node,
                                         f"queue DelaySeconds is now {self.delay} s (retroactive "
-                                        "on a FIFO queue)")
+                                        "on a FIFO queue)", None,
+                                        {"rule": "delay", "seconds": self.delay})
 
     # -- deduplication ---------------------------------------------------------------------
     def dedup_key(self, group: str, dedup_id: str) -> Any:

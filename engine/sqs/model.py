@@ -169,14 +169,15 @@ class SQS(BrokerModel):
 
     def emit_message(self, kind: str, message: Message, source: str | None,
                      target: str | None, reason: str,
-                     extra: dict[str, Any] | None = None) -> None:
+                     extra: dict[str, Any] | None = None,
+                     cause: dict[str, Any] | None = None) -> None:
         if not self.sim.listening:
             self.sim.emit(kind, "sqs", message.id)
             return
         details = describe(message)
         if extra:
             details.update(extra)
-        self.sim.emit(kind, "sqs", message.id, source, target, reason, details)
+        self.sim.emit(kind, "sqs", message.id, source, target, reason, details, cause)
 
     def attach(self, app: Any) -> None:
         """Draw a simulated app that is no consumer of its own (see ``self.apps``)."""
@@ -303,7 +304,8 @@ class SQS(BrokerModel):
 
     def delete_queue(self, QueueUrl: str) -> Response:
         queue = self._queue(QueueUrl)
-        queue.purge(kinds.DELETED, f"queue {queue.name} deleted")
+        queue.purge(kinds.DELETED, f"queue {queue.name} deleted",
+                    {"rule": "queue-deleted", "queue": queue.name, "how": "DeleteQueue"})
         del self.queues[queue.name]
         del self._by_url[queue.url]
         queue.close()  # last: its waiting polls' callbacks see the queue gone
@@ -320,7 +322,8 @@ class SQS(BrokerModel):
                 f"Queue {queue.name} was purged {self.sim.now - last:g} s ago: only one "
                 f"PurgeQueue per {PURGE_INTERVAL:g} s is allowed")
         queue.last_purge = self.sim.now
-        queue.purge(kinds.PURGED, f"queue {queue.name} purged")
+        queue.purge(kinds.PURGED, f"queue {queue.name} purged",
+                    {"rule": "purge", "queue": queue.name})
         return {}
 
     # -- sending ---------------------------------------------------------------------------
@@ -394,10 +397,12 @@ class SQS(BrokerModel):
             message.sequence_number = queue.next_sequence_number()
             queue.remember(key, message)
         queue.enqueue(message, delay)
-        self.emit_message(kinds.SENT, message, source, queue.node, f"sent to {queue.name}{via}")
+        self.emit_message(kinds.SENT, message, source, queue.node, f"sent to {queue.name}{via}",
+                          None, {"rule": "send", "queue": queue.name})
         if delay:
             self.emit_message(kinds.DELAYED, message, queue.node, queue.node,
-                              f"hidden for a delivery delay of {delay} s")
+                              f"hidden for a delivery delay of {delay} s", None,
+                              {"rule": "delay", "seconds": delay})
         return _send_response(message)
 
     def _fifo_send(self, queue: FifoQueue, body: str, delay: object, group_id: object,
@@ -599,13 +604,18 @@ class SQS(BrokerModel):
             copy.sequence_number = destination.next_sequence_number()
         source.remove(message, kinds.REDRIVEN,
                       f"redriven to {destination.name} as new message {copy.id}",
-                      destination.node, {"new_message_id": copy.id})
+                      destination.node, {"new_message_id": copy.id},
+                      {"rule": "move-task", "from": source.name, "to": destination.name,
+                       "new": copy.id})
         destination.enqueue(copy, destination.delay)
         self.emit_message(kinds.ENQUEUED, copy, source.node, destination.node,
-                          f"redriven from {source.name} (was {message.id}): a new message")
+                          f"redriven from {source.name} (was {message.id}): a new message",
+                          None, {"rule": "move-task", "from": source.name,
+                                 "to": destination.name, "was": message.id})
         if destination.delay:
             self.emit_message(kinds.DELAYED, copy, destination.node, destination.node,
-                              f"hidden for a delivery delay of {destination.delay} s")
+                              f"hidden for a delivery delay of {destination.delay} s", None,
+                              {"rule": "delay", "seconds": destination.delay})
 
     # -- what the simulation asks ----------------------------------------------------------
     def topology(self, into: TopologyBuilder) -> None:

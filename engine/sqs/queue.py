@@ -46,6 +46,7 @@ REGION = "us-east-1"
 URL_PREFIX = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/"
 ARN_PREFIX = f"arn:aws:sqs:{REGION}:{ACCOUNT}:"
 IN_FLIGHT_LIMIT = 120_000
+DELAY_OVER = {"rule": "delay-over"}
 
 
 class Queue:
@@ -120,7 +121,7 @@ class Queue:
         message.timer = None
         self.delayed -= 1
         self.model.emit_message(kinds.VISIBLE, message, self.node, self.node,
-                                "delivery delay ended")
+                                "delivery delay ended", None, DELAY_OVER)
         self._become_visible(message)
 
     def _become_visible(self, message: Message) -> None:
@@ -174,7 +175,10 @@ class Queue:
         self.model.emit_message(kinds.RECEIVED, message, self.node,
                                 self.model.consumer_node(consumer) or self.node,
                                 f"received (receive count {message.receive_count}), hidden for "
-                                f"{visibility} s")
+                                f"{visibility} s", None,
+                                {"rule": "receive", "count": message.receive_count,
+                                 "visibility": visibility, "until": now + visibility,
+                                 "consumer": consumer, "queue": self.name})
 
     def _visibility_over(self, message: Message) -> None:
         message.timer = None
@@ -186,7 +190,9 @@ class Queue:
         else:
             reason = f"visibility timeout expired (received {message.receive_count} times)"
         message.consumer = None
-        self.model.emit_message(kinds.VISIBLE, message, self.node, self.node, reason)
+        self.model.emit_message(kinds.VISIBLE, message, self.node, self.node, reason, None,
+                                {"rule": "visibility-lapsed" if message.lapsed
+                                 else "visibility-expired", "count": message.receive_count})
         self._become_visible(message)
 
     # -- receipt handles -------------------------------------------------------------------
@@ -202,7 +208,8 @@ class Queue:
                 f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
                 "handle has expired (on a FIFO queue a handle works only while its message "
                 "is in flight)")
-        self.remove(message, kinds.DELETED, "deleted with its receipt handle")
+        self.remove(message, kinds.DELETED, "deleted with its receipt handle", None, None,
+                    {"rule": "delete", "count": message.receive_count})
 
     def change_visibility(self, handle: object, visibility: int) -> None:
         message = self.handles.get(handle) if isinstance(handle, str) else None
@@ -224,7 +231,8 @@ class Queue:
         message.lapsed = False
         message.visible_at = now + visibility
         self.model.emit_message(kinds.VISIBILITY_CHANGED, message, self.node, self.node,
-                                f"visibility timeout set to {visibility} s from now")
+                                f"visibility timeout set to {visibility} s from now", None,
+                                {"rule": "visibility-changed", "seconds": visibility})
         if visibility == 0:
             self._visibility_over(message)
         else:
@@ -258,7 +266,8 @@ class Queue:
 
     # -- leaving ---------------------------------------------------------------------------
     def remove(self, message: Message, kind: str, reason: str, target: str | None = None,
-               details: dict[str, Any] | None = None) -> None:
+               details: dict[str, Any] | None = None,
+               cause: dict[str, Any] | None = None) -> None:
         """Take a message out of this queue for good (deleted, expired, purged, moved)."""
         if message.timer is not None:
             message.timer.cancel()
@@ -275,11 +284,11 @@ class Queue:
         message.queue = None
         self.model.stored.remove(len(message.body.encode()))
         self._forget(message)
-        self.model.emit_message(kind, message, self.node, target, reason, details)
+        self.model.emit_message(kind, message, self.node, target, reason, details, cause)
 
-    def purge(self, kind: str, reason: str) -> None:
+    def purge(self, kind: str, reason: str, cause: dict[str, Any] | None = None) -> None:
         for message in list(self.messages.values()):
-            self.remove(message, kind, reason)
+            self.remove(message, kind, reason, None, None, cause)
 
     # -- retention -------------------------------------------------------------------------
     def _track_expiry(self, message: Message) -> None:
@@ -317,7 +326,8 @@ class Queue:
             at, order, message = heapq.heappop(heap)
             if message.queue is self and message.order == order and message.expires_at == at:
                 self.remove(message, kinds.EXPIRED,
-                            f"older than MessageRetentionPeriod {self.retention} s")
+                            f"older than MessageRetentionPeriod {self.retention} s", None, None,
+                            {"rule": "retention", "seconds": self.retention})
         self._schedule_expiry()
 
     def close(self) -> None:
@@ -390,6 +400,6 @@ class StandardQueue(Queue):
             for entry in skipped:
                 heapq.heappush(heap, entry)
 
-    def purge(self, kind: str, reason: str) -> None:
-        super().purge(kind, reason)
+    def purge(self, kind: str, reason: str, cause: dict[str, Any] | None = None) -> None:
+        super().purge(kind, reason, cause)
         self._visible.clear()

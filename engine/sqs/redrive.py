@@ -70,7 +70,9 @@ def dead_letter(source: Queue, message: Message, target: Queue, limit: int) -> N
     reason = (f"received {message.receive_count + 1} times > maxReceiveCount {limit}: "
               f"moved to dead-letter queue {target.name}")
     source.remove(message, kinds.DEAD_LETTERED, reason, target.node,
-                  {"dead_letter_queue": target.name, "maxReceiveCount": limit})
+                  {"dead_letter_queue": target.name, "maxReceiveCount": limit},
+                  {"rule": "redrive", "count": message.receive_count + 1, "max": limit,
+                   "dlq": target.name})
     message.source_arn = source.arn
     if target.fifo:
         message.enqueued_at = source.sim.now

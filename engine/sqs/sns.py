@@ -381,7 +381,8 @@ class SNS:
         self.sim.emit(kinds.PUBLISHED, "sqs", message_id, self.sqs.producer_node, topic.node,
                       f"published to SNS topic {topic.name}",
                       {"MessageId": message_id, "body": Message[:200],
-                       "subscriptions": len(topic.subscriptions), "copies": copies})
+                       "subscriptions": len(topic.subscriptions), "copies": copies},
+                      {"rule": "sns-publish", "topic": topic.name})
         delivered = {subscription.arn for subscription, _, _ in chosen}
         for subscription in topic.subscriptions.values():
             if subscription.arn not in delivered:
@@ -396,7 +397,9 @@ class SNS:
                           MessageGroupId, MessageDeduplicationId)
         self.sim.emit(kinds.FANNED_OUT, "sqs", message_id, topic.node, None,
                       f"fanned out into {copies} cop{'y' if copies == 1 else 'ies'}",
-                      {"MessageId": message_id, "copies": copies})
+                      {"MessageId": message_id, "copies": copies},
+                      {"rule": "fan-out", "topic": topic.name, "copies": copies,
+                       "filtered": len(topic.subscriptions) - copies})
         response: Response = {"MessageId": message_id}
         if sequence is not None:
             response["SequenceNumber"] = sequence

@@ -6,9 +6,10 @@
 - ``pacing``: the runner (frames, broadcasts, periodic saves, freeing idle rooms);
 - ``offloop``: room work on worker threads, one job at a time per room;
 - ``journal``: the database record and the append-only command journal;
-- ``registry``: the rooms running in this process, loading and shutdown saves.
+- ``registry``: the rooms running in this process, loading and shutdown saves;
 - ``checkpoints``: a room's engine state frozen every few virtual seconds, in a bounded store;
-- ``history``: time travel: seek, fork, branches, undo, a viewer's private peek, markers.
+- ``history``: time travel: seek, fork, branches, undo, a viewer's private peek, markers;
+- ``traces`` and ``why``: a message's trace and "why didn't it...?" answers, from the history.
 
 Rooms live in the memory of one server process. With Redis (``MQLAB_REDIS_URL``) daphne
 processes hold none: room workers run them and ``mqlab.cluster`` routes a room's sockets and

@@ -42,14 +42,16 @@ from django.conf import settings
 
 from engine import EngineError, Event
 from engine.events import PUBLISHED, ROUTED, TOPOLOGY_KINDS
+from engine.rabbitmq.why import binding_report
 from mqlab import sources, wire
 from mqlab.commands import ArgumentError, BrokerKit, UnknownCommand, brokers, kit
-from mqlab.rooms import charts, realclients
+from mqlab.rooms import charts, realclients, traces
 from mqlab.rooms.clockwork import run_bounded
 from mqlab.rooms.history import MARKER_KINDS, Timeline, TimeTravel
 from mqlab.rooms.outcome import Outcome, engine_error_message
 from mqlab.rooms.pace import Pace
 from mqlab.rooms.share import CpuShare
+from mqlab.rooms.why import answer as why_answer
 from mqlab.walkthroughs import GuideError
 
 logger = logging.getLogger("mqlab.rooms")
@@ -685,10 +687,22 @@ class Room(TimeTravel):
                 events[:0] = [event for event in self.history
                               if event.message_id == root and event.seq < first
                               and event.kind in (PUBLISHED, ROUTED)]
+            trace = traces.message_trace(events, self.history)
+            bindings = traces.bindings_seen(events, self._binding_report)
         if summary is None and events:
             summary = events[-1].details or None
         return {"id": message_id, "summary": summary, "where": where,
-                "events": [event.to_dict() for event in events]}
+                "events": [event.to_dict() for event in events], "trace": trace,
+                "bindings": bindings}
+
+    def _binding_report(self, exchange: str, routing_key: str, headers: Any) -> list[Any]:
+        model = self.sim.brokers.get("rabbitmq")
+        return [] if model is None else binding_report(model, exchange, routing_key, headers)
+
+    def why(self, node: str, message_id: str | None = None) -> dict[str, Any]:
+        """"Why didn't it...?" about ``node`` and a message (``mqlab.rooms.why``)."""
+        with self.lock:
+            return why_answer(self.sim, self.history, node, message_id)
 
     def _find_message(self, message_id: str) -> tuple[str | None, dict[str, Any] | None]:
         for node, value in self._contents().items():

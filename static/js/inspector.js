@@ -7,6 +7,7 @@
  */
 
 import { counterText, shortName } from "./styles.js";
+import { markBinding, showTrace, whyBox } from "./trace.js";
 
 /**
  * Hand-settlement commands offered on a held message, when the room has them; `set` fixes a
@@ -48,6 +49,8 @@ export class Inspector {
     document.body.addEventListener("htmx:afterSwap", (e) => {
       if (this.messagePane.contains(e.detail.target) || e.detail.target === this.messagePane) {
         hydrate(this.messagePane, this.labelOf);
+        showTrace(this.messagePane);
+        if (this.nodeId) this.renderNode(); // its bindings and why button follow the message
       }
     });
   }
@@ -107,6 +110,8 @@ export class Inspector {
       if (summary) parts.push(el("p", { className: "inspector-counters" }, summary));
       const routes = this.routes(node);
       if (routes) parts.push(routes);
+      const why = whyBox(node, this.roomId);
+      if (why) parts.push(why);
       const props = { ...node.props };
       if (Object.keys(props).length) parts.push(details("Settings", renderValue(props)));
       const extra = { ...(content || {}) };
@@ -138,6 +143,7 @@ export class Inspector {
       const item = el("li", {}, `→ ${this.labelOf(edge.target)}`);
       if (edge.label) item.append(" ", el("code", {}, edge.label));
       if (edge.kind === "implicit") item.append(" ", el("span", { className: "muted" }, "(implicit)"));
+      if (node.kind === "exchange") markBinding(item, edge);
       list.append(item);
     }
     const box = el("section", { className: "inspector-section" });
