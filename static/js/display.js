@@ -45,11 +45,16 @@ function trackStuckHeights() {
   const toolbar = document.querySelector("[data-toolbar]");
   const diagram = document.querySelector(".diagram-panel");
   if (!toolbar || !diagram) return;
-  const update = () => {
+  // Written only when a height really changed: a custom property on <html> restyles the
+  // whole page, and the diagram panel is resized often while a room runs.
+  const set = (name, value) => {
     const style = document.documentElement.style;
+    if (style.getPropertyValue(name) !== value) style.setProperty(name, value);
+  };
+  const update = () => {
     const below = toolbar.offsetHeight + 8;
-    style.setProperty("--toolbar-h", `${below}px`);
-    style.setProperty("--stuck-h", `${below + diagram.offsetHeight + 8}px`);
+    set("--toolbar-h", `${below}px`);
+    set("--stuck-h", `${below + diagram.offsetHeight + 8}px`);
   };
   const observer = new ResizeObserver(update);
   observer.observe(toolbar);
