@@ -743,13 +743,20 @@ def _send(queue: str, body: str, **extra: Any) -> tuple[str, dict[str, Any]]:
 
 PRESETS = (
     Preset("sqs", "sqs-visibility-timeout", "Visibility timeout vs a slow consumer",
-           "VisibilityTimeout is 10 s but each worker takes 15 s: the message reappears "
-           "before it is deleted, another worker receives it again (receive count 2), and the "
-           "first one's delete uses a stale receipt handle. Raise the timeout to fix it.", (
+           "VisibilityTimeout is 10 s but each worker takes 15 s: the report reappears before "
+           "it is deleted, another worker receives it again (receive count 2), and the first "
+           "one's delete uses a stale receipt handle. Beside it, receipts is set right (30 s "
+           "for 2 s of work): each message is received once. Raise reports' timeout to fix it.", (
                _queue("reports", visibility_timeout=10),
                _consumer("worker-1", "reports", processing_time=15),
                _consumer("worker-2", "reports", processing_time=15),
                _send("reports", "report {n}"),
+               # Something moves from the start, as in the other presets (issue 11), and
+               # shows the timeout set right: longer than the work.
+               _queue("receipts", visibility_timeout=30),
+               _consumer("fast-worker", "receipts", processing_time=2),
+               ("start_producer", {"name": "receipt-feed", "queue": "receipts", "rate": 0.4,
+                                   "body": "receipt {n}"}),
            )),
     Preset("sqs", "sqs-dlq-redrive", "Dead-letter queue and redrive",
            "The worker fails on the poison order and leaves it: after maxReceiveCount 3 "
