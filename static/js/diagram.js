@@ -63,6 +63,7 @@ export class Diagram {
     }
     for (const entry of this.nodes.values()) dropOverflow(entry);
     this.nodes.clear();
+    this.names = namesOf(topology.nodes || []);
     this.drawColumns(topology);
     for (const route of this.layout.edges) this.drawEdge(route);
     for (const box of this.layout.boxes.values()) this.drawNode(box, contents[box.node.id]);
@@ -126,7 +127,8 @@ export class Diagram {
     drawShape(style.shape, w, h, group);
     const subtitle = `${node.props?.type ? `${node.props.type} ${node.kind}` : node.kind}${down ? " (down)" : ""}`;
     const compact = !style.slots;
-    text(fit(node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
+    const name = this.names.get(node.id);
+    text(fit(name?.short ?? node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
       class: "node-label", "text-anchor": "middle" }, group);
     const counters = text("", { x: w / 2, y: h - 9, class: "node-counters",
       "text-anchor": "middle" }, group);
@@ -234,8 +236,9 @@ export class Diagram {
     return this.nodes.has(id);
   }
 
+  /** A node's name for the log and the inspector (told apart from a namesake, see namesOf). */
   label(id) {
-    return this.nodes.get(id)?.box.node.label ?? shortName(id);
+    return this.names?.get(id)?.full ?? this.nodes.get(id)?.box.node.label ?? shortName(id);
   }
 
   /** The path a token follows: the drawn edge when there is one, else a fresh route. */
@@ -349,6 +352,26 @@ function dropOverflow(entry) {
   entry.overflow = null;
   entry.pulse = null;
   entry.overflowCount = 0;
+}
+
+/**
+ * Several brokers in one room may each have an "orders" (a RabbitMQ queue, a Kafka topic):
+ * such namesakes are drawn with their kind ("orders (topic)", under their broker's lane) and
+ * named with their broker in the log and the inspector ("orders (Kafka topic)").
+ */
+function namesOf(nodes) {
+  const brokersOf = new Map();
+  for (const node of nodes) {
+    if (!brokersOf.has(node.label)) brokersOf.set(node.label, new Set());
+    brokersOf.get(node.label).add(node.broker);
+  }
+  const names = new Map();
+  for (const node of nodes) {
+    if (brokersOf.get(node.label).size < 2) continue;
+    names.set(node.id, { short: `${node.label} (${node.kind})`,
+      full: `${node.label} (${BROKER_NAMES[node.broker] || node.broker} ${node.kind})` });
+  }
+  return names;
 }
 
 /** Long counter lines are narrowed to the node's width rather than spilling out of it. */

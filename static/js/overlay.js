@@ -19,7 +19,9 @@ export class Overlay {
     this.marks = div("overlay-marks", this.stage);
     this.viewBox = { width: 1, height: 1 };
     if (root.parentNode) root.after(this.element);
-    new ResizeObserver(() => this.place()).observe(root);
+    const observer = new ResizeObserver(() => this.place());
+    observer.observe(root);
+    if (root.parentElement) observer.observe(root.parentElement); // the panel above may grow
   }
 
   /** The SVG's viewBox changed (a new layout). */
@@ -31,12 +33,18 @@ export class Overlay {
   /** Lay the overlay over the SVG, scaled as its viewBox is (xMidYMid meet). */
   place() {
     const { root, element, stage } = this;
-    const w = root.clientWidth, h = root.clientHeight;
-    const key = `${root.offsetLeft} ${root.offsetTop} ${w} ${h} ${this.viewBox.width} ${this.viewBox.height}`;
+    const holder = element.offsetParent; // the diagram panel (position: relative)
+    if (!holder) return;
+    // An <svg> has no offsetLeft/offsetTop: measure it against the panel it scrolls in.
+    const at = root.getBoundingClientRect(), frame = holder.getBoundingClientRect();
+    const left = at.left - frame.left - holder.clientLeft + holder.scrollLeft;
+    const top = at.top - frame.top - holder.clientTop + holder.scrollTop;
+    const w = at.width, h = at.height;
+    const key = `${left} ${top} ${w} ${h} ${this.viewBox.width} ${this.viewBox.height}`;
     if (key === this.placed) return; // nothing moved: no style to invalidate
     this.placed = key;
-    Object.assign(element.style, { left: `${root.offsetLeft}px`, top: `${root.offsetTop}px`,
-      width: `${w}px`, height: `${h}px` });
+    Object.assign(element.style, { left: `${left}px`, top: `${top}px`, width: `${w}px`,
+      height: `${h}px` });
     const scale = Math.min(w / this.viewBox.width, h / this.viewBox.height) || 1;
     const dx = (w - this.viewBox.width * scale) / 2, dy = (h - this.viewBox.height * scale) / 2;
     stage.style.transform = `translate(${dx}px, ${dy}px) scale(${scale})`;

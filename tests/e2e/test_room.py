@@ -243,7 +243,7 @@ def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_ser
     quiet_work_queue(page)
     pause(page)
     publish(page, "burst {n}", count=1000)
-    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997")
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997", timeout=15_000)
     # Movements beyond the cap are counted on their target, not drawn.
     expect(page.locator(".diagram-panel .tokens")).to_have_attribute("data-skipped", re.compile(r"^\d+$"),
                                                                timeout=15000)
