@@ -13,6 +13,7 @@ import { fit, svg, text } from "./svg.js";
 const SLOT_W = 12, SLOT_GAP = 3;
 const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
+const MARK_REFRESH_MS = 250; // marks and skipped-movement badges are rewritten this often
 const BROKER_NAMES = { rabbitmq: "RabbitMQ", kafka: "Apache Kafka", sqs: "Amazon SQS" };
 
 export class Diagram {
@@ -266,10 +267,17 @@ export class Diagram {
     let live = this.marks.get(key);
     if (live) {
       live.count += 1;
-      live.text.textContent = `${label} ×${live.count}`;
-      live.el.style.left = `${box.x + box.w - 4}px`; // the node may have moved since
-      live.el.style.top = `${box.y - 6}px`;
-      live.animation.cancel();
+      // At 8x a node is acked hundreds of times a second: the count is written and the
+      // mark restarted a few times a second, not at each repeat (each one restyles).
+      if (live.due) return;
+      live.due = setTimeout(() => {
+        live.due = 0;
+        live.text.textContent = `${label} ×${live.count}`;
+        live.el.style.left = `${box.x + box.w - 4}px`; // the node may have moved since
+        live.el.style.top = `${box.y - 6}px`;
+        this.animateMark(live, key, duration);
+      }, MARK_REFRESH_MS);
+      return;
     } else {
       const el = pin(`mark mark-${kind}`, box.x + box.w - 4, box.y - 6, this.floatLayer);
       const textEl = div("mark-text", el);
@@ -277,12 +285,18 @@ export class Diagram {
       live = { el, text: textEl, count: 1, animation: null };
       this.marks.set(key, live);
     }
+    this.animateMark(live, key, duration);
+  }
+
+  animateMark(live, key, duration) {
+    live.animation?.cancel();
     const rise = REDUCED_MOTION.matches ? [{}, {}] // fade in place
       : [{ transform: "translateY(0)" }, { transform: "translateY(-14px)" }];
     const animation = live.el.animate([{ opacity: 1, ...rise[0] }, { opacity: 0, ...rise[1] }],
-      { duration, easing: "ease-out" });
+      { duration: Math.max(duration, MARK_REFRESH_MS * 2), easing: "ease-out" });
     live.animation = animation;
     animation.onfinish = () => {
+      if (live.due) return; // a repeat is on its way: it restarts the mark
       live.el.remove();
       if (this.marks.get(key) === live) this.marks.delete(key);
     };
@@ -309,11 +323,13 @@ export class Diagram {
       entry.overflow = pin("overflow", x + w - 2, y + 2, this.floatLayer);
       entry.overflowBadge = div("overflow-badge", entry.overflow);
       entry.overflow.dataset.nodeId = id;
+      entry.overflow.title = "Movements not animated here: too many at once (counted)";
     }
     entry.overflowSeen = performance.now();
-    // The badge is written once a frame, however many movements a burst skips.
+    // The badge is written a few times a second, however many movements a burst skips.
     if (entry.overflowDue) return;
-    entry.overflowDue = requestAnimationFrame(() => this.drawOverflow(entry));
+    entry.overflowDue = setTimeout(() => requestAnimationFrame(() => this.drawOverflow(entry)),
+      entry.overflowBadge.textContent ? MARK_REFRESH_MS : 0);
   }
 
   drawOverflow(entry) {
@@ -322,7 +338,6 @@ export class Diagram {
     // A pill that grows with its text: "999+" stays inside it.
     const shown = entry.overflowCount > 999 ? "999+" : `+${entry.overflowCount}`;
     if (entry.overflowBadge.textContent !== shown) entry.overflowBadge.textContent = shown;
-    entry.overflow.title = `${entry.overflowCount} movements not animated: too many at once`;
     // One pulse at a time: a burst skips thousands of movements, each must not animate.
     if (entry.pulse?.playState !== "running") {
       entry.pulse = entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
@@ -345,7 +360,7 @@ export class Diagram {
 /** A node's skipped-movement badge goes (quiet for a while, or the node was redrawn). */
 function dropOverflow(entry) {
   clearTimeout(entry.overflowTimer);
-  cancelAnimationFrame(entry.overflowDue);
+  clearTimeout(entry.overflowDue);
   entry.overflowTimer = 0;
   entry.overflowDue = 0;
   entry.overflow?.remove();

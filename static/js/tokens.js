@@ -155,7 +155,7 @@ export class Tokens {
     const badges = badgesFor(event);
     badges.forEach((badge, i) => {
       const el = div("token-badge", token);
-      el.style.left = `${10 + i * 20}px`;
+      el.style.left = `${20 + i * 20}px`;
       el.textContent = badge.text;
     });
     token.title = `${event.message_id} ${event.kind}${badges.length ? ` (${badges.map((b) => b.title).join(", ")})` : ""}`;

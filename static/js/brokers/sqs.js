@@ -238,10 +238,18 @@ function short(id) {
   return id.length > 14 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** A banner over a node's counters for a few seconds: what just happened there, and why. */
+/**
+ * A banner just above a node for a few seconds: what just happened there, and why. Above,
+ * not over its counters (issue 11: the FIFO duplicate banner hid the queue's counts); a new
+ * banner of a node replaces its last one rather than piling up on it.
+ */
 function banner(diagram, event, label, kind) {
-  const box = diagram.nodes.get(event.target || event.source)?.box;
+  const id = event.target || event.source;
+  const box = diagram.nodes.get(id)?.box;
   if (!box) return;
-  showBanner(diagram, { x: box.x + box.w / 2, y: box.y + box.h - 12, label,
-    className: `sqs-banner ${kind}` });
+  for (const old of diagram.markLayer.querySelectorAll(`[data-banner-for="${CSS.escape(id)}"]`)) {
+    old.remove();
+  }
+  showBanner(diagram, { x: box.x + box.w / 2, y: box.y - 16, label,
+    className: `sqs-banner ${kind}`, attrs: { "data-banner-for": id } });
 }
