@@ -1,8 +1,9 @@
 /**
  * The event log: every event as a line of text with its reason — the text alternative to the
- * animation. Newest first, at most `max` lines, filterable by node and by kind. The list is an
- * aria-live region, so a screen reader hears new lines politely. The page holds only the
- * newest rows (more as the reader scrolls down): the rest are kept as data.
+ * animation. Newest first, at most `max` lines from one burst, filterable by node and by
+ * kind. The list is an aria-live region, so a screen reader hears new lines politely. The
+ * page holds only the newest rows (more as the reader scrolls down); the last KEPT lines are
+ * kept as data, which the filters search.
  */
 
 const LINES_PER_SECOND = 100; // far faster than anyone reads
@@ -23,6 +24,9 @@ const WINDOW = 80;
 // New rows at most this often: a reader sees a line appear at once either way, and the list
 // is laid out four times a second instead of every frame.
 const FLUSH_MS = 250;
+// Lines kept as data (the filters search them): far more than the page shows, since a line
+// costs the page nothing until it is drawn.
+const KEPT = 2000;
 
 export class EventLog {
   constructor(root, { labelOf, onSelectMessage, max = 300 }) {
@@ -115,7 +119,7 @@ export class EventLog {
       return;
     }
     this.entries = added.concat(this.entries);
-    if (this.entries.length > this.max) this.entries.length = this.max;
+    if (this.entries.length > KEPT) this.entries.length = KEPT;
     this.fresh = Math.min(this.entries.length, this.fresh + added.length);
     this.schedule();
   }

@@ -245,8 +245,8 @@ def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_ser
     publish(page, "burst {n}", count=1000)
     expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997", timeout=15_000)
     # Movements beyond the cap are counted on their target, not drawn.
-    expect(page.locator(".diagram-panel .tokens")).to_have_attribute("data-skipped", re.compile(r"^\d+$"),
-                                                               timeout=15000)
+    expect(page.locator(".diagram-panel .tokens")).to_have_attribute(
+        "data-skipped", re.compile(r"^\d+$"), timeout=15000)
     shots(page, "burst-with-overflow-counts")
     tokens = page.locator(".diagram-panel .tokens .token")
     for _ in range(5):
