@@ -298,6 +298,11 @@ class Group:
                         for m, c in self.members.items()},
             "offsets": {str(tp): {"committed": off, "lag": self.lag(tp)}
                         for tp, off in sorted(self.committed.items())},
+            # When the coordinator gives up on each crashed member (virtual time): a rebalance
+            # waits for it until then, its partitions unread (the drawing counts it down).
+            "session_expiries": {self.members[m].client_id: timer.at
+                                 for m, timer in sorted(self._expiries.items())
+                                 if not timer.cancelled and m in self.members},
         }
 
 

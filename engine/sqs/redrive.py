@@ -67,8 +67,12 @@ class RedrivePolicy:
 
 
 def dead_letter(source: Queue, message: Message, target: Queue, limit: int) -> None:
-    reason = (f"received {message.receive_count + 1} times > maxReceiveCount {limit}: "
-              f"moved to dead-letter queue {target.name}")
+    # The receive that finds the message past its limit moves it instead of returning it:
+    # the message was received ``receive_count`` times (what its ×n cell and its receive
+    # count say), and this was receive number receive_count + 1.
+    count = message.receive_count
+    reason = (f"receive {count + 1} > maxReceiveCount {limit}: moved to dead-letter queue "
+              f"{target.name} (received {count} time{'' if count == 1 else 's'})")
     source.remove(message, kinds.DEAD_LETTERED, reason, target.node,
                   {"dead_letter_queue": target.name, "maxReceiveCount": limit},
                   {"rule": "redrive", "count": message.receive_count + 1, "max": limit,

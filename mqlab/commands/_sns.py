@@ -13,6 +13,7 @@ command finds the queue's ARN. ``add_lambda`` starts ``engine.apps.lambda_sqs.La
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from engine.apps.durations import duration_from_spec
@@ -242,7 +243,8 @@ POLICY = Field("filter_policy", "FilterPolicy", "json",
                     "OR across a key's values. Blank: every message.")
 
 
-def commands(queue_field: Field) -> tuple[Command, ...]:
+def commands(queue_field: Field,
+             main_queue: Callable[[Any], str] | None = None) -> tuple[Command, ...]:
     return (
         Command("create_topic", "Create SNS topic", "SNS", create_topic, (
             Field("name", "Name", required=True, placeholder="orders",
@@ -301,7 +303,8 @@ def commands(queue_field: Field) -> tuple[Command, ...]:
         Command("add_outbox", "Add outbox service", "Outbox", add_outbox, (
             Field("name", "Name", required=True, default="shop"),
             Field("mode", "Writes", "choice", default="outbox", choices=OUTBOX_MODES),
-            Field("queue", "Queue", suggest=lambda lab: list(lab.sim.sqs.queues)),
+            Field("queue", "Queue", suggest=lambda lab: list(lab.sim.sqs.queues),
+                  prefill=main_queue),
             Field("topic", "or Topic", suggest=_topics),
             Field("step", "Time between the two writes (s)", "float", default=0.5,
                   minimum=0.01, maximum=3600),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from dataclasses import replace
 from typing import Any
 
 from engine import EngineError, Simulation
@@ -236,6 +237,23 @@ class Lab:
 
 def _queues(lab: Lab) -> list[str]:
     return lab.queue_names()
+
+
+def _main_queue(lab: Lab) -> str:
+    """The queue a send, receive or new consumer form starts with: the room's first queue
+    that is no other queue's dead-letter queue (issue 11: a form's defaults work in its
+    preset, as RabbitMQ's routing key does)."""
+    queues = lab.sqs.queues
+    dead_letter = {policy.target_arn for policy in
+                   (queue.redrive for queue in queues.values()) if policy is not None}
+    return next((name for name, queue in queues.items() if queue.arn not in dead_letter),
+                next(iter(queues), ""))
+
+
+def _main_group(lab: Lab) -> str:
+    """A FIFO main queue needs a MessageGroupId: the form starts with one."""
+    queue = lab.sqs.queues.get(_main_queue(lab))
+    return "group-1" if queue is not None and queue.fifo else ""
 
 
 def _consumers(lab: Lab) -> list[str]:
@@ -597,6 +615,8 @@ def _api(lab: Lab, call: ApiCall, action: str, params: dict[str, Any],
 # -- the registry ----------------------------------------------------------------------------
 
 QUEUE = Field("queue", "Queue", required=True, suggest=_queues)
+#: Where messages are sent and received: the form starts with the room's main queue.
+MAIN_QUEUE = replace(QUEUE, prefill=_main_queue)
 CONSUMER = Field("consumer", "Consumer", required=True, suggest=_consumers)
 RECEIPT = Field("receipt_handle", "Receipt handle", suggest=_in_flight,
                 help="From a receive (shown on each message in flight).")
@@ -631,11 +651,11 @@ def _attribute_fields() -> tuple[Field, ...]:
 
 COMMANDS = (
     Command("send_message", "Send message", "Messages", send_message, (
-        QUEUE, Field("body", "Body", "textarea", default="order {n}",
+        MAIN_QUEUE, Field("body", "Body", "textarea", default="order {n}",
                      help="{n} becomes the message's number when sending several.",
                      max_length=producers.BODY_CHARS),
         Field("group_id", "MessageGroupId", help="FIFO queues: messages of one group are "
-              "received in order, one group member in flight at a time."),
+              "received in order, one group member in flight at a time.", prefill=_main_group),
         Field("deduplication_id", "MessageDeduplicationId",
               help="FIFO: a second send with this id within 5 minutes is accepted and "
                    "never delivered."),
@@ -645,7 +665,7 @@ COMMANDS = (
         producers.COUNT,
     ), help="SendMessage. Put 'poison' in the body to make consumers fail on it."),
     Command("receive_message", "Receive", "Messages", receive_message, (
-        QUEUE, Field("max_messages", "MaxNumberOfMessages", "int", default=1, minimum=1,
+        MAIN_QUEUE, Field("max_messages", "MaxNumberOfMessages", "int", default=1, minimum=1,
                      maximum=MAX_RECEIVE),
         Field("wait_time", "WaitTimeSeconds", "int", minimum=0, maximum=MAX_WAIT,
               help="Above 0: a long poll that waits for a message. Blank: the queue's "
@@ -666,7 +686,7 @@ COMMANDS = (
         RECEIPT, MESSAGE_ID,
     ), help="ChangeMessageVisibility on a message in flight."),
     Command("start_producer", "Start a producer", "Messages", start_producer, (
-        producers.NAME, QUEUE, producers.RATE,
+        producers.NAME, MAIN_QUEUE, producers.RATE,
         producers.BODY, Field("group_id", "MessageGroupId (FIFO)",
                               help="Blank: one group 'all'."), producers.LIMIT,
     ), help="A simulated service sending at a steady rate."),
@@ -694,7 +714,7 @@ COMMANDS = (
     ), help="StartMessageMoveTask: the messages return as new messages (new MessageIds)."),
     Command("add_consumer", "Add consumer", "Consumers", add_consumer, (
         Field("name", "Name", required=True, placeholder="worker-1",
-              prefill=lambda lab: producers.free_name(lab, "worker", lab.consumers)), QUEUE,
+              prefill=lambda lab: producers.free_name(lab, "worker", lab.consumers)), MAIN_QUEUE,
         Field("processing_time", "Processing time (s)", "float", default=2.0, minimum=0,
               maximum=3600),
         Field("failure_rate", "Failure rate", "float", default=0.0, minimum=0, maximum=1,
@@ -719,7 +739,7 @@ COMMANDS = (
     Command("realism", "Realism (standard queues)", "Faults", realism, (
         Field("enabled", "Enabled", "bool", default=True),
     ), help="Occasional duplicates, shuffled receives, sampled short polls — seeded."),
-    *sns.commands(QUEUE),
+    *sns.commands(QUEUE, _main_queue),
     Command("api", "SQS API request", "API", api, (
         Field("action", "Action", required=True), Field("params", "Parameters", "json",
                                                         default={}, max_length=2_000_000),
@@ -743,13 +763,20 @@ def _send(queue: str, body: str, **extra: Any) -> tuple[str, dict[str, Any]]:
 
 PRESETS = (
     Preset("sqs", "sqs-visibility-timeout", "Visibility timeout vs a slow consumer",
-           "VisibilityTimeout is 10 s but each worker takes 15 s: the message reappears "
-           "before it is deleted, another worker receives it again (receive count 2), and the "
-           "first one's delete uses a stale receipt handle. Raise the timeout to fix it.", (
+           "VisibilityTimeout is 10 s but each worker takes 15 s: the report reappears before "
+           "it is deleted, another worker receives it again (receive count 2), and the first "
+           "one's delete uses a stale receipt handle. Beside it, receipts is set right (30 s "
+           "for 2 s of work): each message is received once. Raise reports' timeout to fix it.", (
                _queue("reports", visibility_timeout=10),
                _consumer("worker-1", "reports", processing_time=15),
                _consumer("worker-2", "reports", processing_time=15),
                _send("reports", "report {n}"),
+               # Something moves from the start, as in the other presets (issue 11), and
+               # shows the timeout set right: longer than the work.
+               _queue("receipts", visibility_timeout=30),
+               _consumer("fast-worker", "receipts", processing_time=2),
+               ("start_producer", {"name": "receipt-feed", "queue": "receipts", "rate": 0.4,
+                                   "body": "receipt {n}"}),
            )),
     Preset("sqs", "sqs-dlq-redrive", "Dead-letter queue and redrive",
            "The worker fails on the poison order and leaves it: after maxReceiveCount 3 "

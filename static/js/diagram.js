@@ -7,11 +7,13 @@
 
 import { layout, routeBetween } from "./layout.js";
 import { columnTitle, colourFor, counterText, edgeStyleFor, shortName, styleFor } from "./styles.js";
+import { Overlay, div, pin } from "./overlay.js";
 import { fit, svg, text } from "./svg.js";
 
 const SLOT_W = 12, SLOT_GAP = 3;
 const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 const DOWN_STATES = new Set(["down", "dead", "crashed", "stopped"]);
+const MARK_REFRESH_MS = 250; // marks and skipped-movement badges are rewritten this often
 const BROKER_NAMES = { rabbitmq: "RabbitMQ", kafka: "Apache Kafka", sqs: "Amazon SQS" };
 
 export class Diagram {
@@ -34,12 +36,11 @@ export class Diagram {
     // Labels above every line: a later edge must not cross out an earlier edge's key.
     this.labelLayer = svg("g", { class: "edge-labels" }, root);
     this.nodeLayer = svg("g", { class: "nodes" }, root);
-    // Moving tokens are drawn on a second picture laid over this one, on its own compositing
-    // layer: at 8x dozens of tokens move every frame, and repainting the whole diagram
-    // under them each frame is what made the page stutter (bench_fps). Outside a page (a
-    // test's detached svg) they stay in the diagram itself.
-    this.overlay = root.parentNode ? overlayOf(root) : null;
-    this.tokenLayer = svg("g", { class: "tokens" }, this.overlay || root);
+    // What moves (tokens, marks, skipped-movement badges) is HTML over the picture: its
+    // animations run on the compositor (overlay.js says why).
+    this.overlay = new Overlay(root);
+    this.tokenLayer = this.overlay.tokens;
+    this.floatLayer = this.overlay.marks;
     this.markLayer = svg("g", { class: "marks", "aria-hidden": "true" }, root);
     root.addEventListener("click", (e) => this.clicked(e));
     root.addEventListener("keydown", (e) => {
@@ -55,13 +56,15 @@ export class Diagram {
     this.layout = layout(topology);
     const { width, height } = this.layout;
     this.root.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    this.overlay?.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    this.overlay.setViewBox(width, height);
     // A small topology must not blow up to giant boxes: cap the scale (CSS reads this).
     this.root.style.setProperty("--diagram-width", `${width}px`);
     for (const layer of [this.columnLayer, this.edgeLayer, this.labelLayer, this.nodeLayer]) {
       layer.replaceChildren();
     }
+    for (const entry of this.nodes.values()) dropOverflow(entry);
     this.nodes.clear();
+    this.names = namesOf(topology.nodes || []);
     this.drawColumns(topology);
     for (const route of this.layout.edges) this.drawEdge(route);
     for (const box of this.layout.boxes.values()) this.drawNode(box, contents[box.node.id]);
@@ -125,7 +128,8 @@ export class Diagram {
     drawShape(style.shape, w, h, group);
     const subtitle = `${node.props?.type ? `${node.props.type} ${node.kind}` : node.kind}${down ? " (down)" : ""}`;
     const compact = !style.slots;
-    text(fit(node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
+    const name = this.names.get(node.id);
+    text(fit(name?.short ?? node.label, w - 16, 16), { x: w / 2, y: compact ? h / 2 - 2 : 19,
       class: "node-label", "text-anchor": "middle" }, group);
     const counters = text("", { x: w / 2, y: h - 9, class: "node-counters",
       "text-anchor": "middle" }, group);
@@ -156,11 +160,20 @@ export class Diagram {
     const entry = this.nodes.get(id);
     const node = entry.box.node;
     const summary = counterText(node, content?.counters);
-    entry.counters.textContent = summary || entry.subtitle;
-    squeeze(entry.counters, entry.box.w - 12, 7.9);
-    entry.group.setAttribute("aria-label",
-      `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
-    if (entry.slots && !this.cellPainter?.(entry, content)) this.drawSlots(entry, content);
+    // Text and cells are written only when they change: at 8x a node is patched many times
+    // a second, mostly with what it already shows, and every SVG write costs a layout.
+    const shown = summary || entry.subtitle;
+    if (entry.counters.textContent !== shown) {
+      entry.counters.textContent = shown;
+      squeeze(entry.counters, entry.box.w - 12, 7.9);
+      entry.group.setAttribute("aria-label",
+        `${entry.subtitle} ${node.label}${summary ? `: ${summary}` : ""}. Press Enter to inspect.`);
+    }
+    if (!entry.slots) return;
+    const drawn = JSON.stringify(content ?? null);
+    if (drawn === entry.drawn) return;
+    entry.drawn = drawn;
+    if (!this.cellPainter?.(entry, content)) this.drawSlots(entry, content);
   }
 
   /**
@@ -224,8 +237,9 @@ export class Diagram {
     return this.nodes.has(id);
   }
 
+  /** A node's name for the log and the inspector (told apart from a namesake, see namesOf). */
   label(id) {
-    return this.nodes.get(id)?.box.node.label ?? shortName(id);
+    return this.names?.get(id)?.full ?? this.nodes.get(id)?.box.node.label ?? shortName(id);
   }
 
   /** The path a token follows: the drawn edge when there is one, else a fresh route. */
@@ -253,22 +267,36 @@ export class Diagram {
     let live = this.marks.get(key);
     if (live) {
       live.count += 1;
-      live.el.textContent = `${label} ×${live.count}`;
-      live.el.setAttribute("x", box.x + box.w - 4); // the node may have moved since
-      live.el.setAttribute("y", box.y - 6);
-      live.animation.cancel();
+      // At 8x a node is acked hundreds of times a second: the count is written and the
+      // mark restarted a few times a second, not at each repeat (each one restyles).
+      if (live.due) return;
+      live.due = setTimeout(() => {
+        live.due = 0;
+        live.text.textContent = `${label} ×${live.count}`;
+        live.el.style.left = `${box.x + box.w - 4}px`; // the node may have moved since
+        live.el.style.top = `${box.y - 6}px`;
+        this.animateMark(live, key, duration);
+      }, MARK_REFRESH_MS);
+      return;
     } else {
-      const el = text(label, { x: box.x + box.w - 4, y: box.y - 6, class: `mark mark-${kind}`,
-        "text-anchor": "end" }, this.markLayer);
-      live = { el, count: 1, animation: null };
+      const el = pin(`mark mark-${kind}`, box.x + box.w - 4, box.y - 6, this.floatLayer);
+      const textEl = div("mark-text", el);
+      textEl.textContent = label;
+      live = { el, text: textEl, count: 1, animation: null };
       this.marks.set(key, live);
     }
+    this.animateMark(live, key, duration);
+  }
+
+  animateMark(live, key, duration) {
+    live.animation?.cancel();
     const rise = REDUCED_MOTION.matches ? [{}, {}] // fade in place
       : [{ transform: "translateY(0)" }, { transform: "translateY(-14px)" }];
     const animation = live.el.animate([{ opacity: 1, ...rise[0] }, { opacity: 0, ...rise[1] }],
-      { duration, easing: "ease-out" });
+      { duration: Math.max(duration, MARK_REFRESH_MS * 2), easing: "ease-out" });
     live.animation = animation;
     animation.onfinish = () => {
+      if (live.due) return; // a repeat is on its way: it restarts the mark
       live.el.remove();
       if (this.marks.get(key) === live) this.marks.delete(key);
     };
@@ -291,26 +319,25 @@ export class Diagram {
     if (!entry) return;
     entry.overflowCount += count;
     if (!entry.overflow) {
-      entry.overflow = svg("g", { class: "overflow" }, entry.group);
-      svg("circle", { cx: entry.box.w - 2, cy: 2, r: 15 }, entry.overflow);
-      text("", { x: entry.box.w - 2, y: 7, "text-anchor": "middle" }, entry.overflow);
-      svg("title", {}, entry.overflow);
+      const { x, y, w } = entry.box;
+      entry.overflow = pin("overflow", x + w - 2, y + 2, this.floatLayer);
+      entry.overflowBadge = div("overflow-badge", entry.overflow);
+      entry.overflow.dataset.nodeId = id;
+      entry.overflow.title = "Movements not animated here: too many at once (counted)";
     }
     entry.overflowSeen = performance.now();
-    // The badge is written once a frame, however many movements a burst skips.
+    // The badge is written a few times a second, however many movements a burst skips.
     if (entry.overflowDue) return;
-    entry.overflowDue = requestAnimationFrame(() => this.drawOverflow(entry));
+    entry.overflowDue = setTimeout(() => requestAnimationFrame(() => this.drawOverflow(entry)),
+      entry.overflowBadge.textContent ? MARK_REFRESH_MS : 0);
   }
 
   drawOverflow(entry) {
     entry.overflowDue = 0;
     if (!entry.overflow) return;
-    // "999+" needs a wider badge than "+12": the circle grows with the text.
+    // A pill that grows with its text: "999+" stays inside it.
     const shown = entry.overflowCount > 999 ? "999+" : `+${entry.overflowCount}`;
-    entry.overflow.querySelector("circle").setAttribute("r", shown.length > 3 ? 19 : 15);
-    entry.overflow.querySelector("text").textContent = shown;
-    entry.overflow.querySelector("title").textContent =
-      `${entry.overflowCount} movements not animated: too many at once`;
+    if (entry.overflowBadge.textContent !== shown) entry.overflowBadge.textContent = shown;
     // One pulse at a time: a burst skips thousands of movements, each must not animate.
     if (entry.pulse?.playState !== "running") {
       entry.pulse = entry.overflow.animate([{ opacity: 1 }, { opacity: 0.55 }], { duration: 300 });
@@ -323,31 +350,43 @@ export class Diagram {
           return;
         }
         entry.overflowTimer = 0;
-        entry.overflow?.remove();
-        entry.overflow = null;
-        entry.pulse = null;
-        entry.overflowCount = 0;
+        dropOverflow(entry);
       };
       entry.overflowTimer = setTimeout(expire, 1500);
     }
   }
 }
 
-/** An svg laid exactly over `root` (kept in place as the diagram resizes). */
-function overlayOf(root) {
-  const overlay = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  overlay.setAttribute("class", "diagram-overlay");
-  overlay.setAttribute("aria-hidden", "true");
-  root.after(overlay);
-  const place = () => {
-    overlay.style.left = `${root.offsetLeft}px`;
-    overlay.style.top = `${root.offsetTop}px`;
-    overlay.style.width = `${root.clientWidth}px`;
-    overlay.style.height = `${root.clientHeight}px`;
-  };
-  new ResizeObserver(place).observe(root);
-  place();
-  return overlay;
+/** A node's skipped-movement badge goes (quiet for a while, or the node was redrawn). */
+function dropOverflow(entry) {
+  clearTimeout(entry.overflowTimer);
+  clearTimeout(entry.overflowDue);
+  entry.overflowTimer = 0;
+  entry.overflowDue = 0;
+  entry.overflow?.remove();
+  entry.overflow = null;
+  entry.pulse = null;
+  entry.overflowCount = 0;
+}
+
+/**
+ * Several brokers in one room may each have an "orders" (a RabbitMQ queue, a Kafka topic):
+ * such namesakes are drawn with their kind ("orders (topic)", under their broker's lane) and
+ * named with their broker in the log and the inspector ("orders (Kafka topic)").
+ */
+function namesOf(nodes) {
+  const brokersOf = new Map();
+  for (const node of nodes) {
+    if (!brokersOf.has(node.label)) brokersOf.set(node.label, new Set());
+    brokersOf.get(node.label).add(node.broker);
+  }
+  const names = new Map();
+  for (const node of nodes) {
+    if (brokersOf.get(node.label).size < 2) continue;
+    names.set(node.id, { short: `${node.label} (${node.kind})`,
+      full: `${node.label} (${BROKER_NAMES[node.broker] || node.broker} ${node.kind})` });
+  }
+  return names;
 }
 
 /** Long counter lines are narrowed to the node's width rather than spilling out of it. */

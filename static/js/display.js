@@ -45,11 +45,16 @@ function trackStuckHeights() {
   const toolbar = document.querySelector("[data-toolbar]");
   const diagram = document.querySelector(".diagram-panel");
   if (!toolbar || !diagram) return;
-  const update = () => {
+  // Written only when a height really changed: a custom property on <html> restyles the
+  // whole page, and the diagram panel is resized often while a room runs.
+  const set = (name, value) => {
     const style = document.documentElement.style;
+    if (style.getPropertyValue(name) !== value) style.setProperty(name, value);
+  };
+  const update = () => {
     const below = toolbar.offsetHeight + 8;
-    style.setProperty("--toolbar-h", `${below}px`);
-    style.setProperty("--stuck-h", `${below + diagram.offsetHeight + 8}px`);
+    set("--toolbar-h", `${below}px`);
+    set("--stuck-h", `${below + diagram.offsetHeight + 8}px`);
   };
   const observer = new ResizeObserver(update);
   observer.observe(toolbar);
@@ -57,3 +62,30 @@ function trackStuckHeights() {
 }
 
 trackStuckHeights();
+
+/**
+ * Where the toolbar ends on screen (--toolbar-bottom): the inspector drawer opens below it,
+ * never over its left end. The toolbar sits under the room's title until the page scrolls,
+ * then sticks to the top, so its bottom moves with the scroll.
+ */
+function trackToolbarBottom() {
+  const toolbar = document.querySelector("[data-toolbar]");
+  if (!toolbar) return;
+  let due = 0;
+  const update = () => {
+    due = 0;
+    const bottom = `${Math.max(0, Math.round(toolbar.getBoundingClientRect().bottom))}px`;
+    const style = document.documentElement.style;
+    if (style.getPropertyValue("--toolbar-bottom") !== bottom) {
+      style.setProperty("--toolbar-bottom", bottom);
+    }
+  };
+  const soon = () => {
+    if (!due) due = requestAnimationFrame(update);
+  };
+  addEventListener("scroll", soon, { passive: true });
+  new ResizeObserver(soon).observe(toolbar);
+  soon();
+}
+
+trackToolbarBottom();

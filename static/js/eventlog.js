@@ -1,7 +1,9 @@
 /**
  * The event log: every event as a line of text with its reason — the text alternative to the
- * animation. Newest first, at most `max` lines, filterable by node and by kind. The list is an
- * aria-live region, so a screen reader hears new lines politely.
+ * animation. Newest first, at most `max` lines from one burst, filterable by node and by
+ * kind. The list is an aria-live region, so a screen reader hears new lines politely. The
+ * page holds only the newest rows (more as the reader scrolls down); the last KEPT lines are
+ * kept as data, which the filters search.
  */
 
 const LINES_PER_SECOND = 100; // far faster than anyone reads
@@ -17,6 +19,15 @@ const KIND_GROUPS = {
     "consumer-removed", "channel-closed"]),
 };
 
+/** Rows in the list at once; scrolling to its end shows this many more (up to `max`). */
+const WINDOW = 80;
+// New rows at most this often: a reader sees a line appear at once either way, and the list
+// is laid out four times a second instead of every frame.
+const FLUSH_MS = 250;
+// Lines kept as data (the filters search them): far more than the page shows, since a line
+// costs the page nothing until it is drawn.
+const KEPT = 2000;
+
 export class EventLog {
   constructor(root, { labelOf, onSelectMessage, max = 300 }) {
     this.list = root.querySelector("[data-log-list]");
@@ -29,12 +40,21 @@ export class EventLog {
     this.total = 0;
     this.credit = max - 1;
     this.refilled = performance.now();
+    // The log's lines as data, newest first: { event } or { note }. Only the newest rows that
+    // match the filters are in the page (`rows`), written a few times a second: at 8x a
+    // firehose brings many batches a frame, and 300 live rows cost a layout each time.
+    this.entries = [];
+    this.fresh = 0; // entries not yet in the page
+    this.rows = WINDOW;
+    this.due = 0;
+    this.flushed = 0;
     this.nodeFilter.addEventListener("change", () => this.applyFilter());
     this.kindFilter.addEventListener("change", () => this.applyFilter());
     this.list.addEventListener("click", (e) => {
       const button = e.target.closest("[data-message-id]");
       if (button) onSelectMessage(button.dataset.messageId);
     });
+    this.list.addEventListener("scroll", () => this.scrolled(), { passive: true });
   }
 
   /** Node filter choices follow the topology; a chosen node that vanished is kept. */
@@ -59,16 +79,11 @@ export class EventLog {
     const listed = allowed > 0 ? events.slice(-allowed) : [];
     this.credit -= listed.length;
     const unlisted = dropped + events.length - listed.length;
-    const fragment = document.createDocumentFragment();
     for (const event of events) this.learnKind(event.kind);
-    for (const event of listed) fragment.prepend(this.line(event));
-    if (unlisted) {
-      fragment.prepend(this.noteLine(`A burst: ${unlisted} earlier events of it are not listed.`));
-    }
-    this.list.prepend(fragment);
-    while (this.list.children.length > this.max) this.list.lastElementChild.remove();
+    const added = listed.map((event) => ({ event })).reverse();
+    if (unlisted) added.unshift({ note: `A burst: ${unlisted} earlier events of it are not listed.` });
+    this.push(added);
     this.total += events.length + dropped;
-    this.count.textContent = `${this.total} events`;
   }
 
   /** How many of `wanted` lines this batch may list (a full log's worth after a pause). */
@@ -82,16 +97,77 @@ export class EventLog {
 
   /** A reset: the room starts again, and so does its log. */
   clear(message) {
-    this.list.replaceChildren();
+    this.entries = [];
+    this.fresh = 0;
     this.total = 0;
-    this.count.textContent = "0 events";
     this.credit = this.max - 1;
+    this.rows = WINDOW;
+    this.list.replaceChildren();
     if (message) this.note(message);
+    else this.schedule();
   }
 
   /** A line of the page's own (a resync, a reset), not an engine event. */
   note(message) {
-    this.list.prepend(this.noteLine(message));
+    this.push([{ note: message }]);
+  }
+
+  /** Entries, newest first, in front of the log's; the page shows them next frame. */
+  push(added) {
+    if (!added.length) {
+      this.schedule();
+      return;
+    }
+    this.entries = added.concat(this.entries);
+    if (this.entries.length > KEPT) this.entries.length = KEPT;
+    this.fresh = Math.min(this.entries.length, this.fresh + added.length);
+    this.schedule();
+  }
+
+  /** The rows are written a few times a second at most, in an animation frame. */
+  schedule() {
+    if (this.due) return;
+    const wait = Math.max(0, FLUSH_MS - (performance.now() - this.flushed));
+    this.due = setTimeout(() => requestAnimationFrame(() => this.flush()), wait);
+  }
+
+  /** The count, and the new rows on top (the oldest rows beyond the window go). */
+  flush() {
+    this.due = 0;
+    this.flushed = performance.now();
+    const counted = `${this.total} events`;
+    if (this.count.textContent !== counted) this.count.textContent = counted;
+    const fresh = this.entries.slice(0, this.fresh).filter((entry) => this.matches(entry));
+    this.fresh = 0;
+    if (!fresh.length) return;
+    const fragment = document.createDocumentFragment();
+    for (const entry of fresh.slice(0, this.rows)) fragment.append(this.row(entry));
+    this.list.prepend(fragment);
+    while (this.list.children.length > this.rows) this.list.lastElementChild.remove();
+  }
+
+  /** Scrolled near the end of the rows shown: show older ones, as far as the log holds. */
+  scrolled() {
+    const list = this.list;
+    if (list.scrollTop + list.clientHeight < list.scrollHeight - 40) return;
+    if (list.children.length < this.rows) return; // every matching line is shown already
+    this.rows += WINDOW;
+    this.render();
+  }
+
+  /** Every row again, from the entries (a filter changed, or more rows are wanted). */
+  render() {
+    this.fresh = 0;
+    const rows = [];
+    for (const entry of this.entries) {
+      if (rows.length >= this.rows) break;
+      if (this.matches(entry)) rows.push(this.row(entry));
+    }
+    this.list.replaceChildren(...rows);
+  }
+
+  row(entry) {
+    return entry.note ? this.noteLine(entry.note) : this.line(entry.event);
   }
 
   noteLine(message) {
@@ -137,7 +213,6 @@ export class EventLog {
       if (reason.textContent !== event.reason) reason.title = event.reason;
       li.append(" ", reason);
     }
-    li.hidden = !this.matches(li);
     return li;
   }
 
@@ -148,19 +223,21 @@ export class EventLog {
     this.kindFilter.append(option);
   }
 
-  matches(li) {
+  /** A note always shows; an event when it passes both filters. */
+  matches({ event }) {
+    if (!event) return true;
     const node = this.nodeFilter.value;
     const kind = this.kindFilter.value;
-    if (node && !li.dataset.nodes?.split(" ").includes(node)) return false;
-    if (kind === "@movement") return !KIND_GROUPS.topology.has(li.dataset.kind);
-    if (kind === "@topology") return KIND_GROUPS.topology.has(li.dataset.kind);
-    if (kind && li.dataset.kind !== kind) return false;
+    if (node && event.source !== node && event.target !== node) return false;
+    if (kind === "@movement") return !KIND_GROUPS.topology.has(event.kind);
+    if (kind === "@topology") return KIND_GROUPS.topology.has(event.kind);
+    if (kind && event.kind !== kind) return false;
     return true;
   }
 
   applyFilter() {
-    for (const li of this.list.children) {
-      if (li.classList.contains("log-line")) li.hidden = !this.matches(li);
-    }
+    this.rows = WINDOW;
+    this.list.scrollTop = 0;
+    this.render();
   }
 }

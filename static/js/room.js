@@ -10,6 +10,7 @@ import { Charts } from "./charts.js";
 import { bindControls } from "./controls.js";
 import { Diagram } from "./diagram.js";
 import { EventLog } from "./eventlog.js";
+import { Ghosts } from "./ghosts.js";
 import { Inspector } from "./inspector.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { RoomSocket } from "./socket.js";
@@ -41,6 +42,7 @@ const controls = bindControls(root);
 const charts = new Charts(document.getElementById("charts"), {
   send: (frame) => socket.send(frame), diagram,
 });
+const ghosts = new Ghosts(); // crashed consumers kept a moment, so their requeue is seen
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${root.dataset.wsPath}`;
 const socket = new RoomSocket(url, {
@@ -48,6 +50,7 @@ const socket = new RoomSocket(url, {
     state.topology = frame.topology;
     state.contents = frame.contents;
     tokens.clear();
+    ghosts.clear();
     diagram.render(state.topology, state.contents);
     broker.rendered();
     charts.rendered();
@@ -85,13 +88,15 @@ const socket = new RoomSocket(url, {
       else state.contents[id] = content;
     }
     if (frame.topology) {
+      const previous = state.topology;
       state.topology = frame.topology;
       tokens.land();
       // Tokens start after this render (their first hop waits at least a microtask).
       const landings = tokens.play(frame.events);
       const shown = { ...state.contents };
       for (const id of landings.keys()) if (id in patch) shown[id] = before[id];
-      diagram.render(state.topology, shown);
+      diagram.render(ghosts.keep(previous, state.topology, frame.events, redrawTopology,
+        tokens.hop), shown);
       charts.rendered();
       log.setNodes(state.topology);
       topologyChanged();
@@ -165,6 +170,13 @@ const inspector = new Inspector(document.getElementById("inspector"), {
   onClose: () => diagram.select(null),
 });
 
+/** The placeholders' time is up: draw the room as it is. */
+function redrawTopology() {
+  tokens.land();
+  diagram.render(ghosts.merge(state.topology), state.contents);
+  broker.rendered();
+}
+
 function applyControl(control) {
   toolbar.setControl(control);
   timeline?.setControl(control.you);
@@ -187,26 +199,33 @@ function updateWhenLanded(patch, landings, drawn) {
 
 /**
  * Tokens in flight at once: at 8x a busy room moves more than anyone can follow, and every
- * token repaints the picture each frame; the rest are counted on their nodes (tokens.js).
+ * token started costs the page a restyle (bench_fps, Kafka consumer group: about 40 fps with
+ * 12, under 20 with 30); the rest are counted on their nodes (tokens.js).
  */
 function tokenCap(speed) {
-  return speed >= 8 ? 60 : speed >= 4 ? 100 : 200;
+  return speed >= 8 ? 12 : speed >= 4 ? 80 : 200;
 }
 
 /**
- * Nodes to draw again, drawn once per animation frame: at 8x a busy room changes a node many
- * times a frame (and each landing token would redraw it), but the screen shows one picture a
- * frame. A node draws what it holds when the frame comes.
+ * Nodes to draw again, drawn in one animation frame at most every REDRAW_MS: at 8x a busy
+ * room changes a node many times a frame (and each landing token would redraw it), and a
+ * counter rewritten sixty times a second is no more readable than at twenty, while each
+ * rewrite lays out and repaints the picture. A node draws what it holds when the frame comes.
  */
+const REDRAW_MS = 50;
 const dirty = new Set();
 let drawing = 0;
+let drawn = 0;
 function redraw(id) {
   dirty.add(id);
-  if (!drawing) drawing = requestAnimationFrame(drawDirty);
+  if (drawing) return;
+  const wait = Math.max(0, REDRAW_MS - (performance.now() - drawn));
+  drawing = setTimeout(() => requestAnimationFrame(drawDirty), wait);
 }
 
 function drawDirty() {
   drawing = 0;
+  drawn = performance.now();
   const patch = {};
   for (const id of dirty) if (diagram.has(id)) patch[id] = state.contents[id] ?? null;
   dirty.clear();

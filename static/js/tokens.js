@@ -9,8 +9,9 @@
  * the end. With `prefers-reduced-motion` nothing travels: the target node flashes briefly.
  */
 
+import { div } from "./overlay.js";
 import { badgesFor, colourFor, NODE_MARKS } from "./styles.js";
-import { svg, text } from "./svg.js";
+import { svg } from "./svg.js";
 
 const BASE_MS = 900; // a hop at 1× speed
 const MAX_BEHIND = 4; // a message more hops behind than this stops animating and catches up
@@ -32,8 +33,9 @@ export class Tokens {
     this.skipped = 0;
     this.journeys = new Map(); // message id -> { tail: Promise, pending: number }
     this.reduced = matchMedia("(prefers-reduced-motion: reduce)");
-    // Path geometry needs an element in the document; this one is never shown.
-    this.probe = svg("path", { class: "probe", visibility: "hidden" }, this.layer);
+    // Path geometry needs an SVG element in the document; this one is never shown.
+    this.probe = svg("path", { class: "probe", visibility: "hidden" }, diagram.root);
+    this.pool = []; // landed tokens, hidden, to be used again (no element made per hop)
     this.frames = new Map(); // path -> keyframes
     this.layer.addEventListener("click", (e) => {
       const token = e.target.closest(".token");
@@ -133,22 +135,30 @@ export class Tokens {
       this.inFlight -= 1;
       if (NODE_MARKS[event.kind]) this.diagram.mark(event.target, NODE_MARKS[event.kind],
         event.kind, this.hop);
-      token.remove();
+      animation.cancel();
+      token.hidden = true;
+      if (this.pool.length + this.inFlight < this.cap) this.pool.push(token);
+      else token.remove();
     });
   }
 
+  /** A token (an HTML element on the overlay, see overlay.js), from the pool when one waits. */
   draw(event) {
-    const token = svg("g", { class: `token token-${event.kind}`, "data-message-id": event.message_id,
-      "data-kind": event.kind }, this.layer);
-    svg("circle", { r: 10, fill: colourFor(event), class: "token-dot" }, token);
+    const token = this.pool.pop() || div("token", this.layer);
+    token.hidden = false;
+    token.className = `token token-${event.kind}`;
+    token.dataset.messageId = event.message_id;
+    token.dataset.kind = event.kind;
+    const dot = token.firstElementChild || div("token-dot", token);
+    dot.style.background = colourFor(event);
+    while (dot.nextSibling) dot.nextSibling.remove();
     const badges = badgesFor(event);
     badges.forEach((badge, i) => {
-      const g = svg("g", { class: "token-badge", transform: `translate(${10 + i * 20},-12)` }, token);
-      svg("rect", { x: -2, y: -9, width: 20, height: 16, rx: 5 }, g);
-      text(badge.text, { x: 8, y: 3, "text-anchor": "middle" }, g);
+      const el = div("token-badge", token);
+      el.style.left = `${20 + i * 20}px`;
+      el.textContent = badge.text;
     });
-    const title = svg("title", {}, token);
-    title.textContent = `${event.message_id} ${event.kind}${badges.length ? ` (${badges.map((b) => b.title).join(", ")})` : ""}`;
+    token.title = `${event.message_id} ${event.kind}${badges.length ? ` (${badges.map((b) => b.title).join(", ")})` : ""}`;
     return token;
   }
 

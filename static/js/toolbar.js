@@ -69,18 +69,23 @@ export class Toolbar {
     // A room that cannot keep up runs slower: the clock runs on at the speed it really has.
     const rate = overloaded && effective != null ? effective : speed;
     this.clock = { now, speed, paused, rate, overloaded, effective, at: performance.now() };
-    if (this.overloadOut) {
+    const overload = overloaded ? `this room is overloaded: running at ${effective}×` : "";
+    if (this.overloadOut && this.overloadOut.textContent !== overload) {
       this.overloadOut.hidden = !overloaded;
-      this.overloadOut.textContent = overloaded
-        ? `this room is overloaded: running at ${effective}×` : "";
+      this.overloadOut.textContent = overload;
     }
     if (speed === this.wantedSpeed) this.wantedSpeed = null;
-    this.playLabel.textContent = paused ? "Play" : "Pause";
-    this.playButton.setAttribute("aria-pressed", String(!paused));
-    this.playButton.classList.toggle("paused", paused);
-    this.speedSelect.value = String(speed);
-    this.root.dataset.paused = String(paused);
-    this.root.dataset.speed = String(speed);
+    // Every event batch moves the clock on; the controls are written only when they change.
+    const shown = `${paused} ${speed}`;
+    if (shown !== this.shown || this.speedSelect.value !== String(speed)) {
+      this.shown = shown;
+      this.playLabel.textContent = paused ? "Play" : "Pause";
+      this.playButton.setAttribute("aria-pressed", String(!paused));
+      this.playButton.classList.toggle("paused", paused);
+      this.speedSelect.value = String(speed);
+      this.root.dataset.paused = String(paused);
+      this.root.dataset.speed = String(speed);
+    }
     this.tick();
   }
 
@@ -88,7 +93,8 @@ export class Toolbar {
   tick() {
     const { now, speed, rate, paused, at } = this.clock;
     const shown = paused ? now : now + ((performance.now() - at) / 1000) * (rate ?? speed);
-    this.clockOut.textContent = `t = ${shown.toFixed(1)} s`;
+    const said = `t = ${shown.toFixed(1)} s`;
+    if (this.clockOut.textContent !== said) this.clockOut.textContent = said;
   }
 
   setControl({ you, free_play: freePlay }) {

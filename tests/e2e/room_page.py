@@ -67,3 +67,18 @@ def stop_preset_producer(page: Page, name: str) -> None:
     sends itself stops that producer first."""
     open_group(page, "Messages")
     command(page, "stop_producer", producer=name)
+
+
+def quiet_work_queue(page: Page) -> None:
+    """The work-queue preset with its producer stopped and what it sent worked off: a test
+    that counts its own messages starts from an empty queue, idle workers and an empty log."""
+    stop_preset_producer(page, "task-api")
+    empty = re.compile(r"^ready 0 · unacked 0\b")
+    expect(node(page, "rabbitmq:queue:tasks").locator(".node-counters")).to_have_text(
+        empty, timeout=20_000)
+    # A fresh page: its log lists only what the test does from here on, and its snapshot is
+    # the room as it is (a node drawn empty may still wait for a token to land in it).
+    page.reload()
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+    expect(node(page, "rabbitmq:queue:tasks").locator(".node-counters")).to_have_text(
+        empty, timeout=20_000)

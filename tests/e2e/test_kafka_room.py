@@ -156,6 +156,8 @@ def test_a_crashed_consumers_partition_moves_after_the_session_timeout(
         expect(node(page, CONSUMER + member)).to_have_attribute(
             "data-assignment", ",".join(f"{t}/{p}" for t, p in owned))
     expect(idle).not_to_have_attribute("data-assignment", "")
+    # The log holds the newest 300 lines and shows the newest rows: filter to find the one.
+    page.locator("[data-log-kind]").select_option("left")
     left = page.locator('[data-log-list] li[data-kind="left"]').first
     expect(left).to_contain_text("session.timeout.ms=45000")
     show_diagram(page)

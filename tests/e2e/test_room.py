@@ -9,7 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.room_page import node, open_group, pause, start_room, stop_preset_producer
+from tests.e2e.room_page import (
+    node,
+    open_group,
+    pause,
+    quiet_work_queue,
+    start_room,
+    stop_preset_producer,
+)
 
 TASKS = "rabbitmq:queue:tasks"
 WORKERS = [f"rabbitmq:consumer:worker-{n}" for n in (1, 2, 3)]
@@ -48,6 +55,7 @@ def test_publish_moves_a_token_and_changes_the_queue_depth(page, live_server_url
     shots(page, "work-queue-started")
 
     # Paused, time stands still: deliveries still happen at once, processing does not finish.
+    quiet_work_queue(page)
     pause(page)
     publish(page, "resize image {n}", count=5)
     expect(page.locator(".diagram-panel .token").first).to_be_attached()
@@ -88,6 +96,7 @@ def test_publish_moves_a_token_and_changes_the_queue_depth(page, live_server_url
 @pytest.mark.django_db(transaction=True)
 def test_crashed_consumer_message_comes_back_redelivered_to_another(page, live_server_url, shots):
     start_room(page, live_server_url, "rabbitmq-work-queue")
+    quiet_work_queue(page)
     pause(page)
     publish(page, "the only task")
     expect(page.locator('[data-log-list] li[data-kind="delivered"]')).to_have_count(1)
@@ -103,7 +112,11 @@ def test_crashed_consumer_message_comes_back_redelivered_to_another(page, live_s
     log = page.locator("[data-log-list]")
     expect(log.locator('li[data-kind="requeued"]')).to_have_count(1)
     expect(log.locator('li[data-kind="delivered"]')).to_have_count(2)
-    expect(node(page, crashed)).to_have_count(0)  # its connection is gone from the diagram
+    # Its placeholder stays, faded, while the requeue leaves it; then it is gone.
+    expect(node(page, crashed)).to_have_class(re.compile(r"\bnode-down\b"))
+    expect(node(page, crashed)).to_contain_text("gone: unacked messages go back")
+    shots(page, "crashed-consumer-placeholder")
+    expect(node(page, crashed)).to_have_count(0, timeout=15_000)
     survivor = holder_of_one_message(page)
     assert survivor != crashed
     shots(page, "redelivered-after-crash")
@@ -135,8 +148,8 @@ def test_a_second_browser_watches_the_same_events(browser, page, live_server_url
     watcher.keyboard.press("Space")
     expect(watcher.locator("#toasts .toast")).to_be_visible()
 
+    quiet_work_queue(page)
     pause(page)
-    stop_preset_producer(page, "task-api")
     publish(page, "seen by everyone")
     message_id = re.search(r"published (m\d+)",
                            page.locator("#status-publish").inner_text()).group(1)
@@ -227,12 +240,13 @@ def test_rejecting_by_hand_in_the_inspector_dead_letters_the_message(page, live_
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_server_url, shots):
     start_room(page, live_server_url, "rabbitmq-work-queue")
+    quiet_work_queue(page)
     pause(page)
     publish(page, "burst {n}", count=1000)
-    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997")
+    expect(node(page, TASKS).locator(".node-counters")).to_contain_text("ready 997", timeout=15_000)
     # Movements beyond the cap are counted on their target, not drawn.
-    expect(page.locator(".diagram-panel .tokens")).to_have_attribute("data-skipped", re.compile(r"^\d+$"),
-                                                               timeout=15000)
+    expect(page.locator(".diagram-panel .tokens")).to_have_attribute(
+        "data-skipped", re.compile(r"^\d+$"), timeout=15000)
     shots(page, "burst-with-overflow-counts")
     tokens = page.locator(".diagram-panel .tokens .token")
     for _ in range(5):
@@ -249,6 +263,7 @@ def test_a_burst_of_a_thousand_messages_caps_tokens_and_log_lines(page, live_ser
 def test_reduced_motion_flashes_nodes_instead_of_moving_tokens(page, live_server_url, shots):
     page.emulate_media(reduced_motion="reduce")
     start_room(page, live_server_url, "rabbitmq-work-queue")
+    quiet_work_queue(page)
     pause(page)
     publish(page, "calm")
     expect(page.locator("#diagram .node.flash").first).to_be_attached()

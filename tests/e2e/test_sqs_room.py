@@ -74,7 +74,7 @@ def test_received_message_reappears_after_its_timeout_then_lands_in_the_dlq(
     expect(node(page, JOBS).locator(".sqs-cell")).to_have_count(0)
     expect(node(page, DLQ).locator(".sqs-cell")).to_have_count(1)
     banner = page.locator("#diagram .sqs-banner-dlq")
-    expect(banner).to_have_text("received 2 times > maxReceiveCount 1")
+    expect(banner).to_have_text("receive 2 > maxReceiveCount 1")
     page.wait_for_timeout(500)
     snap(shots, page, "moved-to-the-dlq-with-its-reason")
     moved = log.locator('li[data-kind="dead-lettered"]')
@@ -190,7 +190,11 @@ def test_poison_order_dead_letters_and_a_redrive_brings_it_back(page, live_serve
     dlq = node(page, "sqs:queue:orders-dlq")
     expect(dlq.locator('.sqs-cell[data-receive-count="3"]')).to_have_count(1, timeout=10000)
     expect(page.locator("#diagram .sqs-banner-dlq")).to_have_text(
-        "received 4 times > maxReceiveCount 3")
+        "receive 4 > maxReceiveCount 3")
+    # The cell's ×3 and the log agree: received three times, the fourth receive moved it.
+    expect(page.locator('[data-log-list] li[data-kind="dead-lettered"] .log-reason').first
+           ).to_contain_text("(received 3 times)")
+    expect(dlq.locator(".sqs-receives")).to_have_text("×3")
     snap(shots, page, "poison-order-in-the-dlq")
 
     open_group(page, "Consumers")

@@ -97,6 +97,19 @@ def test_crash_is_noticed_only_after_the_session_timeout():
     assert removed[-1].at == 10.0 and "session.timeout.ms=10000" in removed[-1].reason
 
 
+def test_the_group_says_when_it_gives_up_on_a_crashed_member():
+    """The drawing counts down "waiting for the session timeout (N s left)" from this."""
+    sim, _ = setup()
+    member(sim, "c1")
+    c2 = member(sim, "c2", session_timeout_ms=10000)
+    sim.advance(2)
+    assert sim.kafka.groups["g"].describe()["session_expiries"] == {}
+    c2.crash()
+    assert sim.kafka.groups["g"].describe()["session_expiries"] == {"c2": 12.0}
+    sim.advance(10)
+    assert sim.kafka.groups["g"].describe()["session_expiries"] == {}
+
+
 def test_crash_before_commit_makes_the_next_owner_read_the_records_again():
     sim, events = setup(partitions=1)
     c1 = member(sim, "c1", enable_auto_commit=False)

@@ -47,7 +47,8 @@ def test_message_moves_to_the_dlq_when_a_receive_would_exceed_max_receive_count(
     moved = [e for e in events if e.kind == "dead-lettered"]
     assert len(moved) == 1
     assert moved[0].message_id == sent["MessageId"]
-    assert moved[0].reason.startswith("received 4 times > maxReceiveCount 3")
+    assert moved[0].reason == ("receive 4 > maxReceiveCount 3: moved to dead-letter queue "
+                               "orders-dlq (received 3 times)")
     assert (moved[0].source, moved[0].target) == ("sqs:queue:orders", "sqs:queue:orders-dlq")
     message = sqs.receive_message(QueueUrl=dlq, MessageSystemAttributeNames=["All"])
     message = message["Messages"][0]

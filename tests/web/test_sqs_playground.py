@@ -115,8 +115,8 @@ def test_received_message_reappears_after_its_visibility_timeout_then_moves_to_t
         (0, "sent", Q + "jobs"), (0, "received", YOU), (5, "visible", Q + "jobs"),
         (5, "dead-lettered", Q + "jobs-dlq")]
     moved = [e for e in lab.history if e.kind == "dead-lettered"][0]
-    assert moved.reason == ("received 2 times > maxReceiveCount 1: moved to dead-letter "
-                            "queue jobs-dlq")
+    assert moved.reason == ("receive 2 > maxReceiveCount 1: moved to dead-letter queue "
+                            "jobs-dlq (received 1 time)")
 
 
 def test_in_flight_message_shows_its_receive_count_countdown_and_holder():
@@ -405,6 +405,12 @@ def test_visibility_preset_processes_the_report_twice():
     assert [e.at for e in lab.history if e.kind == "duplicate-side-effect"] == [25]
     # each worker's delete comes after the next receive: SQS accepts it and keeps the message
     assert [e.at for e in lab.history if e.kind == "delete-ignored"] == [15, 25]
+    # Beside it, receipts moves from the start (issue 11: no preset sits still for 10 s),
+    # each receipt received once (its timeout is longer than the work).
+    early = [e for e in lab.history if 0 < e.at < 10 and e.kind == "received"]
+    assert early and all(e.target == "sqs:consumer:fast-worker" for e in early)
+    receipts = [e for e in lab.history if e.kind == "received" and "fast-worker" in e.target]
+    assert receipts and all("receive count 1" in e.reason for e in receipts)
 
 
 def test_dlq_preset_moves_the_poison_order_on_its_fourth_receive_then_redrives_it():

@@ -86,6 +86,11 @@ def _js_time(profile: dict[str, Any]) -> tuple[float, float]:
     return charts, total
 
 
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 class Command(BaseCommand):
     help = "Frames per second and long-task time of rooms in Chromium (and of the idle page)."
 
@@ -134,7 +139,8 @@ class Command(BaseCommand):
         seconds = options["seconds"]
         out = self.stdout.write
         out(f"bench_fps: {seconds:g} s per case at {options['speed']}x, "
-            f"{options['width']}x{options['height']}, Chromium {browser.version}"
+            f"{options['width']}x{options['height']}, Chromium {browser.version}, "
+            f"{os.cpu_count()} CPUs, {load()}"
             f"{', chart panel open' if options.get('open_charts') else ''}")
         idle = self._measure(browser, base, options, None)
         out(f"  {'idle page':22s} {idle['fps']:5.1f} fps   long tasks {idle['long']:6.0f} ms "
@@ -152,6 +158,8 @@ class Command(BaseCommand):
                     f"({charts / max(total, 1e-9):.1%}: {', '.join(CHART_MODULES)})")
             if not figures["exact"]:
                 failed.append(name)
+        # A shared machine's other work steals the page's frames: say how busy it was.
+        out(f"  machine at the end: {load()}")
         if failed:
             raise CommandError(f"the diagram's counts differ from a fresh snapshot: {failed}")
 
@@ -165,7 +173,8 @@ class Command(BaseCommand):
             page.goto(base)
             if case is not None:
                 self._open(page, case, options)
-            page.evaluate("() => { __bench.frames = 0; __bench.long = 0; __bench.longCount = 0; }")
+            page.evaluate(
+                "() => { __bench.frames = 0; __bench.long = 0; __bench.longCount = 0; }")
             profiler = _start_profiler(context, page) if options.get("profile") else None
             page.wait_for_timeout(options["seconds"] * 1000)
             bench = page.evaluate("() => ({ ...__bench })")
@@ -192,7 +201,9 @@ class Command(BaseCommand):
             name, fields = command
             page.evaluate("""([name, fields]) => {
               const form = document.querySelector(`form[data-command="${name}"]`);
-              for (const [key, value] of Object.entries(fields)) form.querySelector(`[name="${key}"]`).value = value;
+              for (const [key, value] of Object.entries(fields)) {
+                form.querySelector(`[name="${key}"]`).value = value;
+              }
               form.requestSubmit();
             }""", [name, fields])
             page.locator(f"#status-{name}.ok").wait_for()

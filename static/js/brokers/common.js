@@ -8,6 +8,12 @@ import { svg, text } from "../svg.js";
 
 const BANNER_MS = 4500;
 
+/** The room's virtual time now: the last frame's clock, run on at its speed unless paused. */
+export function virtualNow(room) {
+  const { now, speed, paused, at } = room.clock();
+  return paused ? now : now + ((performance.now() - at) / 1000) * speed;
+}
+
 /** Adds static/css/<broker>.css to the page, once. */
 export function loadStylesheet(broker) {
   const href = new URL(`../../css/${broker}.css`, import.meta.url).href;

@@ -20,7 +20,7 @@
 
 import { colourFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
-import { loadStylesheet, showBanner, showLegend } from "./common.js";
+import { loadStylesheet, showBanner, showLegend, virtualNow } from "./common.js";
 
 const CELL_W = 16, CELL_H = 20, GAP = 3, LEFT = 14;
 // Partition colours, by index: distinct from one another on a dark background and a projector.
@@ -43,8 +43,13 @@ export function attach(room) {
     else return false;
     return true;
   };
+  setInterval(() => tickSessions(room), 250);
   return {
-    rendered: () => markBrokers(room),
+    rendered: () => {
+      markBrokers(room);
+      tickSessions(room);
+    },
+    clock: () => tickSessions(room),
     events: (frame) => explain(room, frame.events || []),
   };
 }
@@ -188,13 +193,17 @@ function drawConsumer(entry, content) {
   const state = content?.state || "active";
   entry.group.classList.toggle("kafka-crashed", state === "crashed");
   entry.group.dataset.assignment = owned.join(",");
-  if (state === "crashed") {
-    text("✕ crashed: no heartbeats", { x: 14, y: 15, class: "kafka-crashed-text" }, slots);
-    return;
-  }
-  if (!owned.length) {
-    text("idle: no partition", { x: entry.box.w / 2, y: 15, class: "kafka-idle-text",
-      "text-anchor": "middle" }, slots);
+  const crashed = state === "crashed";
+  if (crashed || !owned.length) {
+    if (crashed) text("✕ crashed: no heartbeats", { x: 14, y: 15, class: "kafka-crashed-text" }, slots);
+    else {
+      text("idle: no partition", { x: entry.box.w / 2, y: 15, class: "kafka-idle-text",
+        "text-anchor": "middle" }, slots);
+    }
+    // Its group may be waiting for a crashed member's session to time out before it hands
+    // out partitions again: under the node, tickSessions() counts that down.
+    text("", { x: entry.box.w / 2, y: entry.box.h - 28 + 17, class: "kafka-session-wait",
+      "text-anchor": "middle", "data-group": content?.group ?? "" }, slots);
     return;
   }
   const topics = new Set(owned.map((tp) => tp.split("/").slice(0, -1).join("/")));
@@ -211,6 +220,24 @@ function drawChip(parent, x, y, width, label, partition) {
   svg("rect", { width, height: 20, rx: 5, fill: partitionColour(partition) }, g);
   text(fit(label, width - 4, 13), { x: width / 2, y: 15, "text-anchor": "middle" }, g);
   return g;
+}
+
+/**
+ * "waiting for the session timeout (32 s left)" under each idle consumer whose group waits
+ * for a crashed member (the group's `session_expiries`, in virtual seconds): without it the
+ * consumers sit idle for up to session.timeout.ms (45 s) with no sign of why.
+ */
+function tickSessions(room) {
+  const labels = room.diagram.root.querySelectorAll(".kafka-session-wait");
+  if (!labels.length) return;
+  const now = virtualNow(room);
+  for (const label of labels) {
+    const group = room.state.contents[`kafka:group:${label.dataset.group}`];
+    const expiries = Object.values(group?.session_expiries || {});
+    const left = Math.ceil(Math.max(0, ...expiries) - now);
+    const said = expiries.length && left > 0 ? `waiting for the session timeout (${left} s left)` : "";
+    if (label.textContent !== said) label.textContent = said;
+  }
 }
 
 // -- brokers ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
  *   same in-flight cells, with the same countdown.
  * - FIFO messages are coloured by MessageGroupId; a visible message whose group has a message
  *   in flight wears a padlock (its group is locked), and the queue lists its locked groups.
- * - A move to the dead-letter queue shows its reason ("received 4 times > maxReceiveCount 3")
+ * - A move to the dead-letter queue shows its reason ("receive 4 > maxReceiveCount 3")
  *   on the dead-letter edge while the token travels; a duplicate FIFO send travels to the
  *   queue and is marked "duplicate ignored"; an empty receive is marked on its receiver.
  * - SNS: a topic copies each published message to its subscribed queues; a subscription whose
@@ -25,7 +25,7 @@
 import { addMessageActions } from "../inspector.js";
 import { colourFor, styleFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
-import { loadStylesheet, showBanner, showLegend } from "./common.js";
+import { loadStylesheet, showBanner, showLegend, virtualNow } from "./common.js";
 
 const CELL_W = 34, CELL_H = 26, GAP = 4;
 const CELL_Y = -3; // the queue shape's lane starts 3 units above the slots' origin
@@ -62,12 +62,6 @@ export function attach(room) {
       for (const event of frame.events || []) explain(room, event);
     },
   };
-}
-
-/** The room's virtual time now: the last frame's clock, run on at its speed unless paused. */
-function virtualNow(room) {
-  const { now, speed, paused, at } = room.clock();
-  return paused ? now : now + ((performance.now() - at) / 1000) * speed;
 }
 
 // -- cells -------------------------------------------------------------------------------
@@ -244,10 +238,18 @@ function short(id) {
   return id.length > 14 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** A banner over a node's counters for a few seconds: what just happened there, and why. */
+/**
+ * A banner just above a node for a few seconds: what just happened there, and why. Above,
+ * not over its counters (issue 11: the FIFO duplicate banner hid the queue's counts); a new
+ * banner of a node replaces its last one rather than piling up on it.
+ */
 function banner(diagram, event, label, kind) {
-  const box = diagram.nodes.get(event.target || event.source)?.box;
+  const id = event.target || event.source;
+  const box = diagram.nodes.get(id)?.box;
   if (!box) return;
-  showBanner(diagram, { x: box.x + box.w / 2, y: box.y + box.h - 12, label,
-    className: `sqs-banner ${kind}` });
+  for (const old of diagram.markLayer.querySelectorAll(`[data-banner-for="${CSS.escape(id)}"]`)) {
+    old.remove();
+  }
+  showBanner(diagram, { x: box.x + box.w / 2, y: box.y - 16, label,
+    className: `sqs-banner ${kind}`, attrs: { "data-banner-for": id } });
 }
