@@ -100,8 +100,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
             return
         if isinstance(frame, wire.MetricsFrame):
-            await self.send_frame(await offloop.call(room, room.metrics_frame, frame.nodes,
-                                                     frame.points))
+            await self.send_frame(await self.ask("metrics_frame", frame.nodes, frame.points))
             return
         if isinstance(frame, wire.ControlFrame) and frame.action == "peek":
             await self.peek(frame.value)
@@ -134,18 +133,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         walkthrough = await self.ask("walkthrough_frame", self.client)
         if walkthrough is not None:
             await self.send_frame(walkthrough)
-        await self.send_frame(await offloop.call(room, room.timeline_frame))
+        await self.send_frame(await self.ask("timeline_frame"))
 
     async def peek(self, value: Any) -> None:
         """A private look at virtual time ``value`` (null: back to live), for this socket
         only; the room does not move."""
-        room = self.room
-        assert room is not None
         if value is None:
             self.peeking = False
             await self.send_snapshot()
             return
-        frame = await offloop.call(room, room.peek, value)
+        frame = await self.ask("peek", value)
         self.peeking = frame["type"] == "snapshot"
         await self.send_frame(frame)
 
@@ -205,9 +202,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
 
     async def room_timeline(self, message: dict[str, Any]) -> None:
-        room = self.room
-        assert room is not None
-        await self.send_frame(await offloop.call(room, room.timeline_frame))
+        await self.send_frame(message["frame"])  # ``announce`` made it once for every viewer
 
     async def room_walkthrough(self, message: dict[str, Any]) -> None:
         room = self.room

@@ -1,10 +1,12 @@
 """The room socket of a cluster's web process: ``RoomConsumer`` with its room elsewhere.
 
 Everything the socket asks of its room (a snapshot, a command, a control, a walkthrough
-step) is a call to the room's worker (``web.call``), and the worker announces what a
-command changed. Batches and announcements reach the socket on its channel, in order with
-its own frames, from this process's relay for the room (``web.Viewers``: the process, not
-each socket, is in the room's group), which also counts the viewers.
+step, the charts' history, the timeline, a peek) is a call to the room's worker
+(``web.call``), and the worker announces what a command changed: its announcements carry
+what viewers need (the clock, the timeline frame). Batches, announcements and the charts'
+metrics tails reach the socket on its channel, in order with its own frames, from this
+process's relay for the room (``web.Viewers``: the process, not each socket, is in the
+room's group), which also counts the viewers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from mqlab.rooms import Outcome
 CLOSE_TRY_AGAIN = 1013
 #: Calls whose failure is told as a refused command rather than by closing the socket.
 _ACTIONS = ("run_command", "control", "walkthrough")
+#: Requests answered with a frame for this socket: their failure is told in an error frame.
+_REQUESTS = ("metrics_frame", "peek")
 
 
 @dataclass
@@ -63,4 +67,6 @@ class ClusterRoomConsumer(RoomConsumer):
         except rpc.WorkerUnavailable as error:
             if method in _ACTIONS:
                 return Outcome(False, error.message, code="busy")
+            if method in _REQUESTS:
+                return wire.error("busy", error.message)
             raise

@@ -80,6 +80,8 @@ async def call(room_id: str, op: str, args: tuple[Any, ...]) -> Any:
             continue
         if "missing" in answer:
             raise RoomNotFound(answer["missing"])
+        if "error" in answer:  # a bug on the worker (logged there), not the user's input
+            raise RuntimeError(f"room {room_id}: {op} failed on its worker: {answer['error']}")
         if "outcome" in answer:
             return Outcome(**answer["outcome"])
         if op == "join":

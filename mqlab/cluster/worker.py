@@ -5,8 +5,9 @@ its worker threads through ``offloop``, one job at a time per room, as in one pr
 
 - ``open``: claim and load a room → ``{"owner"}``, ``{"moved": owner}`` or ``{"missing"}``;
 - ``room``: one of the consumer's calls (``join``, ``run_command``, ``control``,
-  ``walkthrough``, ``walkthrough_frame``); what it changed is announced to the room's group
-  here, where the room is;
+  ``walkthrough``, ``walkthrough_frame``, and those answered with a frame for the asking
+  socket alone: ``metrics_frame``, ``timeline_frame``, ``peek``); what it changed is
+  announced to the room's group here, where the room is;
 - ``http``: a forwarded HTTP request, run through the Django application;
 - ``viewers``: a web process's count of sockets on a room (no reply).
 
@@ -41,7 +42,9 @@ logger = logging.getLogger("mqlab.cluster")
 
 #: A web process's viewer count lapses when not renewed for this long (it died).
 VIEWERS_TTL_SECONDS = 4 * store.RENEW_SECONDS
-_OPS = ("join", "run_command", "control", "walkthrough", "walkthrough_frame")
+#: Calls answered with one frame for the asking socket (``{"frame"}``); they change nothing.
+_FRAMES = ("walkthrough_frame", "metrics_frame", "timeline_frame", "peek")
+_OPS = ("join", "run_command", "control", "walkthrough", *_FRAMES)
 #: Calls that change a room: run only while this worker still holds its lease.
 _CHANGES = ("run_command", "control", "walkthrough")
 
@@ -155,7 +158,7 @@ class Worker:
                 await get_channel_layer().group_send(room.group, batch)
             return {"snapshot": snapshot}
         result = await offloop.call(room, getattr(room, op), *args)
-        if op == "walkthrough_frame":
+        if op in _FRAMES:
             return {"frame": result}
         if result.announce:
             await announce(room, result.announce)

@@ -76,16 +76,18 @@ async def save(room: Room) -> None:
 
 
 async def announce(room: Room, what: str) -> None:
-    """Tell every viewer of ``room`` about a clock, control, snapshot or walkthrough change
-    (several, space-separated, in that order)."""
+    """Tell every viewer of ``room`` about a clock, control, snapshot, timeline or walkthrough
+    change (several, space-separated, in that order)."""
     layer: Any = get_channel_layer()
     for part in what.split():
-        await layer.group_send(room.group, {"type": f"room.{part}", **_facts(room, part)})
+        await layer.group_send(room.group, {"type": f"room.{part}", **await _facts(room, part)})
 
 
-def _facts(room: Room, part: str) -> dict[str, Any]:
+async def _facts(room: Room, part: str) -> dict[str, Any]:
     """What a viewer's consumer needs to show a change without asking the room (in a
     cluster, ``mqlab.cluster``, the consumer's web process does not hold the room)."""
+    if part == "timeline":  # made once for every viewer, off the loop (it takes the lock)
+        return {"frame": await offloop.call(room, room.timeline_frame)}
     if part == "clock":
         return {"frame": room.clock_frame()}
     if part == "control":

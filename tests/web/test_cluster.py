@@ -4,8 +4,11 @@ two room workers (``manage.py roomworker``), all on loopback, started as subproc
 A room created through web process A is driven through B (a form post and a socket
 command) and watched through both; killing its worker with SIGKILL moves it to the other
 worker: its command log is intact and both viewers resync from a fresh snapshot, without
-reconnecting. scripts/test.sh starts the Redis server binary this test runs its own copy
-of (and exports MQLAB_TEST_REDIS_URL, which says one is installed).
+reconnecting. The charts and time travel work as in one process: the whole metrics history
+and a peek go to the asking socket alone, through the room's worker; seeks, branch switches
+and metrics tails reach viewers on both web processes. scripts/test.sh starts the Redis
+server binary this test runs its own copy of (and exports MQLAB_TEST_REDIS_URL, which says
+one is installed).
 """
 
 from __future__ import annotations
@@ -47,6 +50,17 @@ class Watcher:
     def snapshots(self) -> list[dict[str, Any]]:
         return [frame for frame in self.frames if frame["type"] == "snapshot"]
 
+    def since(self, mark: int, kind: str, **fields: Any) -> dict[str, Any] | None:
+        """The first frame of type ``kind`` with these fields after the first ``mark``."""
+        return next((frame for frame in self.frames[mark:] if frame["type"] == kind
+                     and all(frame.get(k) == v for k, v in fields.items())), None)
+
+    def send(self, kind: str, **fields: Any) -> int:
+        """Send a frame; how many frames had come before it (a mark for ``since``)."""
+        mark = len(self.frames)
+        self.socket.send_text(json.dumps({"v": 1, "type": kind, **fields}))
+        return mark
+
     def answer(self, ref: str) -> dict[str, Any] | None:
         return next((f for f in self.frames if f.get("ref") == ref), None)
 
@@ -87,16 +101,75 @@ def shown_queues(watcher: Watcher) -> set[str]:
     return found
 
 
-@pytest.fixture
-def cluster(tmp_path):
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """One cluster for the module's tests (starting one takes a while)."""
     if not os.environ.get("MQLAB_TEST_REDIS_URL"):
         pytest.fail("MQLAB_TEST_REDIS_URL is not set: run the tests with scripts/test.sh, "
                     "which installs and starts Redis")
-    running = Cluster(tmp_path, webs=2, workers=2).start(timeout=90)
+    running = Cluster(tmp_path_factory.mktemp("cluster"), webs=2, workers=2).start(timeout=90)
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.mark.timeout(240)
+def test_charts_time_travel_and_peeks_work_through_either_web_process(cluster):
+    owner_b = Browser(cluster.webs[1].url)
+    asyncio.run(_travel(cluster, owner_b, owner_b.create_room("rabbitmq-work-queue")))
+
+
+async def _travel(cluster: Cluster, owner_b: Browser, room_id: str) -> None:
+    web_a, web_b = cluster.webs
+    viewer_a = await watch("viewer through A", web_a, room_id)
+    driver_b = await watch("owner through B", web_b, room_id, owner_b.session_cookie())
+    try:
+        for watcher in (viewer_a, driver_b):  # on connect, after the snapshot
+            await until(lambda w=watcher: w.since(0, "timeline"), f"{watcher.name}: timeline")
+        # The charts: the worker's runner sends its tails to viewers on every web process;
+        # the whole history goes to the socket that asked, alone.
+        await until(lambda: next((f for f in viewer_a.frames if f["type"] == "metrics"
+                                  and f["mode"] == "tail" and f["now"] >= 2.0), None),
+                    "metrics tails through A, two virtual seconds in")
+        mark = driver_b.send("metrics", nodes=None, points=20)
+        full = await until(lambda: driver_b.since(mark, "metrics", mode="full"), "metrics")
+        assert "rabbitmq:queue:tasks" in full["nodes"] and 1 <= len(full["t"]) <= 20
+        assert not viewer_a.since(0, "metrics", mode="full")
+
+        marks = {id(w): len(w.frames) for w in (viewer_a, driver_b)}
+        driver_b.send("control", action="seek", value=1.0)
+        for watcher in (viewer_a, driver_b):
+            for kind in ("snapshot", "timeline"):
+                await until(lambda w=watcher, k=kind: w.since(marks[id(w)], k, now=1.0),
+                            f"{watcher.name}: a {kind} at t=1 after the seek")
+
+        # A watcher through A peeks alone; the owner through B hears nothing of it.
+        mark = viewer_a.send("control", action="peek", value=0.5)
+        peeked = await until(lambda: viewer_a.since(mark, "snapshot", peek=True), "a peek")
+        assert peeked["now"] == 0.5
+        mark = viewer_a.send("control", action="peek", value=None)
+        await until(lambda: viewer_a.since(mark, "snapshot", now=1.0), "back to live")
+        assert not any(frame.get("peek") for frame in driver_b.frames)
+
+        # A command after the seek forks a branch; switching back to main reaches both.
+        mark = driver_b.send("command", ref="fork", command="declare_queue",
+                             args={"name": "forked"})
+        assert (await until(lambda: driver_b.answer("fork"), "fork"))["type"] == "result"
+        marks = {id(w): len(w.frames) for w in (viewer_a, driver_b)}
+        driver_b.send("control", action="branch", value="main")
+        for watcher in (viewer_a, driver_b):
+            timeline = await until(lambda w=watcher: w.since(marks[id(w)], "timeline",
+                                                             branch="main"),
+                                   f"{watcher.name}: the timeline on main")
+            assert timeline["branches"] == ["main", "branch 2"]
+        mark = driver_b.send("control", action="branch", value="no such branch")
+        refused = await until(lambda: driver_b.since(mark, "error"), "a refused branch")
+        assert refused["code"] == "bad-argument" and "branch 2" in refused["message"]
+        assert not viewer_a.closed and not driver_b.closed
+    finally:
+        for watcher in (viewer_a, driver_b):
+            await watcher.close()
 
 
 @pytest.mark.timeout(240)

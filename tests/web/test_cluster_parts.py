@@ -133,3 +133,54 @@ def test_without_a_worker_a_room_cannot_be_placed(monkeypatch):
     monkeypatch.setattr(store, "loads", loads)
     with pytest.raises(rpc.WorkerUnavailable, match="no room worker is running"):
         asyncio.run(web.least_loaded())
+
+
+def _through_the_layer(message):
+    """What channels-redis does to a message between processes."""
+    return msgpack.unpackb(msgpack.packb(message), raw=False)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_worker_answers_the_charts_timeline_and_peek_requests_with_one_frame(rooms):
+    from mqlab.cluster.worker import Worker
+    from mqlab.rooms import offloop
+    from tests.web.conftest import create_room
+
+    room = await create_room()
+    await offloop.call(room, room.tick, 12.0)
+    worker = Worker("w-test")
+
+    async def ask(op, *args):
+        message = {"type": "room", "room": room.id, "op": op, "args": list(args)}
+        return _through_the_layer(await worker._room(_through_the_layer(message)))
+
+    queue = "rabbitmq:queue:tasks"
+    metrics = (await ask("metrics_frame", [queue, "no-such-node"], 5))["frame"]
+    assert metrics["type"] == "metrics" and metrics["mode"] == "full"
+    assert list(metrics["nodes"]) == [queue] and 1 <= len(metrics["t"]) <= 5
+    assert (await ask("metrics_frame", None, 5))["frame"] == room.metrics_frame(None, 5)
+    assert (await ask("timeline_frame"))["frame"] == room.timeline_frame()
+    peeked = (await ask("peek", 3.5))["frame"]
+    assert peeked["type"] == "snapshot" and peeked["peek"] is True and peeked["now"] == 3.5
+    assert room.sim.now == 12.0  # a peek leaves the room where it was
+    assert await ask("save") == {"error": "unknown call 'save'"}
+
+
+@pytest.mark.asyncio
+async def test_a_charts_or_peek_request_to_a_stopped_worker_is_told_in_an_error_frame(
+        monkeypatch):
+    from mqlab import wire
+    from mqlab.cluster import rpc, web
+    from mqlab.cluster.consumer import ClusterRoomConsumer, RemoteRoom
+
+    async def unavailable(room_id, op, args):
+        raise rpc.WorkerUnavailable("the room's worker stopped")
+
+    monkeypatch.setattr(web, "call", unavailable)
+    consumer = ClusterRoomConsumer()
+    consumer.room = RemoteRoom("r1")
+    for op, args in (("metrics_frame", (None, 10)), ("peek", (1.0,))):
+        assert await consumer.ask(op, *args) == wire.error("busy", "the room's worker stopped")
+    with pytest.raises(rpc.WorkerUnavailable):  # a snapshot: the socket closes (try again)
+        await consumer.ask("join", None)
