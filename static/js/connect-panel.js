@@ -3,7 +3,7 @@
  * (its controller's only) when the panel is first opened, fills each snippet's placeholders
  * ({amqp.host}, {sqs.endpoint_url}...) with the facts, shows the sections of the protocol the
  * room speaks, and copies a snippet or the token to the clipboard. Open, the panel is a drawer
- * (static/css/connect.css) that starts below the toolbar wherever it is, takes the focus, and
+ * (static/css/connect.css) that starts below the toolbar (static/js/below-toolbar.js), takes the focus, and
  * closes with Esc or its × (the focus goes back to "Connect your code").
  */
 
@@ -62,13 +62,6 @@ async function load(panel) {
   }
 }
 
-/** The drawer's top: just under the toolbar (sticky, so where it is now), never over it. */
-function placeDrawer(panel) {
-  const toolbar = document.querySelector("[data-toolbar]");
-  const bottom = toolbar ? toolbar.getBoundingClientRect().bottom : 0;
-  panel.style.setProperty("--connect-top", `${Math.max(0, Math.round(bottom)) + 8}px`);
-}
-
 function closeDrawer(panel) {
   const hadFocus = panel.querySelector(".connect-body").contains(document.activeElement);
   panel.open = false;
@@ -76,17 +69,8 @@ function closeDrawer(panel) {
 }
 
 function drawer(panel) {
-  const place = () => placeDrawer(panel);
   panel.addEventListener("toggle", () => {
-    if (!panel.open) {
-      window.removeEventListener("scroll", place);
-      window.removeEventListener("resize", place);
-      return;
-    }
-    place();
-    window.addEventListener("scroll", place, { passive: true });
-    window.addEventListener("resize", place, { passive: true });
-    panel.querySelector(".connect-body").focus({ preventScroll: true });
+    if (panel.open) panel.querySelector(".connect-body").focus({ preventScroll: true });
   });
   panel.querySelector("[data-connect-close]")?.addEventListener("click", () => closeDrawer(panel));
   // Capture: the room's own Esc (closing the inspector) waits until this drawer is shut; an

@@ -26,7 +26,10 @@ LAYOUT = """() => {
   return { scrollWidth: document.documentElement.scrollWidth, toolbar: box("[data-toolbar]"),
     diagram: box("#diagram"), timeline: box("[data-timeline]"), charts: box("#charts-body"),
     drawer: box("#connect-body"), timelineAt: px("[data-timeline-at]"),
-    caption: px("#charts .chart figcaption"), snippet: px("#connect-body pre"),
+    caption: px("#charts .chart figcaption"),
+    // The diagram's text as drawn on screen: its font size times the drawing's scale.
+    label: px("#diagram .node-label") * document.querySelector("#diagram").getScreenCTM().a,
+    counters: px("#diagram .node-counters") * document.querySelector("#diagram").getScreenCTM().a, snippet: px("#connect-body pre"),
     facts: px("#connect-body .connect-facts dd") };
 }"""
 
@@ -97,10 +100,19 @@ def test_timeline_charts_and_connect_panels_at_three_sizes(page, live_server_url
     assert charts["y"] >= 0 and charts["y"] < 900 and charts["right"] <= 1440  # not out of sight
     shots(page, "1440-charts")
     page.evaluate("window.scrollTo(0, 0)")
-    drawer_checks(page, 1440, 900)
-    shots(page, "1440-connect")
-    close_with_escape(page)
-    assert page.locator("#inspector").is_hidden()
+    drawer = drawer_checks(page, 1440, 900)["drawer"]
+    # The inspector opens as a drawer on the left (the producer is not under this one).
+    page.locator("#diagram .node.kind-producer").first.click()
+    expect(page.locator("#inspector")).to_be_visible()
+    inspector = page.locator("#inspector").bounding_box()
+    assert inspector["x"] + inspector["width"] <= drawer["x"]  # side by side, not one on the other
+    assert inspector["y"] >= layout(page)["toolbar"]["bottom"]  # Pause and Step stay in reach
+    shots(page, "1440-connect-and-inspector")
+    page.locator("#connect-body").focus()
+    close_with_escape(page)  # Esc shuts the drawer first...
+    expect(page.locator("#inspector")).to_be_visible()
+    page.keyboard.press("Escape")  # ...then the inspector
+    expect(page.locator("#inspector")).to_be_hidden()
     seek_back(page)
     shots(page, "1440-seek")
 
@@ -115,6 +127,7 @@ def test_timeline_charts_and_connect_panels_at_three_sizes(page, live_server_url
     assert within(first["diagram"], 1920, 1080) and within(first["timeline"], 1920, 1080)
     assert first["diagram"]["height"] >= 1080 * 0.5
     assert first["timelineAt"] >= 16
+    assert first["label"] >= 20 and first["counters"] >= 16  # the timeline took none of it
     open_charts(page)
     # Kafka has no unacked messages: the picker offers what the room has, in Kafka's words.
     picker = page.locator("#charts [data-charts-series]")
