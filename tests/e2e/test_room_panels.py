@@ -19,6 +19,7 @@ LAYOUT = """() => {
     const { x, y, width, height } = element.getBoundingClientRect();
     return { x, y, width, height, bottom: y + height, right: x + width };
   };
+  const scale = document.querySelector("#diagram").getScreenCTM().a;
   const px = (selector) => {
     const element = document.querySelector(selector);
     return element ? parseFloat(getComputedStyle(element).fontSize) : null;
@@ -28,8 +29,8 @@ LAYOUT = """() => {
     drawer: box("#connect-body"), timelineAt: px("[data-timeline-at]"),
     caption: px("#charts .chart figcaption"),
     // The diagram's text as drawn on screen: its font size times the drawing's scale.
-    label: px("#diagram .node-label") * document.querySelector("#diagram").getScreenCTM().a,
-    counters: px("#diagram .node-counters") * document.querySelector("#diagram").getScreenCTM().a, snippet: px("#connect-body pre"),
+    label: px("#diagram .node-label") * scale, counters: px("#diagram .node-counters") * scale,
+    snippet: px("#connect-body pre"),
     facts: px("#connect-body .connect-facts dd") };
 }"""
 
