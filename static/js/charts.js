@@ -22,6 +22,13 @@ export const SERIES = {
   publish_rate: "Published / s", deliver_rate: "Delivered / s", ack_rate: "Acked / s",
   dlq: "DLQ depth", consumers: "Live consumers",
 };
+/** Each broker's own words for a series (engine/metrics.py says what each one counts). */
+const BROKER_LABELS = {
+  kafka: { depth: "Records in the log", publish_rate: "Appended / s", deliver_rate: "Fetched / s",
+    ack_rate: "Committed / s", consumers: "Group members" },
+  sqs: { depth: "Visible (depth)", in_flight: "In flight (not visible)", publish_rate: "Sent / s",
+    deliver_rate: "Received / s", ack_rate: "Deleted / s" },
+};
 const DEFAULT_SERIES = ["depth", "in_flight", "lag"];
 const COLOURS = ["#38bdf8", "#f59e0b", "#34d399", "#f472b6", "#a78bfa", "#22d3ee", "#a3e635",
   "#f87171"];
@@ -46,6 +53,7 @@ export class Charts {
     this.asking = false;
     this.open = false;
     this.uPlot = null;
+    this.labels = { ...SERIES, ...BROKER_LABELS[panel?.closest("[data-broker]")?.dataset.broker] };
     active = this;
     panel?.querySelector("[data-charts-toggle]")?.addEventListener("click", () => this.toggle());
     panel?.addEventListener("change", (event) => this.picking(event));
@@ -135,11 +143,15 @@ export class Charts {
     const button = this.panel.querySelector("[data-charts-toggle]");
     button.setAttribute("aria-expanded", String(this.open));
     button.textContent = this.open ? "Hide" : "Show";
-    this.panel.querySelector("[data-charts-body]").hidden = !this.open;
+    const body = this.panel.querySelector("[data-charts-body]");
+    body.hidden = !this.open;
     if (this.open && !this.uPlot) {
       this.uPlot = (await import("../vendor/uplot/uPlot.esm.js")).default;
     }
     this.drawPanel();
+    // Opened at the bottom of the screen, the charts grew out of sight: bring their top into
+    // view (no further: the diagram above stays as much on screen as it can).
+    if (this.open) body.scrollIntoView({ block: "nearest" });
   }
 
   picking(event) {
@@ -194,7 +206,7 @@ export class Charts {
 
   seriesPicker() {
     const list = this.panel?.querySelector("[data-charts-series]");
-    list?.replaceChildren(...Object.entries(SERIES).map(([name, text]) => {
+    list?.replaceChildren(...Object.entries(this.labels).map(([name, text]) => {
       const label = document.createElement("label");
       const input = document.createElement("input");
       Object.assign(input, { type: "checkbox", name: "chart-series", value: name,
@@ -205,6 +217,7 @@ export class Charts {
   }
 
   drawPickers() {
+    this.offerSeries();
     const list = this.panel.querySelector("[data-charts-nodes]");
     const ids = Object.keys(this.store.nodes);
     if (list.dataset.ids === ids.join("|")) return;
@@ -222,26 +235,38 @@ export class Charts {
     }));
   }
 
+  /** Offer only the series some node of this room has (a Kafka room has no "Acked / s"). */
+  offerSeries() {
+    const nodes = Object.values(this.store.nodes);
+    if (!nodes.length) return;
+    for (const input of this.panel.querySelectorAll("[name=chart-series]")) {
+      input.parentElement.hidden = !nodes.some((series) => series[input.value]);
+    }
+  }
+
   newPlot(name, nodes) {
     const holder = document.createElement("figure");
     holder.className = "chart";
     holder.dataset.series = name;
     const caption = document.createElement("figcaption");
-    caption.textContent = SERIES[name];
+    caption.textContent = this.labels[name];
     holder.append(caption);
     this.panel.querySelector("[data-charts-plots]").append(holder);
     const charts = this;
     const css = getComputedStyle(this.panel);
+    // The axes' text follows the page's type size (Large type on a projector), as the legend does.
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
     const axis = { stroke: css.getPropertyValue("--muted") || "#94a3b8",
+      font: `${Math.round(rem * 0.75)}px system-ui, "Liberation Sans", sans-serif`,
       grid: { stroke: css.getPropertyValue("--line") || "#26334d", width: 1 },
       ticks: { stroke: css.getPropertyValue("--line") || "#26334d", width: 1 } };
     const plot = new this.uPlot({
-      width: this.plotWidth(), height: 130, legend: { live: false },
+      width: this.plotWidth(), height: plotHeight(), legend: { live: false },
       cursor: { drag: { x: false, y: false } },
       // From zero, and at least to 1: a flat empty queue must not look like a full one.
       scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
-      axes: [{ ...axis, values: (u, ticks) => ticks.map((v) => `${v}s`), size: 28 },
-        { ...axis, size: 40 }],
+      axes: [{ ...axis, values: (u, ticks) => ticks.map((v) => `${v}s`), size: rem * 1.8 },
+        { ...axis, size: rem * 2.6 }],
       series: [{ label: "t" }, ...nodes.map((id, i) => ({
         label: this.diagram.label(id), stroke: COLOURS[i % COLOURS.length], width: 1.5,
         spanGaps: false, points: { show: false } }))],
@@ -258,7 +283,7 @@ export class Charts {
   resize() {
     if (!this.plots.length) return;
     const width = this.plotWidth();
-    for (const { plot } of this.plots) plot.setSize({ width, height: 130 });
+    for (const { plot } of this.plots) plot.setSize({ width, height: plotHeight() });
   }
 
   destroyPlots() {
@@ -267,6 +292,12 @@ export class Charts {
     this.plotKey = null;
     this.panel.querySelector("[data-charts-plots]").replaceChildren();
   }
+}
+
+/** 130 px at the normal type size, taller with Large type so the lines keep their room. */
+function plotHeight() {
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  return Math.round(130 * Math.max(1, rem / 16));
 }
 
 /** The scrubber's time as a vertical line across the plot. */

@@ -2,7 +2,9 @@
  * "Connect your code" (templates/room/connect_panel.html): fetches the room's connect.json
  * (its controller's only) when the panel is first opened, fills each snippet's placeholders
  * ({amqp.host}, {sqs.endpoint_url}...) with the facts, shows the sections of the protocol the
- * room speaks, and copies a snippet or the token to the clipboard.
+ * room speaks, and copies a snippet or the token to the clipboard. Open, the panel is a drawer
+ * (static/css/connect.css) that starts below the toolbar (static/js/below-toolbar.js), takes the focus, and
+ * closes with Esc or its × (the focus goes back to "Connect your code").
  */
 
 const PROTOCOL_OF = { rabbitmq: "amqp", sqs: "sqs", kafka: "kafka" };
@@ -60,6 +62,27 @@ async function load(panel) {
   }
 }
 
+function closeDrawer(panel) {
+  const hadFocus = panel.querySelector(".connect-body").contains(document.activeElement);
+  panel.open = false;
+  if (hadFocus) panel.querySelector("summary").focus();
+}
+
+function drawer(panel) {
+  panel.addEventListener("toggle", () => {
+    if (panel.open) panel.querySelector(".connect-body").focus({ preventScroll: true });
+  });
+  panel.querySelector("[data-connect-close]")?.addEventListener("click", () => closeDrawer(panel));
+  // Capture: the room's own Esc (closing the inspector) waits until this drawer is shut; an
+  // open dialog (the keys help) keeps Esc for itself.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !panel.open || document.querySelector("dialog[open]")) return;
+    event.stopPropagation();
+    event.preventDefault();
+    closeDrawer(panel);
+  }, true);
+}
+
 export function setUp(panel) {
   for (const button of panel.querySelectorAll("button.copy")) button.dataset.label = button.textContent;
   panel.addEventListener("toggle", () => {
@@ -68,6 +91,7 @@ export function setUp(panel) {
       load(panel);
     }
   });
+  drawer(panel);
   panel.addEventListener("click", (event) => {
     const button = event.target.closest("button.copy");
     if (!button) return;

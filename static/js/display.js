@@ -62,30 +62,3 @@ function trackStuckHeights() {
 }
 
 trackStuckHeights();
-
-/**
- * Where the toolbar ends on screen (--toolbar-bottom): the inspector drawer opens below it,
- * never over its left end. The toolbar sits under the room's title until the page scrolls,
- * then sticks to the top, so its bottom moves with the scroll.
- */
-function trackToolbarBottom() {
-  const toolbar = document.querySelector("[data-toolbar]");
-  if (!toolbar) return;
-  let due = 0;
-  const update = () => {
-    due = 0;
-    const bottom = `${Math.max(0, Math.round(toolbar.getBoundingClientRect().bottom))}px`;
-    const style = document.documentElement.style;
-    if (style.getPropertyValue("--toolbar-bottom") !== bottom) {
-      style.setProperty("--toolbar-bottom", bottom);
-    }
-  };
-  const soon = () => {
-    if (!due) due = requestAnimationFrame(update);
-  };
-  addEventListener("scroll", soon, { passive: true });
-  new ResizeObserver(soon).observe(toolbar);
-  soon();
-}
-
-trackToolbarBottom();

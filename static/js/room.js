@@ -5,6 +5,7 @@
  * patch) and knows nothing of any broker.
  */
 
+import "./below-toolbar.js"; // the drawers start under the toolbar, wherever it is
 import { brokerHooks } from "./brokers/index.js";
 import { Charts } from "./charts.js";
 import { bindControls } from "./controls.js";

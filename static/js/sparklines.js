@@ -8,7 +8,7 @@
 import { svg } from "./svg.js";
 
 const POINTS = 60;
-const W = 46, H = 12;
+const W = 56, H = 15; // diagram units: legible at the diagram's usual scale
 
 export class Sparklines {
   constructor(diagram) {
