@@ -114,8 +114,10 @@ def two_lanes(page, base_url, shots, label, phone=False):
     expect(node(page, "rabbitmq:consumer:billing-rabbit")).to_be_visible()
     expect(node(page, "kafka:consumer:billing-kafka")).to_be_visible()
     pause(page)
+    # The Kafka lane is drawn by Kafka's module too: each partition shows its replicas.
+    expect(node(page, "kafka:partition:orders/0").locator(".kafka-leader")).to_have_count(1)
     return assert_apart(page, shots, f"{label}-two-lanes",
-                        ["title", "counters", "edge label"], phone)
+                        ["title", "counters", "edge label", "replica"], phone)
 
 
 @pytest.mark.django_db(transaction=True)
