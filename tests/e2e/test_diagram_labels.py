@@ -82,6 +82,7 @@ def broker_failure(page, base_url, shots, label, phone=False):
     start_room(page, base_url, "kafka-broker-failure")
     leader = node(page, "kafka:partition:events/0").locator(".kafka-leader")
     expect(leader).to_have_count(1)
+    expect(node(page, "kafka:producer:sensor")).to_be_visible()  # the whole picture is there
     pause(page)
     old = leader.get_attribute("data-broker")
     open_group(page, "Faults")
