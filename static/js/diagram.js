@@ -133,7 +133,7 @@ export class Diagram {
       class: "node-label", "text-anchor": "middle" }, group);
     const counters = text("", { x: w / 2, y: h - 9, class: "node-counters",
       "text-anchor": "middle" }, group);
-    if (compact) counters.setAttribute("y", h / 2 + 16);
+    if (compact) counters.setAttribute("y", h / 2 + 18); // clear of the title's descenders
     const slots = style.slots ? svg("g", { class: "slots", transform: "translate(0,28)" }, group)
       : null;
     // Settings that decide a message's fate (a queue's TTL, length limit, type...), written

@@ -44,7 +44,7 @@ export function layout(topology) {
   }
   const height = several ? top - LANE_GAP : top;
   const edges = groupEdges(allEdges, boxes);
-  placeLabels(edges);
+  placeLabels(edges, boxes);
   // Bows between nodes of one column may reach past the last column.
   const reach = Math.max(0, ...edges.map((e) => e.reach || 0));
   return { boxes, edges, width: Math.max(width, reach + MARGIN), height, lanes,
@@ -61,14 +61,17 @@ function placeLane(nodes, edges, top, boxes) {
   for (const column of columns) {
     const members = orderColumn(nodes.filter((n) => n.column === column), neighbours, boxes);
     const width = Math.max(...members.map((n) => styleFor(n).width));
-    let y = 0;
-    const placed = members.map((node) => {
-      const { width: w, height: h } = styleFor(node);
+    // Between two nodes: the usual gap, or more when a banner or a tag needs the room.
+    let y = 0, below = 0;
+    const placed = members.map((node, i) => {
+      const { width: w, height: h, above, below: under } = styleFor(node);
+      y += i === 0 ? above : Math.max(GAP_Y, below + above);
       const box = { node, x: x + (width - w) / 2, y, w, h };
-      y += h + GAP_Y;
+      y += h;
+      below = under;
       return box;
     });
-    columnBoxes.push({ column, x, width, height: y - GAP_Y, placed });
+    columnBoxes.push({ column, x, width, height: y + below, placed });
     for (const box of placed) boxes.set(box.node.id, box);
     x += width + (gaps.get(column) || GAP_X);
   }
@@ -92,18 +95,29 @@ function placed(node) {
   return column === undefined || column === node.column ? node : { ...node, column };
 }
 
-/** Per column: the gap to its right, wide enough for the longest label of an edge leaving it. */
+/**
+ * Per column: the gap to its right, wide enough for the longest label of an edge leaving it.
+ * Where one node fans out several labelled edges (a topic exchange's bindings), wider still:
+ * their lines leave from one point, and their labels need the stretch where they have parted.
+ */
 function labelGaps(nodes, edges) {
   const columnOf = new Map(nodes.map((n) => [n.id, n.column]));
+  const fans = new Map();
+  for (const edge of edges) {
+    if (edge.label) fans.set(edge.source, (fans.get(edge.source) || 0) + 1);
+  }
   const gaps = new Map();
   for (const edge of edges) {
     const column = columnOf.get(edge.source);
     if (column === undefined || !edge.label) continue;
     const chars = Math.min(edge.label.length, LABEL_MAX_CHARS);
-    gaps.set(column, Math.max(gaps.get(column) || GAP_X, chars * LABEL_CHAR + 40));
+    const spread = fans.get(edge.source) > 1 ? FAN_ROOM : 0;
+    gaps.set(column, Math.max(gaps.get(column) || GAP_X, chars * LABEL_CHAR + 40 + spread));
   }
   return gaps;
 }
+
+const FAN_ROOM = 70;
 
 function neighbourMap(edges) {
   const map = new Map();
@@ -190,23 +204,62 @@ function curve(ax, ay, bx, by, direction) {
 }
 
 /**
- * Edge labels sit at their edge's middle unless another label is there already (edges that
- * cross meet at their middles): then a bit further along the edge, towards either end. Long
- * labels are placed first: a short one finds a free spot more easily.
+ * Each edge label goes to the spot along its edge (middle first, then towards either end)
+ * that covers least: never another label or a node (with the room kept for its banners and
+ * tags), and as few other edges' lines as it can. Edges leaving one node fan out, so their
+ * keys spread apart towards the targets; a topic exchange's bindings do not stack up at the
+ * exchange. Long labels are placed first: a short one finds a free spot more easily. Runs
+ * once per topology (layout), never per frame.
  */
-function placeLabels(edges) {
+function placeLabels(edges, boxes) {
+  const nodes = [...boxes.values()].map(keptClear);
+  const lines = edges.filter((edge) => edge.at).map((edge) => {
+    const points = SAMPLES.map(edge.at);
+    return { edge, points, box: boundsOf(points) };
+  });
   const taken = [];
   const labelled = edges.filter((edge) => edge.label);
   labelled.sort((a, b) => b.label.length - a.label.length);
   for (const edge of labelled) {
-    const free = (edge.at ? LABEL_SPOTS.map(edge.at) : [])
-      .find((spot) => !taken.some((box) => overlaps(box, labelBox(spot, edge.label))));
-    if (free) edge.mid = free;
+    const spots = edge.at ? LABEL_SPOTS.map(edge.at) : [edge.mid];
+    let best = null;
+    spots.forEach((spot, rank) => {
+      const box = labelBox(spot, edge.label);
+      const hits = (list) => list.filter((other) => overlaps(box, other)).length;
+      const crossed = lines.filter((line) => line.edge !== edge && overlaps(box, line.box)
+        && line.points.some((p) => inside(box, p))).length;
+      const cost = 1000 * (hits(taken) + hits(nodes)) + 10 * crossed + rank;
+      if (!best || cost < best.cost) best = { cost, spot };
+    });
+    edge.mid = best.spot;
     taken.push(labelBox(edge.mid, edge.label));
   }
 }
 
-const LABEL_SPOTS = [0.5, 0.36, 0.64, 0.26, 0.74];
+const LABEL_SPOTS = [0.5, 0.62, 0.38, 0.72, 0.28, 0.8];
+const SAMPLES = Array.from({ length: 49 }, (_, i) => i / 48);
+
+/** A node's box with the room above and below it that its banners and tags use. */
+function keptClear(box) {
+  const { above, below } = styleFor(box.node);
+  const tags = box.node.props?.tags?.length ? 22 : 0;
+  return { left: box.x - 4, right: box.x + box.w + 4, top: box.y - above - 4,
+    bottom: box.y + box.h + Math.max(below, tags) + 4 };
+}
+
+function boundsOf(points) {
+  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+  const pad = 6;
+  return { left: Math.min(...xs) - pad, right: Math.max(...xs) + pad,
+    top: Math.min(...ys) - pad, bottom: Math.max(...ys) + pad };
+}
+
+/** Within a few units of the box: a line grazing a label's end reads as struck through. */
+function inside(box, p) {
+  const pad = 5;
+  return p.x > box.left - pad && p.x < box.right + pad && p.y > box.top - pad
+    && p.y < box.bottom + pad;
+}
 
 /** The box diagram.js draws a label in (centred on `mid`, 20 high). */
 function labelBox(mid, label) {

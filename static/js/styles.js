@@ -14,10 +14,16 @@
  *          100 messages; the counters give the full count, shown as "+n")
  * column   draw the node in this column rather than the broker's (Kafka's brokers sit under
  *          the topics, keeping the partitions' column short)
+ * above/below  room kept free above / below the node for what a broker module writes there
+ *          (brokers/kafka.js: a leader/ISR banner above a partition, "broker 3 down" above a
+ *          broker, "rebalanced" below a group), so it never lands on a neighbour
  */
 
+/** A banner (brokers/common.js) is 28 high: with a few units free on either side. */
+export const BANNER_ROOM = 36;
+
 const DEFAULT = { shape: "rect", width: 170, height: 60, counters: [], slots: false, total: [],
-  props: [], empty: "", labels: {} };
+  props: [], empty: "", labels: {}, above: 0, below: 0 };
 
 const KINDS = {
   "*": {
@@ -37,12 +43,13 @@ const KINDS = {
     partition: { shape: "log", width: 264, height: 124,
       counters: ["log_start", "log_end", "high_watermark"], slots: true, total: ["records"],
       labels: { log_start: "log start", log_end: "log end", high_watermark: "HW" },
-      empty: "empty log" },
-    broker: { shape: "rect", width: 170, height: 50, column: 1,
+      empty: "empty log", above: BANNER_ROOM },
+    broker: { shape: "rect", width: 170, height: 50, column: 1, above: BANNER_ROOM,
       counters: ["leader_for", "replica_for"],
       labels: { leader_for: "leads", replica_for: "replicas" } },
     topic: { shape: "hex", width: 200 },
-    group: { shape: "pill", width: 190, counters: ["members"], props: ["strategy"] },
+    group: { shape: "pill", width: 190, counters: ["members"], props: ["strategy"],
+      below: BANNER_ROOM },
     consumer: { shape: "round", width: 210, height: 74, counters: ["uncommitted"], slots: true,
       total: ["uncommitted"], empty: "idle" },
   },

@@ -18,7 +18,7 @@
  *   tokens.js from the "replicated" events).
  */
 
-import { colourFor } from "../styles.js";
+import { BANNER_ROOM, colourFor } from "../styles.js";
 import { fit, svg, text } from "../svg.js";
 import { loadStylesheet, showBanner, showLegend, virtualNow } from "./common.js";
 
@@ -362,7 +362,8 @@ function banner(diagram, id, label, kind, where = "above") {
   if (!box) return;
   const selector = `[data-banner-for="${CSS.escape(id)}"]`;
   for (const old of diagram.markLayer.querySelectorAll(selector)) old.remove();
-  const y = where === "above" ? box.y - 15 : box.y + box.h + 22;
+  // In the room the layout keeps free for it (styles.js BANNER_ROOM): never on a neighbour.
+  const y = where === "above" ? box.y - BANNER_ROOM / 2 + 1 : box.y + box.h + BANNER_ROOM / 2 + 1;
   showBanner(diagram, { x: box.x + box.w / 2, y, label, className: `kafka-banner ${kind}`,
     attrs: { "data-banner-for": id } });
 }
