@@ -179,11 +179,26 @@ class Recorder:
             unsettled.pop(event.message_id, None)  # type: ignore[arg-type]
 
     def passed(self, at: float, inclusive: bool) -> None:
-        """The clock has settled every instant before ``at`` (and ``at`` too if inclusive)."""
-        while self.due < at or (inclusive and self.due == at):
-            self.sample(self.due)
-            self._tick += 1
+        """The clock has settled every instant before ``at`` (and ``at`` too if inclusive).
+        Nothing happened between the instants still due, so after a long jump (a step to a
+        message's retention four days on) the quiet stretch is one point, not a sample per
+        second: the same picture, in bounded time."""
+        last = math.ceil(at / self.every)
+        while last * self.every > at or (last * self.every == at and not inclusive):
+            last -= 1
+        if last - self._tick > self.recent_limit + 2:
+            self._next()  # the rates of the last second before the jump
+            quiet_end = last - self.recent_limit
+            self.sample(quiet_end * self.every)
+            self._tick = quiet_end + 1
             self.due = self._tick * self.every
+        while self.due < at or (inclusive and self.due == at):
+            self._next()
+
+    def _next(self) -> None:
+        self.sample(self.due)
+        self._tick += 1
+        self.due = self._tick * self.every
 
     def sample(self, at: float) -> None:
         row = read_all(self.sim, self)

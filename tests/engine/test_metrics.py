@@ -166,6 +166,23 @@ def test_a_long_run_keeps_a_bounded_number_of_points_covering_all_of_it():
     assert len(recorder.export(max_points=100, max_values=24)["t"]) <= 3
 
 
+def test_a_jump_over_days_of_quiet_keeps_the_picture_in_a_few_points():
+    # An SQS message's retention, a step four days on: nothing happens in between, so the
+    # quiet stretch is one point (a sample a second would be 345,600 of them).
+    sim, recorder, channel = rabbit_room()
+    for _ in range(3):
+        channel.basic_publish("", "orders", "x")
+    sim.advance(2)
+    sim.call_at(4 * 86_400.0, lambda: None)
+    sim.advance_to(4 * 86_400.0)
+    points = recorder.points()
+    assert len(points) < 2 * recorder.recent_limit
+    assert points[-1][0] == 4 * 86_400.0
+    depths = series(recorder, "rabbitmq:queue:orders", "depth")
+    assert set(depths) == {3}
+    assert series(recorder, "rabbitmq:queue:orders", "publish_rate")[-1] == 0
+
+
 def test_a_peak_survives_downsampling_and_rates_keep_their_mean():
     sim, recorder, channel = rabbit_room()
     recorder.recent_limit, recorder.bucket_limit = 4, 4

@@ -573,6 +573,19 @@ def test_a_replay_runs_each_command_at_the_very_instant_it_ran_live():
     assert list(rebuilt.history) == list(live.history)
 
 
+def test_a_step_to_a_retention_days_away_replays_exactly():
+    # With no consumer left, the next thing due is a message's retention, four days on: a
+    # step jumps there, and neither the charts' samples nor time travel's checkpoints may
+    # take one per second (or every two) of the quiet stretch (found by Hypothesis).
+    lesson = [("remove_consumer", {"consumer": "worker"}),
+              ("receive_message", {"queue": "orders", "max_messages": 3}),
+              ("step", None), ("step", None), ("crash_consumer", {"consumer": "worker"})]
+    live, rebuilt = replayed(dlq_room, lesson)
+    assert live.sim.now >= 4 * 86_400
+    assert list(rebuilt.history) == list(live.history)
+    assert fresh_snapshot(rebuilt)["contents"] == fresh_snapshot(live)["contents"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ACTIONS, max_size=25))
 def test_any_lesson_replays_from_its_log_exactly(actions):
