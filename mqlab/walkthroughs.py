@@ -202,7 +202,8 @@ def describe_expectation(expectation: dict[str, Any]) -> str:
 SENTENCES = {
     "received": ("{of} received {q}", "message", "{of} received nothing"),
     "side_effects": ("{of} did its work {q}", "time", "{of} did no work"),
-    "duplicates": ("{of} did the same work twice {q}", "time", "{of} never did the same work twice"),
+    "duplicates": ("{of} did the same work twice {q}", "time",
+                   "{of} never did the same work twice"),
     "lost": ("{of} lost {q}", "message", "{of} lost nothing"),
     "depth": ("{of} holds {q} at the end", "message", "{of} is empty at the end"),
     "max_depth": ("{of} held {q} at its fullest", "message", "{of} never held a message"),

@@ -100,7 +100,8 @@ def test_checkpoints_read_as_sentences():
     assert describe_checkpoint({"metric": "lost", "of": "at-most-once", "op": ">",
                                 "value": 0}, {}) == "at-most-once lost at least one message"
     assert describe_checkpoint({"metric": "depth", "of": "payments.dlq", "op": "==",
-                                "value": 1}, {}) == "payments.dlq holds exactly 1 message at the end"
+                                "value": 1}, {}) == (
+        "payments.dlq holds exactly 1 message at the end")
     assert describe_checkpoint({"metric": "alerts", "op": ">=", "value": 1}, {}) == (
         "At least 1 alert raised")
 
