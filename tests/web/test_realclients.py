@@ -10,6 +10,13 @@ from tests.web.conftest import OWNER, connect, create_room
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+async def _next(viewer, kind):
+    """The next frame of ``kind`` (a timeline or metrics frame may come in between)."""
+    while (frame := await viewer.receive_json_from())["type"] != kind:
+        pass
+    return frame
+
+
 def _nodes(frame):
     return {node["id"]: node for node in frame["topology"]["nodes"]}
 
@@ -23,10 +30,10 @@ async def test_a_client_is_drawn_and_the_room_runs_at_real_time_until_it_leaves(
     node = realclients.attach(room, "pika 127.0.0.1:53412", "amqp")
     assert (room.speed, room.paused) == (1.0, False)
     assert realclients.connected(room)
-    clock = await viewer.receive_json_from()  # every viewer hears the room runs at 1×
+    clock = await _next(viewer, "clock")  # every viewer hears the room runs at 1×
     assert (clock["type"], clock["speed"], clock["paused"]) == ("clock", 1.0, False)
     realclients.redraw(room)
-    snapshot = await viewer.receive_json_from()
+    snapshot = await _next(viewer, "snapshot")
     drawn = _nodes(snapshot)[node]
     assert (drawn["kind"], drawn["label"]) == ("client", "pika 127.0.0.1:53412")
     for action, value in (("pause", None), ("speed", 4), ("step", None)):
