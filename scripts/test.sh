@@ -48,12 +48,12 @@ if [[ $# -gt 0 ]]; then
   .venv/bin/python -m pytest "$@"
   exit 0
 fi
-# The whole suite in two runs. Engine, web and conformance tests are CPU-bound and independent,
-# so they share the cores (pytest-xdist, a file per worker). Browser tests run alone and last:
-# each drives a live server and Chromium against wall-clock pacing, and sync Playwright keeps
-# an event loop that the pytest-asyncio tests must never run after.
+# The whole suite in two runs, each sharing the cores (pytest-xdist, a file per worker; each
+# browser worker has its own live server and Chromium): engine, web and conformance tests
+# first, then the browser tests, apart, because sync Playwright keeps an event loop that the
+# pytest-asyncio tests must never run after.
 status=0
-.venv/bin/python -m pytest -n "${MQLAB_TEST_WORKERS:-2}" --dist loadfile --ignore=tests/e2e \
-  || status=$?
-.venv/bin/python -m pytest tests/e2e || status=$?
+workers=${MQLAB_TEST_WORKERS:-2}
+.venv/bin/python -m pytest -n "$workers" --dist loadfile --ignore=tests/e2e || status=$?
+.venv/bin/python -m pytest -n "$workers" --dist loadfile tests/e2e || status=$?
 exit "$status"
