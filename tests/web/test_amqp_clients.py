@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import aio_pika
 import pika
@@ -31,6 +29,7 @@ from pika.exceptions import (
 from mqlab import sources
 from mqlab.management.commands._server import Browser, ServerProcess, free_port
 from mqlab.rooms import Room
+from tests.web.npm import npm_client
 from tests.web.room_watch import Watch
 from tests.web.test_sqs_http import room_log
 
@@ -387,15 +386,7 @@ def test_after_kill_9_a_gone_clients_unacked_message_comes_back(tmp_path):
 @pytest.fixture(scope="module")
 def amqplib(tmp_path_factory):
     """A folder with amqplib from the npm registry (skips without node)."""
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are not installed")
-    folder = tmp_path_factory.mktemp("amqplib")
-    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "amqplib"],
-                          cwd=folder, capture_output=True, text=True, timeout=240)
-    # The npm registry is one of the registries these machines reach: a failure is a failure.
-    assert done.returncode == 0, f"npm could not install amqplib: {done.stderr[-300:]}"
-    shutil.copy(Path(__file__).with_name("clients") / "amqp_amqplib.mjs", folder)
-    return folder
+    return npm_client(tmp_path_factory, "amqplib", "amqp_amqplib.mjs")
 
 
 def test_nodes_amqplib_drives_the_room(server, room, amqplib):

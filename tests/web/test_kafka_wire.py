@@ -10,7 +10,6 @@ import html
 import io
 import json
 import re
-import shutil
 import socket
 import sqlite3
 import struct
@@ -32,6 +31,7 @@ from kio.serial import entity_reader, entity_writer
 
 from mqlab.management.commands._server import Browser, ServerProcess, free_ports
 from mqlab.management.commands._websocket import ConnectionClosed, connect
+from tests.web.npm import npm_client
 
 pytestmark = pytest.mark.timeout(240)
 KAFKA_KEYS = {"bootstrap_servers", "security_protocol", "sasl_mechanism",
@@ -378,15 +378,7 @@ def test_confluent_kafka_produces_and_reads_in_a_group(server, room):
 @pytest.fixture(scope="module")
 def kafkajs(tmp_path_factory):
     """A folder with kafkajs from the npm registry (skips without node)."""
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are not installed")
-    folder = tmp_path_factory.mktemp("kafkajs")
-    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent",
-                           "kafkajs@2"], cwd=folder, capture_output=True, text=True,
-                          timeout=240)
-    assert done.returncode == 0, f"npm could not install kafkajs: {done.stderr[-300:]}"
-    shutil.copy(Path(__file__).with_name("clients") / "kafka_kafkajs.mjs", folder)
-    return folder
+    return npm_client(tmp_path_factory, "kafkajs@2", "kafka_kafkajs.mjs")
 
 
 def test_kafkajs_drives_the_room(server, room, kafkajs):

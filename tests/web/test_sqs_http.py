@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from botocore.exceptions import ClientError
 from mqlab import sources
 from mqlab.management.commands._server import Browser, ServerProcess
 from mqlab.rooms import Room
+from tests.web.npm import npm_client
 
 NS = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
 pytestmark = pytest.mark.timeout(180)
@@ -284,16 +284,7 @@ def test_the_aws_cli_drives_the_room(server, room):
 @pytest.fixture(scope="module")
 def aws_sdk_js(tmp_path_factory):
     """A folder with @aws-sdk/client-sqs from the npm registry (skips without node)."""
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are not installed")
-    folder = tmp_path_factory.mktemp("aws-sdk-js")
-    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent",
-                           "@aws-sdk/client-sqs"], cwd=folder, capture_output=True,
-                          text=True, timeout=240)
-    # The npm registry is one of the registries these machines reach: a failure is a failure.
-    assert done.returncode == 0, f"npm could not install @aws-sdk/client-sqs: {done.stderr[-300:]}"
-    shutil.copy(Path(__file__).with_name("clients") / "sqs_aws_sdk_js.mjs", folder)
-    return folder
+    return npm_client(tmp_path_factory, "@aws-sdk/client-sqs", "sqs_aws_sdk_js.mjs")
 
 
 def test_the_aws_sdk_for_javascript_drives_the_room(server, room, aws_sdk_js):
